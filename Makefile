@@ -1,0 +1,50 @@
+# itvalue: `make reports` runs every analysis on the sample data; `make test` runs the tests.
+# The first run creates .venv; later runs reuse it (the stamp file tracks pyproject.toml).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install reports test test-fast bench sample-data browser lab clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name itvalue --display-name "Python (itvalue)" > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the kit, its dependencies and the 'itvalue' Jupyter kernel
+
+reports: $(STAMP) ## run every parameter set on the sample data into reports/ (ends with reports/index.html)
+	$(BIN)/itvalue run --all -j $(JOBS)
+
+test: $(STAMP) browser ## run the whole test suite (installs Debian chromium for the browser test if missing)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+test-fast: $(STAMP) ## the tests without notebooks or browser
+	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"
+
+bench: $(STAMP) ## print benchmark figures to compare between commits
+	$(BIN)/python benchmarks/run.py
+
+sample-data: $(STAMP) ## regenerate data/sample/ (deterministic; seed 42)
+	$(BIN)/itvalue sample-data --out data/sample
+
+browser: ## install Debian's headless chromium and chromedriver if they are missing (needs root)
+	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || { \
+	  echo "Installing chromium and chromium-driver from Debian..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver > /dev/null; }
+
+lab: $(STAMP) ## open JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks/
+
+clean: ## remove generated reports (keeps .venv)
+	rm -rf reports/

@@ -1,0 +1,1 @@
+"""IT value analytics kit."""
