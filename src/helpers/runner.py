@@ -139,6 +139,9 @@ def run_notebook(
             cwd=str(NOTEBOOKS_DIR),
             progress_bar=not quiet,
             request_save_on_cell_execute=False,
+            # The kernel's own log (e.g. ipykernel's notice that local TCP is unencrypted) is not
+            # the user's business; errors still show, and cell output is unaffected.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         error_text = f"{exc.ename}: {exc.evalue}"

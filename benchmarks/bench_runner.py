@@ -1,0 +1,59 @@
+"""The runner's overhead: ``itvalue run`` against plain ``papermill`` + ``jupyter nbconvert`` on one notebook.
+
+Usage: ``python benchmarks/bench_runner.py [NOTEBOOK] [--repeat N]`` (default: nps_trends, 2 repeats).
+Prints the best wall time of each, in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _best(command: list[str], repeat: int, cwd: Path) -> float:
+    times = []
+    for _ in range(repeat):
+        clock = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+        times.append(time.perf_counter() - clock)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("notebook", nargs="?", default="nps_trends")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    params = ROOT / "params" / args.notebook / "default.yml"
+    notebook = ROOT / "notebooks" / f"{args.notebook}.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        itvalue = _best(
+            [str(BIN / "itvalue"), "run", args.notebook, "-f", str(params), "--out", str(tmp / "reports"), "--quiet"],
+            args.repeat, ROOT,
+        )
+        executed = tmp / "plain.ipynb"
+        papermill = _best(
+            [str(BIN / "papermill"), str(notebook), str(executed), "-f", str(params), "--cwd", str(ROOT / "notebooks"),
+             "--no-progress-bar"],
+            args.repeat, ROOT,
+        )
+        nbconvert = _best(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed), "--output-dir", str(tmp)],
+            args.repeat, ROOT,
+        )
+    print(f"itvalue_run_{args.notebook}: {itvalue:.1f} s (validation, execution, report, history, index)")
+    print(f"papermill_{args.notebook}: {papermill:.1f} s")
+    print(f"nbconvert_html_{args.notebook}: {nbconvert:.1f} s")
+    print(f"plain_total_{args.notebook}: {papermill + nbconvert:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

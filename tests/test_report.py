@@ -1,0 +1,94 @@
+"""Report helpers escape untrusted text and hand results over as plain JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from helpers import report
+from helpers.index import headline_figures
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Capture what the helpers display, as (mime bundle) dicts."""
+    outputs = []
+
+    def fake_display(obj, raw=False, **_):
+        outputs.append(obj if raw else InteractiveShell.instance().display_formatter.format(obj)[0])
+
+    monkeypatch.setattr(report, "display", fake_display)
+    return outputs
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: report.headline(f"NPS for {HOSTILE} was 31."),
+        lambda: report.note(HOSTILE),
+        lambda: report.heading(HOSTILE),
+        lambda: report.parameters_table({"segments": [HOSTILE], "title": HOSTILE}),
+        lambda: report.table(pd.DataFrame({HOSTILE: [HOSTILE]}), caption=HOSTILE),
+    ],
+)
+def test_untrusted_text_is_escaped(shown, call):
+    call()
+    html = shown[-1]["text/html"]
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_data_quality_lists_notes_with_counts(shown):
+    from types import SimpleNamespace
+
+    report.data_quality([SimpleNamespace(input="access_log", issue=f"ci_id not in inventory {HOSTILE}", rows=1234, examples="")])
+    html = shown[-1]["text/html"]
+    assert "1,234 rows" in html and HOSTILE not in html
+    report.data_quality([])
+    assert "No data-quality warnings" in shown[-1]["text/html"]
+
+
+def test_table_formats_and_marks_missing(shown):
+    report.table(pd.DataFrame({"loss": [1234.5, np.nan]}), formats={"loss": "{:,.0f}"})
+    html = shown[-1]["text/html"]
+    assert "1,234" in html and "—" in html
+
+
+def test_publish_results_makes_plain_json(shown):
+    report.publish_results(
+        {
+            "n": np.int64(3),
+            "share": np.float64(0.5),
+            "missing": float("nan"),
+            "when": pd.Timestamp("2025-03-01 10:00"),
+            "day": dt.date(2025, 3, 1),
+            "flags": np.array([True, False]),
+            "rows": pd.DataFrame({"a": [1, 2]}),
+        }
+    )
+    payload = shown[-1][report.RESULTS_MIMETYPE]
+    assert json.loads(json.dumps(payload, allow_nan=False)) == {
+        "n": 3,
+        "share": 0.5,
+        "missing": None,
+        "when": "2025-03-01T10:00:00",
+        "day": "2025-03-01",
+        "flags": [True, False],
+        "rows": [{"a": 1}, {"a": 2}],
+    }
+
+
+def test_headline_figures_follow_dotted_paths():
+    results = {"totals": {"net": 12.5}, "periods": [{"nps": 10}, {"nps": 31}]}
+    assert headline_figures(results, ["totals.net", "periods.-1.nps", "missing.x"]) == [
+        ("totals.net", 12.5),
+        ("periods.-1.nps", 31),
+        ("missing.x", None),
+    ]
