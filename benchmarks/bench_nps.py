@@ -1,0 +1,131 @@
+"""NPS trends on 10 million survey responses: counts per period in the query engine.
+
+Usage: ``python benchmarks/bench_nps.py [--responses N] [--seed S] [--data DIR]``.
+
+Generates the NPS sample at the scale that gives at least ``N`` responses (default 10
+million), streamed month by month to Parquet in a temporary folder (or reuses ``--data``).
+Then, in a fresh Python process (so its peak memory is the analysis' alone):
+
+1. the monthly counts straight from the Parquet file in DuckDB (no validation): the
+   query-engine figure;
+2. the same through the data layer (``inputs.open_input`` validates every row in DuckDB);
+3. the whole analysis the notebook runs (periods, daily counts for the trend and event
+   regressions, a segment, the ticket join, comment words), short of drawing.
+
+Prints lines ``name: value unit`` (the format ``benchmarks/run.py`` collects).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: Responses at scale 1 (the committed sample), to pick the scale for a target size.
+_RESPONSES_AT_SCALE_1 = 22_000
+
+# Runs in the fresh process.
+_MEASURE = """
+import json, resource, sys, time
+clock = time.perf_counter()
+from helpers import inputs, nps, nps_queries
+folder = sys.argv[1]
+imported = time.perf_counter()
+
+con = inputs.connect()
+raw = con.read_parquet(f"{folder}/responses.parquet")
+started = time.perf_counter()
+monthly = nps_queries.period_counts(raw, period="M")
+raw_seconds = time.perf_counter() - started
+
+params = nps.NpsParameters.validate_values({
+    "responses_path": f"{folder}/responses.parquet",
+    "tickets_path": f"{folder}/tickets.parquet",
+    "segments": ["region"],
+    "events": [{"date": "2025-02-03", "label": "New support desk live"}],
+})
+started = time.perf_counter()
+data = nps.load_inputs(params)
+load_seconds = time.perf_counter() - started
+started = time.perf_counter()
+checked_monthly = nps_queries.period_counts(data.responses, period="M")
+checked_seconds = time.perf_counter() - started
+started = time.perf_counter()
+analysis = nps.analyse(data, params)
+results = nps.results(analysis)
+analysis_seconds = time.perf_counter() - started
+print(json.dumps({
+    "import_seconds": imported - clock,
+    "raw_monthly_seconds": raw_seconds,
+    "load_seconds": load_seconds,
+    "monthly_seconds": checked_seconds,
+    "analysis_seconds": analysis_seconds,
+    "responses": int(monthly["n"].sum()),
+    "periods": len(monthly),
+    "same_counts": bool((monthly.reset_index(drop=True) == checked_monthly.reset_index(drop=True)).all().all()),
+    "level_change": results["events"][0]["level_change"],
+    "level_change_low": results["events"][0]["level_change_low"],
+    "level_change_high": results["events"][0]["level_change_high"],
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def _generate(folder: Path, responses: int, seed: int) -> dict:
+    from helpers.sample_data import nps
+
+    scale = max(2, math.ceil(responses / _RESPONSES_AT_SCALE_1))
+    clock = time.perf_counter()
+    truth = nps.generate(folder, scale=scale, seed=seed)
+    print(f"generate_seconds: {time.perf_counter() - clock:.1f} s (scale {scale})")
+    print(f"generate_peak_rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    (folder / "nps_truth.json").write_text(json.dumps(truth))
+    return truth
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=10_000_000, help="responses to generate, at least")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--data", type=Path, help="reuse a folder generated before (with nps_truth.json)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench_nps_") as tmp:
+        folder = args.data or Path(tmp)
+        if args.data and (folder / "nps_truth.json").is_file():
+            truth = json.loads((folder / "nps_truth.json").read_text())
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            truth = _generate(folder, args.responses, args.seed)
+        print(f"responses_rows: {truth['rows']['responses']:,} rows")
+        print(f"tickets_rows: {truth['rows']['tickets']:,} rows")
+        print(f"responses_file: {(folder / 'responses.parquet').stat().st_size / 1e6:.0f} MB")
+        done = subprocess.run([sys.executable, "-c", _MEASURE, str(folder)], capture_output=True, text=True)
+        if done.returncode:
+            print(done.stderr[-3000:], file=sys.stderr)
+            return done.returncode
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"monthly_counts_seconds: {figures['raw_monthly_seconds']:.2f} s "
+              f"({figures['responses']:,} responses into {figures['periods']} months, Parquet straight into DuckDB)")
+        print(f"load_seconds: {figures['load_seconds']:.1f} s (open and validate responses and tickets)")
+        print(f"validated_monthly_counts_seconds: {figures['monthly_seconds']:.2f} s")
+        print(f"analysis_seconds: {figures['analysis_seconds']:.1f} s "
+              "(periods, daily counts, trend, event, region, ticket join, comment words, results)")
+        print(f"peak_rss: {figures['peak_rss_mb']:.0f} MB")
+        print(f"level_change: {figures['level_change']:.1f} points "
+              f"({figures['level_change_low']:.1f} to {figures['level_change_high']:.1f}; planted "
+              f"{truth['event']['step_points']:.0f})")
+        if figures["responses"] != truth["rows"]["responses"] or not figures["same_counts"]:
+            print("the counts disagree with the rows generated", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

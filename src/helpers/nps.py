@@ -1,0 +1,629 @@
+"""NPS trends: Net Promoter Score over time with honest uncertainty, for ``notebooks/nps_trends.ipynb``.
+
+The notebook reads as::
+
+    params = nps.NpsParameters.from_notebook(globals())
+    data = nps.load_inputs(params)          # validated Ibis tables on DuckDB
+    analysis = nps.analyse(data, params)    # counts in DuckDB, statistics on counts
+    report.headline(*nps.headline_sentences(analysis))
+    nps.trend_plot(analysis.periods, events=analysis.events)
+    ...
+    report.publish_results(nps.results(analysis))
+
+Counting happens in the query engine (:mod:`helpers.nps_queries`); the statistics work on
+those counts (:mod:`helpers.nps_stats`); charts are in :mod:`helpers.nps_plots` and the
+headline, report tables and ``results.json`` in :mod:`helpers.nps_report`. All scores are in
+points from -100 to +100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from . import nps_queries as queries
+from . import nps_stats as stats
+from .exceptions import ParameterError
+from .nps_plots import distribution_plot, event_plot, interval_plot, segment_heatmap, trend_plot
+from .nps_report import (
+    comparisons_note,
+    event_table,
+    headline_sentences,
+    period_table,
+    results,
+    segment_table,
+    terms_table,
+    ticket_note,
+    ticket_table,
+)
+from .parameters import InputPath, NotebookParameters, OptionalInputPath
+
+if TYPE_CHECKING:
+    import ibis
+
+__all__ = [
+    "Event",
+    "NpsParameters",
+    "NpsInputs",
+    "NpsAnalysis",
+    "TicketLink",
+    "load_inputs",
+    "analyse",
+    "period_calendar",
+    "nps_table",
+    "distinctive_terms",
+    # charts
+    "trend_plot",
+    "distribution_plot",
+    "interval_plot",
+    "segment_heatmap",
+    "event_plot",
+    # report text, tables and results.json
+    "headline_sentences",
+    "comparisons_note",
+    "ticket_note",
+    "period_table",
+    "segment_table",
+    "event_table",
+    "ticket_table",
+    "terms_table",
+    "results",
+]
+
+
+class Event(BaseModel):
+    """A dated event whose effect on NPS is measured, e.g. a support-system change."""
+
+    date: dt.date = Field(description="The day the change took effect")
+    label: str = Field(min_length=1, description="What happened, as the report should name it")
+
+
+class NpsParameters(NotebookParameters):
+    """Parameters of ``notebooks/nps_trends.ipynb``."""
+
+    responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
+        "data/sample/responses.csv", description="NPS survey responses"
+    )
+    tickets_path: OptionalInputPath("tickets") = Field(  # type: ignore[valid-type]
+        "data/sample/tickets.csv", description="Support tickets linked through ticket_id (empty = none)"
+    )
+    period: Literal["W", "M", "Q"] = Field("M", description="Period length: week, month or quarter")
+    start: dt.date | None = Field(None, description="First day analysed (empty = first response)")
+    end: dt.date | None = Field(None, description="Last day analysed (empty = last response)")
+    segments: list[str] = Field([], description="Segment columns to break NPS down by, e.g. region")
+    min_n: int = Field(30, ge=1, description="Fewest responses for a period or segment to be shown")
+    events: list[Event] = Field([], description="Dated events to measure, e.g. a support-system change")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
+    timezone: str = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
+
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:
+        """Validate as the base class does, then the rules between parameters (one sentence each)."""
+        params = super().validate_values(values, check_inputs=check_inputs)
+        if params.start and params.end and params.end < params.start:
+            raise ParameterError(f"Parameter 'end' ({params.end}) must not be before 'start' ({params.start}).")
+        try:
+            zoneinfo.ZoneInfo(params.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ParameterError(
+                f"Parameter 'timezone' must be a time zone name such as 'UTC' or 'Europe/Berlin'; "
+                f"got {params.timezone!r}."
+            ) from None
+        if len(set(params.segments)) != len(params.segments):
+            raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
+        return params
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+@dataclass
+class NpsInputs:
+    """The validated inputs as Ibis tables (nothing loaded into Python yet).
+
+    Attributes
+    ----------
+    responses : ibis.Table
+        Columns ``response_id, timestamp, score, comment, ticket_id`` and any segment columns.
+    tickets : ibis.Table or None
+        Columns ``ticket_id, opened, resolved, reopened``; None when no tickets were given.
+    responses_name, tickets_name : str
+        The input names used in data-quality notes.
+    """
+
+    responses: ibis.Table
+    tickets: ibis.Table | None = None
+    responses_name: str = "responses"
+    tickets_name: str | None = "tickets"
+
+
+def load_inputs(params: NpsParameters, *, con: Any = None) -> NpsInputs:
+    """Open and validate the responses (and tickets, when given) in DuckDB.
+
+    Raises
+    ------
+    InputDataError
+        An input breaks its schema (one sentence, from the data layer).
+    ParameterError
+        A segment column is not in the responses.
+    """
+    from . import inputs
+
+    con = con if con is not None else inputs.connect(timezone=params.timezone)
+    responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone)
+    tickets = None
+    if params.tickets_path:
+        tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone)
+    missing = [column for column in params.segments if column not in responses.columns]
+    if missing:
+        extra = [c for c in responses.columns if c not in ("response_id", "timestamp", "score", "comment", "ticket_id")]
+        raise ParameterError(
+            f"Parameter 'segments': column {missing[0]!r} is not in {_name(params.responses_path)}; "
+            f"segment columns there: {', '.join(extra) if extra else 'none'}."
+        )
+    return NpsInputs(responses, tickets, _name(params.responses_path), _name(params.tickets_path))
+
+
+def _name(path: str | None) -> str | None:
+    if not path:
+        return None
+    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+# --- the analysis -----------------------------------------------------------------------------
+
+
+@dataclass
+class TicketLink:
+    """NPS of responses about a ticket, by resolution time and by first-time fix.
+
+    Attributes
+    ----------
+    by_resolution_time, by_first_time_fix : DataFrame
+        One row per group: ``group``, counts, ``n``, ``nps``, ``nps_low``, ``nps_high``, ``suppressed``.
+    first_time_fix_difference : Estimate or None
+        NPS with a first-time fix minus NPS without, in points (None if either group is too small).
+    linked : int
+        Responses whose ticket was found.
+    not_found : int
+        Responses naming a ticket that is not in the tickets input.
+    without_ticket : int
+        Responses about no ticket.
+    """
+
+    by_resolution_time: pd.DataFrame
+    by_first_time_fix: pd.DataFrame
+    first_time_fix_difference: stats.Estimate | None
+    linked: int
+    not_found: int
+    without_ticket: int
+
+
+@dataclass
+class NpsAnalysis:
+    """Everything the report shows; built by :func:`analyse`.
+
+    Attributes
+    ----------
+    params : NpsParameters
+    window_start, window_end : date
+        First and last day analysed.
+    periods : DataFrame
+        One row per calendar period in the window (see :func:`nps_table` for the NPS columns) plus
+        ``period``, ``period_start``, ``period_end``, ``period_mid``, ``change`` (points),
+        ``change_p_value`` (Holm-adjusted), ``change_p_value_unadjusted``, ``significant``.
+    overall : dict
+        The whole window: counts, NPS and interval.
+    comparisons : int
+        Period-over-period tests made (the Holm family size).
+    trend : Estimate or None
+        Straight-line trend in points per month.
+    events : DataFrame
+        ``date``, ``label``, ``level_change`` (points) with ``_low``/``_high``, ``trend_change``
+        (points per month) with ``_low``/``_high``, ``note`` (why an event was not measured).
+    event_lines : DataFrame
+        Daily fitted NPS of the segmented regression and the prior-trend line after each event.
+    segments, segment_periods : DataFrame
+        NPS per segment value, overall and per period.
+    tickets : TicketLink or None
+    terms : DataFrame
+        Distinctive comment words of detractors and promoters (aggregates only).
+    quality_notes : list of QualityNote
+    """
+
+    params: NpsParameters
+    window_start: dt.date | None
+    window_end: dt.date | None
+    periods: pd.DataFrame
+    overall: dict[str, Any]
+    comparisons: int
+    trend: stats.Estimate | None
+    events: pd.DataFrame
+    event_lines: pd.DataFrame
+    segments: pd.DataFrame
+    segment_periods: pd.DataFrame
+    tickets: TicketLink | None
+    terms: pd.DataFrame
+    quality_notes: list[Any] = field(default_factory=list)
+
+    @property
+    def latest(self) -> pd.Series | None:
+        """The last period with enough responses to report (None if none has)."""
+        shown = self.periods[~self.periods["suppressed"]]
+        return None if shown.empty else shown.iloc[-1]
+
+
+def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.DataFrame:
+    """Add NPS and its adjusted-Wald interval to a frame of counts, suppressing small groups.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        With ``detractors``, ``passives``, ``promoters`` and ``n``.
+    min_n : int
+        Groups with fewer responses get ``suppressed`` True and no NPS, interval or counts.
+
+    Returns
+    -------
+    DataFrame
+        ``counts`` plus ``nps`` (plain, points), ``nps_low``/``nps_high`` (adjusted Wald),
+        ``nps_se`` (adjusted Wald, points) and ``suppressed``.
+    """
+    frame = counts.copy()
+    array = queries.counts_array(frame)
+    interval = stats.adjusted_wald_interval(array, confidence=confidence)
+    suppressed = frame["n"].to_numpy() < min_n
+    frame["nps"] = np.where(suppressed, np.nan, stats.nps_points(array))
+    frame["nps_low"] = np.where(suppressed, np.nan, interval.low)
+    frame["nps_high"] = np.where(suppressed, np.nan, interval.high)
+    frame["nps_se"] = np.where(suppressed, np.nan, interval.se)
+    frame["suppressed"] = suppressed
+    for column in ("detractors", "passives", "promoters"):
+        # Small groups show as "too few responses", never as a breakdown that could identify someone.
+        frame[column] = frame[column].astype("Int64").mask(suppressed)
+    return frame
+
+
+_PERIOD_FREQ = {"W": "W-MON", "M": "MS", "Q": "QS"}
+
+
+def period_calendar(start: dt.date, end: dt.date, period: str) -> pd.DataFrame:
+    """Every period touching the window, with its label, first, last and middle day.
+
+    Weeks start on Monday and are labelled by that day (``2025-03-03``); months read
+    ``2025-03``; quarters ``2025-Q1``.
+    """
+    first = pd.Timestamp(start)
+    if period == "W":
+        first = first - pd.Timedelta(days=first.day_of_week)
+    elif period == "M":
+        first = first.to_period("M").start_time
+    else:
+        first = first.to_period("Q").start_time
+    starts = pd.date_range(first, pd.Timestamp(end), freq=_PERIOD_FREQ[period]).astype("datetime64[ns]")
+    nexts = starts[1:].append(pd.DatetimeIndex([_next_start(starts[-1], period)]))
+    ends = nexts - pd.Timedelta(days=1)
+    if period == "W":
+        labels = starts.strftime("%Y-%m-%d")
+    elif period == "M":
+        labels = starts.strftime("%Y-%m")
+    else:
+        labels = [f"{s.year}-Q{s.quarter}" for s in starts]
+    return pd.DataFrame(
+        {
+            "period": list(labels),
+            "period_start": starts,
+            "period_end": ends,
+            "period_mid": starts + (nexts - starts) / 2,
+        }
+    )
+
+
+def _next_start(start: pd.Timestamp, period: str) -> pd.Timestamp:
+    offset = {"W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3)}[period]
+    return start + offset
+
+
+def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
+    """Count in the query engine, then compute every figure of the report from the counts.
+
+    Parameters
+    ----------
+    data : NpsInputs
+        From :func:`load_inputs` (or Ibis tables with the same columns).
+    params : NpsParameters
+    """
+    notes: list[Any] = []
+    first, last = queries.window_bounds(data.responses)
+    start = params.start or first
+    end = params.end or last
+    if start is None or end is None:
+        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
+    responses = queries.in_window(data.responses, start, end)
+    if params.start or params.end:
+        from .inputs import outside_window
+
+        outside = outside_window(
+            data.responses, "timestamp", start=start, end=end + dt.timedelta(days=1), input=data.responses_name,
+            issue=f"responses outside the analysis window {start} to {end}, left out",
+        )
+        notes.extend([outside] if outside else [])
+
+    periods = _periods(responses, params, start, end)
+    suppressed = periods[periods["suppressed"] & (periods["n"] > 0)]
+    if len(suppressed):
+        notes.append(
+            _note(
+                data.responses_name,
+                f"periods with fewer than {params.min_n} responses shown as gaps ({len(suppressed)} periods)",
+                int(suppressed["n"].sum()),
+                ", ".join(suppressed["period"].head(5)),
+            )
+        )
+    empty = periods[periods["n"] == 0]
+    if len(empty):
+        notes.append(_note(data.responses_name, "periods without any response", len(empty),
+                           ", ".join(empty["period"].head(5))))
+
+    overall_counts = periods[["detractors", "passives", "promoters", "n"]].sum().to_frame().T.astype("int64")
+    overall_row = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence).iloc[0]
+    overall = {
+        "period": f"{start.isoformat()} to {end.isoformat()}",
+        **{key: _py(overall_row[key]) for key in ("n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high")},
+        "change": None,
+        "change_p_value": None,
+        "significant": None,
+        "suppressed": bool(overall_row["suppressed"]),
+    }
+
+    daily = queries.daily_counts(responses)
+    day_numbers = (daily["day"] - pd.Timestamp(start)).dt.days.to_numpy() + 0.5
+    trend = None
+    if daily["n"].sum() >= params.min_n and len(daily) >= 2:
+        trend = stats.linear_trend(day_numbers, queries.counts_array(daily), confidence=params.confidence)
+    # An event that cannot be measured says why in the event table, not among data-quality notes.
+    events, event_lines = _events(daily, day_numbers, params, start, end)
+
+    segments, segment_periods, segment_notes = _segments(responses, params, periods, data.responses_name)
+    notes.extend(segment_notes)
+    ticket_link = None
+    if data.tickets is not None:
+        ticket_link = _tickets(responses, data.tickets, params)
+        if ticket_link.not_found:
+            notes.append(_note(data.responses_name, f"responses naming a ticket that is not in {data.tickets_name}",
+                               ticket_link.not_found))
+    terms = distinctive_terms(responses, min_comments=params.min_n) if "comment" in responses.columns else _no_terms()
+    return NpsAnalysis(
+        params=params,
+        window_start=start,
+        window_end=end,
+        periods=periods,
+        overall=overall,
+        comparisons=int(periods["change_p_value_unadjusted"].notna().sum()),
+        trend=trend,
+        events=events,
+        event_lines=event_lines,
+        segments=segments,
+        segment_periods=segment_periods,
+        tickets=ticket_link,
+        terms=terms,
+        quality_notes=notes,
+    )
+
+
+def _note(input_name: str, issue: str, rows: int, examples: str = "") -> Any:
+    from .inputs import QualityNote
+
+    return QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples)
+
+
+def _py(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return value
+
+
+def _periods(responses: ibis.Table, params: NpsParameters, start: dt.date, end: dt.date) -> pd.DataFrame:
+    calendar = period_calendar(start, end, params.period)
+    counts = queries.period_counts(responses, period=params.period)
+    frame = calendar.merge(counts, on="period_start", how="left")
+    for column in ("detractors", "passives", "promoters", "n"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    tests = stats.period_over_period(
+        queries.counts_array(frame), reportable=frame["n"].to_numpy() >= params.min_n, confidence=params.confidence
+    )
+    frame = nps_table(frame, min_n=params.min_n, confidence=params.confidence)
+    frame["change"] = tests.change
+    frame["change_p_value"] = tests.p_value_holm
+    frame["change_p_value_unadjusted"] = tests.p_value
+    frame["significant"] = np.where(np.isnan(tests.p_value), None, tests.significant)
+    return frame
+
+
+def _events(
+    daily: pd.DataFrame, day_numbers: np.ndarray, params: NpsParameters, start: dt.date, end: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segmented regression over all measurable events at once; the reason for each one left out."""
+    columns = ["date", "label", "level_change", "level_change_low", "level_change_high", "level_change_se",
+               "trend_change", "trend_change_low", "trend_change_high", "note"]
+    rows = {i: {"date": e.date, "label": e.label, "note": ""} for i, e in enumerate(params.events)}
+    candidates = []
+    seen: set[dt.date] = set()
+    for i, event in sorted(enumerate(params.events), key=lambda item: item[1].date):
+        if not start < event.date <= end:
+            rows[i]["note"] = "outside the analysis window"
+        elif event.date in seen:
+            rows[i]["note"] = "same date as another event"
+        else:
+            candidates.append(i)
+            seen.add(event.date)
+    event_day = {i: (params.events[i].date - start).days for i in candidates}
+    counts = queries.counts_array(daily)
+    n_per_day = counts.sum(axis=1)
+    # Drop events whose stretch before or after holds too little data to fit a line, until all fit.
+    while True:
+        bounds = [0.0] + [event_day[i] for i in candidates] + [np.inf]
+        too_small = None
+        for k, i in enumerate(candidates):
+            for low, high in ((bounds[k], bounds[k + 1]), (bounds[k + 1], bounds[k + 2])):
+                inside = (day_numbers >= low) & (day_numbers < high) & (n_per_day > 0)
+                if n_per_day[inside].sum() < params.min_n or inside.sum() < 2:
+                    too_small = i
+                    break
+            if too_small is not None:
+                break
+        if too_small is None:
+            break
+        rows[too_small]["note"] = f"fewer than {params.min_n} responses on two days before or after it"
+        candidates.remove(too_small)
+    lines = pd.DataFrame(columns=["day", "line", "nps"])
+    if candidates:
+        fit = stats.segmented_regression(
+            day_numbers, counts, [event_day[i] for i in candidates], confidence=params.confidence
+        )
+        for k, i in enumerate(candidates):
+            level, slope = fit.level_changes[k], fit.trend_changes[k]
+            rows[i].update(
+                level_change=level.value, level_change_low=level.low, level_change_high=level.high,
+                level_change_se=level.se, trend_change=slope.value, trend_change_low=slope.low,
+                trend_change_high=slope.high,
+            )
+        lines = _event_lines(fit.coef, [event_day[i] for i in candidates],
+                             [params.events[i].label for i in candidates], start, end)
+    events = pd.DataFrame([rows[i] for i in range(len(params.events))], columns=columns)
+    return events, lines
+
+
+def _event_lines(coef: np.ndarray, event_days: list[int], labels: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Fitted NPS by day and, after each event, the line its prior trend was on (points)."""
+    days = np.arange((end - start).days + 1) + 0.5
+    design = stats.segmented_design(days, event_days)
+    dates = pd.Timestamp(start) + pd.to_timedelta(np.floor(days), unit="D")
+    parts = [pd.DataFrame({"day": dates, "line": "fitted", "nps": design @ coef})]
+    for k, (event_day, label) in enumerate(zip(event_days, labels)):
+        until = event_days[k + 1] if k + 1 < len(event_days) else np.inf
+        after = (days >= event_day) & (days < until)
+        without = coef.copy()
+        without[2 + 2 * k:] = 0  # this event and later ones removed: the prior trend carried on
+        parts.append(pd.DataFrame({"day": dates[after], "line": f"prior trend without {label}", "nps": (design @ without)[after]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _segments(
+    responses: ibis.Table, params: NpsParameters, periods: pd.DataFrame, input_name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
+    overall_parts, period_parts, notes = [], [], []
+    for column in params.segments:
+        by_period = queries.segment_period_counts(responses, column, period=params.period)
+        by_period.insert(0, "segment", column)
+        overall_counts = by_period.groupby(["segment", "value"], as_index=False)[
+            ["detractors", "passives", "promoters", "n"]
+        ].sum()
+        overall_parts.append(nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence))
+        labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
+        period_parts.append(nps_table(labelled, min_n=params.min_n, confidence=params.confidence))
+        missing = overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum()
+        if missing:
+            notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
+    columns = ["segment", "value", "detractors", "passives", "promoters", "n", "nps", "nps_low", "nps_high",
+               "nps_se", "suppressed"]
+    if not overall_parts:
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"]), notes
+    segments = pd.concat(overall_parts, ignore_index=True).sort_values(["segment", "n"], ascending=[True, False])
+    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes
+
+
+def _tickets(responses: ibis.Table, tickets: ibis.Table, params: NpsParameters) -> TicketLink:
+    counts = queries.ticket_counts(responses, tickets)
+    found = counts[counts["linked"] == "ticket found"]
+    sums = ["detractors", "passives", "promoters", "n"]
+    order = [label for label, _, _ in queries.RESOLUTION_BUCKETS] + [queries.NOT_RESOLVED]
+    by_time = found.groupby("resolution_time", as_index=False)[sums].sum().rename(columns={"resolution_time": "group"})
+    by_time = by_time.set_index("group").reindex(order, fill_value=0).reset_index()
+    by_fix = found.groupby("first_time_fix", as_index=False)[sums].sum()
+    by_fix["group"] = by_fix["first_time_fix"].map({True: "first-time fix", False: "not fixed first time"})
+    by_fix = (
+        by_fix.drop(columns="first_time_fix").set_index("group")
+        .reindex(["first-time fix", "not fixed first time"], fill_value=0).reset_index()
+    )
+    by_time = nps_table(by_time, min_n=params.min_n, confidence=params.confidence)
+    by_fix = nps_table(by_fix, min_n=params.min_n, confidence=params.confidence)
+    difference = None
+    if not by_fix["suppressed"].any():
+        raw = found.groupby("first_time_fix")[sums[:3]].sum()
+        difference = stats.difference_interval(
+            raw.loc[False].to_numpy(), raw.loc[True].to_numpy(), confidence=params.confidence
+        )
+    totals = counts.groupby("linked")["n"].sum()
+    return TicketLink(
+        by_resolution_time=by_time,
+        by_first_time_fix=by_fix,
+        first_time_fix_difference=difference,
+        linked=int(totals.get("ticket found", 0)),
+        not_found=int(totals.get("ticket not found", 0)),
+        without_ticket=int(totals.get("no ticket", 0)),
+    )
+
+
+def _no_terms() -> pd.DataFrame:
+    return pd.DataFrame(columns=["side", "term", "detractor_comments", "promoter_comments", "z"])
+
+
+def distinctive_terms(
+    responses: ibis.Table, *, min_comments: int = 30, top: int = 10, prior: float = 500.0
+) -> pd.DataFrame:
+    """Words that set detractors' comments apart from promoters', and the other way round.
+
+    Scores each word by the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi
+    and Quinn 2008, "Fightin' words") and its z-score. Only words used in at least
+    ``min_comments`` comments are shown, so a rare word cannot point at one respondent.
+
+    Parameters
+    ----------
+    responses : ibis.Table
+        With ``score`` and ``comment``.
+    min_comments : int
+        Fewest comments a word must appear in.
+    top : int
+        Words per side, at most; only words with z above 1.96 are kept.
+    prior : float
+        Pseudo-words of the prior, spread in proportion to each word's overall frequency.
+
+    Returns
+    -------
+    DataFrame
+        ``side`` ("detractors" or "promoters"), ``term``, ``detractor_comments``,
+        ``promoter_comments``, ``z`` (positive: typical of that side).
+    """
+    terms, totals = queries.term_counts(responses)
+    terms = terms[terms["n"] >= min_comments]
+    if terms.empty or totals["detractors"] == 0 or totals["promoters"] == 0:
+        return _no_terms()
+    detractor_words, promoter_words = float(totals["detractors"]), float(totals["promoters"])
+    alpha = prior * terms["n"].to_numpy() / terms["n"].sum()
+    d = terms["detractors"].to_numpy(dtype=float)
+    p = terms["promoters"].to_numpy(dtype=float)
+    log_odds_d = np.log((d + alpha) / (detractor_words + prior - d - alpha))
+    log_odds_p = np.log((p + alpha) / (promoter_words + prior - p - alpha))
+    z = (log_odds_d - log_odds_p) / np.sqrt(1 / (d + alpha) + 1 / (p + alpha))
+    scored = pd.DataFrame({"term": terms["term"].to_numpy(), "detractor_comments": d.astype(int),
+                           "promoter_comments": p.astype(int), "z": z})
+    critical = stats.z_value(0.95)
+    detractor_side = scored[scored["z"] > critical].nlargest(top, "z").assign(side="detractors")
+    promoter_side = scored[scored["z"] < -critical].nsmallest(top, "z").assign(side="promoters")
+    promoter_side["z"] = -promoter_side["z"]
+    return pd.concat([detractor_side, promoter_side], ignore_index=True)[
+        ["side", "term", "detractor_comments", "promoter_comments", "z"]
+    ]
+
