@@ -1,0 +1,286 @@
+"""Counting configuration-data use in the query engine: the audit's heavy lifting.
+
+The functions here take Ibis tables (the inventory and the access log, as
+:func:`helpers.inputs.open_input` returns them) and return either Ibis expressions
+(the steps: the CI -> class map, the counted reads, the one-pass tally) or small,
+aggregated pandas frames: one row per class x attribute, per class x process or per
+month. The access log itself never comes back to Python, so logs of hundreds of
+millions of events are counted by DuckDB (or whichever engine the tables live in);
+the log is scanned four times in all (tally, consumers, CIs read, unknown CIs).
+
+Definitions (the notebook's method notes repeat them):
+
+- the *window* is ``[start, end)``: ``end`` is midnight after the ``as_of`` day and
+  ``start`` is ``window_days`` days earlier, so a read at 00:00:00 on the first day
+  counts and a read at 23:59:59 on ``as_of`` counts;
+- a *counted read* is an access-log row whose action is ``read`` (case and spaces
+  ignored; an empty action is a read), whose process is not excluded (compared
+  case-insensitively) and whose ``ci_id`` is in the inventory;
+- a read with an empty ``attribute`` opened the whole record: it counts for the class,
+  never for an attribute;
+- the age of a value is the whole days from its ``last_updated`` date to ``as_of``
+  (a value written on ``as_of`` is 0 days old; values written after ``as_of`` count
+  as 0 days old).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+from ibis import _
+
+__all__ = [
+    "UsageWindow",
+    "usage_window",
+    "last_access_day",
+    "ci_classes",
+    "attribute_inventory",
+    "class_sizes",
+    "materialise",
+    "counted_reads",
+    "read_tally",
+    "attribute_reads",
+    "attribute_processes",
+    "class_process_reads",
+    "class_reads",
+    "monthly_reads",
+    "monthly_attributes_read",
+    "unknown_ci_rows",
+]
+
+
+@dataclass(frozen=True)
+class UsageWindow:
+    """The period whose reads count as use.
+
+    Attributes
+    ----------
+    as_of : date
+        The last day of the window; value ages are measured at this date.
+    start : datetime
+        The first instant of the window (inclusive), midnight ``window_days`` days before ``end``.
+    end : datetime
+        Midnight after ``as_of`` (exclusive).
+    days : int
+        The window's length in days.
+    """
+
+    as_of: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    days: int
+
+
+def usage_window(as_of: dt.date, window_days: int) -> UsageWindow:
+    """The ``window_days`` days that end with the end of the ``as_of`` day."""
+    end = dt.datetime.combine(as_of, dt.time()) + dt.timedelta(days=1)
+    return UsageWindow(as_of=as_of, start=end - dt.timedelta(days=window_days), end=end, days=window_days)
+
+
+def last_access_day(access_log: ibis.Table) -> dt.date | None:
+    """The date of the latest access-log row (any action), or None for an empty log."""
+    latest = access_log.timestamp.max().to_pandas()
+    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def ci_classes(inventory: ibis.Table) -> ibis.Table:
+    """One row per CI with its class (``ci_id, ci_class``).
+
+    A CI listed under two classes (a data error) is given the first class name in
+    alphabetical order, so each of its reads counts once.
+    """
+    return inventory.group_by("ci_id").agg(ci_class=_.ci_class.min())
+
+
+def class_sizes(classes: ibis.Table) -> pd.DataFrame:
+    """CIs per class (``ci_class, cis``) from :func:`ci_classes`."""
+    return classes.group_by("ci_class").agg(cis=_.count()).to_pandas()
+
+
+def materialise(table: ibis.Table, name: str) -> ibis.Table:
+    """Compute a small intermediate once, into a temporary table on the same connection.
+
+    Several queries join the access log to the CI -> class map; computing that map once
+    saves a pass over the inventory per query. (Ibis's ``Table.cache()`` would do, but
+    with DuckDB 2 it fails to drop its table at exit.)
+    """
+    backend = table.get_backend()
+    unique = f"{name}_{uuid.uuid4().hex[:12]}"
+    backend.raw_sql(f'CREATE TEMP TABLE "{unique}" AS {ibis.to_sql(table)}')
+    return backend.table(unique)
+
+
+def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:
+    """Per class x attribute: CIs populated, median value age at ``as_of`` and future-dated values.
+
+    Returns
+    -------
+    DataFrame
+        ``ci_class, attribute, populated, median_age_days, updated_after_as_of`` (ages in days).
+        A CI with several rows for one attribute counts once, with its latest value.
+    """
+    values = inventory.group_by(["ci_class", "attribute", "ci_id"]).agg(last_updated=_.last_updated.max())
+    age = ibis.literal(as_of).delta(values.last_updated.date(), unit="day")
+    values = values.mutate(age_days=ibis.greatest(age, 0), future=age < 0)
+    summary = values.group_by(["ci_class", "attribute"]).agg(
+        populated=_.ci_id.count(),
+        median_age_days=_.age_days.median(),
+        updated_after_as_of=_.future.sum(),
+    )
+    return summary.to_pandas()
+
+
+def counted_reads(
+    access_log: ibis.Table,
+    classes: ibis.Table,
+    *,
+    excluded_processes: Iterable[str],
+    before: dt.datetime,
+) -> ibis.Table:
+    """All reads of inventory CIs before ``before``, with their class and whether they count.
+
+    Returns an Ibis expression (nothing runs yet) with the access-log columns plus
+    ``ci_class`` and ``counted`` (the process is not excluded). ``attribute`` is null for
+    whole-record reads (an empty string is taken as empty too).
+    """
+    excluded = sorted({p.strip().lower() for p in excluded_processes})
+    action = access_log.action.fill_null("read").strip().lower()
+    reads = access_log.filter(action == "read", access_log.timestamp < ibis.literal(before))
+    reads = reads.mutate(attribute=reads.attribute.nullif(""))
+    reads = reads.join(classes, "ci_id")
+    process = reads.process.strip().lower()
+    counted = ~process.isin(excluded) if excluded else ibis.literal(True)
+    return reads.mutate(counted=counted)
+
+
+def read_tally(reads: ibis.Table, window: UsageWindow) -> ibis.Table:
+    """One pass over the log: reads per month x class x attribute x process, in or before the window.
+
+    Parameters
+    ----------
+    reads : ibis.Table
+        From :func:`counted_reads` with ``before=window.end``.
+
+    Returns
+    -------
+    ibis.Table
+        ``month, in_window, ci_class, attribute, process, counted, reads, last_read``; a few
+        thousand rows for a CMDB of hundreds of attributes, whatever the log's length.
+        Materialise it (:func:`materialise`) and the per-attribute, per-class and per-month
+        counts below read it instead of the log.
+    """
+    tagged = reads.mutate(
+        month=reads.timestamp.truncate("M"),
+        in_window=reads.timestamp >= ibis.literal(window.start),
+    )
+    return tagged.group_by(["month", "in_window", "ci_class", "attribute", "process", "counted"]).agg(
+        reads=_.count(), last_read=_.timestamp.max()
+    )
+
+
+def attribute_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+    """Per class x attribute that was read: counted reads and consumers in the window, last read.
+
+    Parameters
+    ----------
+    tally : ibis.Table
+        From :func:`read_tally`.
+    reads : ibis.Table
+        From :func:`counted_reads` (for distinct consumers, which a tally cannot add up).
+
+    Returns
+    -------
+    DataFrame
+        ``ci_class, attribute, reads, consumers, last_read, excluded_reads``: counted reads and
+        distinct counted consumers in the window; the latest counted read before the window's
+        end (it may predate the window); reads in the window by excluded processes.
+    """
+    on_attribute = tally.filter(tally.attribute.notnull())
+    counted_in_window = on_attribute.in_window & on_attribute.counted
+    summary = on_attribute.group_by(["ci_class", "attribute"]).agg(
+        reads=on_attribute.reads.sum(where=counted_in_window),
+        last_read=on_attribute.last_read.max(where=on_attribute.counted),
+        excluded_reads=on_attribute.reads.sum(where=on_attribute.in_window & ~on_attribute.counted),
+    ).to_pandas()
+    hits = reads.filter(reads.attribute.notnull(), reads.counted, reads.timestamp >= ibis.literal(window.start))
+    pairs = hits.select("ci_class", "attribute", "consumer").distinct()
+    consumers = pairs.group_by(["ci_class", "attribute"]).agg(consumers=_.count()).to_pandas()
+    frame = summary.merge(consumers, on=["ci_class", "attribute"], how="left")
+    for column in ("reads", "excluded_reads", "consumers"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame[["ci_class", "attribute", "reads", "consumers", "last_read", "excluded_reads"]]
+
+
+def attribute_processes(tally: ibis.Table) -> pd.DataFrame:
+    """Counted reads in the window per class x attribute x process (``ci_class, attribute, process, reads``)."""
+    hits = tally.filter(tally.attribute.notnull(), tally.counted, tally.in_window)
+    return hits.group_by(["ci_class", "attribute", "process"]).agg(reads=_.reads.sum()).to_pandas()
+
+
+def class_process_reads(tally: ibis.Table) -> pd.DataFrame:
+    """Reads in the window per class x process, excluded processes too (``ci_class, process, counted, reads``).
+
+    Whole-record reads and reads of attributes the inventory does not hold are included:
+    they are reads of the class's CIs.
+    """
+    hits = tally.filter(tally.in_window)
+    return hits.group_by(["ci_class", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
+
+
+def class_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+    """Per class: CIs read, counted reads and whole-record reads in the window.
+
+    Returns
+    -------
+    DataFrame
+        ``ci_class, cis_read, reads, whole_record_reads`` (counted processes only).
+    """
+    hits = tally.filter(tally.counted, tally.in_window)
+    totals = hits.group_by("ci_class").agg(
+        reads=_.reads.sum(),
+        whole_record_reads=_.reads.sum(where=_.attribute.isnull()),
+    ).to_pandas()
+    window_reads = reads.filter(reads.counted, reads.timestamp >= ibis.literal(window.start))
+    cis = window_reads.select("ci_class", "ci_id").distinct().group_by("ci_class").agg(cis_read=_.count()).to_pandas()
+    frame = totals.merge(cis, on="ci_class", how="outer")
+    for column in ("cis_read", "reads", "whole_record_reads"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame[["ci_class", "cis_read", "reads", "whole_record_reads"]]
+
+
+def monthly_reads(tally: ibis.Table) -> pd.DataFrame:
+    """Reads per calendar month and process over the whole log (``month, process, counted, reads``)."""
+    frame = tally.group_by(["month", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.sort_values(["month", "process"], ignore_index=True)
+
+
+def monthly_attributes_read(tally: ibis.Table) -> pd.DataFrame:
+    """Distinct class x attribute pairs read by counted work per calendar month (``month, attributes_read``)."""
+    counted = tally.filter(tally.counted, tally.attribute.notnull())
+    pairs = counted.select("month", "ci_class", "attribute").distinct()
+    frame = pairs.group_by("month").agg(attributes_read=_.count()).to_pandas()
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.sort_values("month", ignore_index=True)
+
+
+def unknown_ci_rows(access_log: ibis.Table, classes: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
+    """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory, in one pass.
+
+    Returns
+    -------
+    rows : int
+        How many rows.
+    top : DataFrame
+        The ``examples`` most frequent unknown ids with their row counts (``ci_id, rows``).
+    """
+    unknown = access_log.filter(access_log.ci_id.notnull()).anti_join(classes, "ci_id")
+    by_id = materialise(unknown.group_by("ci_id").agg(rows=_.count()), "unknown_ci")
+    total = by_id.rows.sum().to_pandas()
+    top = by_id.order_by([ibis.desc("rows"), "ci_id"]).limit(examples).to_pandas()
+    return int(0 if total is None or pd.isna(total) else total), top
