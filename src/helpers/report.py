@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import json
 import math
 import warnings
@@ -34,6 +35,8 @@ __all__ = [
 
 #: The MIME type under which a notebook hands its key figures to the runner (results.json).
 RESULTS_MIMETYPE = "application/vnd.itvalue.results+json"
+
+_TABLE_IDS = itertools.count(1)
 
 #: The kit's colours: one palette for every report, colour-blind safe.
 PALETTE = "colorblind"
@@ -104,7 +107,7 @@ def parameters_table(params: Any) -> None:
 
 
 def _show_value(value: Any) -> str:
-    if value is None or value == "" or value == []:
+    if value is None or (isinstance(value, (str, list, dict)) and not value):
         return "(none)"
     if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
         return "; ".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
@@ -142,6 +145,7 @@ def table(
         for column, fmt in (formats or {}).items()
         if column in shown.columns
     }
+    table_id = f"itvalue-table-{next(_TABLE_IDS)}"
     body = shown.to_html(
         index=index,
         escape=True,
@@ -149,8 +153,17 @@ def table(
         na_rep="—",
         border=0,
         classes="itvalue-table",
+        table_id=table_id,
     )
-    parts = []
+    # Numbers line up on the right, text on the left; pandas does not mark which is which.
+    offset = shown.index.nlevels if index else 0
+    numeric = [
+        offset + position + 1
+        for position, column in enumerate(shown.columns)
+        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(shown[column])
+    ]
+    rules = "".join(f"#{table_id} td:nth-child({k}),#{table_id} th:nth-child({k}){{text-align:right}}" for k in numeric)
+    parts = [f"<style>{rules}</style>"] if rules else []
     if caption:
         cut = f" (first {max_rows} of {len(data)} rows)" if max_rows is not None and len(data) > max_rows else ""
         parts.append(f"<p><b>{html.escape(caption + cut)}</b></p>")
