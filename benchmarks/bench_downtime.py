@@ -1,0 +1,160 @@
+"""Benchmark of the downtime analysis: the estimator on R's reference cases, and the whole report's work.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_downtime.py [--scale 100] [--repeat 3] [--skip-scale]
+
+1. ``estimate_impact`` on each reference case in ``tests/reference/causalimpact`` (the
+   five R CausalImpact scenarios and the arma, google and comparison cases): the median
+   wall time of ``--repeat`` runs (1,000 posterior draws each), with the effect found.
+2. The sample sales at ``--scale`` (100 = about 23 million order rows over 13 months)
+   are generated into a temporary folder, then, in a fresh process, the notebook's work
+   runs on them: ``load_inputs`` (validation and aggregation to hourly buckets in
+   DuckDB) and ``analyse`` (baselines, counterfactual draws, every figure). Each step
+   prints its wall time and the process's peak resident memory
+   (``getrusage(RUSAGE_SELF).ru_maxrss``). The driver imports only the standard library
+   and runs every step in a child process, because Linux carries ``ru_maxrss`` over
+   ``fork``: each measuring process starts from the driver's few MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "reference" / "causalimpact"
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- 1. the estimator ----------------------------------------------------------------------------
+
+def _cases() -> dict:
+    import pandas as pd
+
+    cases = {}
+    for scenario in ["basic", "covariates", "strong_effect", "no_effect", "seasonal"]:
+        case = json.loads((REFERENCE / f"r_reference_{scenario}.json").read_text())
+        controls = pd.DataFrame(case["data"]["x"]) if case["data"]["x"] else None
+        cases[scenario] = (pd.Series(case["data"]["y"], dtype=float), (0, case["n_pre"] - 1),
+                           (case["n_pre"], case["n"] - 1), controls, case["model_args"].get("nseasons"),
+                           case["r_output"]["point_effect_mean"])
+    arma = pd.read_csv(REFERENCE / "arma_data.csv")
+    cases["arma"] = (arma["y"], (0, 69), (70, 99), arma[["X"]], None, 0.89)
+    google = pd.read_csv(REFERENCE / "google_data.csv", index_col="date", parse_dates=True)
+    cases["google"] = (google["y"], ("2020-01-01", "2020-03-01"), ("2020-03-02", "2020-03-31"),
+                       google[["x1", "x2"]], None, 27.0)
+    comparison = pd.read_csv(REFERENCE / "comparison_data.csv", index_col="DATE", parse_dates=True)
+    cases["comparison"] = (comparison["CHANGED"], ("2019-04-16", "2019-07-14"), ("2019-07-15", "2019-08-01"),
+                           comparison[["NOT_CHANGED_1", "NOT_CHANGED_2", "NOT_CHANGED_3"]], None, -657.0)
+    return cases
+
+
+def bench_estimator(repeat: int) -> None:
+    import statistics
+
+    from helpers.impact import estimate_impact
+
+    print(f"estimate_impact, 1,000 draws, median of {repeat} runs")
+    print(f"  {'case':<14} {'seconds':>8} {'effect':>10} {'R effect':>10}")
+    for name, (y, pre, post, controls, season, r_effect) in _cases().items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = estimate_impact(y, pre, post, controls=controls, season_length=season)
+            times.append(time.perf_counter() - start)
+        print(f"  {name:<14} {statistics.median(times):>8.2f} {result.average_effect:>10.3f} {r_effect:>10.3f}")
+
+
+# --- 2. the analysis at scale (child processes) ----------------------------------------------------
+
+def _generate(folder: str, scale: int) -> None:
+    start = time.perf_counter()
+    from helpers.sample_data import sales
+
+    truth = sales.generate(Path(folder), scale=scale, seed=42)
+    print(json.dumps({"step": "generate", "seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+                      "orders": truth["orders"], "net_lost_truth": truth["totals"]["net_lost_revenue"]}))
+
+
+def _analyse(folder: str) -> None:
+    start = time.perf_counter()
+    from helpers import downtime
+
+    imported = time.perf_counter()
+    print(json.dumps({"step": "import", "seconds": imported - start, "peak_mb": _peak_mb()}), flush=True)
+    params = downtime.DowntimeParameters.validate_values(
+        {"sales_path": f"{folder}/sales.parquet", "outages_path": f"{folder}/outages.csv",
+         "campaigns_path": f"{folder}/campaigns.csv"}
+    )
+    data = downtime.load_inputs(params)
+    loaded = time.perf_counter()
+    print(json.dumps({"step": "load_inputs (validate + aggregate in DuckDB)", "seconds": loaded - imported,
+                      "peak_mb": _peak_mb(), "buckets": len(data.buckets)}), flush=True)
+    costs = downtime.analyse(data, params)
+    done = time.perf_counter()
+    print(json.dumps({"step": "analyse (baselines, draws, figures)", "seconds": done - loaded, "peak_mb": _peak_mb(),
+                      "net_lost": costs.totals["net_lost_revenue"], "low": costs.totals["net_lost_revenue_low"],
+                      "high": costs.totals["net_lost_revenue_high"]}), flush=True)
+
+
+def _child(*args: str) -> list[dict]:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def bench_scale(scale: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench_downtime_") as folder:
+        rows = _child("--child-generate", folder, str(scale))
+        for name, size in sorted((p.name, p.stat().st_size) for p in Path(folder).iterdir()):
+            rows[0].setdefault("files", {})[name] = f"{size / 1e6:.1f} MB"
+        steps = _child("--child-analyse", folder)
+    generated = rows[0]
+    print(f"\nsample sales at scale {scale}: {generated['orders']:,} orders, generated in {generated['seconds']:.1f} s "
+          f"(peak {generated['peak_mb']:.0f} MB); files {generated['files']}")
+    print(f"  {'step':<48} {'seconds':>8} {'peak RSS':>10}")
+    for step in steps:
+        print(f"  {step['step']:<48} {step['seconds']:>8.1f} {step['peak_mb']:>7.0f} MB")
+    last = steps[-1]
+    print(f"  net lost revenue {last['net_lost']:,.0f} ({last['low']:,.0f} to {last['high']:,.0f}); "
+          f"planted {generated['net_lost_truth']:,.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100, help="sample scale for the whole analysis (default 100)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per reference case (default 3)")
+    parser.add_argument("--skip-scale", action="store_true", help="only time the estimator")
+    parser.add_argument("--child-generate", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-analyse", nargs=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child-estimator", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_estimator:
+        bench_estimator(args.child_estimator)
+        return
+    if args.child_generate:
+        _generate(args.child_generate[0], int(args.child_generate[1]))
+        return
+    if args.child_analyse:
+        _analyse(args.child_analyse[0])
+        return
+    print(f"{platform.platform()}, Python {platform.python_version()}", flush=True)
+    # In a child, like every measurement: the driver stays small (see the module docstring).
+    subprocess.run([sys.executable, __file__, "--child-estimator", str(args.repeat)], check=True, cwd=ROOT)
+    if not args.skip_scale:
+        bench_scale(args.scale)
+
+
+if __name__ == "__main__":
+    main()
