@@ -132,8 +132,10 @@ def _run_all(args: argparse.Namespace) -> int:
         clock = time.perf_counter()
         # Each run is its own process (and kernel): one crashing cannot take the others down.
         done = subprocess.run(command, capture_output=True, text=True)
-        text = (done.stdout + done.stderr).strip().splitlines()
-        return job, done.returncode, (text[-1] if text else ""), time.perf_counter() - clock
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        # The run's own summary line starts with "notebook/param_set:" or "itvalue:"; kernel chatter does not.
+        summary = [line for line in lines if line.startswith((f"{name}/", "itvalue:"))] or lines or [""]
+        return job, done.returncode, summary[-1], time.perf_counter() - clock
 
     worst = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:

@@ -73,6 +73,12 @@ def headline_figures(results: dict[str, Any], fields: list[str]) -> list[tuple[s
     return figures
 
 
+def _label(path: str) -> str:
+    """``overall.nps`` -> ``overall nps``; ``events.0.level_change`` -> ``events level change``."""
+    parts = [p for p in path.split(".") if not p.lstrip("-").isdigit()]
+    return " ".join(parts).replace("_", " ")
+
+
 def _format(value: Any) -> str:
     if value is None:
         return "—"
@@ -122,7 +128,7 @@ def _index_row(key: tuple[str, str], runs: list[RunRecord]) -> str:
     if good is not None:
         shown = headline_figures(good.results(), good.info.get("headline_fields", []))
         figures = "<br>".join(
-            f"{html.escape(name.split('.')[-1].replace('_', ' '))}: {html.escape(_format(value))}"
+            f"{html.escape(_label(name))}: {html.escape(_format(value))}"
             for name, value in shown
         )
         if not latest.ok:
