@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers import config_usage, report  # noqa: E402
-from helpers.config_usage_plots import plain_text  # noqa: E402
+from helpers.plotting import plain_text  # noqa: E402
 from helpers.config_usage_summary import RESULT_ATTRIBUTE_FIELDS  # noqa: E402
 from helpers.config_usage_verdicts import apportion_costs  # noqa: E402
 from helpers.sample_data import cmdb  # noqa: E402

@@ -38,7 +38,7 @@ from .config_usage_summary import (
 )
 from .config_usage_verdicts import QUADRANTS, apportion_costs, attribute_verdicts, recommendations
 from .exceptions import InputDataError
-from .parameters import InputPath, NotebookParameters, OptionalInputPath
+from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = [
     "ConfigUsageParameters",
@@ -87,7 +87,7 @@ class ConfigUsageParameters(NotebookParameters):
         ["discovery", "audit"], description="Processes whose reads are upkeep, not use (case-insensitive)"
     )
     min_reads: int = Field(1, ge=1, description="Fewest reads in the window for an attribute to count as used")
-    timezone: str = Field("UTC", description="Time zone of naive timestamps in the inputs")
+    timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps in the inputs")
 
     @field_validator("as_of", mode="before")
     @classmethod

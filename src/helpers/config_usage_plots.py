@@ -15,17 +15,14 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
+from .plotting import plain_text
 
-__all__ = ["QUADRANT_COLOURS", "usage_quadrant_plot", "process_class_heatmap", "usage_trend_plot", "plain_text"]
+__all__ = ["QUADRANT_COLOURS", "usage_quadrant_plot", "process_class_heatmap", "usage_trend_plot"]
 
 _PALETTE = sns.color_palette("colorblind")
 #: One colour per quadrant, the same in every chart.
 QUADRANT_COLOURS = {"value": _PALETTE[2], "risk": _PALETTE[3], "waste": _PALETTE[1], "retire": _PALETTE[7]}
 
-
-def plain_text(text: object) -> str:
-    """Text that matplotlib draws literally (``$`` escaped, so no math mode)."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$")
 
 
 def usage_quadrant_plot(

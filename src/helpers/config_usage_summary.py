@@ -7,10 +7,11 @@ names are untrusted text).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from .report import to_jsonable
 
 if TYPE_CHECKING:
     from .config_usage import ConfigUsageAudit
@@ -86,14 +87,14 @@ def results(audit: ConfigUsageAudit) -> dict[str, Any]:
     """
     attributes = audit.attributes
     attribute_rows = [
-        {name: _plain(row[name]) for name in RESULT_ATTRIBUTE_FIELDS}
+        {name: to_jsonable(row[name]) for name in RESULT_ATTRIBUTE_FIELDS}
         for row in attributes.to_dict(orient="records")
     ]
     reads = audit.process_reads
     class_rows = []
     for row in audit.classes.to_dict(orient="records"):
         mine = reads[reads["ci_class"] == row["ci_class"]].sort_values(["reads", "process"], ascending=[False, True])
-        entry = {key: _plain(value) for key, value in row.items()}
+        entry = {key: to_jsonable(value) for key, value in row.items()}
         for key, digits in (("cis_read_pct", 1), ("hours_per_month", 2), ("hours_on_unused", 2)):
             if entry[key] is not None:
                 entry[key] = round(entry[key], digits)
@@ -276,14 +277,3 @@ def _hours(values: pd.Series, has_costs: bool) -> float | None:
 def _is_counted(frame: pd.DataFrame, process: str) -> bool:
     return bool(frame.loc[frame["process"] == process, "counted"].iloc[0])
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from .plotting import new_axes, plain_text
 
 __all__ = ["timeline_plot", "incidents_plot", "costliest_plot", "campaign_plot", "campaign_share_plot"]
 
@@ -22,16 +23,6 @@ _OUTAGE = "#d62728"
 _RECOVERY = "#ff9896"
 
 
-def _plain(text: Any) -> str:
-    """Label text shown literally: matplotlib would read ``$...$`` in data as mathematics."""
-    return str(text).replace("$", r"\$")
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _money_axis(ax: Axes, axis: str = "y") -> None:
@@ -73,7 +64,7 @@ def timeline_plot(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, figsize=(11, 4.2))
+    ax = new_axes(ax, figsize=(11, 4.2))
     times = pd.to_datetime(data[x])
     if x == "day":
         # A day's total belongs to the whole day: draw it at noon, where its outages sit.
@@ -147,7 +138,7 @@ def incidents_plot(
         ax.axvspan(row.start, row.end, color=_OUTAGE, alpha=0.3, linewidth=0)
         ax.axvspan(row.end, row.end + pd.Timedelta(hours=recovery_hours), color=_RECOVERY, alpha=0.25, linewidth=0)
         ax.set_title(
-            _plain(f"{row.incident_id}, {row.start:%d %b %Y}\n{row.net_lost_revenue:,.0f} {currency} net, {row.minutes:.0f} min"),
+            plain_text(f"{row.incident_id}, {row.start:%d %b %Y}\n{row.net_lost_revenue:,.0f} {currency} net, {row.minutes:.0f} min"),
             fontsize=10,
         )
         _money_axis(ax)
@@ -198,7 +189,7 @@ def costliest_plot(
         _, axes = plt.subplots(1, 2, figsize=(11, 0.42 * max(len(chosen), 4) + 1.2), sharey=True,
                                gridspec_kw={"width_ratios": [2.2, 1]})
     cost_ax, minutes_ax = axes
-    labels = [_plain(i) for i in chosen["incident_id"]]
+    labels = [plain_text(i) for i in chosen["incident_id"]]
     y = np.arange(len(chosen))
     colours = [sns.color_palette()[1] if c else sns.color_palette()[0] for c in chosen["in_campaign"]]
     cost_ax.barh(y, chosen["net_lost_revenue"], color=colours, alpha=0.85)
@@ -237,7 +228,7 @@ def campaign_plot(
     ratio : (float, float, float), optional
         The campaign/outside ratio and its interval, for the title.
     """
-    ax = _axes(ax, figsize=(7, 3.6))
+    ax = new_axes(ax, figsize=(7, 3.6))
     shown = minute_costs.dropna(subset=["per_minute"])
     x = np.arange(len(shown))
     colours = [sns.color_palette()[1] if g == "in campaigns" else sns.color_palette()[0] for g in shown["group"]]
@@ -270,13 +261,13 @@ def campaign_share_plot(
     campaigns : pandas.DataFrame
         :attr:`OutageCosts.campaigns`: ``name, lost_share, lost_share_low, lost_share_high``.
     """
-    ax = _axes(ax, figsize=(7, 0.5 * max(len(campaigns), 3) + 1.2))
+    ax = new_axes(ax, figsize=(7, 0.5 * max(len(campaigns), 3) + 1.2))
     shown = campaigns.dropna(subset=["lost_share"]).iloc[::-1]
     y = np.arange(len(shown))
     ax.barh(y, 100 * shown["lost_share"], color=sns.color_palette()[1], alpha=0.85)
     errors = 100 * np.vstack([shown["lost_share"] - shown["lost_share_low"], shown["lost_share_high"] - shown["lost_share"]])
     ax.errorbar(100 * shown["lost_share"], y, xerr=np.clip(errors, 0, None), fmt="none", ecolor="0.2", capsize=3)
-    ax.set_yticks(y, [_plain(f"{n} ({k} incident{'' if k == 1 else 's'})") for n, k in zip(shown["name"], shown["incidents"])])
+    ax.set_yticks(y, [plain_text(f"{n} ({k} incident{'' if k == 1 else 's'})") for n, k in zip(shown["name"], shown["incidents"])])
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set_xlabel(f"Share of the campaign's incremental revenue lost to outages (%), {confidence:.0%} interval")
     ax.set_title("What outages took from each campaign")

@@ -19,7 +19,6 @@ points from -100 to +100.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -43,7 +42,7 @@ from .nps_report import (
     ticket_note,
     ticket_table,
 )
-from .parameters import InputPath, NotebookParameters, OptionalInputPath
+from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 if TYPE_CHECKING:
     import ibis
@@ -88,6 +87,8 @@ class Event(BaseModel):
 class NpsParameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
+    ordered = (("start", "end"),)
+
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"
     )
@@ -101,21 +102,12 @@ class NpsParameters(NotebookParameters):
     min_n: int = Field(30, ge=1, description="Fewest responses for a period or segment to be shown")
     events: list[Event] = Field([], description="Dated events to measure, e.g. a support-system change")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
-    timezone: str = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
+    timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:
         """Validate as the base class does, then the rules between parameters (one sentence each)."""
         params = super().validate_values(values, check_inputs=check_inputs)
-        if params.start and params.end and params.end < params.start:
-            raise ParameterError(f"Parameter 'end' ({params.end}) must not be before 'start' ({params.start}).")
-        try:
-            zoneinfo.ZoneInfo(params.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ParameterError(
-                f"Parameter 'timezone' must be a time zone name such as 'UTC' or 'Europe/Berlin'; "
-                f"got {params.timezone!r}."
-            ) from None
         if len(set(params.segments)) != len(params.segments):
             raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
         return params

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from .plotting import new_axes, plain_text
 
 __all__ = ["trend_plot", "distribution_plot", "interval_plot", "segment_heatmap", "event_plot"]
 
@@ -24,16 +24,6 @@ NPS_LABEL = "NPS (points, -100 to +100)"
 _CATEGORY_COLOURS = {"detractors": 3, "passives": 7, "promoters": 2}  # indices into the colorblind palette
 
 
-def _plain(text: Any) -> str:
-    """Label text shown literally: matplotlib would read ``$...$`` in data as mathematics."""
-    return str(text).replace("$", r"\$")
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _event_items(events: Any) -> list[tuple[pd.Timestamp, str]]:
@@ -55,7 +45,7 @@ def _mark_events(ax: Axes, events: Any) -> None:
     for date, label in _event_items(events):
         ax.axvline(date, color="0.25", linestyle=":", linewidth=1.3)
         ax.annotate(
-            _plain(label), xy=(date, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
+            plain_text(label), xy=(date, 1), xycoords=("data", "axes fraction"), xytext=(4, -4),
             textcoords="offset points", va="top", ha="left", fontsize=9, color="0.2", rotation=0,
         )
 
@@ -97,7 +87,7 @@ def trend_plot(
     **kwargs
         Passed to the line (``Axes.plot``).
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     frame = data.sort_values(x)
     dates = pd.to_datetime(frame[x])
     values = frame[y].astype(float).to_numpy()
@@ -152,7 +142,7 @@ def distribution_plot(
     **kwargs
         Passed to ``Axes.bar``.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     palette = sns.color_palette("colorblind")
     positions = np.arange(len(data))
     counts = data[["detractors", "passives", "promoters"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -169,7 +159,7 @@ def distribution_plot(
         ax.text(position, 50, "too few", rotation=90, ha="center", va="center", fontsize=8, color="0.35")
     step = max(1, int(np.ceil(len(data) / max_labels)))
     ax.set_xticks(positions[::step])
-    ax.set_xticklabels([_plain(v) for v in data[x].iloc[::step]], rotation=45, ha="right")
+    ax.set_xticklabels([plain_text(v) for v in data[x].iloc[::step]], rotation=45, ha="right")
     ax.set_ylim(0, 100)
     ax.set_xlim(-0.6, len(data) - 0.4)
     ax.set_ylabel("Share of responses (%)")
@@ -209,9 +199,9 @@ def interval_plot(
         Passed to ``Axes.errorbar``.
     """
     frame = data.reset_index(drop=True)
-    ax = _axes(ax, figsize=(9, max(2.2, 0.42 * len(frame) + 1.2)))
+    ax = new_axes(ax, figsize=(9, max(2.2, 0.42 * len(frame) + 1.2)))
     labels = [
-        _plain(f"{g}: {v}" if group and group in frame else v)
+        plain_text(f"{g}: {v}" if group and group in frame else v)
         for g, v in zip(frame[group] if group and group in frame else frame[y], frame[y])
     ]
     positions = np.arange(len(frame))[::-1]
@@ -271,7 +261,7 @@ def segment_heatmap(
     """
     frame = data.copy()
     frame["row"] = [
-        _plain(f"{s}: {v}" if segment and segment in frame else v)
+        plain_text(f"{s}: {v}" if segment and segment in frame else v)
         for s, v in zip(frame[segment] if segment and segment in frame else frame[row], frame[row])
     ]
     sizes = frame.groupby([segment, "row"] if segment and segment in frame else ["row"])["n"].sum().reset_index()
@@ -285,7 +275,7 @@ def segment_heatmap(
     table = frame.pivot_table(index="row", columns=column, values=value, aggfunc="first", dropna=False)
     table = table.reindex(index=list(keep_rows), columns=order)
     annotate = len(order) <= 24 if annotate is None else annotate
-    ax = _axes(ax, figsize=(min(16, 2.5 + 0.55 * len(order)), max(2.5, 0.4 * len(table) + 1.5)))
+    ax = new_axes(ax, figsize=(min(16, 2.5 + 0.55 * len(order)), max(2.5, 0.4 * len(table) + 1.5)))
     ax.set_facecolor("0.88")
     ax.grid(False)
     sns.heatmap(
@@ -320,7 +310,7 @@ def event_plot(
     **kwargs
         Passed to the period markers (``Axes.errorbar``).
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     palette = sns.color_palette("colorblind")
     shown = periods[periods["nps"].notna()]
     ax.errorbar(
@@ -334,7 +324,7 @@ def event_plot(
         ax.plot(
             pd.to_datetime(line["day"]), line["nps"], color=palette[1] if fitted else "0.3",
             linestyle="-" if fitted else "--", linewidth=2 if fitted else 1.5,
-            label="segmented regression fit" if fitted else _plain(name),
+            label="segmented regression fit" if fitted else plain_text(name),
         )
     _mark_events(ax, events)
     ax.set_ylabel(NPS_LABEL)

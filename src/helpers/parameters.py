@@ -18,12 +18,13 @@ import datetime as dt
 import difflib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from .exceptions import ParameterError
 from .sources import parse_source
@@ -34,6 +35,8 @@ __all__ = [
     "OptionalInputPath",
     "InputFile",
     "ParameterInfo",
+    "TimeZone",
+    "TypeName",
 ]
 
 
@@ -56,6 +59,25 @@ def OptionalInputPath(kind: str) -> Any:  # noqa: N802
 
 
 @dataclass(frozen=True)
+class TypeName:
+    """Says in words what a constrained type accepts, for messages and ``itvalue describe``."""
+
+    text: str
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone") from None
+    return name
+
+
+#: An IANA time zone name; naive timestamps in the inputs are read in it.
+TimeZone = Annotated[str, AfterValidator(_known_time_zone), TypeName("a time zone name such as 'UTC' or 'Europe/Berlin'")]
+
+
+@dataclass(frozen=True)
 class ParameterInfo:
     """One parameter as ``itvalue describe`` shows it."""
 
@@ -70,6 +92,9 @@ class NotebookParameters(BaseModel):
     """Base class of each notebook's parameter declaration."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    #: Pairs of parameters that must not be in reverse order, e.g. ``(("start", "end"),)``.
+    ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -89,6 +114,10 @@ class NotebookParameters(BaseModel):
             params = cls.model_validate(dict(values))
         except ValidationError as exc:
             raise ParameterError(_explain(cls, exc)) from None
+        for first, last in cls.ordered:
+            a, b = getattr(params, first), getattr(params, last)
+            if a is not None and b is not None and b < a:
+                raise ParameterError(f"Parameter '{last}' ({b}) must not be before '{first}' ({a}).")
         if check_inputs:
             params.check_input_files()
         return params
@@ -193,6 +222,9 @@ def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
 
 
 def _describe(annotation: Any, metadata: Any = ()) -> str:
+    named = next((item for item in metadata or () if isinstance(item, TypeName)), None)
+    if named is not None:
+        return named.text
     marker = _input_marker(metadata)
     if marker is not None:
         return f"a path to a {marker.kind} file" + (" (or empty for none)" if marker.optional else "")

@@ -594,7 +594,6 @@ def _tally(t, month, seconds, ci_index, attr_index, consumer_index, process_inde
 
 def _truth(attributes, classes, ci_counts, class_hours, tallies, inventory_file, cost_file, scale, seed):
     processes = list(_PROCESSES)
-    consumers = [name for p in processes for name in _CONSUMERS[p]]
     populated_by_class = {c: sum(a.populated for a in attributes if a.ci_class == c) for c in classes}
     rows = []
     for a in attributes:
