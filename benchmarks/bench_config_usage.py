@@ -15,7 +15,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Runs in the fresh process: everything the notebook does short of drawing.
