@@ -250,8 +250,10 @@ def test_campaigns_may_be_empty(write):
     assert frame["start"].dtype == "datetime64[us]"
 
 
-def test_check_input_returns_nothing_for_valid_data(write):
-    assert inputs.check_input(write("responses.csv", RESPONSES_HEADER + "r1,2025-01-01,7\n"), "responses") is None
+def test_check_input_returns_the_columns_of_valid_data(write):
+    columns = inputs.check_input(write("responses.csv", RESPONSES_HEADER + "r1,2025-01-01,7\n"), "responses")
+    # The optional columns are there too, as every loaded input has them.
+    assert columns[:3] == ["response_id", "timestamp", "score"] and "comment" in columns
 
 
 # --- loading rules --------------------------------------------------------------------------------

@@ -138,3 +138,16 @@ def test_mistyped_value_fails_in_the_first_cell_after_parameters(path, tmp_path)
     code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
     first_after_parameters = code[1]
     assert any(o.get("output_type") == "error" for o in first_after_parameters.outputs)
+
+
+def test_segment_column_missing_from_the_data_stops_before_any_kernel(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "run", "nps_trends", "-p", "segments=[regoin]", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "itvalue: Parameter 'segments': column 'regoin' is not in responses.csv; "
+        "segment columns there: region, tier, channel."
+    )
+    assert not any(tmp_path.iterdir())

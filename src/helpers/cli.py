@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import os
 import subprocess
 import sys
 import time
@@ -171,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("itvalue: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (itvalue describe ... | head): not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -195,11 +195,17 @@ def load_input(
             con.disconnect()
 
 
-def check_input(source: str | Path, kind: str, *, timezone: str = "UTC") -> None:
-    """Validate an input without loading it; raise InputDataError (one sentence per problem) if it is invalid."""
+def check_input(source: str | Path, kind: str, *, timezone: str = "UTC") -> list[str]:
+    """Validate an input without loading it; return its column names.
+
+    Raises
+    ------
+    InputDataError
+        One sentence per problem, if the input is invalid.
+    """
     con = connect(timezone)
     try:
-        open_input(source, kind, con=con, timezone=timezone)
+        return list(open_input(source, kind, con=con, timezone=timezone).columns)
     finally:
         con.disconnect()
 

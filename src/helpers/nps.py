@@ -112,6 +112,17 @@ class NpsParameters(NotebookParameters):
             raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
         return params
 
+    def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
+        """Every segment column must be a column of the responses."""
+        present = columns.get("responses_path", [])
+        missing = [column for column in self.segments if column not in present]
+        if missing:
+            extra = [c for c in present if c not in ("response_id", "timestamp", "score", "comment", "ticket_id")]
+            raise ParameterError(
+                f"Parameter 'segments': column {missing[0]!r} is not in {_name(self.responses_path)}; "
+                f"segment columns there: {', '.join(extra) if extra else 'none'}."
+            )
+
 
 # --- inputs -----------------------------------------------------------------------------------
 
@@ -153,13 +164,7 @@ def load_inputs(params: NpsParameters, *, con: Any = None) -> NpsInputs:
     tickets = None
     if params.tickets_path:
         tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone)
-    missing = [column for column in params.segments if column not in responses.columns]
-    if missing:
-        extra = [c for c in responses.columns if c not in ("response_id", "timestamp", "score", "comment", "ticket_id")]
-        raise ParameterError(
-            f"Parameter 'segments': column {missing[0]!r} is not in {_name(params.responses_path)}; "
-            f"segment columns there: {', '.join(extra) if extra else 'none'}."
-        )
+    params.check_input_columns({"responses_path": list(responses.columns)})
     return NpsInputs(responses, tickets, _name(params.responses_path), _name(params.tickets_path))
 
 

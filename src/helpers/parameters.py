@@ -173,6 +173,13 @@ class NotebookParameters(BaseModel):
             except FileNotFoundError as exc:
                 raise ParameterError(f"Parameter '{name}': input {exc}.") from None
 
+    def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
+        """Rules between parameters and the columns their inputs hold (e.g. segment columns).
+
+        The runner calls this with ``{parameter: column names}`` once the inputs are validated,
+        before any kernel starts; analyses call it when they load. Raise ParameterError.
+        """
+
     def as_dict(self) -> dict[str, Any]:
         """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
         return self.model_dump(mode="json")
@@ -218,7 +225,11 @@ def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
                 if bound is not None:
                     constraints.append(f"{op} {bound}")
     base = _describe(annotation, metadata)
-    return base + (" " + " and ".join(constraints) if constraints else "")
+    if not constraints:
+        return base
+    # "an integer >= 1 (or empty)", not "an integer (or empty) >= 1"
+    core, optional, _ = base.partition(" (or empty)")
+    return f"{core} {' and '.join(constraints)}{optional}"
 
 
 def _describe(annotation: Any, metadata: Any = ()) -> str:
@@ -227,7 +238,7 @@ def _describe(annotation: Any, metadata: Any = ()) -> str:
         return named.text
     marker = _input_marker(metadata)
     if marker is not None:
-        return f"a path to a {marker.kind} file" + (" (or empty for none)" if marker.optional else "")
+        return f"a path to {marker.kind.replace('_', ' ')} data" + (" (or empty for none)" if marker.optional else "")
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is Annotated:

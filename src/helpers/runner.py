@@ -77,8 +77,8 @@ def prepare_parameters(
         from . import inputs as data_inputs  # the data layer pulls in DuckDB; only runs that read data need it
 
         timezone = injected.get("timezone", "UTC")
-        for kind, spec in inputs.values():
-            data_inputs.check_input(spec, kind, timezone=timezone)
+        columns = {name: data_inputs.check_input(spec, kind, timezone=timezone) for name, (kind, spec) in inputs.items()}
+        notebook.parameters_class.model_validate(injected).check_input_columns(columns)
     return injected, inputs
 
 
