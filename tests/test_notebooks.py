@@ -151,3 +151,14 @@ def test_segment_column_missing_from_the_data_stops_before_any_kernel(tmp_path):
         "segment columns there: region, tier, channel."
     )
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_runs_by_hand_with_its_defaults_under_plain_papermill(path, tmp_path):
+    # What an analyst gets from Run All in JupyterLab: the parameters cell's defaults, kernel in notebooks/.
+    out = tmp_path / "executed.ipynb"
+    papermill.execute_notebook(str(path), str(out), cwd=str(NOTEBOOKS_DIR), progress_bar=False)
+    from helpers.runner import extract_results
+
+    assert extract_results(nbformat.read(out, as_version=4)), "the results cell published the key figures"
