@@ -445,6 +445,7 @@ def test_time_gaps(sales_table):
         issue="gaps longer than a day in 'timestamp'",
         rows=2,
         examples="2025-02-03 06:00 .. 2025-02-10 00:00; 2025-02-01 12:00 .. 2025-02-03 00:00",
+        unit="gaps",
     )
     by_channel = inputs.time_gaps(sales, longer_than="36h", input="sales", by="channel")
     assert by_channel.rows == 3 and by_channel.issue == "gaps longer than 36 hours in 'timestamp'"

@@ -28,15 +28,18 @@ class QualityNote:
     issue : str
         What is suspicious, e.g. ``"gap longer than a day"``.
     rows : int
-        How many rows (or gaps, ids...) the issue covers.
+        How many of ``unit`` the issue covers.
     examples : str
         A few examples, e.g. ``"2025-02-01 00:00 .. 2025-02-03 00:00"``.
+    unit : str
+        What ``rows`` counts, plural: ``"rows"`` (default), ``"gaps"``, ``"attributes"``...
     """
 
     input: str
     issue: str
     rows: int
     examples: str = ""
+    unit: str = "rows"
 
 
 def time_gaps(
@@ -84,7 +87,9 @@ def time_gaps(
         "".join(f"{row[k]}: " for k in keys) + f"{_clock(row['previous'])} .. {_clock(row['at'])}"
         for _, row in longest.iterrows()
     )
-    return QualityNote(input=input, issue=f"gaps longer than {_duration(threshold)} in '{column}'", rows=count, examples=examples)
+    return QualityNote(
+        input=input, issue=f"gaps longer than {_duration(threshold)} in '{column}'", rows=count, examples=examples, unit="gaps"
+    )
 
 
 def unmatched_ids(

@@ -184,17 +184,19 @@ def data_quality(notes: Iterable[Any]) -> None:
     Parameters
     ----------
     notes : iterable of QualityNote
-        Objects with ``input``, ``issue``, ``rows`` and optional ``examples``.
+        Objects with ``input``, ``issue``, ``rows`` and optional ``examples`` and ``unit``
+        (what ``rows`` counts; "rows" if absent).
     """
     notes = list(notes)
     if not notes:
         _html("<p>No data-quality warnings: every input passed its checks with nothing suspicious.</p>")
         return
     items = "".join(
-        "<li><b>{}</b>: {} ({:,} rows){}</li>".format(
+        "<li><b>{}</b>: {} ({:,} {}){}</li>".format(
             html.escape(str(n.input)),
             html.escape(str(n.issue)),
             int(n.rows),
+            html.escape(getattr(n, "unit", "rows")),
             html.escape(f"; e.g. {n.examples}") if getattr(n, "examples", "") else "",
         )
         for n in notes
