@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 
 from helpers import report
 from helpers.index import headline_figures
@@ -17,15 +18,16 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    """Capture what the helpers display, as (mime bundle) dicts."""
-    outputs = []
+def shown():
+    """What the helpers display, captured by IPython itself, as MIME bundles (newest last)."""
+    InteractiveShell.instance()  # display() publishes rich output only where a shell exists
+    with capture_output(stdout=False, stderr=False) as captured:
 
-    def fake_display(obj, raw=False, **_):
-        outputs.append(obj if raw else InteractiveShell.instance().display_formatter.format(obj)[0])
+        class Bundles:
+            def __getitem__(self, index):
+                return captured.outputs[index].data
 
-    monkeypatch.setattr(report, "display", fake_display)
-    return outputs
+        yield Bundles()
 
 
 @pytest.mark.parametrize(
@@ -85,10 +87,17 @@ def test_publish_results_makes_plain_json(shown):
     }
 
 
-def test_headline_figures_follow_dotted_paths():
-    results = {"totals": {"net": 12.5}, "periods": [{"nps": 10}, {"nps": 31}]}
-    assert headline_figures(results, ["totals.net", "periods.-1.nps", "missing.x"]) == [
-        ("totals.net", 12.5),
-        ("periods.-1.nps", 31),
-        ("missing.x", None),
+def test_headline_figures_follow_dotted_paths_with_units_and_intervals():
+    results = {"totals": {"net": 37539.2, "low": 26487.0, "high": 51913.0}, "currency": "EUR",
+               "periods": [{"nps": 10}, {"nps": 31}]}
+    fields = [
+        {"label": "net lost revenue", "value": "totals.net", "low": "totals.low", "high": "totals.high",
+         "unit_from": "currency"},
+        {"label": "latest NPS", "value": "periods.-1.nps", "unit": "points"},
+        "missing.x",
+    ]
+    assert headline_figures(results, fields) == [
+        ("net lost revenue", "37,539 EUR (26,487 to 51,913)"),
+        ("latest NPS", "31 points"),
+        ("missing x", "—"),
     ]

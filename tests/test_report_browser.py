@@ -39,6 +39,11 @@ def browser(tmp_path):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     # The network is cut for the page: anything it tries to fetch from a host fails and is logged.
+    # Count alert() calls: a script smuggled into a report through data would call it.
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {"source": "window.__alerted = 0; window.alert = () => { window.__alerted += 1; };"},
+    )
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd(
         "Network.emulateNetworkConditions",
@@ -94,6 +99,7 @@ def test_fixture_report_opens_offline_with_charts(browser, tmp_path, fixture_env
     assert seen["images"], "the chart is an embedded image"
     assert all(complete and width > 100 and height > 100 for complete, width, height in seen["images"])
     assert "<script>alert(1)</script>" in seen["text"], "hostile text shows as text"
+    assert seen["alerts"] == 0, "and never runs"
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
@@ -122,3 +128,10 @@ def test_the_check_sees_a_page_that_fetches_from_a_cdn(browser, tmp_path):
     seen = check_report_in_browser(browser, page, tmp_path / "cdn.png")
     assert any("cdnjs.cloudflare.com" in url for url in seen["remote_requests"])
     assert seen["failed"] and seen["console_errors"]
+
+
+def test_the_check_sees_a_script_that_runs(browser, tmp_path):
+    # ... and the alert counter must be able to fail too.
+    page = tmp_path / "xss.html"
+    page.write_text("<html><body><script>alert(1)</script>x</body></html>", encoding="utf-8")
+    assert check_report_in_browser(browser, page, tmp_path / "xss.png")["alerts"] == 1

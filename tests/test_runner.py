@@ -65,8 +65,8 @@ def test_unknown_notebook_suggests_the_closest(itvalue):
 
 def test_run_writes_report_notebook_results_and_run_record(itvalue, tmp_path):
     params = tmp_path / "weekly.yml"
-    params.write_text("points: 12\nlabels: [north, '<b>south</b>']\n", encoding="utf-8")
-    done = itvalue("run", CHART, "-f", params, "-p", "shape=bar", "--out", tmp_path / "out", "--quiet")
+    params.write_text("points: 12\nshape: bar\nlabels: [north, '<b>south</b>']\n", encoding="utf-8")
+    done = itvalue("run", CHART, "-f", params, "--out", tmp_path / "out", "--quiet")
     assert done.returncode == 0, done.stderr
     set_dir = tmp_path / "out" / "chart" / "weekly"
     for name in ("report.html", "notebook.ipynb", "results.json", "run.json", "history.html"):
@@ -184,3 +184,60 @@ def test_list_names_every_kit_notebook_and_its_sets(itvalue):
         assert notebook.name in done.stdout
         for params in notebook.param_sets():
             assert params.stem in done.stdout
+
+
+# --- more ways in which users get things wrong ----------------------------------------------------
+
+def test_a_file_that_is_not_a_notebook(itvalue, tmp_path):
+    fake = tmp_path / "notes.ipynb"
+    fake.write_text("this is not JSON", encoding="utf-8")
+    done = itvalue("run", fake, "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"itvalue: {fake}: not a Jupyter notebook")
+    assert "Traceback" not in done.stderr
+
+
+def test_impossible_date_in_a_params_file(itvalue, tmp_path):
+    params = tmp_path / "odd.yml"
+    params.write_text("title: 2025-13-01\n", encoding="utf-8")
+    done = itvalue("run", CHART, "-f", params, "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itvalue: odd.yml: a value is not valid")
+
+
+def test_text_parameters_keep_the_text_typed(itvalue, tmp_path):
+    # YAML would read "no" as false and "2025" as a number; a text parameter keeps what was typed.
+    done = itvalue("run", CHART, "-p", "title=no", "-p", "points=2025-13-01", "--out", tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "itvalue: Parameter 'points' must be an integer >= 2; got '2025-13-01'."
+    done = itvalue("run", CHART, "-p", "title=no", "--out", tmp_path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "chart" / "custom" / "results.json").read_text())["title"] == "no"
+
+
+def test_output_folder_that_is_a_file(itvalue, tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("", encoding="utf-8")
+    done = itvalue("run", CHART, "--out", blocker, "--quiet")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itvalue: ") and "Not a directory" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_parameters_the_notebook_itself_rejects_are_exit_2(itvalue, tmp_path):
+    done = itvalue("run", CHART, "-p", "reject=true", "--out", tmp_path, "--quiet")
+    assert done.returncode == 2
+    assert "ParameterError: Parameter 'reject' asks the notebook to refuse its parameters." in done.stderr
+
+
+def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):
+    params = tmp_path / "weekly.yml"
+    params.write_text("points: 12\n", encoding="utf-8")
+    assert itvalue("run", CHART, "-f", params, "--out", tmp_path / "out", "--quiet").returncode == 0
+    assert itvalue("run", CHART, "-f", params, "-p", "points=3", "--out", tmp_path / "out", "--quiet").returncode == 0
+    assert itvalue("run", CHART, "-p", "points=4", "--name", "adhoc", "--out", tmp_path / "out", "--quiet").returncode == 0
+    sets = {p.name for p in (tmp_path / "out" / "chart").iterdir()}
+    assert sets == {"weekly", "weekly-custom", "adhoc"}
+    assert json.loads((tmp_path / "out" / "chart" / "weekly" / "results.json").read_text())["points"] == 12
+    bad = itvalue("run", CHART, "--name", "../escape", "--out", tmp_path / "out")
+    assert bad.returncode == 2 and "--name must be letters" in bad.stderr

@@ -37,7 +37,12 @@ class Notebook:
 
     @classmethod
     def load(cls, path: Path) -> Notebook:
-        nb = nbformat.read(path, as_version=4)
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except (OSError, UnicodeDecodeError, ValueError, nbformat.ValidationError) as exc:
+            # NotJSONError is a ValueError; a JSON file of the wrong shape fails validation.
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise ParameterError(f"{path}: not a Jupyter notebook ({reason}).") from None
         if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
             raise ParameterError(f"{path}: the notebook has no cell tagged 'parameters'.")
         meta = nb.metadata.get("itvalue", {})
@@ -98,11 +103,38 @@ class Notebook:
                 raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {value!r}.")
         return dict(values)
 
+    def parse_override(self, key: str, raw: str) -> Any:
+        """The value of ``-p key=raw``: read as YAML, except for text parameters, which keep the text.
+
+        YAML would turn ``-p currency=no`` into ``False`` and ``-p label=2025`` into a number.
+        """
+        field = self.parameters_class.model_fields.get(key) if self.parameters_class is not None else None
+        if field is not None and _is_text(field.annotation):
+            return raw
+        if not raw.strip():
+            return ""
+        try:
+            return yaml.safe_load(raw)
+        except (yaml.YAMLError, ValueError):
+            return raw  # not YAML (or an impossible date): validation names the type it wanted
+
     def inputs(self, values: dict[str, Any]) -> dict[str, tuple[str, str]]:
         """``{parameter: (kind, source)}`` for the input sources a validated run names."""
         if self.parameters_class is None:
             return {}
         return self.parameters_class.model_validate(values).inputs()
+
+
+def _is_text(annotation: Any) -> bool:
+    """``str`` or ``str | None`` (input paths included), not a Literal or a list."""
+    import types
+    import typing
+
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return all(a is str or a is type(None) for a in typing.get_args(annotation))
+    return False
 
 
 def _literal(text: Any) -> Any:
@@ -161,6 +193,11 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ParameterError(f"{path.name}: not valid YAML{where}.") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path.name}: not UTF-8 text; save it as UTF-8.") from None
+    except ValueError as exc:
+        # PyYAML reads 2025-13-01 as a date and fails with a bare ValueError.
+        raise ParameterError(f"{path.name}: a value is not valid ({exc}).") from None
     if values is None:
         return {}
     if not isinstance(values, dict):

@@ -23,15 +23,11 @@ from .paths import REPORTS_DIR, SAMPLE_DATA_DIR
 __all__ = ["main"]
 
 
-def _parse_override(text: str) -> tuple[str, Any]:
+def _split_override(text: str) -> tuple[str, str]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise ParameterError(f"-p takes key=value; got {text!r}.")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw  # not YAML: take it as the text the user typed
-    return key.strip(), value
+    return key.strip(), raw
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -54,6 +50,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="set one parameter; the value is read as YAML (e.g. -p segments=[region,tier])",
     )
     run.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: reports/)")
+    run.add_argument(
+        "--name",
+        help="the parameter set's name in the output (default: the -f file's name; 'custom' for -p only; "
+        "NAME-custom when -p changes a -f file)",
+    )
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--all", action="store_true", help="run every parameter set under params/<notebook>/")
@@ -92,7 +93,7 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.all:
-        if args.notebook or args.params_file or args.overrides:
+        if args.notebook or args.params_file or args.overrides or args.name:
             raise ParameterError("--all runs every parameter set as it is; give no notebook, -f or -p with it.")
         return _run_all(args)
     if not args.notebook:
@@ -101,12 +102,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_notebook
 
     notebook = find_notebook(args.notebook)
-    overrides = dict(_parse_override(item) for item in args.overrides)
+    overrides = {key: notebook.parse_override(key, raw) for key, raw in map(_split_override, args.overrides)}
     outcome = run_notebook(
         notebook,
         params_file=args.params_file,
         overrides=overrides,
         out_dir=Path(args.out),
+        name=args.name,
         show_code=args.show_code,
         quiet=args.quiet,
     )
@@ -176,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (itvalue describe ... | head): not an error of ours.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining at exit
         return 0
+    except OSError as exc:
+        # An output folder that is a file, a full disk, no permission: the user's to fix, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"itvalue: {where}{exc.strerror or exc}.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

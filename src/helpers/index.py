@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .files import locked, write_text_atomically
 
@@ -56,20 +57,39 @@ def read_runs(out_dir: Path) -> dict[tuple[str, str], list[RunRecord]]:
     return dict(sorted(grouped.items()))
 
 
-def headline_figures(results: dict[str, Any], fields: list[str]) -> list[tuple[str, Any]]:
-    """Look up dotted paths such as ``totals.net_lost_revenue`` or ``periods.-1.nps`` in results."""
+def _lookup(results: Any, path: str | None) -> Any:
+    """``totals.net_lost_revenue`` or ``periods.-1.nps`` in the results; None when absent."""
+    if not path:
+        return None
+    value: Any = results
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.lstrip("-").isdigit() and value:
+            index = int(part)
+            value = value[index] if -len(value) <= index < len(value) else None
+        else:
+            return None
+    return value
+
+
+def headline_figures(results: dict[str, Any], fields: list[Any]) -> list[tuple[str, str]]:
+    """The index's headline figures, as (label, text with unit and interval).
+
+    Each field is a dotted path into results.json, or a mapping
+    ``{"label", "value", "low", "high", "unit", "unit_from"}`` where ``low``/``high`` are
+    paths to the interval's bounds and ``unit_from`` a path to the unit (e.g. ``currency``).
+    """
     figures = []
-    for path in fields:
-        value: Any = results
-        for part in path.split("."):
-            if isinstance(value, dict):
-                value = value.get(part)
-            elif isinstance(value, list) and part.lstrip("-").isdigit() and value:
-                index = int(part)
-                value = value[index] if -len(value) <= index < len(value) else None
-            else:
-                value = None
-        figures.append((path, value))
+    for field in fields:
+        spec = field if isinstance(field, dict) else {"value": field}
+        value = _lookup(results, spec["value"])
+        unit = _lookup(results, spec.get("unit_from")) or spec.get("unit", "")
+        text = _format(value) + (f" {unit}" if unit and value is not None else "")
+        low, high = _lookup(results, spec.get("low")), _lookup(results, spec.get("high"))
+        if value is not None and low is not None and high is not None:
+            text += f" ({_format(low)} to {_format(high)})"
+        figures.append((spec.get("label") or _label(spec["value"]), text))
     return figures
 
 
@@ -115,22 +135,19 @@ def _index_row(key: tuple[str, str], runs: list[RunRecord]) -> str:
     notebook, param_set = key
     latest = runs[0]
     good = next((r for r in runs if r.ok), None)
-    base = f"{notebook}/{param_set}"
+    base = f"{quote(notebook)}/{quote(param_set)}"
     links = []
     if good is not None:
         links.append(f"<a href='{html.escape(base)}/report.html'>report</a>")
         links.append(f"<a href='{html.escape(base)}/notebook.ipynb'>notebook</a>")
     if not latest.ok:
-        failed = f"{base}/history/{latest.folder.name}/report.html"
+        failed = f"{base}/history/{quote(latest.folder.name)}/report.html"
         links.append(f"<a href='{html.escape(failed)}'>failed report</a>")
     links.append(f"<a href='{html.escape(base)}/history.html'>history ({len(runs)})</a>")
     figures = ""
     if good is not None:
         shown = headline_figures(good.results(), good.info.get("headline_fields", []))
-        figures = "<br>".join(
-            f"{html.escape(_label(name))}: {html.escape(_format(value))}"
-            for name, value in shown
-        )
+        figures = "<br>".join(f"{html.escape(label)}: {html.escape(text)}" for label, text in shown)
         if not latest.ok:
             figures += f"<br><span class='muted'>figures from the last good run, {html.escape(good.info.get('started', '')[:16])}</span>"
     status = latest.info.get("status", "?")

@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -57,6 +58,8 @@ def use_theme() -> None:
             "axes.titleweight": "bold",
             "axes.titlesize": 13,
             "figure.autolayout": True,
+            # Labels come from data (CI names, currencies, segments): "$" must not start math mode.
+            "text.parse_math": False,
         }
     )
     # Library warnings (pandas, statsmodels convergence chatter) are for analysts, not managers;
@@ -157,18 +160,32 @@ def table(
     )
     # Numbers line up on the right, text on the left; pandas does not mark which is which.
     offset = shown.index.nlevels if index else 0
-    numeric = [
-        offset + position + 1
-        for position, column in enumerate(shown.columns)
-        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(shown[column])
-    ]
-    rules = "".join(f"#{table_id} td:nth-child({k}),#{table_id} th:nth-child({k}){{text-align:right}}" for k in numeric)
+    numeric = [offset + position + 1 for position, column in enumerate(shown.columns) if _is_figures(shown[column])]
+    rules = "".join(
+        f".jp-RenderedHTMLCommon #{table_id} td:nth-child({k}),.jp-RenderedHTMLCommon #{table_id} th:nth-child({k}),"
+        f"#{table_id} td:nth-child({k}),#{table_id} th:nth-child({k}){{text-align:right}}"
+        for k in numeric
+    )
     parts = [f"<style>{rules}</style>"] if rules else []
     if caption:
         cut = f" (first {max_rows} of {len(data)} rows)" if max_rows is not None and len(data) > max_rows else ""
         parts.append(f"<p><b>{html.escape(caption + cut)}</b></p>")
     parts.append(body)
     _html("".join(parts))
+
+
+# A figure already formatted as text: "1,234", "-5.2", "12%", "9 to 18", "+0.7 to +1.1", "<0.001".
+_FIGURE = re.compile(r"^[<>≈~]?[-+−]?[\d,.]+%?( to [-+−]?[\d,.]+%?)?$")
+
+
+def _is_figures(column: pd.Series) -> bool:
+    """Numbers, or text that only holds formatted numbers (right-aligned so digits line up)."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    values = [str(v).strip() for v in column if not _is_missing(v) and str(v).strip() not in ("", "—")]
+    return bool(values) and all(_FIGURE.match(v) for v in values)
 
 
 def _is_missing(value: Any) -> bool:

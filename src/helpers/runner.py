@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -29,14 +30,19 @@ from papermill.exceptions import PapermillExecutionError
 
 from . import provenance
 from .catalog import Notebook, read_params_file
+from .exceptions import ParameterError
 from .files import locked, replace_atomically, write_json
 from .export import Failure, find_failure, notebook_to_html
-from .paths import NOTEBOOKS_DIR, PROJECT_ROOT, resolve_path
+from .paths import PROJECT_ROOT, resolve_path
 from .report import RESULTS_MIMETYPE
 
 __all__ = ["RunOutcome", "prepare_parameters", "run_notebook", "RUN_FILES"]
 
 RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
+
+# Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
+_KIT_ERRORS = {"ParameterError", "InputDataError"}
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,8 @@ class RunOutcome:
     run_dir: Path
     report: Path
     message: str = ""
-
-    @property
-    def exit_status(self) -> int:
-        return 0 if self.status == "ok" else 1
+    #: 0 ok; 1 a cell failed; 2 the notebook itself rejected a parameter or the data.
+    exit_status: int = 0
 
 
 def prepare_parameters(
@@ -105,6 +109,7 @@ def run_notebook(
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     out_dir: str | Path,
+    name: str | None = None,
     show_code: bool = False,
     quiet: bool = False,
 ) -> RunOutcome:
@@ -117,7 +122,9 @@ def run_notebook(
         and before anything is written.
     """
     injected, inputs = prepare_parameters(notebook, params_file=params_file, overrides=overrides)
-    param_set = Path(params_file).stem if params_file is not None else "custom"
+    param_set = parameter_set_name(params_file, overrides, name)
+    # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
+    fingerprints = provenance.input_fingerprints(inputs)
     set_dir = Path(out_dir) / notebook.name / param_set
     history = set_dir / "history"
     history.mkdir(parents=True, exist_ok=True)
@@ -131,12 +138,14 @@ def run_notebook(
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     error_text = ""
+    kit_error = False
     try:
         papermill.execute_notebook(
             str(notebook.path),
             str(executed_path),
             parameters=injected,
-            cwd=str(NOTEBOOKS_DIR),
+            # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
+            cwd=str(notebook.path.parent),
             progress_bar=not quiet,
             request_save_on_cell_execute=False,
             # The kernel's own log (e.g. ipykernel's notice that local TCP is unencrypted) is not
@@ -145,6 +154,7 @@ def run_notebook(
         )
     except PapermillExecutionError as exc:
         error_text = f"{exc.ename}: {exc.evalue}"
+        kit_error = exc.ename in _KIT_ERRORS
     except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
         error_text = f"{type(exc).__name__}: {exc}"
     duration = time.perf_counter() - clock
@@ -174,7 +184,7 @@ def run_notebook(
         "headline_fields": notebook.headline_fields,
         "kit_version": provenance.kit_version(),
         "git": provenance.git_commit(),
-        "inputs": provenance.input_fingerprints(inputs),
+        "inputs": fingerprints,
         "packages": provenance.package_versions(),
     }
     footer = (
@@ -202,7 +212,24 @@ def run_notebook(
     message = f"{notebook.name}/{param_set}: {status} in {duration:.1f} s -> {report}"
     if failure:
         message += f" ({failure.where}: {failure.error})"
-    return RunOutcome(status=status, run_dir=run_dir, report=report, message=message)
+    exit_status = 0 if status == "ok" else (2 if kit_error else 1)
+    return RunOutcome(status=status, run_dir=run_dir, report=report, message=message, exit_status=exit_status)
+
+
+def parameter_set_name(
+    params_file: str | Path | None, overrides: Mapping[str, Any] | None, name: str | None = None
+) -> str:
+    """The folder a run's reports go to: ``--name``, else the params file's stem (``default``),
+    ``custom`` for ``-p`` alone, and ``default-custom`` when ``-p`` changes a params file, so an
+    ad-hoc variation never replaces the scheduled report of that set."""
+    if name is not None:
+        if not _SAFE_NAME.fullmatch(name):
+            raise ParameterError(f"--name must be letters, digits, '.', '_' or '-'; got {name!r}.")
+        return name
+    if params_file is None:
+        return "custom"
+    stem = Path(params_file).stem
+    return f"{stem}-custom" if overrides else stem
 
 
 def extract_results(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
