@@ -6,9 +6,7 @@ the Parquet chunk writer).
 
 from __future__ import annotations
 
-import json
-import sys
-import types
+import shutil
 
 import duckdb
 import ibis
@@ -19,7 +17,7 @@ import pytest
 
 from helpers import inputs
 from helpers.exceptions import InputDataError
-from helpers.sample_data import _parquet, generate, to_json
+from helpers.sample_data import _parquet, check_sample, generate
 
 SALES = pd.DataFrame(
     {
@@ -289,70 +287,51 @@ def test_write_parquet_chunks_with_no_chunks_needs_a_schema(tmp_path):
         _parquet.write_parquet_chunks(tmp_path / "none.parquet", [])
 
 
-def _fake_domain(monkeypatch, domain: str, write_files):
-    module = types.ModuleType(f"helpers.sample_data.{domain}")
-    calls = []
-
-    def generate_domain(out_dir, *, scale, seed):
-        calls.append((scale, seed))
-        write_files(out_dir)
-        return {"seed": seed, "rows": pd.Series([scale]).sum(), "when": pd.Timestamp("2025-01-01"), "missing": float("nan")}
-
-    module.generate = generate_domain
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    return calls
+@pytest.fixture(scope="module")
+def real_sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    return out, generate(out, scale=1, seed=5)  # generate() validates every file it writes
 
 
-def _minimal_sample(out_dir):
-    files = {
-        "outages.csv": "incident_id,start,end,service\nINC-1,2025-01-01 10:00,2025-01-01 11:00,web\n",
-        "campaigns.csv": "campaign_id,name,start,end\n",
-        "responses.csv": "response_id,timestamp,score\nr1,2025-01-01,7\n",
-        "tickets.csv": "ticket_id,opened,resolved\nT1,2025-01-01,\n",
-        "inventory.csv": "ci_id,ci_class,attribute,last_updated\nCI1,server,os,2025-01-01\n",
-        "access_log.csv": "timestamp,ci_id,attribute,consumer,process\n2025-01-02,CI1,,ann,incident\n",
-        "collection_cost.csv": "ci_class,attribute,hours_per_month\nserver,*,2\n",
-    }
-    for name, text in files.items():
-        (out_dir / name).write_text(text, encoding="utf-8")
-    pq.write_table(pa.table({"timestamp": pd.to_datetime(["2025-01-01"]).as_unit("us"), "revenue": [1.0]}),
-                   out_dir / "sales.parquet")
-
-
-def test_generate_runs_every_domain_checks_the_files_and_writes_truth(tmp_path, monkeypatch):
-    calls = {d: _fake_domain(monkeypatch, d, _minimal_sample if d == "sales" else lambda out: None)
-             for d in ("sales", "nps", "cmdb")}
-    truth = generate(tmp_path / "out", scale=3, seed=7)
-    assert set(truth) == {"sales", "nps", "cmdb"}
-    assert all(c == [(3, 7)] for c in calls.values())
-    written = json.loads((tmp_path / "out" / "truth.json").read_text(encoding="utf-8"))
-    assert written["nps"] == {"missing": None, "rows": 3, "seed": 7, "when": "2025-01-01T00:00:00"}
-
-
-def test_generate_reports_a_file_that_breaks_its_schema(tmp_path, monkeypatch):
-    def broken(out_dir):
-        _minimal_sample(out_dir)
-        (out_dir / "responses.csv").write_text("response_id,timestamp,score\nr1,2025-01-01,70\n", encoding="utf-8")
-
-    for domain in ("sales", "nps", "cmdb"):
-        _fake_domain(monkeypatch, domain, broken if domain == "nps" else lambda out: None)
+def test_check_sample_reports_a_file_that_breaks_its_schema(real_sample, tmp_path):
+    out, _ = real_sample
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    responses = broken / "responses.csv"
+    lines = responses.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[1].rstrip("\n").split(",")
+    row[header.index("score")] = "70"
+    responses.write_text(lines[0] + ",".join(row) + "\n" + "".join(lines[2:]), encoding="utf-8")
     with pytest.raises(InputDataError, match=r"responses.csv: column 'score' must be an integer from 0 to 10"):
-        generate(tmp_path, scale=1, seed=1)
-    assert not (tmp_path / "truth.json").exists()
+        check_sample(broken)
 
 
-def test_generate_reports_missing_files_and_bad_scale(tmp_path, monkeypatch):
-    for domain in ("sales", "nps", "cmdb"):
-        _fake_domain(monkeypatch, domain, lambda out: None)
-    with pytest.raises(RuntimeError, match="lacks sales, outages, campaigns, responses"):
-        generate(tmp_path, scale=1, seed=1)
+def test_check_sample_reports_missing_files_and_generate_a_bad_scale(real_sample, tmp_path):
+    out, _ = real_sample
+    partial = tmp_path / "partial"
+    shutil.copytree(out, partial)
+    (partial / "outages.csv").unlink()
+    with pytest.raises(RuntimeError, match="lacks outages"):
+        check_sample(partial)
     with pytest.raises(ValueError, match="scale must be a whole number >= 1"):
-        generate(tmp_path, scale=0)
+        generate(tmp_path / "never", scale=0)
+    assert not (tmp_path / "never").exists()
 
 
-def test_the_real_generators_are_deterministic_and_their_files_load(tmp_path):
-    truth = generate(tmp_path / "a", scale=1, seed=5)  # generate() validates every file it writes
+def test_a_failed_generation_leaves_the_folder_as_it_was(tmp_path):
+    out = tmp_path / "sample"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ValueError):
+        generate(out, scale=0)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_the_real_generators_are_deterministic_and_their_files_load(real_sample, tmp_path):
+    first, truth = real_sample
     generate(tmp_path / "b", scale=1, seed=5)
+    (tmp_path / "a").symlink_to(first)
     assert set(truth) == {"sales", "nps", "cmdb"}
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
@@ -360,15 +339,6 @@ def test_the_real_generators_are_deterministic_and_their_files_load(tmp_path):
                                                  "inventory", "access_log", "collection_cost"}
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-
-
-def test_to_json_handles_numpy_pandas_and_dates():
-    import numpy as np
-
-    assert to_json({"a": np.int64(3), "b": [np.float32(0.5), np.nan], "c": pd.Timestamp("2025-01-01 10:00"),
-                    "d": {1: pd.NaT}, "e": np.bool_(True)}) == {
-        "a": 3, "b": [0.5, None], "c": "2025-01-01T10:00:00", "d": {"1": None}, "e": True,
-    }
 
 
 def test_connect_returns_an_ibis_duckdb_backend():

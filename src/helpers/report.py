@@ -15,6 +15,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -239,7 +240,9 @@ def to_jsonable(value: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, pd.DataFrame):
         return [to_jsonable(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, (list, tuple, set, pd.Series, np.ndarray)):
+    if isinstance(value, (set, frozenset)):
+        return [to_jsonable(v) for v in sorted(value, key=str)]  # sorted: the same output every run
+    if isinstance(value, (list, tuple, pd.Series, pd.Index, np.ndarray)):
         return [to_jsonable(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
     if value is None or value is pd.NaT:
         return None
@@ -257,6 +260,8 @@ def to_jsonable(value: Any) -> Any:
         return pd.Timedelta(value).total_seconds()
     if isinstance(value, pd.Period):
         return str(value)
+    if isinstance(value, Path):
+        return value.as_posix()
     if _is_missing(value):
         return None
     return value if isinstance(value, str) else str(value)

@@ -16,15 +16,14 @@ Generators stream large files with :func:`helpers.sample_data._parquet.write_par
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import json
-import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+from ..report import to_jsonable
 
 __all__ = ["generate", "DOMAINS", "SAMPLE_FILES"]
 
@@ -77,15 +76,23 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
         raise ValueError(f"scale must be a whole number >= 1, got {scale!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    truth: dict[str, Any] = {}
-    for domain in DOMAINS:
-        # Imported here: each generator is its own module, and importing this package
-        # (e.g. for the CLI's help) must not need them all.
-        module = importlib.import_module(f"{__name__}.{domain}")
-        truth[domain] = module.generate(out_dir, scale=int(scale), seed=int(seed))
-    if check:
-        check_sample(out_dir)
-    (out_dir / "truth.json").write_text(json.dumps(to_json(truth), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    # Build the set beside the target and move it in only when it is complete and valid:
+    # a failed run leaves the last good sample (which reports and tests rely on) as it was.
+    with tempfile.TemporaryDirectory(prefix=".sample-", dir=out_dir.parent) as tmp:
+        staging = Path(tmp)
+        truth: dict[str, Any] = {}
+        for domain in DOMAINS:
+            # Imported here: each generator is its own module, and importing this package
+            # (e.g. for the CLI's help) must not need them all.
+            module = importlib.import_module(f"{__name__}.{domain}")
+            truth[domain] = module.generate(staging, scale=int(scale), seed=int(seed))
+        if check:
+            check_sample(staging)
+        (staging / "truth.json").write_text(
+            json.dumps(to_jsonable(truth), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        for file in sorted(staging.iterdir(), key=lambda p: p.name == "truth.json"):
+            os.replace(file, out_dir / file.name)  # truth.json last: it vouches for the rest
     return truth
 
 
@@ -103,28 +110,3 @@ def check_sample(out_dir: str | Path) -> None:
             check_input(str(file), kind)
     if missing:
         raise RuntimeError(f"sample data in {out_dir} lacks {', '.join(missing)} (no .csv or .parquet file)")
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON types: numpy/pandas scalars as numbers, NaN as null, dates as ISO strings."""
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series, pd.Index)):
-        return [to_json(v) for v in (sorted(value) if isinstance(value, set) else list(value))]
-    if isinstance(value, pd.DataFrame):
-        return [to_json(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, (pd.Timedelta, dt.timedelta)):
-        return pd.Timedelta(value).isoformat()
-    if isinstance(value, Path):
-        return value.as_posix()
-    return value
