@@ -15,7 +15,7 @@ __all__ = ["kit_version", "package_versions", "git_commit", "input_fingerprints"
 
 _PACKAGES = (
     "itvalue", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-    "papermill", "nbconvert", "duckdb", "ibis-framework", "pyarrow", "pandera", "pydantic",
+    "papermill", "nbconvert", "duckdb", "ibis-framework", "pyarrow", "pydantic",
 )
 
 
