@@ -515,3 +515,17 @@ def test_readme_example_rows_load(tmp_path):
             c.name for c in SCHEMAS[kind].columns
         ]
 
+
+
+def test_a_header_naming_a_column_twice(write):
+    path = write("responses.csv", "response_id,timestamp,score,score\nr1,2025-01-01,7,8\n")
+    with pytest.raises(InputDataError) as caught:
+        inputs.check_input(path, "responses")
+    assert str(caught.value) == "responses.csv: the header names column 'score' more than once; each column needs its own name."
+
+
+def test_utf16_text_is_named_as_such(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_bytes("response_id,timestamp,score\nr1,2025-01-01,7\n".encode("utf-16"))
+    with pytest.raises(InputDataError, match=r"^responses.csv is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'.$"):
+        inputs.check_input(path, "responses")

@@ -136,6 +136,9 @@ def _file_format(path: Path) -> str:
         raise InputDataError(
             f"{path.name} is a DuckDB database, not a CSV or Parquet file; name a table as duckdb:{path.name}?table=NAME."
         )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" and some exports: text, but UTF-16.
+        raise InputDataError(f"{path.name} is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'.")
     if b"\x00" in head:
         raise InputDataError(f"{path.name} is not a CSV or Parquet file; it holds binary data.")
     try:
@@ -167,6 +170,11 @@ def _read_csv(
     for path in source.paths:
         delimiter, names = _header(path)
         delimiters[path] = delimiter
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise InputDataError(
+                f"{path.name}: the header names column '{repeated[0]}' more than once; each column needs its own name."
+            )
         options = [
             "header = true",
             f"delim = {quote_text(delimiter)}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import types
 import typing
 import zoneinfo
@@ -211,7 +212,8 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs.
+    text = json.dumps(_jsonable(value), ensure_ascii=False, default=str) if isinstance(value, (list, dict)) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
