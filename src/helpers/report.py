@@ -59,8 +59,8 @@ def use_theme() -> None:
             "axes.titleweight": "bold",
             "axes.titlesize": 13,
             "figure.autolayout": True,
-            # Labels come from data (CI names, currencies, segments): "$" must not start math mode.
-            "text.parse_math": False,
+            # Math text stays on (log-axis tick labels are math text); labels made of data go
+            # through helpers.plotting.plain_text instead, so a "$" in them is just a dollar.
         }
     )
     # Library warnings (pandas, statsmodels convergence chatter) are for analysts, not managers;
