@@ -13,16 +13,20 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 
-from helpers import config_usage, report  # noqa: E402
-from helpers.plotting import plain_text  # noqa: E402
-from helpers.config_usage_summary import RESULT_ATTRIBUTE_FIELDS  # noqa: E402
-from helpers.config_usage_verdicts import apportion_costs  # noqa: E402
-from helpers.sample_data import cmdb  # noqa: E402
-
+from helpers import config_usage, report
+from helpers.config_usage_summary import RESULT_ATTRIBUTE_FIELDS
+from helpers.config_usage_verdicts import apportion_costs
+from helpers.exceptions import ParameterError
+from helpers.paths import NOTEBOOKS_DIR
+from helpers.plotting import plain_text
+from helpers.sample_data import cmdb
 
 # --- fixtures -------------------------------------------------------------------------------------
 
@@ -57,6 +61,40 @@ def audit(sample):
 @pytest.fixture(scope="module")
 def found(audit):
     return {(a["ci_class"], a["attribute"]): a for a in config_usage.results(audit)["attributes"]}
+
+
+def _rendered(show) -> tuple[str, list]:
+    """The HTML a report shows (as IPython renders it) and the outputs' MIME bundles."""
+    InteractiveShell.instance()  # display() publishes to a shell; without one nothing is captured
+    with capture_output() as captured:
+        show()
+    return "".join(o.data.get("text/html", "") for o in captured.outputs), [o.data for o in captured.outputs]
+
+
+def _run_notebook_here(**values) -> tuple[str, list, list[str]]:
+    """Run the notebook's cells in this process with ``values`` for its parameters.
+
+    Returns the rendered HTML, the outputs' MIME bundles and the text drawn on every chart,
+    so a test sees the report a reader would, without starting a kernel.
+    """
+    notebook = nbformat.read(NOTEBOOKS_DIR / "config_usage_audit.ipynb", as_version=4)
+    namespace: dict = {}
+
+    def run():
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            exec(compile(cell.source, "<config_usage_audit>", "exec"), namespace)  # noqa: S102 - our own notebook
+            if "parameters" in cell.metadata.get("tags", []):
+                namespace.update(values)
+
+    plt.close("all")
+    with matplotlib.rc_context():
+        markup, outputs = _rendered(run)
+    drawn = [t.get_text() for n in plt.get_fignums() for ax in plt.figure(n).axes
+             for t in [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]]
+    plt.close("all")
+    return markup, outputs, drawn
 
 
 def _close(a, b) -> bool:
@@ -171,6 +209,26 @@ def test_totals_and_quality_notes(audit, sample):
     assert "legacy_asset_tag" in stray.examples
 
 
+def test_each_quality_note_says_what_it_counts(audit, tmp_path):
+    units = {n.issue.split(" (")[0].split(";")[0]: n.unit for n in audit.quality_notes}
+    assert units["rows whose ci_id is not in the inventory"] == "rows"
+    assert units["reads in the window of attributes the inventory does not hold for that class"] == "reads"
+    no_cost = [n for n in audit.quality_notes if "no cost row" in n.issue]
+    assert all(n.unit == "attributes" for n in no_cost)
+    # the unit shows in the report, after the count
+    markup, _ = _rendered(lambda: report.data_quality(audit.quality_notes))
+    assert f"({audit.quality_notes[0].rows:,} rows)" in markup
+    assert "reads)" in markup
+    attributes = pd.DataFrame({"ci_class": ["server"], "attribute": ["os"], "populated": [2]})
+    costs = pd.DataFrame({"ci_class": ["server", "ghost"], "attribute": ["gone", "*"], "hours_per_month": [1.0, 2.0]})
+    _, unmatched = apportion_costs(attributes, costs)
+    assert {kind: len(frame) for kind, frame in unmatched.items()} == {"attributes": 1, "classes": 1}
+    folder = _write_small(tmp_path, [("2025-06-01T08:00:00", "CI1", "os", "u1", "incident", "read")])
+    early = _audit(_small_params(folder, as_of="2025-06-10"))
+    future = next(n for n in early.quality_notes if n.input == "inventory")
+    assert (future.rows, future.unit) == (4, "values")
+
+
 def test_headline_gives_the_planted_figures(audit, sample):
     _, truth = sample
     t = truth["totals"]
@@ -204,6 +262,22 @@ def test_recommendations_cover_every_attribute_in_order(audit):
     assert summary.loc["fix freshness", "Attributes"] == len(fix)
     shown = config_usage.recommendations_table(audit, top=5)
     assert list(shown["Recommendation"].value_counts()) == [5, 5]
+
+
+def test_every_number_in_the_tables_has_a_unit_and_a_format(audit):
+    formats = config_usage.column_formats(audit)
+    # a count of things carries its unit in its name (CIs, attributes); other figures say it in brackets
+    counts_of_things = {"CIs", "CIs populated", "Attributes", "Attributes used"}
+    units = ("(last 90 days)", "(days)", "(%)", "(hours a month)", "Hours saved a month", "(% of CIs, last 90 days)")
+    for table in (config_usage.risk_table, config_usage.waste_table, config_usage.class_table,
+                  config_usage.recommendation_summary, config_usage.recommendations_table):
+        frame = table(audit)
+        assert len(frame), table.__name__
+        for column in frame.select_dtypes("number").columns:
+            assert column in formats, f"{table.__name__}: {column!r} has no format"
+            assert column in counts_of_things or any(unit in column for unit in units), (
+                f"{table.__name__}: {column!r} says no unit"
+            )
 
 
 def test_results_have_exactly_the_contract_fields(audit):
@@ -307,6 +381,61 @@ def test_min_reads_raises_the_bar(audit, sample):
     assert stricter.attributes["used"].sum() < audit.attributes["used"].sum()
 
 
+# --- windows with no reads, and an as_of before all the data ----------------------------------------
+
+def test_as_of_before_all_the_data_is_a_one_sentence_parameter_error(tmp_path):
+    folder = _write_small(tmp_path, [("2025-06-01T08:00:00", "CI1", "os", "u1", "incident", "read"),
+                                     ("2025-06-29T08:00:00", "CI2", "owner", "u1", "change", "write")])
+    with pytest.raises(ParameterError) as raised:
+        _audit(_small_params(folder, as_of="1990-01-01"))
+    message = str(raised.value)
+    assert message.startswith("Parameter 'as_of' (1990-01-01) is before all the data")
+    assert "access log runs from 2025-06-01 to 2025-06-29" in message
+    assert "inventory values were updated from 2025-06-20 to 2025-06-20" in message
+    assert message.count(". ") == 0 and message.endswith(".") and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "as_of, reads, trend_empty",
+    [
+        # after the log's end: nothing in the window, but earlier months in the trend
+        ("2030-01-01", [("2025-06-01T08:00:00", "CI1", "os", "u1", "incident", "read")], False),
+        # before the log starts, after the inventory's first value: no reads up to the window's end at all
+        ("2025-06-25", [("2025-07-05T08:00:00", "CI1", "os", "u1", "incident", "read")], True),
+        # only excluded processes read in the window
+        ("2025-06-30", [("2025-06-10T08:00:00", "CI1", "os", "bot", "discovery", "read")], False),
+    ],
+)
+def test_a_window_with_no_counted_reads_gives_a_readable_report(tmp_path, as_of, reads, trend_empty):
+    folder = _write_small(tmp_path, reads)
+    values = {key: value for key, value in _small_params(folder, as_of=as_of).as_dict().items()}
+    markup, outputs, drawn = _run_notebook_here(**values)
+    headline = markup.split('class="itvalue-headline"', 1)[1].split("</p>", 1)[0]
+    assert "2 of 2 attributes (100%) were not read" in headline
+    assert "No counted process read any configuration data in the window" in headline
+    assert "the access log runs from" in headline
+    assert "No attribute that is read is stale" not in headline
+    assert ("No reads up to" in " ".join(drawn) or "No reads in the access log" in " ".join(drawn)) == trend_empty
+    if not any(r[4] == "discovery" for r in reads):
+        assert any(text.startswith("No reads in the last 90 days") for text in drawn), drawn
+    published = next(o[report.RESULTS_MIMETYPE] for o in outputs if report.RESULTS_MIMETYPE in o)
+    assert published["totals"]["attributes_used"] == 0 and published["parameters"]["as_of"] == as_of
+
+
+def test_charts_say_so_when_there_is_nothing_to_draw(audit):
+    heat = config_usage.process_class_heatmap(audit.process_reads.iloc[:0], window_days=30)
+    assert [t.get_text() for t in heat.texts] == ["No reads in the last 30 days, by any process"]
+    assert heat.get_title().startswith("Who reads which classes")
+    trend = config_usage.usage_trend_plot(audit.trend.iloc[:0], window=(audit.window.start, audit.window.end))
+    assert [t.get_text() for t in trend.texts] == ["No reads in the access log up to 30 June 2025, by any process"]
+    assert trend.get_ylabel() == "Reads per month"
+    quadrant = config_usage.usage_quadrant_plot(audit.attributes.iloc[:0])
+    assert [t.get_text() for t in quadrant.texts] == ["No attributes in the inventory"]
+    for ax in (heat, trend, quadrant):
+        ax.figure.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
 # --- staleness ----------------------------------------------------------------------------------
 
 def test_per_class_staleness_limit_overrides_the_default(sample):
@@ -327,10 +456,23 @@ def test_per_class_staleness_limit_overrides_the_default(sample):
     assert flipped >= len(laptop_fresh) + 1
 
 
+@pytest.mark.parametrize("overrides", [{"laptop": -5}, {"laptop": 1.5}, {"laptop": "soon"}])
+def test_per_class_staleness_limits_are_whole_days_not_below_zero(tmp_path, overrides):
+    folder = _write_small(tmp_path, [])
+    with pytest.raises(ParameterError) as raised:
+        _small_params(folder, stale_after_days_by_class=overrides)
+    message = str(raised.value)
+    assert message.startswith("Parameter 'stale_after_days_by_class' must be a mapping of class names to whole days >= 0;")
+    assert "stale_after_days_by_class.laptop" in message and repr(overrides["laptop"]) in message
+    assert message.endswith(".") and "\n" not in message
+    assert _small_params(folder, stale_after_days_by_class={"laptop": 0}).stale_after_days_by_class == {"laptop": 0}
+
+
 def test_unknown_class_in_overrides_is_noted(sample):
     folder, truth = sample
     audit = _audit(_params(folder, truth, stale_after_days_by_class={"mainframe": 10}))
-    assert any(n.input == "parameters" and "mainframe" in n.examples for n in audit.quality_notes)
+    note = next(n for n in audit.quality_notes if n.input == "parameters")
+    assert "mainframe" in note.examples and (note.rows, note.unit) == (1, "classes")
 
 
 # --- costs --------------------------------------------------------------------------------------
@@ -387,14 +529,16 @@ def test_hostile_names_come_back_as_the_same_text(hostile_audit):
     assert "<i>change</i>" in results["classes"][0]["reads_by_process"]
 
 
-def test_hostile_names_are_escaped_in_report_tables(hostile_audit, monkeypatch):
-    shown = []
-    monkeypatch.setattr(report, "_html", shown.append)
-    for table in (config_usage.risk_table, config_usage.waste_table, config_usage.class_table,
-                  config_usage.recommendations_table, config_usage.recommendation_summary):
-        report.table(table(hostile_audit))
-    report.table(config_usage.recommendations_table(hostile_audit, include_keep=True))
-    markup = "".join(shown)
+def test_hostile_names_are_escaped_in_report_tables(hostile_audit):
+    def show():
+        for table in (config_usage.risk_table, config_usage.waste_table, config_usage.class_table,
+                      config_usage.recommendations_table, config_usage.recommendation_summary):
+            report.table(table(hostile_audit), formats=config_usage.column_formats(hostile_audit))
+        report.table(config_usage.recommendations_table(hostile_audit, include_keep=True))
+        report.data_quality(hostile_audit.quality_notes)
+
+    markup, _ = _rendered(show)
+    assert markup.count("<table") == 6
     assert "<script>" not in markup and "<img" not in markup
     assert html.escape(HOSTILE_CLASS, quote=False) in markup
     assert html.escape(HOSTILE_ATTRIBUTES[0], quote=False) in markup
@@ -425,6 +569,13 @@ def test_charts_draw_the_sample(audit):
     assert set(labels[-2:]) == {"discovery (excluded)", "audit (excluded)"}, "excluded processes go last"
     trend = config_usage.usage_trend_plot(audit.trend, window=(audit.window.start, audit.window.end))
     assert trend.get_ylabel() == "Reads per month"
+    # the report theme turns math text off, so log-scale labels must be plain numbers, not "$10^{2}$"
+    colourbar = heat.collections[0].colorbar.ax
+    for axis in (ax.xaxis, colourbar.yaxis):
+        axis.figure.canvas.draw()
+        labels = [t.get_text() for t in axis.get_ticklabels(which="both") if t.get_text()]
+        assert labels and not any("$" in label for label in labels), labels
+    assert {"0", "1", "10", "100"} <= {t.get_text() for t in ax.get_xticklabels()}
     plt.close("all")
 
 

@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import ibis
 import pandas as pd
 from pydantic import Field, field_validator
 
 from . import config_usage_counts as counts
-from .config_usage_plots import process_class_heatmap, usage_quadrant_plot, usage_trend_plot
+from .config_usage_plots import (
+    process_class_heatmap,
+    usage_quadrant_plot,
+    usage_trend_plot,
+)
 from .config_usage_summary import (
     class_table,
+    column_formats,
     headline_sentences,
     recommendation_summary,
     recommendations_table,
@@ -36,27 +41,39 @@ from .config_usage_summary import (
     risk_table,
     waste_table,
 )
-from .config_usage_verdicts import QUADRANTS, apportion_costs, attribute_verdicts, recommendations
-from .exceptions import InputDataError
-from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from .config_usage_verdicts import (
+    QUADRANTS,
+    apportion_costs,
+    attribute_verdicts,
+    recommendations,
+)
+from .exceptions import InputDataError, ParameterError
+from .parameters import (
+    InputPath,
+    NotebookParameters,
+    OptionalInputPath,
+    TimeZone,
+    TypeName,
+)
 
 __all__ = [
-    "ConfigUsageParameters",
-    "ConfigUsageInputs",
-    "ConfigUsageAudit",
     "QUADRANTS",
-    "load_inputs",
-    "run_audit",
-    "headline_sentences",
-    "results",
-    "risk_table",
-    "waste_table",
+    "ConfigUsageAudit",
+    "ConfigUsageInputs",
+    "ConfigUsageParameters",
     "class_table",
+    "column_formats",
+    "headline_sentences",
+    "load_inputs",
+    "process_class_heatmap",
     "recommendation_summary",
     "recommendations_table",
+    "results",
+    "risk_table",
+    "run_audit",
     "usage_quadrant_plot",
-    "process_class_heatmap",
     "usage_trend_plot",
+    "waste_table",
 ]
 
 
@@ -80,9 +97,10 @@ class ConfigUsageParameters(NotebookParameters):
     stale_after_days: int = Field(
         60, ge=0, description="A value is stale when its attribute's median age exceeds this many days"
     )
-    stale_after_days_by_class: dict[str, int] = Field(
-        {}, description="Staleness limit in days for particular classes, e.g. {laptop: 30}"
-    )
+    stale_after_days_by_class: Annotated[
+        dict[str, Annotated[int, Field(ge=0)]],
+        TypeName("a mapping of class names to whole days >= 0"),
+    ] = Field({}, description="Staleness limit in days for particular classes, e.g. {laptop: 30}")
     excluded_processes: list[str] = Field(
         ["discovery", "audit"], description="Processes whose reads are upkeep, not use (case-insensitive)"
     )
@@ -142,6 +160,8 @@ class ConfigUsageAudit:
         Legal but suspicious findings, for the report's data-quality section.
     window : UsageWindow
         The window the reads were counted in.
+    log_span : (Timestamp, Timestamp) or (None, None)
+        The first and last access-log rows (any action), for saying what the log covers.
     parameters : ConfigUsageParameters
         The parameters used (``as_of`` may have been empty: see ``window.as_of``).
     has_costs : bool
@@ -156,6 +176,7 @@ class ConfigUsageAudit:
     recommendations: pd.DataFrame
     quality_notes: list
     window: counts.UsageWindow
+    log_span: tuple
     parameters: ConfigUsageParameters
     has_costs: bool
 
@@ -190,10 +211,15 @@ def run_audit(data: ConfigUsageInputs, params: ConfigUsageParameters) -> ConfigU
     ------
     InputDataError
         When ``as_of`` is empty and the access log has no rows to take it from.
+    ParameterError
+        When ``as_of`` is before every access-log row and every inventory value: there is
+        nothing to audit at that date.
     """
-    as_of = params.as_of or counts.last_access_day(data.access_log)
-    if as_of is None:
+    log_span = counts.time_span(data.access_log, "timestamp")
+    if params.as_of is None and log_span[1] is None:
         raise InputDataError(f"{params.access_log_path}: the access log has no rows, so as_of cannot default to its last day.")
+    as_of = params.as_of or log_span[1].date()
+    _check_as_of(as_of, log_span, counts.time_span(data.inventory, "last_updated"))
     window = counts.usage_window(as_of, params.window_days)
 
     classes = counts.materialise(counts.ci_classes(data.inventory), "ci_classes")
@@ -218,7 +244,7 @@ def run_audit(data: ConfigUsageInputs, params: ConfigUsageParameters) -> ConfigU
 
     process_reads = counts.class_process_reads(tally)
     class_summary = _class_summary(sizes, counts.class_reads(tally, reads, window), attributes)
-    trend = _mark_partial_months(counts.monthly_reads(tally), data.access_log, window)
+    trend = _mark_partial_months(counts.monthly_reads(tally), log_span[0], window)
     notes = _quality_notes(data, params, window, classes, inventory, attributes, attribute_reads, unmatched_costs)
     return ConfigUsageAudit(
         attributes=attributes,
@@ -231,8 +257,24 @@ def run_audit(data: ConfigUsageInputs, params: ConfigUsageParameters) -> ConfigU
         ),
         quality_notes=notes,
         window=window,
+        log_span=log_span,
         parameters=params,
         has_costs=data.costs is not None,
+    )
+
+
+def _check_as_of(as_of: dt.date, log_span: tuple, inventory_span: tuple) -> None:
+    """Refuse an ``as_of`` before all the data: no read could count and every value would be from its future."""
+    dates = [t.date() for t in (*log_span, *inventory_span) if t is not None]
+    if not dates or as_of >= min(dates):
+        return
+    log = (f"the access log runs from {log_span[0]:%Y-%m-%d} to {log_span[1]:%Y-%m-%d}"
+           if log_span[0] is not None else "the access log is empty")
+    inventory = (f"inventory values were updated from {inventory_span[0]:%Y-%m-%d} to {inventory_span[1]:%Y-%m-%d}"
+                 if inventory_span[0] is not None else "the inventory has no update dates")
+    raise ParameterError(
+        f"Parameter 'as_of' ({as_of:%Y-%m-%d}) is before all the data: {log} and {inventory}, "
+        "so choose an as_of within those dates (or leave it empty for the log's last day)."
     )
 
 
@@ -254,9 +296,8 @@ def _class_summary(sizes: pd.DataFrame, class_reads: pd.DataFrame, attributes: p
     return frame[columns].sort_values("ci_class", ignore_index=True)
 
 
-def _mark_partial_months(trend: pd.DataFrame, access_log: ibis.Table, window: counts.UsageWindow) -> pd.DataFrame:
-    first = access_log.timestamp.min().to_pandas()
-    first = pd.Timestamp(first) if first is not None and not pd.isna(first) else pd.Timestamp(window.start)
+def _mark_partial_months(trend: pd.DataFrame, first: pd.Timestamp | None, window: counts.UsageWindow) -> pd.DataFrame:
+    first = first if first is not None else pd.Timestamp(window.start)
     month_end = trend["month"] + pd.offsets.MonthBegin(1)
     # the log's first month is partial when the log starts after its first day;
     # the window's last month is partial unless as_of is a month's last day
@@ -275,6 +316,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
             issue="rows whose ci_id is not in the inventory (not counted)",
             rows=unknown_rows,
             examples=", ".join(f"{row.ci_id!r} ({row.rows:,} rows)" for row in top.itertuples()),
+            unit="rows",
         ))
     held = attribute_reads.merge(attributes[["ci_class", "attribute"]], how="left", indicator=True)
     stray = attribute_reads[(held["_merge"] == "left_only").to_numpy()]
@@ -286,17 +328,19 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
             issue="reads in the window of attributes the inventory does not hold for that class "
                   "(counted for the class, not as an attribute)",
             rows=int(stray["reads"].sum() + stray["excluded_reads"].sum()),
-            examples=", ".join(f"{r.ci_class}.{r.attribute} ({r.reads + r.excluded_reads:,})"
+            examples=", ".join(f"{r.ci_class}.{r.attribute} ({r.reads + r.excluded_reads:,} reads)"
                                for r in stray.head(3).itertuples()),
+            unit="reads",
         ))
     future = int(inventory["updated_after_as_of"].sum())
     if future:
         notes.append(QualityNote(
             input="inventory",
-            issue=f"values updated after as_of ({window.as_of:%Y-%m-%d}); "
+            issue=f"values (CI x attribute) updated after as_of ({window.as_of:%Y-%m-%d}); "
                   "their age is taken as 0 days",
             rows=future,
             examples="",
+            unit="values",
         ))
     no_cost = attributes["hours_per_month"].isna()
     if data.costs is not None and no_cost.any():
@@ -305,16 +349,19 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
             issue="attributes with no cost row and no class-level (*) row; their hours are unknown, not zero",
             rows=int(no_cost.sum()),
             examples=", ".join(f"{c}.{a}" for c, a in attributes.loc[no_cost, ["ci_class", "attribute"]].head(3).itertuples(index=False)),
+            unit="attributes",
         ))
     for kind, frame in unmatched_costs.items():
         if len(frame):
-            what = "attributes the inventory does not hold" if kind == "attributes" else "classes not in the inventory"
+            issue = ("attributes with a cost row that the inventory does not hold for that class"
+                     if kind == "attributes" else "classes with a class-level (*) cost row that are not in the inventory")
             notes.append(QualityNote(
                 input="collection_cost",
-                issue=f"cost rows for {what} (left out of the totals)",
+                issue=f"{issue} (left out of the totals)",
                 rows=len(frame),
                 examples=", ".join(f"{r.ci_class}.{r.attribute}" if kind == "attributes" else str(r.ci_class)
                                    for r in frame.head(3).itertuples()),
+                unit=kind,
             ))
     unknown_overrides = sorted(set(params.stale_after_days_by_class) - set(attributes["ci_class"]))
     if unknown_overrides:
@@ -323,5 +370,6 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
             issue="stale_after_days_by_class names classes not in the inventory",
             rows=len(unknown_overrides),
             examples=", ".join(unknown_overrides[:3]),
+            unit="classes",
         ))
     return notes

@@ -6,7 +6,7 @@ The functions here take Ibis tables (the inventory and the access log, as
 aggregated pandas frames: one row per class x attribute, per class x process or per
 month. The access log itself never comes back to Python, so logs of hundreds of
 millions of events are counted by DuckDB (or whichever engine the tables live in);
-the log is scanned four times in all (tally, consumers, CIs read, unknown CIs).
+the log is scanned five times in all (its time span, tally, consumers, CIs read, unknown CIs).
 
 Definitions (the notebook's method notes repeat them):
 
@@ -36,21 +36,21 @@ from ibis import _
 
 __all__ = [
     "UsageWindow",
-    "usage_window",
-    "last_access_day",
-    "ci_classes",
     "attribute_inventory",
-    "class_sizes",
-    "materialise",
-    "counted_reads",
-    "read_tally",
-    "attribute_reads",
     "attribute_processes",
+    "attribute_reads",
+    "ci_classes",
     "class_process_reads",
     "class_reads",
-    "monthly_reads",
+    "class_sizes",
+    "counted_reads",
+    "materialise",
     "monthly_attributes_read",
+    "monthly_reads",
+    "read_tally",
+    "time_span",
     "unknown_ci_rows",
+    "usage_window",
 ]
 
 
@@ -82,10 +82,14 @@ def usage_window(as_of: dt.date, window_days: int) -> UsageWindow:
     return UsageWindow(as_of=as_of, start=end - dt.timedelta(days=window_days), end=end, days=window_days)
 
 
-def last_access_day(access_log: ibis.Table) -> dt.date | None:
-    """The date of the latest access-log row (any action), or None for an empty log."""
-    latest = access_log.timestamp.max().to_pandas()
-    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).date()
+def time_span(table: ibis.Table, column: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The earliest and latest value of a timestamp column, in one query; ``(None, None)`` when it has none.
+
+    E.g. the access log's ``timestamp`` (what the log covers; its last day is ``as_of``'s
+    default) or the inventory's ``last_updated``.
+    """
+    span = table.aggregate(first=table[column].min(), last=table[column].max()).to_pandas().iloc[0]
+    return tuple(None if pd.isna(span[key]) else pd.Timestamp(span[key]) for key in ("first", "last"))
 
 
 def ci_classes(inventory: ibis.Table) -> ibis.Table:

@@ -15,14 +15,29 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
 from .plotting import plain_text
 
-__all__ = ["QUADRANT_COLOURS", "usage_quadrant_plot", "process_class_heatmap", "usage_trend_plot"]
+__all__ = ["QUADRANT_COLOURS", "process_class_heatmap", "usage_quadrant_plot", "usage_trend_plot"]
 
 _PALETTE = sns.color_palette("colorblind")
 #: One colour per quadrant, the same in every chart.
 QUADRANT_COLOURS = {"value": _PALETTE[2], "risk": _PALETTE[3], "waste": _PALETTE[1], "retire": _PALETTE[7]}
 
+
+def _plain_numbers(axis) -> None:
+    """Label a log-like axis 0, 1, 10, 1,000: the report theme turns off math text, which log labels use."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _say_nothing_to_draw(ax: Axes, message: str) -> Axes:
+    """An empty chart says why it is empty, in its middle, instead of failing or showing bare axes."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=12, color="0.3", wrap=True)
+    return ax
 
 
 def usage_quadrant_plot(
@@ -59,6 +74,11 @@ def usage_quadrant_plot(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
+    ax.set_xlabel(f"Reads in the last {window_days} days by counted processes (symlog scale; unread spread around 0)")
+    ax.set_ylabel("Median value age at as_of (days)")
+    ax.set_title("Usage against freshness, one dot per attribute (size = maintenance hours a month)")
+    if data.empty:
+        return _say_nothing_to_draw(ax, "No attributes in the inventory")
     hours = data[size].astype("float64")
     top_hours = float(np.nanmax(hours)) if hours.notna().any() else 0.0
     area = 15 + (385 * hours / top_hours if top_hours > 0 else 0 * hours)
@@ -74,7 +94,9 @@ def usage_quadrant_plot(
                 edgecolor="white", linewidth=0.5, label=f"{name} ({int(mine.sum())})", **kwargs,
             )
     ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlim(left=-0.4)
+    # room for the unread spread on the left; at least up to 10 reads, so a window nobody read still has a scale
+    ax.set_xlim(-0.4, max(10.0, 1.5 * float(xs.max())))
+    _plain_numbers(ax.xaxis)
     ax.axvline(max(min_reads - 0.5, 0.5), color="0.3", linestyle="--", linewidth=1)
     ax.axhline(stale_after_days, color="0.3", linestyle="--", linewidth=1)
     ax.text(0.99, 0.98, "risk: used, stale", transform=ax.transAxes, ha="right", va="top", color=QUADRANT_COLOURS["risk"])
@@ -85,7 +107,7 @@ def usage_quadrant_plot(
     risk = data[data[hue] == "risk"].nlargest(label_top, x)
     for row in risk.itertuples(index=False):
         ax.annotate(
-            plain_text(f"{getattr(row, 'ci_class')}.{getattr(row, 'attribute')}"),
+            plain_text(f"{row.ci_class}.{row.attribute}"),
             # the most-read points sit at the right edge: write their names leftwards
             (getattr(row, x), getattr(row, y)), xytext=(-4, 4), textcoords="offset points", fontsize=8, ha="right",
         )
@@ -100,9 +122,6 @@ def usage_quadrant_plot(
     # one legend (a second one would be left out of the figure's layout and clipped)
     ax.legend(handles=handles, title="Quadrant (attributes)", loc="upper left", bbox_to_anchor=(1.01, 1),
               fontsize=9, title_fontsize=9, labelspacing=1.1)
-    ax.set_xlabel(f"Reads in the last {window_days} days by counted processes (symlog scale; unread spread around 0)")
-    ax.set_ylabel("Median value age at as_of (days)")
-    ax.set_title("Usage against freshness, one dot per attribute (size = maintenance hours a month)")
     return ax
 
 
@@ -133,26 +152,34 @@ def process_class_heatmap(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 5))
+    period = f" in the last {window_days} days" if window_days else " in the window"
+    ax.set_xlabel("CI class")
+    ax.set_ylabel("Process")
+    ax.set_title(f"Who reads which classes: reads{period} (blank = none)")
+    if data.empty or not (data[value] > 0).any():
+        return _say_nothing_to_draw(ax, f"No reads{period}, by any process")
     table = data.pivot_table(index=y, columns=x, values=value, aggfunc="sum", fill_value=0)
     is_counted = data.groupby(y)[counted].first().reindex(table.index).fillna(True).astype(bool)
     totals = table.sum(axis=1)
     order = sorted(table.index, key=lambda p: (not is_counted[p], -totals[p], str(p)))
     table = table.loc[order]
     labels = [plain_text(p) + ("" if is_counted[p] else " (excluded)") for p in table.index]
-    period = f" in the last {window_days} days" if window_days else " in the window"
-    options = dict(
-        annot=True, fmt=",.0f", cmap="Blues", linewidths=0.5, linecolor="white", mask=table.to_numpy() == 0,
-        cbar_kws={"label": f"Reads{period} (log colour scale)"}, annot_kws={"fontsize": 8},
-    )
-    if (table.to_numpy() > 0).any():
-        options["norm"] = LogNorm(vmin=1, vmax=max(float(table.to_numpy().max()), 10.0))
+    options = {
+        "annot": True, "fmt": ",.0f", "cmap": "Blues", "linewidths": 0.5, "linecolor": "white",
+        "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period} (log colour scale)"},
+        "annot_kws": {"fontsize": 8},
+        "norm": LogNorm(vmin=1, vmax=max(float(table.to_numpy().max()), 10.0)),
+    }
     options.update(kwargs)
     sns.heatmap(table, ax=ax, **options)
+    colourbar = ax.collections[0].colorbar
+    if colourbar is not None:
+        _plain_numbers(colourbar.ax.yaxis)
     ax.set_yticks(np.arange(len(labels)) + 0.5, labels, rotation=0)
     ax.set_xticks(np.arange(table.shape[1]) + 0.5, [plain_text(c) for c in table.columns], rotation=30, ha="right")
+    # seaborn resets the labels to the pivot's column names
     ax.set_xlabel("CI class")
     ax.set_ylabel("Process")
-    ax.set_title(f"Who reads which classes: reads{period} (blank = none)")
     return ax
 
 
@@ -181,6 +208,12 @@ def usage_trend_plot(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
+    ax.set_xlabel("Month (hollow markers: month only partly covered)")
+    ax.set_ylabel("Reads per month")
+    ax.set_title("Reads of configuration data per month, by process")
+    if data.empty:
+        end = f" up to {pd.Timestamp(window[1]) - pd.Timedelta(seconds=1):%d %B %Y}" if window is not None else ""
+        return _say_nothing_to_draw(ax, f"No reads in the access log{end}, by any process")
     totals = data.groupby(hue)[y].sum().sort_values(ascending=False)
     flags = data.groupby(hue)[counted].first()
     order = sorted(totals.index, key=lambda p: (not flags[p], -totals[p]))
@@ -202,8 +235,5 @@ def usage_trend_plot(
     ax.xaxis.set_major_locator(mdates.MonthLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.tick_params(axis="x", labelrotation=30)
-    ax.set_xlabel("Month (hollow markers: month only partly covered)")
-    ax.set_ylabel("Reads per month")
-    ax.set_title("Reads of configuration data per month, by process")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
     return ax

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .config_usage_verdicts import _join
 from .report import to_jsonable
 
 if TYPE_CHECKING:
@@ -18,13 +19,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESULT_ATTRIBUTE_FIELDS",
+    "class_table",
+    "column_formats",
     "headline_sentences",
+    "recommendation_summary",
+    "recommendations_table",
     "results",
     "risk_table",
     "waste_table",
-    "class_table",
-    "recommendation_summary",
-    "recommendations_table",
 ]
 
 #: The fields of each ``attributes`` entry in results.json, in order.
@@ -59,6 +61,8 @@ def headline_sentences(audit: ConfigUsageAudit) -> list[str]:
     else:
         first += "."
     sentences = [first]
+    if int(audit.classes["reads"].sum()) == 0:
+        sentences.append(f"No counted process read any configuration data in the window ({_log_cover(audit)}).")
 
     risk = attributes[attributes["quadrant"] == "risk"]
     limit = _limit_phrase(params)
@@ -69,7 +73,7 @@ def headline_sentences(audit: ConfigUsageAudit) -> list[str]:
             f"{len(risk):,} {noun} that {work} work relies on {verb} stale "
             f"(median value age over {limit})."
         )
-    elif total:
+    elif attributes["used"].any():
         sentences.append(f"No attribute that is read is stale (median value age over {limit}).")
     return sentences
 
@@ -126,6 +130,48 @@ def results(audit: ConfigUsageAudit) -> dict[str, Any]:
     return {"attributes": attribute_rows, "classes": class_rows, "totals": totals, "parameters": parameters}
 
 
+#: Column names shared by several tables, each with its unit.
+HOURS = "Maintenance (hours a month)"
+HOURS_SAVED = "Hours saved a month"
+AGE = "Median value age (days)"
+
+
+def _in_window(what: str, audit: ConfigUsageAudit) -> str:
+    """A count's column name with its period, e.g. "Reads (last 90 days)"."""
+    return f"{what} (last {audit.window.days:,} days)"
+
+
+def _cis_read(audit: ConfigUsageAudit) -> str:
+    return f"CIs read (% of CIs, last {audit.window.days:,} days)"
+
+
+def column_formats(audit: ConfigUsageAudit) -> dict[str, str]:
+    """How :func:`helpers.report.table` should print each number of the tables below.
+
+    One mapping for every table (columns a table lacks are ignored), so the notebook and
+    the tables cannot disagree on a column's name.
+    """
+    whole = "{:,.0f}"
+    return {
+        "CIs": whole,
+        "CIs populated": whole,
+        _cis_read(audit): "{:.0f}",
+        "Fill rate (%)": "{:.0f}",
+        _in_window("Reads", audit): whole,
+        _in_window("Consumers", audit): whole,
+        _in_window("Whole-record reads", audit): whole,
+        _in_window("Reads by excluded processes", audit): whole,
+        _in_window("Reads of stale data", audit): whole,
+        AGE: whole,
+        "Staleness limit (days)": whole,
+        "Attributes": whole,
+        "Attributes used": whole,
+        HOURS: "{:,.1f}",
+        "Maintenance of unused (hours a month)": "{:,.1f}",
+        HOURS_SAVED: "{:,.1f}",
+    }
+
+
 def risk_table(audit: ConfigUsageAudit) -> pd.DataFrame:
     """Used but stale attributes, most-read first: what people rely on that is out of date."""
     risk = audit.attributes[audit.attributes["quadrant"] == "risk"].sort_values(
@@ -134,13 +180,13 @@ def risk_table(audit: ConfigUsageAudit) -> pd.DataFrame:
     return pd.DataFrame({
         "Class": risk["ci_class"],
         "Attribute": risk["attribute"],
-        f"Reads ({audit.window.days} days)": risk["reads"],
+        _in_window("Reads", audit): risk["reads"],
         "Read by": [", ".join(p) for p in risk["processes"]],
-        "Consumers": risk["consumers"],
-        "Median age (days)": risk["median_age_days"],
-        "Limit (days)": risk["stale_after_days"],
+        _in_window("Consumers", audit): risk["consumers"],
+        AGE: risk["median_age_days"],
+        "Staleness limit (days)": risk["stale_after_days"],
         "Fill rate (%)": 100 * risk["fill_rate"],
-        "Hours a month": risk["hours_per_month"],
+        HOURS: risk["hours_per_month"],
     }).reset_index(drop=True)
 
 
@@ -154,11 +200,11 @@ def waste_table(audit: ConfigUsageAudit) -> pd.DataFrame:
         "Class": unused["ci_class"],
         "Attribute": unused["attribute"],
         "Quadrant": unused["quadrant"],
-        "Hours a month": unused["hours_per_month"],
+        HOURS: unused["hours_per_month"],
         "CIs populated": unused["populated"],
-        "Median age (days)": unused["median_age_days"],
-        "Reads by excluded processes": unused["excluded_reads"],
-        "Last read": last_read.where(unused["last_read"].notna(), "never"),
+        AGE: unused["median_age_days"],
+        _in_window("Reads by excluded processes", audit): unused["excluded_reads"],
+        "Last counted read (date)": last_read.where(unused["last_read"].notna(), "never"),
     }).reset_index(drop=True)
 
 
@@ -168,19 +214,20 @@ def class_table(audit: ConfigUsageAudit) -> pd.DataFrame:
     return pd.DataFrame({
         "Class": c["ci_class"],
         "CIs": c["cis"],
-        "CIs read (%)": c["cis_read_pct"],
-        f"Reads ({audit.window.days} days)": c["reads"],
-        "Whole-record reads": c["whole_record_reads"],
+        _cis_read(audit): c["cis_read_pct"],
+        _in_window("Reads", audit): c["reads"],
+        _in_window("Whole-record reads", audit): c["whole_record_reads"],
         "Attributes": c["attributes"],
         "Attributes used": c["attributes_used"],
-        "Hours a month": c["hours_per_month"],
-        "Hours on unused": c["hours_on_unused"],
+        HOURS: c["hours_per_month"],
+        "Maintenance of unused (hours a month)": c["hours_on_unused"],
     })
 
 
 def recommendation_summary(audit: ConfigUsageAudit) -> pd.DataFrame:
-    """One row per recommendation: attributes, hours saved a month, reads on stale data, top examples."""
+    """One row per recommendation: attributes, hours saved a month, reads of stale data, top examples."""
     r = audit.recommendations
+    stale_reads = _in_window("Reads of stale data", audit)
     rows = []
     for name in ("fix freshness", "stop collecting", "keep"):
         mine = r[r["recommendation"] == name]
@@ -190,16 +237,15 @@ def recommendation_summary(audit: ConfigUsageAudit) -> pd.DataFrame:
         rows.append({
             "Recommendation": name,
             "Attributes": len(mine),
-            "Hours saved a month": mine["hours_saved_per_month"].sum(min_count=1),
-            "Reads on stale data removed": mine["stale_reads"].sum(min_count=1),
+            HOURS_SAVED: mine["hours_saved_per_month"].sum(min_count=1),
+            stale_reads: mine["stale_reads"].sum(min_count=1),
             "First in line": examples,
         })
-    return pd.DataFrame(rows, columns=["Recommendation", "Attributes", "Hours saved a month",
-                                       "Reads on stale data removed", "First in line"])
+    return pd.DataFrame(rows, columns=["Recommendation", "Attributes", HOURS_SAVED, stale_reads, "First in line"])
 
 
 def recommendations_table(audit: ConfigUsageAudit, *, top: int | None = 15, include_keep: bool = False) -> pd.DataFrame:
-    """Recommendations with reason, hours saved a month and stale reads removed.
+    """Recommendations with reason, hours saved a month and the reads of stale data that fixing removes.
 
     Parameters
     ----------
@@ -218,8 +264,8 @@ def recommendations_table(audit: ConfigUsageAudit, *, top: int | None = 15, incl
         "Class": r["ci_class"],
         "Attribute": r["attribute"],
         "Why": r["reason"],
-        "Hours saved a month": r["hours_saved_per_month"],
-        "Reads on stale data removed": r["stale_reads"],
+        HOURS_SAVED: r["hours_saved_per_month"],
+        _in_window("Reads of stale data", audit): r["stale_reads"],
     }).reset_index(drop=True)
 
 
@@ -242,16 +288,17 @@ def _work_phrase(audit: ConfigUsageAudit, risk: pd.DataFrame) -> str:
     return _join(top)
 
 
+def _log_cover(audit: ConfigUsageAudit) -> str:
+    first, last = audit.log_span
+    if first is None:
+        return "the access log is empty"
+    return f"the access log runs from {first:%d %B %Y} to {last:%d %B %Y}"
+
+
 def _limit_phrase(params) -> str:
     if params.stale_after_days_by_class:
         return f"the staleness limit: {params.stale_after_days} days, or the class's own"
     return f"the {params.stale_after_days}-day limit"
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _percent(part: int, whole: int) -> str:

@@ -29,9 +29,9 @@ import pandas as pd
 
 __all__ = [
     "QUADRANTS",
-    "quadrant",
     "apportion_costs",
     "attribute_verdicts",
+    "quadrant",
     "recommendations",
 ]
 
@@ -213,13 +213,12 @@ def _why_unused(row, *, window_start: pd.Timestamp, min_reads: int) -> str:
         return f"read in the window only by excluded processes ({row.excluded_reads:,} reads), not by anyone using it"
     if pd.notna(row.last_read) and row.last_read < window_start:
         return f"last read {row.last_read:%Y-%m-%d}, before the window"
-    return "not read at all in the access log"
+    return "not read at all by counted processes up to the window's end"
 
 
-def _join(items: list[str]) -> str:
+def _join(items) -> str:
+    """Names as a phrase: "incident", "incident and change", "incident, change and problem" ("" for none)."""
     items = [str(i) for i in items]
-    if not items:
-        return "no"
-    if len(items) == 1:
-        return items[0]
+    if len(items) <= 1:
+        return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
