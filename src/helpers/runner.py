@@ -148,9 +148,10 @@ def run_notebook(
             cwd=str(notebook.path.parent),
             progress_bar=not quiet,
             request_save_on_cell_execute=False,
-            # The kernel's own log (e.g. ipykernel's notice that local TCP is unencrypted) is not
-            # the user's business; errors still show, and cell output is unaffected.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log (ipykernel's notice that local TCP is unencrypted, the interrupt
+            # it logs when shut down after a failed cell) is not the user's business; a cell's
+            # errors reach the report and the exit status through papermill, unaffected.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         error_text = f"{exc.ename}: {exc.evalue}"
