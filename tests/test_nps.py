@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import ibis
+import matplotlib as mpl
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,8 +18,9 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from statsmodels.stats.multitest import multipletests
 
-from helpers import inputs, nps, nps_queries, nps_stats, report
+from helpers import inputs, nps, nps_queries, nps_report, nps_stats, report
 from helpers.exceptions import ParameterError
+from helpers.paths import NOTEBOOKS_DIR
 from helpers.sample_data import nps as sample_nps
 
 # --- oracle values: tests/reference/nps/SOURCE.md ------------------------------------------------
@@ -116,15 +120,24 @@ def test_a_real_change_is_still_detected():
     assert tests.significant[:, [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]].mean() < 0.01
 
 
-def test_holm_matches_statsmodels_and_skips_missing_tests():
+def test_holm_is_statsmodels_and_the_simulation_shortcut_matches_it():
     rng = np.random.default_rng(3)
-    p = rng.uniform(size=(4, 9)) ** 3  # few rows: multipletests runs gc.collect() on every call
+    p = rng.uniform(size=(2, 9)) ** 3  # few rows: multipletests runs gc.collect() on every call
     p[0, [2, 5]] = np.nan
-    adjusted = nps_stats.holm_adjust(p)
-    for row, got in zip(p, adjusted):
+    rows = nps_stats._holm_adjust_rows(p)
+    for row, got in zip(p, rows):
         tested = ~np.isnan(row)
-        np.testing.assert_allclose(got[tested], multipletests(row[tested], method="holm")[1])
-        assert np.isnan(got[~tested]).all()
+        expected = multipletests(row[tested], method="holm")[1]
+        np.testing.assert_allclose(got[tested], expected)
+        np.testing.assert_allclose(nps_stats.holm_adjust(row)[tested], expected)
+        assert np.isnan(got[~tested]).all() and np.isnan(nps_stats.holm_adjust(row)[~tested]).all()
+    with pytest.raises(ValueError, match="one family"):
+        nps_stats.holm_adjust(p)
+    # A single report (1-D) and the same series inside a simulated stack give the same answer.
+    counts = rng.multinomial(200, [0.3, 0.3, 0.4], size=(3, 8))
+    stacked = nps_stats.period_over_period(counts, reportable=np.ones((3, 8), bool))
+    single = nps_stats.period_over_period(counts[1], reportable=np.ones(8, bool))
+    np.testing.assert_allclose(stacked.p_value_holm[1], single.p_value_holm)
 
 
 def test_small_periods_are_not_compared():
@@ -281,6 +294,38 @@ def test_planted_step_is_detected_with_its_size_inside_the_interval(sample, samp
     assert "stepped up" in " ".join(nps.headline_sentences(sample_analysis))
 
 
+def test_trend_is_the_underlying_slope_not_a_line_through_the_step(sample, sample_analysis):
+    out, truth = sample
+    trend = sample_analysis.trend
+    assert trend.basis == "segmented" and len(trend.stretches) == 2
+    before, after = trend.stretches
+    planted = truth["trend_points_per_month"]
+    assert before.slope.low <= planted <= before.slope.high
+    assert after.slope.low <= planted + truth["trend_change_at_event_points_per_month"] <= after.slope.high
+    assert str(after.start) == truth["event"]["date"] and before.end < after.start
+    # The after-event slope's interval comes from the covariance: its SE is that of b + d.
+    fit_free = nps.analyse(nps.load_inputs(_params(out, events=[])), _params(out, events=[]))
+    assert fit_free.trend.basis == "straight line"
+    assert fit_free.trend.headline.slope.value > before.slope.high, "a line through the step is steeper"
+    sentence = nps.trend_sentence(sample_analysis)
+    assert "step at each event taken out" in sentence and "2025-02-03" in sentence
+    assert "straight line through the whole window." in nps.trend_sentence(fit_free)
+    record = nps.results(sample_analysis)["trend"]
+    assert record["points_per_month"] == before.slope.value and record["to"] == "2025-02-02"
+    assert [s["from"] for s in record["stretches"]] == ["2024-01-01", "2025-02-03"]
+
+
+def test_stretch_slopes_use_the_covariance_of_slope_and_slope_change():
+    rng = np.random.default_rng(4)
+    days = np.arange(300) + 0.5
+    counts = rng.multinomial(40, [0.3, 0.3, 0.4], size=300)
+    fit = nps_stats.segmented_regression(days, counts, [150.0])
+    before, after = nps_stats.stretch_slopes(fit)
+    assert before.value == pytest.approx(fit.coef[1]) and before.se == pytest.approx(np.sqrt(fit.cov[1, 1]))
+    assert after.value == pytest.approx(fit.coef[1] + fit.coef[3])
+    assert after.se == pytest.approx(np.sqrt(fit.cov[1, 1] + fit.cov[3, 3] + 2 * fit.cov[1, 3]))
+
+
 def test_first_time_fix_difference_matches_the_planted_groups(sample, sample_analysis):
     _, truth = sample
     groups = truth["expected_nps_by_first_time_fix"]
@@ -289,6 +334,10 @@ def test_first_time_fix_difference_matches_the_planted_groups(sample, sample_ana
     assert difference.low <= expected <= difference.high and difference.low > 0
     by_time = sample_analysis.tickets.by_resolution_time.set_index("group")["nps"]
     assert by_time["under 4 hours"] > by_time["over 7 days"] > by_time["not resolved"]
+    # The difference is of the plain NPS values the table shows, not of adjusted ones.
+    by_fix = sample_analysis.tickets.by_first_time_fix.set_index("group")["nps"]
+    assert difference.value == pytest.approx(by_fix["first-time fix"] - by_fix["not fixed first time"], abs=1e-9)
+    assert difference.low < difference.value < difference.high
 
 
 def test_small_region_and_outage_weeks_are_suppressed(sample, sample_analysis):
@@ -299,7 +348,13 @@ def test_small_region_and_outage_weeks_are_suppressed(sample, sample_analysis):
     assert pd.isna(small["promoters"]), "a suppressed group's breakdown is not shown either"
     record = next(s for s in nps.results(sample_analysis)["segments"] if s["value"] == truth["suppressed_region"])
     assert record["suppressed"] is True and record["nps"] is None and record["nps_low"] is None
-    assert nps.segment_table(sample_analysis.segments).set_index("Value").loc[truth["suppressed_region"], "NPS (points)"] == "too few responses"
+    assert "n" in record and record["n"] is None, "a suppressed group's exact size is not published"
+    row = nps.segment_table(sample_analysis.segments, min_n=30).set_index("Value").loc[truth["suppressed_region"]]
+    assert row["NPS (points)"] == "too few responses" and row["Responses"] == "fewer than 30"
+    ax = nps.interval_plot(sample_analysis.segments, min_n=30)
+    texts = [t.get_text() for t in ax.texts]
+    assert "too few responses (fewer than 30)" in texts and not any("n=" in t for t in texts)
+    plt.close("all")
 
     params = _params(out, period="W")
     weekly = nps.analyse(nps.load_inputs(params), params)
@@ -308,7 +363,15 @@ def test_small_region_and_outage_weeks_are_suppressed(sample, sample_analysis):
     after = weekly.periods[weekly.periods["period"] == "2024-08-26"].iloc[0]
     assert pd.isna(after["change"]), "a period after a gap is not compared with the gap"
     assert weekly.comparisons == len(weekly.periods) - 1 - 3
-    assert any("fewer than 30 responses" in note.issue for note in weekly.quality_notes)
+    note = next(note for note in weekly.quality_notes if "fewer than 30 responses" in note.issue)
+    assert note.unit == "periods" and note.rows == len(outage), "the note counts periods, not their responses"
+    records = {p["period"]: p for p in nps.results(weekly)["periods"]}
+    for period in ("2024-08-12", "2024-08-19"):
+        assert records[period]["suppressed"] is True
+        assert all(records[period][key] is None for key in ("n", "promoters", "passives", "detractors"))
+    table = nps.period_table(weekly.periods, min_n=30).set_index("Period")
+    assert table.loc["2024-08-12", "Responses"] == "fewer than 30"
+    assert str(int(weekly.periods.set_index("period").loc["2024-08-12", "n"])) not in table.loc["2024-08-12"].tolist()
 
 
 def test_results_carry_the_contract_fields(sample_analysis):
@@ -318,7 +381,9 @@ def test_results_carry_the_contract_fields(sample_analysis):
                      "change", "change_p_value", "significant"}
     assert all(period_fields <= set(p) for p in results["periods"])
     assert period_fields - {"change", "change_p_value", "significant"} <= set(results["overall"])
-    assert set(results["trend"]) == {"points_per_month", "points_per_month_low", "points_per_month_high"}
+    assert {"points_per_month", "points_per_month_low", "points_per_month_high", "basis"} <= set(results["trend"])
+    assert results["trend"]["basis"] == nps_report.TREND_BASIS["segmented"]
+    assert all(p["partial"] is False for p in results["periods"]), "the sample data covers whole months"
     assert {"date", "label", "level_change", "level_change_low", "level_change_high"} <= set(results["events"][0])
     assert all({"segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"} <= set(s) for s in results["segments"])
     assert results["comparisons"]["count"] == 19 and results["tickets"]["linked_responses"] > 0
@@ -351,6 +416,117 @@ def test_window_and_events_outside_it(sample):
     assert analysis.events.set_index("label").loc["too late", "note"] == "outside the analysis window"
     assert not pd.isna(analysis.events.set_index("label").loc["mid", "level_change"])
     assert any("outside the analysis window" in note.issue for note in analysis.quality_notes)
+
+
+def test_period_calendar_labels_and_partial_periods():
+    weeks = nps.period_calendar(pd.Timestamp("2024-12-31").date(), pd.Timestamp("2025-03-02").date(), "W")
+    assert weeks["period"].iloc[[0, -1]].tolist() == ["2024-12-30", "2025-02-24"]
+    assert weeks["partial"].tolist() == [True] + [False] * (len(weeks) - 1)
+    assert weeks["covered_start"].iloc[0] == pd.Timestamp("2024-12-31")
+    months = nps.period_calendar(pd.Timestamp("2024-02-01").date(), pd.Timestamp("2024-04-20").date(), "M")
+    assert months["period"].tolist() == ["2024-02", "2024-03", "2024-04"]
+    assert months["period_end"].iloc[0] == pd.Timestamp("2024-02-29") and months["partial"].tolist() == [False, False, True]
+    assert months["period_mid"].iloc[1] == pd.Timestamp("2024-03-16 12:00")
+    quarters = nps.period_calendar(pd.Timestamp("2024-11-05").date(), pd.Timestamp("2025-03-31").date(), "Q")
+    assert quarters["period"].tolist() == ["2024-Q4", "2025-Q1"] and quarters["partial"].tolist() == [True, False]
+
+
+def test_a_window_without_responses_is_a_parameter_error_naming_the_data_range(sample):
+    out, _ = sample
+    params = _params(out, start="2030-01-01")
+    with pytest.raises(ParameterError, match=r"No responses fall in the analysis window 2030-01-01 to 2025-08-31 "
+                                             r"\(parameter 'start' is 2030-01-01\); responses.csv has responses "
+                                             r"from 2024-01-01 to 2025-08-31\."):
+        nps.analyse(nps.load_inputs(params), params)
+    frame = pd.DataFrame({"response_id": ["a", "b"], "timestamp": ["2025-01-10 09:00", "2025-03-10 09:00"], "score": [9, 3]})
+    params = nps.NpsParameters.validate_values({"tickets_path": "", "start": "2025-02-01", "end": "2025-02-28"},
+                                               check_inputs=False)
+    with pytest.raises(ParameterError, match="2025-02-01 to 2025-02-28.*from 2025-01-10 to 2025-03-10"):
+        nps.analyse(nps.NpsInputs(_responses_table(frame), None), params)
+
+
+def _run_notebook_cells(values: dict) -> tuple[dict, str]:
+    """Run the notebook's own code cells in this process with these parameters; return its names and HTML."""
+    notebook = nbformat.read(NOTEBOOKS_DIR / "nps_trends.ipynb", as_version=4)
+    namespace: dict = {}
+    InteractiveShell.instance()
+    with warnings.catch_warnings(), mpl.rc_context(), capture_output() as captured:
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"cell {cell.id}", "exec"), namespace)  # noqa: S102 - our own notebook
+                if "parameters" in cell.metadata.get("tags", []):
+                    namespace.update(values)
+    plt.close("all")
+    return namespace, "".join(output.data.get("text/html", "") for output in captured.outputs)
+
+
+def test_periods_all_under_min_n_still_give_a_readable_report(sample):
+    out, _ = sample
+    values = {"responses_path": str(out / "responses.csv"), "tickets_path": str(out / "tickets.csv"), "period": "W",
+              "min_n": 400, "segments": ["region"], "events": [{"date": "2025-02-03", "label": "New support desk live"}]}
+    namespace, html = _run_notebook_cells(values)
+    analysis = namespace["analysis"]
+    assert analysis.latest is None and not analysis.overall["suppressed"]
+    headline = nps.headline_sentences(analysis)[0]
+    assert headline.startswith("No week had the 400 responses needed to report an NPS; across 2024-01-01 to 2025-08-31 NPS was")
+    assert "itvalue-headline" in html and "Traceback" not in html
+    results = nps.results(analysis)
+    assert all(p["n"] is None or p["n"] == 0 for p in results["periods"]) and results["latest"] is None
+    # The overall figures count every response, including those of the small (blanked) periods.
+    daily = nps_queries.daily_counts(nps.load_inputs(analysis.params).responses)
+    counts = daily[["detractors", "passives", "promoters"]].sum()
+    assert results["overall"]["n"] == int(daily["n"].sum()) == int(counts.sum())
+    assert results["overall"]["nps"] == pytest.approx(100 * (counts["promoters"] - counts["detractors"]) / counts.sum())
+    assert np.isfinite(results["overall"]["nps"])
+
+    namespace, html = _run_notebook_cells(values | {"min_n": 100_000})
+    assert "fewer than 100000 responses in all" in nps.headline_sentences(namespace["analysis"])[0]
+    assert nps.results(namespace["analysis"])["overall"]["n"] is None
+
+
+def test_partial_periods_are_flagged_in_headline_tables_and_results(sample):
+    out, _ = sample
+    params = _params(out, start="2024-03-15", end="2024-12-20", events=[])
+    analysis = nps.analyse(nps.load_inputs(params), params)
+    periods = analysis.periods
+    assert periods["partial"].tolist() == [True] + [False] * 8 + [True]
+    labels = nps.period_table(periods).set_index("Period").index
+    assert labels[0] == "2024-03 (from 2024-03-15)" and labels[-1] == "2024-12 (to 2024-12-20)"
+    assert nps.headline_sentences(analysis)[0].startswith("NPS in December 2024 (to 2024-12-20) was")
+    records = nps.results(analysis)["periods"]
+    assert records[-1]["partial"] is True and records[-1]["covered_end"] == "2024-12-20"
+    assert records[1]["partial"] is False and records[1]["covered_start"] == records[1]["period_start"]
+    assert "only in part" in nps.comparisons_note(analysis)
+    ax = nps.trend_plot(periods)
+    assert any("partial period" in text.get_text() for text in ax.get_legend().get_texts())
+    plt.close("all")
+
+
+def test_an_event_that_cannot_be_measured_is_named_as_inside_the_straight_line(sample):
+    out, _ = sample
+    params = _params(out, events=[{"date": "2025-08-31", "label": "Late change"}])
+    analysis = nps.analyse(nps.load_inputs(params), params)
+    assert analysis.trend.basis == "straight line"
+    assert "including any step at Late change on 2025-08-31, which could not be measured" in nps.trend_sentence(analysis)
+    assert nps.results(analysis)["trend"]["basis"] == nps_report.TREND_BASIS["straight line"]
+
+
+def test_heatmap_writes_numbers_only_where_the_interval_is_narrow(sample_analysis):
+    cells = sample_analysis.segment_periods
+    ax = nps.segment_heatmap(cells, max_half_width=10, min_n=30)
+    half_width = (cells["nps_high"] - cells["nps_low"]) / 2
+    written = [t.get_text() for t in ax.texts if t.get_text()]
+    assert len(written) == int((half_width <= 10).sum()) > 0
+    hatched = [patch for patch in ax.patches if patch.get_hatch() == "///"]
+    assert len(hatched) == int((half_width > 10).sum()) > 0
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "within ±10 points" in legend and "wider than ±10 points" in legend and "fewer than 30" in legend
+    plt.close("all")
+    table = nps.segment_period_table(cells, segment="region")
+    assert table.columns[0] == "Period" and len(table) == len(sample_analysis.periods)
+    row = cells[(cells["segment"] == "region") & ~cells["suppressed"]].iloc[0]
+    assert table.set_index("Period").loc[row["period"], row["value"]].endswith(
+        f"({nps_report.format_interval(row['nps_low'], row['nps_high'])})")
 
 
 # --- escaping: comment text and segment values are data, never markup ---------------------------------

@@ -30,17 +30,25 @@ from pydantic import BaseModel, Field
 from . import nps_queries as queries
 from . import nps_stats as stats
 from .exceptions import ParameterError
-from .nps_plots import distribution_plot, event_plot, interval_plot, segment_heatmap, trend_plot
+from .nps_plots import (
+    distribution_plot,
+    event_plot,
+    interval_plot,
+    segment_heatmap,
+    trend_plot,
+)
 from .nps_report import (
     comparisons_note,
     event_table,
     headline_sentences,
     period_table,
     results,
+    segment_period_table,
     segment_table,
     terms_table,
     ticket_note,
     ticket_table,
+    trend_sentence,
 )
 from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
@@ -53,6 +61,8 @@ __all__ = [
     "NpsInputs",
     "NpsAnalysis",
     "TicketLink",
+    "Trend",
+    "TrendStretch",
     "load_inputs",
     "analyse",
     "period_calendar",
@@ -67,9 +77,11 @@ __all__ = [
     # report text, tables and results.json
     "headline_sentences",
     "comparisons_note",
+    "trend_sentence",
     "ticket_note",
     "period_table",
     "segment_table",
+    "segment_period_table",
     "event_table",
     "ticket_table",
     "terms_table",
@@ -204,6 +216,42 @@ class TicketLink:
 
 
 @dataclass
+class TrendStretch:
+    """The slope of NPS over one stretch of days, in points per month (first and last day included)."""
+
+    start: dt.date
+    end: dt.date
+    slope: stats.Estimate
+
+
+@dataclass
+class Trend:
+    """The underlying trend of NPS in points per month.
+
+    Attributes
+    ----------
+    basis : {"segmented", "straight line"}
+        "segmented" when at least one event was measured: the slopes of the segmented
+        regression, one per stretch between events, with the steps at the events taken out.
+        "straight line" otherwise: one line through the whole window.
+    stretches : list of TrendStretch
+        In time order; ``headline`` is the first one (before the first event).
+    unmeasured_events : list of (date, label)
+        Events inside the window that could not be measured; a straight line includes any step
+        they caused.
+    """
+
+    basis: str
+    stretches: list[TrendStretch]
+    unmeasured_events: list[tuple[dt.date, str]]
+
+    @property
+    def headline(self) -> TrendStretch:
+        """The stretch ``results.json`` reports as ``trend``: the whole window, or before the first event."""
+        return self.stretches[0]
+
+
+@dataclass
 class NpsAnalysis:
     """Everything the report shows; built by :func:`analyse`.
 
@@ -214,14 +262,15 @@ class NpsAnalysis:
         First and last day analysed.
     periods : DataFrame
         One row per calendar period in the window (see :func:`nps_table` for the NPS columns) plus
-        ``period``, ``period_start``, ``period_end``, ``period_mid``, ``change`` (points),
+        ``period``, ``period_start``, ``period_end``, ``period_mid``, ``covered_start``,
+        ``covered_end``, ``partial`` (the window covers only part of it), ``change`` (points),
         ``change_p_value`` (Holm-adjusted), ``change_p_value_unadjusted``, ``significant``.
     overall : dict
         The whole window: counts, NPS and interval.
     comparisons : int
         Period-over-period tests made (the Holm family size).
-    trend : Estimate or None
-        Straight-line trend in points per month.
+    trend : Trend or None
+        The underlying trend in points per month (segmented when an event was measured).
     events : DataFrame
         ``date``, ``label``, ``level_change`` (points) with ``_low``/``_high``, ``trend_change``
         (points per month) with ``_low``/``_high``, ``note`` (why an event was not measured).
@@ -241,7 +290,7 @@ class NpsAnalysis:
     periods: pd.DataFrame
     overall: dict[str, Any]
     comparisons: int
-    trend: stats.Estimate | None
+    trend: Trend | None
     events: pd.DataFrame
     event_lines: pd.DataFrame
     segments: pd.DataFrame
@@ -288,44 +337,34 @@ def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.Data
     return frame
 
 
-_PERIOD_FREQ = {"W": "W-MON", "M": "MS", "Q": "QS"}
+#: pandas period frequency of each period code (weeks end on Sunday, so they start on Monday).
+_PERIOD_FREQ = {"W": "W-SUN", "M": "M", "Q": "Q"}
+_PERIOD_LABEL = {"W": "%Y-%m-%d", "M": "%Y-%m", "Q": "%Y-Q%q"}
 
 
 def period_calendar(start: dt.date, end: dt.date, period: str) -> pd.DataFrame:
     """Every period touching the window, with its label, first, last and middle day.
 
     Weeks start on Monday and are labelled by that day (``2025-03-03``); months read
-    ``2025-03``; quarters ``2025-Q1``.
+    ``2025-03``; quarters ``2025-Q1``. ``partial`` marks a period the window does not cover
+    fully; ``covered_start`` and ``covered_end`` are the days of it that the window covers.
     """
-    first = pd.Timestamp(start)
-    if period == "W":
-        first = first - pd.Timedelta(days=first.day_of_week)
-    elif period == "M":
-        first = first.to_period("M").start_time
-    else:
-        first = first.to_period("Q").start_time
-    starts = pd.date_range(first, pd.Timestamp(end), freq=_PERIOD_FREQ[period]).astype("datetime64[ns]")
-    nexts = starts[1:].append(pd.DatetimeIndex([_next_start(starts[-1], period)]))
-    ends = nexts - pd.Timedelta(days=1)
-    if period == "W":
-        labels = starts.strftime("%Y-%m-%d")
-    elif period == "M":
-        labels = starts.strftime("%Y-%m")
-    else:
-        labels = [f"{s.year}-Q{s.quarter}" for s in starts]
+    periods = pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq=_PERIOD_FREQ[period])
+    starts = periods.start_time.normalize().astype("datetime64[ns]")
+    ends = periods.end_time.normalize().astype("datetime64[ns]")
+    labels = periods.start_time.strftime(_PERIOD_LABEL["W"]) if period == "W" else periods.strftime(_PERIOD_LABEL[period])
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
     return pd.DataFrame(
         {
             "period": list(labels),
             "period_start": starts,
             "period_end": ends,
-            "period_mid": starts + (nexts - starts) / 2,
+            "period_mid": starts + (ends + pd.Timedelta(days=1) - starts) / 2,
+            "covered_start": starts.where(starts >= first, first),
+            "covered_end": ends.where(ends <= last, last),
+            "partial": (starts < first) | (ends > last),
         }
     )
-
-
-def _next_start(start: pd.Timestamp, period: str) -> pd.Timestamp:
-    offset = {"W": pd.DateOffset(weeks=1), "M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3)}[period]
-    return start + offset
 
 
 def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
@@ -339,11 +378,16 @@ def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
     """
     notes: list[Any] = []
     first, last = queries.window_bounds(data.responses)
+    if first is None or last is None:
+        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
     start = params.start or first
     end = params.end or last
-    if start is None or end is None:
-        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
+    if start > end:
+        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
     responses = queries.in_window(data.responses, start, end)
+    periods = _periods(responses, params, start, end)
+    if periods["n"].sum() == 0:
+        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
     if params.start or params.end:
         from .inputs import outside_window
 
@@ -353,40 +397,36 @@ def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
         )
         notes.extend([outside] if outside else [])
 
-    periods = _periods(responses, params, start, end)
     suppressed = periods[periods["suppressed"] & (periods["n"] > 0)]
     if len(suppressed):
+        # Counted in periods, not responses: a total of the small periods' responses could be
+        # differenced back to one period's exact count.
         notes.append(
-            _note(
-                data.responses_name,
-                f"periods with fewer than {params.min_n} responses shown as gaps ({len(suppressed)} periods)",
-                int(suppressed["n"].sum()),
-                ", ".join(suppressed["period"].head(5)),
-            )
+            _note(data.responses_name, f"periods with fewer than {params.min_n} responses shown as gaps",
+                  len(suppressed), ", ".join(suppressed["period"].head(5)), unit="periods")
         )
     empty = periods[periods["n"] == 0]
     if len(empty):
         notes.append(_note(data.responses_name, "periods without any response", len(empty),
-                           ", ".join(empty["period"].head(5))))
+                           ", ".join(empty["period"].head(5)), unit="periods"))
 
-    overall_counts = periods[["detractors", "passives", "promoters", "n"]].sum().to_frame().T.astype("int64")
+    daily = queries.daily_counts(responses)
+    # From the daily counts: the period frame's counts are already blanked for small periods.
+    overall_counts = daily[["detractors", "passives", "promoters", "n"]].sum().to_frame().T.astype("int64")
     overall_row = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence).iloc[0]
     overall = {
         "period": f"{start.isoformat()} to {end.isoformat()}",
-        **{key: _py(overall_row[key]) for key in ("n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high")},
+        **{key: overall_row[key] for key in ("n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high")},
         "change": None,
         "change_p_value": None,
         "significant": None,
         "suppressed": bool(overall_row["suppressed"]),
     }
 
-    daily = queries.daily_counts(responses)
     day_numbers = (daily["day"] - pd.Timestamp(start)).dt.days.to_numpy() + 0.5
-    trend = None
-    if daily["n"].sum() >= params.min_n and len(daily) >= 2:
-        trend = stats.linear_trend(day_numbers, queries.counts_array(daily), confidence=params.confidence)
     # An event that cannot be measured says why in the event table, not among data-quality notes.
-    events, event_lines = _events(daily, day_numbers, params, start, end)
+    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end)
+    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured)
 
     segments, segment_periods, segment_notes = _segments(responses, params, periods, data.responses_name)
     notes.extend(segment_notes)
@@ -415,26 +455,25 @@ def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
     )
 
 
-def _note(input_name: str, issue: str, rows: int, examples: str = "") -> Any:
+def _note(input_name: str, issue: str, rows: int, examples: str = "", *, unit: str = "rows") -> Any:
     from .inputs import QualityNote
 
-    return QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples)
+    return QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
 
 
-def _py(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    return value
+def _empty_window(name: str, params: NpsParameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:
+    """One sentence: the window holds no responses, and the range the data does cover."""
+    given = [f"'{key}' is {value}" for key, value in (("start", params.start), ("end", params.end)) if value]
+    return (
+        f"No responses fall in the analysis window {start} to {end} (parameter {' and '.join(given)}); "
+        f"{name} has responses from {first} to {last}."
+    )
 
 
 def _periods(responses: ibis.Table, params: NpsParameters, start: dt.date, end: dt.date) -> pd.DataFrame:
     calendar = period_calendar(start, end, params.period)
     counts = queries.period_counts(responses, period=params.period)
-    frame = calendar.merge(counts, on="period_start", how="left")
+    frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
     for column in ("detractors", "passives", "promoters", "n"):
         frame[column] = frame[column].fillna(0).astype("int64")
     tests = stats.period_over_period(
@@ -450,7 +489,7 @@ def _periods(responses: ibis.Table, params: NpsParameters, start: dt.date, end: 
 
 def _events(
     daily: pd.DataFrame, day_numbers: np.ndarray, params: NpsParameters, start: dt.date, end: dt.date
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, stats.SegmentedFit | None, list[int]]:
     """Segmented regression over all measurable events at once; the reason for each one left out."""
     columns = ["date", "label", "level_change", "level_change_low", "level_change_high", "level_change_se",
                "trend_change", "trend_change_low", "trend_change_high", "note"]
@@ -485,6 +524,7 @@ def _events(
         rows[too_small]["note"] = f"fewer than {params.min_n} responses on two days before or after it"
         candidates.remove(too_small)
     lines = pd.DataFrame(columns=["day", "line", "nps"])
+    fit = None
     if candidates:
         fit = stats.segmented_regression(
             day_numbers, counts, [event_day[i] for i in candidates], confidence=params.confidence
@@ -499,7 +539,35 @@ def _events(
         lines = _event_lines(fit.coef, [event_day[i] for i in candidates],
                              [params.events[i].label for i in candidates], start, end)
     events = pd.DataFrame([rows[i] for i in range(len(params.events))], columns=columns)
-    return events, lines
+    return events, lines, fit, candidates
+
+
+def _trend(
+    daily: pd.DataFrame,
+    day_numbers: np.ndarray,
+    params: NpsParameters,
+    start: dt.date,
+    end: dt.date,
+    events: pd.DataFrame,
+    fit: stats.SegmentedFit | None,
+    measured: list[int],
+) -> Trend | None:
+    """The underlying trend: the segmented fit's slopes when an event was measured, else a straight line."""
+    if daily["n"].sum() < params.min_n or len(daily) < 2:
+        return None
+    if fit is not None:
+        slopes = stats.stretch_slopes(fit, confidence=params.confidence)
+        dates = [params.events[i].date for i in measured]
+        bounds = [start, *dates, end + dt.timedelta(days=1)]
+        stretches = [
+            TrendStretch(bounds[k], bounds[k + 1] - dt.timedelta(days=1), slope) for k, slope in enumerate(slopes)
+        ]
+        return Trend(basis="segmented", stretches=stretches, unmeasured_events=[])
+    line = stats.linear_trend(day_numbers, queries.counts_array(daily), confidence=params.confidence)
+    # Events inside the window that could not be measured are part of this line; the report says so.
+    inside = events[events["note"].ne("outside the analysis window")] if len(events) else events
+    unmeasured = [(d, label) for d, label in zip(inside.get("date", []), inside.get("label", []))]
+    return Trend(basis="straight line", stretches=[TrendStretch(start, end, line)], unmeasured_events=unmeasured)
 
 
 def _event_lines(coef: np.ndarray, event_days: list[int], labels: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -530,9 +598,13 @@ def _segments(
         overall_parts.append(nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence))
         labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
         period_parts.append(nps_table(labelled, min_n=params.min_n, confidence=params.confidence))
-        missing = overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum()
-        if missing:
+        missing = int(overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum())
+        if missing >= params.min_n:
             notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
+        elif missing:
+            # "(missing)" is then a suppressed segment value: its exact size is not told here either.
+            notes.append(_note(input_name, f"fewer than {params.min_n} responses have no value in segment "
+                                           f"column '{column}'", 1, unit="segment columns"))
     columns = ["segment", "value", "detractors", "passives", "promoters", "n", "nps", "nps_low", "nps_high",
                "nps_se", "suppressed"]
     if not overall_parts:

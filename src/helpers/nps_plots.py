@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+
 from .plotting import new_axes, plain_text
 
 __all__ = ["trend_plot", "distribution_plot", "interval_plot", "segment_heatmap", "event_plot"]
@@ -60,6 +61,7 @@ def trend_plot(
     events: Iterable[Any] | pd.DataFrame | None = None,
     suppressed: str | None = "suppressed",
     significant: str | None = "significant",
+    partial: str | None = "partial",
     confidence: float = 0.95,
     min_n: int | None = None,
     ax: Axes | None = None,
@@ -80,6 +82,8 @@ def trend_plot(
         Boolean column of periods under ``min_n``; they are shaded and named in the legend.
     significant : str or None
         Column flagging a significant change on the period before; those points are ringed.
+    partial : str or None
+        Boolean column of periods the window covers only in part; drawn as hollow points.
     confidence : float
         Only for the legend text.
     min_n : int, optional
@@ -98,6 +102,11 @@ def trend_plot(
     ax.fill_between(dates, lower, upper, where=shown, color=colour, alpha=0.2, linewidth=0,
                     label=f"{confidence:.0%} interval (adjusted Wald)")
     ax.plot(dates, values, marker="o", markersize=4, color=colour, label="NPS", **kwargs)
+    if partial and partial in frame and frame[partial].any():
+        part = frame[partial].to_numpy(dtype=bool) & shown
+        if part.any():
+            ax.scatter(dates[part], values[part], s=40, facecolors="white", edgecolors=colour, linewidths=1.5,
+                       zorder=4, label="partial period (window covers only part of it)")
     if significant and significant in frame:
         flagged = frame[significant].eq(True).to_numpy()
         if flagged.any():
@@ -180,6 +189,7 @@ def interval_plot(
     confidence: float = 0.95,
     reference: float | None = None,
     title: str = "NPS by segment",
+    min_n: int | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -195,6 +205,9 @@ def interval_plot(
         Column prefixed to the label (the segment column), when present.
     reference : float, optional
         A vertical reference line, e.g. the overall NPS (points).
+    min_n : int, optional
+        Only for the text on suppressed groups ("fewer than <min_n> responses"); their exact
+        count is never written.
     **kwargs
         Passed to ``Axes.errorbar``.
     """
@@ -212,8 +225,9 @@ def interval_plot(
     colour = kwargs.pop("color", sns.color_palette("colorblind")[0])
     ax.errorbar(values[shown], positions[shown], xerr=[values[shown] - lower[shown], upper[shown] - values[shown]],
                 fmt="o", color=colour, capsize=3, label=f"NPS with {confidence:.0%} interval", **kwargs)
-    for position, n in zip(positions[~shown], frame.loc[~shown, "n"]):
-        ax.annotate(f"too few responses (n={int(n)})", xy=(0.02, position), xycoords=("axes fraction", "data"),
+    too_few = f"too few responses (fewer than {min_n})" if min_n else "too few responses"
+    for position in positions[~shown]:
+        ax.annotate(too_few, xy=(0.02, position), xycoords=("axes fraction", "data"),
                     va="center", fontsize=8, color="0.35")
     if reference is not None and not np.isnan(reference):
         ax.axvline(reference, color="0.4", linestyle="--", linewidth=1, label=f"overall NPS ({reference:.0f})")
@@ -236,26 +250,39 @@ def segment_heatmap(
     row: str = "value",
     column: str = "period",
     value: str = "nps",
+    low: str = "nps_low",
+    high: str = "nps_high",
     segment: str | None = "segment",
     center: float | None = None,
+    max_half_width: float = 10.0,
+    confidence: float = 0.95,
+    min_n: int | None = None,
     max_rows: int = 30,
     annotate: bool | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """NPS per segment value and period; cells under ``min_n`` responses are blank (grey).
+    """NPS per segment value and period, with its uncertainty shown.
+
+    The colour is the NPS. A cell's number is written only where its interval is at most
+    ``max_half_width`` points either side; cells with a wider interval are hatched and carry
+    no number, and cells under ``min_n`` responses are grey. The legend says so.
 
     Parameters
     ----------
     data : DataFrame
-        Long format, e.g. ``NpsAnalysis.segment_periods``: ``row``, ``column``, ``value``
-        (NaN where suppressed), ``n``, ``period_start``.
+        Long format, e.g. ``NpsAnalysis.segment_periods``: ``row``, ``column``, ``value``,
+        ``low``, ``high`` (NaN where suppressed), ``n``, ``period_start``.
     center : float, optional
         NPS (points) at the middle of the diverging colours, e.g. the overall NPS.
+    max_half_width : float
+        Widest interval half-width (points) at which a cell's number is written.
+    confidence, min_n : float, int
+        Only for the legend text.
     max_rows : int
         Rows kept per segment column: the values with the most responses.
     annotate : bool, optional
-        Write the NPS in each cell; default when there are at most 24 periods.
+        Write numbers at all; default when there are at most 24 periods.
     **kwargs
         Passed to ``seaborn.heatmap``.
     """
@@ -264,6 +291,7 @@ def segment_heatmap(
         plain_text(f"{s}: {v}" if segment and segment in frame else v)
         for s, v in zip(frame[segment] if segment and segment in frame else frame[row], frame[row])
     ]
+    frame["half_width"] = (frame[high].astype(float) - frame[low].astype(float)) / 2
     sizes = frame.groupby([segment, "row"] if segment and segment in frame else ["row"])["n"].sum().reset_index()
     if segment and segment in frame:
         sizes = sizes.sort_values("n", ascending=False).groupby(segment).head(max_rows)
@@ -272,20 +300,39 @@ def segment_heatmap(
     keep_rows = sizes.sort_values([c for c in (segment,) if c and c in sizes] + ["n"],
                                   ascending=[True] * (1 if segment and segment in sizes else 0) + [False])["row"]
     order = frame.sort_values("period_start")[column].drop_duplicates().tolist()
-    table = frame.pivot_table(index="row", columns=column, values=value, aggfunc="first", dropna=False)
-    table = table.reindex(index=list(keep_rows), columns=order)
+
+    def wide(name: str) -> pd.DataFrame:
+        table = frame.pivot_table(index="row", columns=column, values=name, aggfunc="first", dropna=False)
+        return table.reindex(index=list(keep_rows), columns=order).astype(float)
+
+    table, half_width = wide(value), wide("half_width")
+    precise = (half_width <= max_half_width).to_numpy()
+    uncertain = table.notna().to_numpy() & ~precise
     annotate = len(order) <= 24 if annotate is None else annotate
-    ax = new_axes(ax, figsize=(min(16, 2.5 + 0.55 * len(order)), max(2.5, 0.4 * len(table) + 1.5)))
+    labels = np.where(precise & annotate, table.map(lambda v: "" if np.isnan(v) else f"{v:.0f}").to_numpy(), "")
+    ax = new_axes(ax, figsize=(min(16, 2.5 + 0.55 * len(order)), max(3.0, 0.4 * len(table) + 2.2)))
     ax.set_facecolor("0.88")
     ax.grid(False)
     sns.heatmap(
-        table.astype(float), ax=ax, cmap="vlag_r", center=center, annot=annotate, fmt=".0f",
+        table, ax=ax, cmap="vlag_r", center=center, annot=labels, fmt="",
         annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
         cbar_kws={"label": NPS_LABEL}, **kwargs,
     )
+    for i, j in zip(*np.nonzero(uncertain)):
+        ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.35", linewidth=0))
+    handles = [
+        Patch(facecolor="white", edgecolor="0.6",
+              label=f"number: NPS (points), {confidence:.0%} interval within ±{max_half_width:g} points"),
+        Patch(facecolor="white", edgecolor="0.35", hatch="///",
+              label=f"hatched: interval wider than ±{max_half_width:g} points, no number"),
+        Patch(facecolor="0.88", edgecolor="0.6",
+              label=f"grey: {'fewer than ' + str(min_n) if min_n else 'too few'} responses, not shown"),
+    ]
+    # Above the cells: below them it would collide with rotated period labels of any length.
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=8, frameon=False)
     ax.set_xlabel("Period")
     ax.set_ylabel("")
-    ax.set_title("NPS by segment and period (grey: too few responses)")
+    ax.set_title("NPS by segment and period", pad=24)
     return ax
 
 

@@ -2,17 +2,19 @@
 
 Tables come back as small pandas frames of display text for :func:`helpers.report.table`,
 which escapes every cell: segment values and comment words are data, never markup. Nothing
-here lists individual responses, ids or comment authors; groups under ``min_n`` read
-"too few responses".
+here lists individual responses, ids or comment authors. Groups under ``min_n`` read
+"too few responses", and their size reads "fewer than <min_n>" (null in ``results.json``):
+an exact small count, next to the overall count and NPS, could be differenced back to the
+group's answers.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
+
+from .report import to_jsonable
 
 if TYPE_CHECKING:
     from .nps import NpsAnalysis
@@ -21,14 +23,19 @@ __all__ = [
     "TOO_FEW",
     "format_interval",
     "period_name",
+    "coverage_words",
+    "responses_cell",
     "headline_sentences",
     "comparisons_note",
     "ticket_note",
     "period_table",
     "segment_table",
+    "segment_period_table",
     "event_table",
     "ticket_table",
     "terms_table",
+    "trend_sentence",
+    "TREND_BASIS",
     "results",
 ]
 
@@ -36,13 +43,9 @@ __all__ = [
 TOO_FEW = "too few responses"
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def format_interval(low: float, high: float, *, digits: int = 0) -> str:
     """``"27 to 35"``; bounds beyond -100 or +100 are clipped for display and marked as clipped."""
-    if _missing(low) or _missing(high):
+    if pd.isna(low) or pd.isna(high):
         return "—"
     clipped = low < -100 or high > 100
     text = (
@@ -59,6 +62,31 @@ def period_name(period: str, period_start: pd.Timestamp, code: str) -> str:
     if code == "W":
         return f"the week of {start.day} {start.strftime('%B %Y')}"
     return f"{start.year} Q{start.quarter}"
+
+
+def coverage_words(row: pd.Series) -> str:
+    """For a period the window covers only in part, which days it covers: ``"(to 2025-08-20)"``; else ``""``."""
+    if not bool(row.get("partial", False)):
+        return ""
+    start, end = pd.Timestamp(row["covered_start"]), pd.Timestamp(row["covered_end"])
+    from_start = start == pd.Timestamp(row["period_start"])
+    to_end = end == pd.Timestamp(row["period_end"])
+    if from_start:
+        return f"(to {end:%Y-%m-%d})"
+    if to_end:
+        return f"(from {start:%Y-%m-%d})"
+    return f"({start:%Y-%m-%d} to {end:%Y-%m-%d})"
+
+
+def _period_words(row: pd.Series, code: str) -> str:
+    return " ".join(filter(None, [period_name(row["period"], row["period_start"], code), coverage_words(row)]))
+
+
+def responses_cell(n: Any, suppressed: bool, min_n: int | None = None) -> str:
+    """How many responses, as a table shows it: ``"1,234"``, ``"none"`` or ``"fewer than 30"``."""
+    if pd.isna(n) or (suppressed and int(n) > 0):
+        return f"fewer than {min_n}" if min_n else "too few"
+    return "none" if int(n) == 0 else f"{int(n):,}"
 
 
 def _points(value: float) -> str:
@@ -88,21 +116,24 @@ def headline_sentences(analysis: NpsAnalysis) -> list[str]:
     sentences = []
     latest = analysis.latest
     if latest is None:
+        overall = analysis.overall
+        text = f"No {_period_word(params.period)} had the {params.min_n} responses needed to report an NPS"
+        if overall["suppressed"]:
+            return [text + f" (fewer than {params.min_n} responses in all)."]
         return [
-            f"No {_period_word(params.period)} had the {params.min_n} responses needed to report an NPS "
-            f"({analysis.overall['n']:,} responses in all)."
+            text + f"; across {overall['period']} NPS was {_points(overall['nps'])} ({level} interval "
+            f"{format_interval(overall['nps_low'], overall['nps_high'])}, {int(overall['n']):,} responses)."
         ]
-    name = period_name(latest["period"], latest["period_start"], params.period)
     text = (
-        f"NPS in {name} was {_points(latest['nps'])} ({level} interval "
+        f"NPS in {_period_words(latest, params.period)} was {_points(latest['nps'])} ({level} interval "
         f"{format_interval(latest['nps_low'], latest['nps_high'])}, {int(latest['n']):,} responses)"
     )
     position = analysis.periods.index.get_loc(latest.name)
     previous = analysis.periods.iloc[position - 1] if position > 0 else None
-    if not _missing(latest["change"]) and previous is not None:
+    if not pd.isna(latest["change"]) and previous is not None:
         verdict = "significant" if latest["significant"] else "not significant"
         text += (
-            f", {_change_words(latest['change'])} {period_name(previous['period'], previous['period_start'], params.period)}; "
+            f", {_change_words(latest['change'])} {_period_words(previous, params.period)}; "
             f"the change is {verdict} at {level} confidence after correcting for "
             f"{analysis.comparisons} period-to-period comparisons."
         )
@@ -112,7 +143,7 @@ def headline_sentences(analysis: NpsAnalysis) -> list[str]:
         text += "; the period before had too few responses to compare."
     sentences.append(text)
     for _, event in analysis.events.iterrows():
-        if _missing(event["level_change"]):
+        if pd.isna(event["level_change"]):
             continue
         direction = "up" if event["level_change"] >= 0 else "down"
         clear = (event["level_change_low"] > 0) or (event["level_change_high"] < 0)
@@ -123,12 +154,39 @@ def headline_sentences(analysis: NpsAnalysis) -> list[str]:
             f"already on{'' if clear else '; a step this size cannot be told from noise'}."
         )
     if analysis.trend is not None:
-        trend = analysis.trend
-        sentences.append(
-            f"Across {analysis.window_start:%Y-%m-%d} to {analysis.window_end:%Y-%m-%d} NPS moved "
-            f"{_signed(trend.value, 1)} points a month ({level} interval {_signed(trend.low, 1)} to {_signed(trend.high, 1)})."
-        )
+        sentences.append(trend_sentence(analysis))
     return sentences
+
+
+def _slope_words(slope: Any, level: str) -> str:
+    return (
+        f"{_signed(slope.value, 1)} points a month ({level} interval {_signed(slope.low, 1)} to "
+        f"{_signed(slope.high, 1)})"
+    )
+
+
+def trend_sentence(analysis: NpsAnalysis) -> str:
+    """The underlying trend in points per month, saying whether steps at events are in it or not."""
+    trend = analysis.trend
+    level = f"{analysis.params.confidence:.0%}"
+    if trend.basis == "segmented":
+        parts = [
+            f"{_slope_words(s.slope, level)} from {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d}" for s in trend.stretches
+        ]
+        return (
+            "With the step at each event taken out (segmented regression), the underlying trend was "
+            + (", then ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+            + "."
+        )
+    stretch = trend.headline
+    text = (
+        f"Across {stretch.start:%Y-%m-%d} to {stretch.end:%Y-%m-%d} NPS moved {_slope_words(stretch.slope, level)}, "
+        f"a straight line through the whole window"
+    )
+    if trend.unmeasured_events:
+        named = ", ".join(f"{label} on {date:%Y-%m-%d}" for date, label in trend.unmeasured_events)
+        return text + f" including any step at {named}, which could not be measured separately."
+    return text + "."
 
 
 def _period_word(code: str) -> str:
@@ -144,6 +202,11 @@ def comparisons_note(analysis: NpsAnalysis) -> str:
         f"them, {significant} {'is' if significant == 1 else 'are'} significant at {level} confidence, so a steady "
         f"score raises a false alarm in at most {1 - analysis.params.confidence:.0%} of reports. Periods with fewer "
         f"than {analysis.params.min_n} responses are shown as gaps and not compared."
+        + (
+            " Periods the window covers only in part are marked with the days covered; their NPS is for those days."
+            if analysis.periods["partial"].any()
+            else ""
+        )
     )
 
 
@@ -160,12 +223,12 @@ def ticket_note(analysis: NpsAnalysis) -> str:
     )
     difference = link.first_time_fix_difference
     if difference is None:
-        return text + f" One of the first-time-fix groups has fewer than {analysis.params.min_n} responses."
+        return text + f" One of the first-time-fix groups has fewer than {analysis.params.min_n} responses, so they are not compared."
     direction = "higher" if difference.value >= 0 else "lower"
     return text + (
         f" Where the ticket was fixed first time (resolved and never reopened) NPS was {abs(difference.value):.0f} "
-        f"points {direction} ({level} interval {_signed(difference.low)} to {_signed(difference.high)}) than where it was "
-        f"reopened or is still open. This is a comparison, not an experiment: harder problems are both slower to "
+        f"points {direction} (plain NPS, as in the table; {level} interval of the difference {_signed(difference.low)} "
+        f"to {_signed(difference.high)}) than where it was reopened or is still open. This is a comparison, not an experiment: harder problems are both slower to "
         f"fix and more often reopened."
     )
 
@@ -178,45 +241,73 @@ def _nps_cells(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     return nps, interval
 
 
-def period_table(periods: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Per period: responses, NPS, interval, change on the period before and its Holm-adjusted p-value."""
+def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int | None = None) -> pd.DataFrame:
+    """Per period: responses, NPS, interval, change on the period before and its Holm-adjusted p-value.
+
+    A period the window covers only in part reads e.g. ``2025-08 (to 2025-08-20)``; a period
+    under ``min_n`` responses reads "fewer than <min_n>", not its exact count.
+    """
     nps, interval = _nps_cells(periods)
+    labels = [
+        " ".join(filter(None, [row["period"], coverage_words(row)])) for _, row in periods.iterrows()
+    ]
     return pd.DataFrame(
         {
-            "Period": periods["period"],
-            "Responses": [f"{n:,}" for n in periods["n"]],
+            "Period": labels,
+            "Responses": [responses_cell(n, s, min_n) for n, s in zip(periods["n"], periods["suppressed"])],
             "NPS (points)": nps,
-            f"{confidence:.0%} interval": interval,
-            "Change (points)": ["—" if _missing(c) else _signed(c) for c in periods["change"]],
-            "p (Holm)": ["—" if _missing(p) else "<0.001" if p < 0.001 else f"{p:.3f}" for p in periods["change_p_value"]],
+            f"{confidence:.0%} interval (points)": interval,
+            "Change (points)": ["—" if pd.isna(c) else _signed(c) for c in periods["change"]],
+            "p (Holm)": ["—" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}" for p in periods["change_p_value"]],
             "Significant": ["—" if s is None else ("yes" if s else "no") for s in periods["significant"]],
         }
     )
 
 
-def segment_table(segments: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+def segment_table(segments: pd.DataFrame, *, confidence: float = 0.95, min_n: int | None = None) -> pd.DataFrame:
     """Per segment value: responses, NPS and interval; values under ``min_n`` read "too few responses"."""
     nps, interval = _nps_cells(segments)
     return pd.DataFrame(
         {
             "Segment": segments["segment"],
             "Value": segments["value"],
-            "Responses": [f"{n:,}" for n in segments["n"]],
+            "Responses": [responses_cell(n, s, min_n) for n, s in zip(segments["n"], segments["suppressed"])],
             "NPS (points)": nps,
-            f"{confidence:.0%} interval": interval,
+            f"{confidence:.0%} interval (points)": interval,
         }
     )
 
 
-def ticket_table(groups: pd.DataFrame, *, label: str, confidence: float = 0.95) -> pd.DataFrame:
+def segment_period_table(segment_periods: pd.DataFrame, *, segment: str) -> pd.DataFrame:
+    """NPS with its interval per period (rows) and value of one segment column (columns).
+
+    Cells read ``"31 (27 to 35)"`` in points; a value with too few responses in a period reads
+    "too few responses", one with none in it an em dash.
+    """
+    frame = segment_periods[segment_periods["segment"] == segment]
+    cells = [
+        TOO_FEW if (suppressed and n > 0) else "—" if suppressed else
+        f"{_points(nps)} ({format_interval(low, high)})"
+        for suppressed, n, nps, low, high in zip(
+            frame["suppressed"], frame["n"], frame["nps"], frame["nps_low"], frame["nps_high"]
+        )
+    ]
+    wide = frame.assign(cell=cells).pivot(index=["period_start", "period"], columns="value", values="cell")
+    values = frame.groupby("value")["n"].sum().sort_values(ascending=False).index
+    wide = wide.reindex(columns=list(values)).fillna("—").reset_index().drop(columns="period_start")
+    wide.columns = ["Period", *[str(v) for v in values]]
+    return wide
+
+
+def ticket_table(groups: pd.DataFrame, *, label: str, confidence: float = 0.95, min_n: int | None = None) -> pd.DataFrame:
     """Per ticket group (resolution-time bucket or first-time fix): responses, NPS and interval."""
     nps, interval = _nps_cells(groups)
     return pd.DataFrame(
         {
             label: groups["group"],
-            "Responses": [f"{n:,}" for n in groups["n"]],
+            "Responses": [responses_cell(n, s, min_n) for n, s in zip(groups["n"], groups["suppressed"])],
             "NPS (points)": nps,
-            f"{confidence:.0%} interval": interval,
+            f"{confidence:.0%} interval (points)": interval,
         }
     )
 
@@ -228,13 +319,13 @@ def event_table(events: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFra
         {
             "Event": events["label"],
             "Date": [f"{d:%Y-%m-%d}" for d in events["date"]],
-            "Level change (points)": ["—" if _missing(v) else _signed(v, 1) for v in events["level_change"]],
+            "Level change (points)": ["—" if pd.isna(v) else _signed(v, 1) for v in events["level_change"]],
             f"Level change {level} interval": [
                 format_interval(lo, hi, digits=1) for lo, hi in zip(events["level_change_low"], events["level_change_high"])
             ],
-            "Trend change (points/month)": ["—" if _missing(v) else _signed(v, 2) for v in events["trend_change"]],
+            "Trend change (points/month)": ["—" if pd.isna(v) else _signed(v, 2) for v in events["trend_change"]],
             f"Trend change {level} interval": [
-                "—" if _missing(lo) else f"{_signed(lo, 2)} to {_signed(hi, 2)}"
+                "—" if pd.isna(lo) else f"{_signed(lo, 2)} to {_signed(hi, 2)}"
                 for lo, hi in zip(events["trend_change_low"], events["trend_change_high"])
             ],
             "Not measured because": [n or "" for n in events["note"]],
@@ -262,21 +353,21 @@ _PERIOD_FIELDS = ("period", "n", "promoters", "passives", "detractors", "nps", "
                   "change", "change_p_value", "significant")
 
 
-def _value(value: Any) -> Any:
-    if _missing(value):
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+def _counts_record(row: Any) -> dict[str, Any]:
+    """``n`` and the three counts; null for a suppressed group, whose exact size is not published."""
+    keys = ("n", "promoters", "passives", "detractors")
+    suppressed = bool(row["suppressed"])
+    return {key: None if suppressed else to_jsonable(row[key]) for key in keys}
 
 
 def _period_record(row: pd.Series) -> dict[str, Any]:
-    record = {key: _value(row[key]) for key in _PERIOD_FIELDS}
+    record = {key: to_jsonable(row[key]) for key in _PERIOD_FIELDS}
+    record.update(_counts_record(row))
     record["period_start"] = pd.Timestamp(row["period_start"]).date().isoformat()
+    record["period_end"] = pd.Timestamp(row["period_end"]).date().isoformat()
+    record["partial"] = bool(row["partial"])
+    record["covered_start"] = pd.Timestamp(row["covered_start"]).date().isoformat()
+    record["covered_end"] = pd.Timestamp(row["covered_end"]).date().isoformat()
     record["suppressed"] = bool(row["suppressed"])
     return record
 
@@ -285,14 +376,42 @@ def _group_records(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
     return [
         {
             key: row["group"],
-            "n": int(row["n"]),
-            "nps": _value(row["nps"]),
-            "nps_low": _value(row["nps_low"]),
-            "nps_high": _value(row["nps_high"]),
+            "n": None if row["suppressed"] else int(row["n"]),
+            "nps": to_jsonable(row["nps"]),
+            "nps_low": to_jsonable(row["nps_low"]),
+            "nps_high": to_jsonable(row["nps_high"]),
             "suppressed": bool(row["suppressed"]),
         }
         for _, row in frame.iterrows()
     ]
+
+
+def _slope_record(stretch: Any) -> dict[str, Any]:
+    return {
+        "from": stretch.start.isoformat(),
+        "to": stretch.end.isoformat(),
+        "points_per_month": stretch.slope.value,
+        "points_per_month_low": stretch.slope.low,
+        "points_per_month_high": stretch.slope.high,
+    }
+
+
+#: What ``trend.points_per_month`` in results.json is, by the trend's basis.
+TREND_BASIS = {
+    "segmented": "slope before the first measured event, from the segmented regression (steps at events excluded)",
+    "straight line": "slope of one straight line through the whole window (includes any step at an event)",
+}
+
+
+def _trend_record(analysis: NpsAnalysis) -> dict[str, Any] | None:
+    trend = analysis.trend
+    if trend is None:
+        return None
+    return {
+        **_slope_record(trend.headline),
+        "basis": TREND_BASIS[trend.basis],
+        "stretches": [_slope_record(s) for s in trend.stretches],
+    }
 
 
 def results(analysis: NpsAnalysis) -> dict[str, Any]:
@@ -301,12 +420,14 @@ def results(analysis: NpsAnalysis) -> dict[str, Any]:
     Keys: ``periods`` (time order), ``overall``, ``latest`` (the last period with enough
     responses), ``comparisons``, ``trend``, ``events``, ``segments``, ``tickets`` (None when no
     tickets were given), ``window``. ``change_p_value`` is Holm-adjusted, so ``significant`` is
-    ``change_p_value < 1 - confidence``.
+    ``change_p_value < 1 - confidence``. A period the window covers only in part has ``partial``
+    true and ``covered_start``/``covered_end``. Suppressed groups keep the ``n`` key, null.
+    ``trend.points_per_month`` is the slope named in ``trend.basis``; ``trend.stretches`` gives
+    the slope of every stretch between events.
     """
     params = analysis.params
     periods = [_period_record(row) for _, row in analysis.periods.iterrows()]
     latest = analysis.latest
-    trend = analysis.trend
     tickets = None
     if analysis.tickets is not None:
         link = analysis.tickets
@@ -319,8 +440,15 @@ def results(analysis: NpsAnalysis) -> dict[str, Any]:
             "by_first_time_fix": _group_records(link.by_first_time_fix, "first_time_fix"),
             "first_time_fix_difference": None
             if difference is None
-            else {"points": difference.value, "points_low": difference.low, "points_high": difference.high},
+            else {
+                "points": difference.value,
+                "points_low": difference.low,
+                "points_high": difference.high,
+                "basis": "plain NPS with a first-time fix minus plain NPS without",
+            },
         }
+    overall = {key: to_jsonable(value) for key, value in analysis.overall.items()}
+    overall.update(_counts_record(analysis.overall))
     return {
         "window": {
             "start": analysis.window_start.isoformat() if analysis.window_start else None,
@@ -330,17 +458,15 @@ def results(analysis: NpsAnalysis) -> dict[str, Any]:
             "min_n": params.min_n,
         },
         "periods": periods,
-        "overall": {key: _value(value) for key, value in analysis.overall.items()},
+        "overall": overall,
         "latest": None if latest is None else _period_record(latest),
         "comparisons": {"count": analysis.comparisons, "correction": "Holm", "confidence": params.confidence},
-        "trend": None
-        if trend is None
-        else {"points_per_month": trend.value, "points_per_month_low": trend.low, "points_per_month_high": trend.high},
+        "trend": _trend_record(analysis),
         "events": [
             {
                 "date": pd.Timestamp(row["date"]).date().isoformat(),
                 "label": row["label"],
-                **{key: _value(row[key]) for key in (
+                **{key: to_jsonable(row[key]) for key in (
                     "level_change", "level_change_low", "level_change_high",
                     "trend_change", "trend_change_low", "trend_change_high",
                 )},
@@ -352,10 +478,10 @@ def results(analysis: NpsAnalysis) -> dict[str, Any]:
             {
                 "segment": row["segment"],
                 "value": row["value"],
-                "n": int(row["n"]),
-                "nps": _value(row["nps"]),
-                "nps_low": _value(row["nps_low"]),
-                "nps_high": _value(row["nps_high"]),
+                "n": None if row["suppressed"] else int(row["n"]),
+                "nps": to_jsonable(row["nps"]),
+                "nps_low": to_jsonable(row["nps_low"]),
+                "nps_high": to_jsonable(row["nps_high"]),
                 "suppressed": bool(row["suppressed"]),
             }
             for _, row in analysis.segments.iterrows()
