@@ -162,3 +162,16 @@ def test_runs_by_hand_with_its_defaults_under_plain_papermill(path, tmp_path):
     from helpers.runner import extract_results
 
     assert extract_results(nbformat.read(out, as_version=4)), "the results cell published the key figures"
+
+
+@pytest.mark.notebook
+def test_a_currency_label_with_dollar_signs_stays_text(tmp_path):
+    # "$" in data must not switch matplotlib into math mode (it would fail or mangle the label).
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.cli", "run", "downtime_sales", "-p", "currency=$a^{$", "-p", "freq=D",
+         "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "downtime_sales" / "custom" / "report.html").read_text()
+    assert "$a^{$" in html

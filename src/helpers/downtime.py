@@ -39,6 +39,7 @@ from .downtime_report import (
     campaign_table,
     headline_sentences,
     incident_table,
+    incident_table_caption,
     method_notes,
     results,
 )
@@ -46,6 +47,7 @@ from .exceptions import ParameterError
 from .impact import ImpactResult, estimate_impact
 from .inputs import QualityNote
 from .outage_cost import OutageCosts, measure_outages
+from .sales_baseline import TooFewSales
 from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     # report text, tables and results.json
     "headline_sentences",
     "incident_table",
+    "incident_table_caption",
     "campaign_table",
     "method_notes",
     "results",
@@ -167,18 +170,34 @@ def load_inputs(params: DowntimeParameters) -> DowntimeInputs:
         if first is None:
             raise ParameterError(f"Parameter 'sales_path': {params.sales_path} holds no sales.")
         data_start, data_end = first.floor("D"), last.floor("D") + pd.Timedelta(days=1)
+        data_range = f"the sales run from {data_start:%Y-%m-%d} to {data_end - pd.Timedelta(days=1):%Y-%m-%d}"
+        unknown = [c for c in params.channels if c not in channels]
+        if unknown:
+            raise ParameterError(
+                f"Parameter 'channels': no sales on {_quoted(unknown)}; the sales have "
+                f"{'channel' if len(channels) == 1 else 'channels'} {_quoted(channels)}."
+            )
         end = pd.Timestamp(params.end) + pd.Timedelta(days=1) if params.end else data_end
         if params.last_days:
             start = end - pd.Timedelta(days=params.last_days)
         else:
             start = pd.Timestamp(params.start) if params.start else data_start
+        if params.start and start >= data_end:
+            raise ParameterError(f"Parameter 'start' ({params.start}) is after the last sale; {data_range}.")
+        if params.end and end <= data_start:
+            raise ParameterError(f"Parameter 'end' ({params.end}) is before the first sale; {data_range}.")
         if start >= data_end or end <= data_start:
             raise ParameterError(
-                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} holds no sales; "
-                f"the sales run from {data_start:%Y-%m-%d} to {data_end - pd.Timedelta(days=1):%Y-%m-%d}."
+                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} holds no sales; {data_range}."
             )
         span = (max(data_start, start - HISTORY), min(data_end, end + AFTERMATH))
         buckets = sales_buckets(sales, start=span[0], end=span[1], freq=params.freq)
+        measured = buckets[buckets["channel"].isin(params.channels or channels)]
+        if measured.empty:
+            raise ParameterError(
+                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} and the weeks around it "
+                f"hold no sales of {_quoted(params.channels or channels)}; {data_range}."
+            )
         # Gaps in the sales are found on the buckets (see measure_outages), where a store's
         # closed Sundays can be told from missing data.
         notes: list[QualityNote] = []
@@ -207,9 +226,30 @@ def load_inputs(params: DowntimeParameters) -> DowntimeInputs:
     return DowntimeInputs(buckets, outages, campaigns, span, start, end, channels, notes)
 
 
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
 def analyse(data: DowntimeInputs, params: DowntimeParameters, *, draws: int = DRAWS, seed: int = 0) -> OutageCosts:
-    """Measure every incident in the window: see :func:`helpers.outage_cost.measure_outages`."""
-    costs = measure_outages(
+    """Measure every incident in the window: see :func:`helpers.outage_cost.measure_outages`.
+
+    Raises
+    ------
+    helpers.exceptions.ParameterError
+        A measured channel has too few sales in and around the window to fit its baseline.
+    """
+    try:
+        costs = _measure(data, params, draws=draws, seed=seed)
+    except TooFewSales as exc:
+        raise ParameterError(
+            f"The window {data.start:%Y-%m-%d} to {data.end - pd.Timedelta(days=1):%Y-%m-%d} is too short to "
+            f"measure: {exc}; widen it with 'start' and 'end'."
+        ) from None
+    return dataclasses.replace(costs, notes=[*data.notes, *costs.notes])
+
+
+def _measure(data: DowntimeInputs, params: DowntimeParameters, *, draws: int, seed: int) -> OutageCosts:
+    return measure_outages(
         data.buckets,
         data.outages,
         data.campaigns,
@@ -224,4 +264,3 @@ def analyse(data: DowntimeInputs, params: DowntimeParameters, *, draws: int = DR
         draws=draws,
         seed=seed,
     )
-    return dataclasses.replace(costs, notes=[*data.notes, *costs.notes])

@@ -86,7 +86,7 @@ def timeline_plot(
     ax.set_ylim(bottom=min(0, float(np.nanmin(data["actual"])) if len(data) else 0))
     _money_axis(ax)
     step = "day" if x == "day" else "bucket"
-    ax.set_ylabel(f"Revenue per {step} ({currency})")
+    ax.set_ylabel(plain_text(f"Revenue per {step} ({currency})"))
     ax.set_xlabel("")
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
@@ -138,14 +138,17 @@ def incidents_plot(
         ax.axvspan(row.start, row.end, color=_OUTAGE, alpha=0.3, linewidth=0)
         ax.axvspan(row.end, row.end + pd.Timedelta(hours=recovery_hours), color=_RECOVERY, alpha=0.25, linewidth=0)
         ax.set_title(
-            plain_text(f"{row.incident_id}, {row.start:%d %b %Y}\n{row.net_lost_revenue:,.0f} {currency} net, {row.minutes:.0f} min"),
+            plain_text(
+                f"{row.incident_id}, {row.start:%d %b %Y}, {row.minutes:.0f} min\n{row.net_lost_revenue:,.0f} {currency} "
+                f"net ({confidence:.0%}: {row.net_lost_revenue_low:,.0f} to {row.net_lost_revenue_high:,.0f})"
+            ),
             fontsize=10,
         )
         _money_axis(ax)
         ax.set_ylim(bottom=min(0, float(frame["actual"].min())))
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-        ax.set_ylabel(f"Revenue per bucket ({currency})", fontsize=9)
+        ax.set_ylabel(plain_text(f"Revenue per bucket ({currency})"), fontsize=9)
     for ax in list(axes.flat)[len(chosen):]:
         ax.set_visible(False)
     handles = [
@@ -198,7 +201,7 @@ def costliest_plot(
     cost_ax.errorbar(chosen["net_lost_revenue"], y, xerr=errors, fmt="none", ecolor="0.2", capsize=3, linewidth=1)
     cost_ax.axvline(0, color="0.3", linewidth=0.8)
     cost_ax.set_yticks(y, labels)
-    cost_ax.set_xlabel(f"Net lost revenue ({currency}), {confidence:.0%} interval")
+    cost_ax.set_xlabel(plain_text(f"Net lost revenue ({currency}), {confidence:.0%} interval"))
     _money_axis(cost_ax, "x")
     cost_ax.set_title("Costliest incidents")
     minutes_ax.barh(y, chosen["minutes"], color="0.55")
@@ -237,7 +240,7 @@ def campaign_plot(
     ax.errorbar(x, shown["per_minute"], yerr=errors, fmt="none", ecolor="0.2", capsize=5)
     ax.set_xticks(x, [f"{g}\n({n} incident{'' if n == 1 else 's'}, {m:,.0f} min)" for g, n, m in
                       zip(shown["group"], shown["incidents"], shown["minutes"])])
-    ax.set_ylabel(f"Net lost revenue per minute ({currency})")
+    ax.set_ylabel(plain_text(f"Net lost revenue per minute ({currency})"))
     ax.axhline(0, color="0.3", linewidth=0.8)
     _money_axis(ax)
     title = "A minute of downtime, in campaigns and outside"

@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["headline_sentences", "incident_table", "campaign_table", "method_notes", "results"]
+__all__ = ["headline_sentences", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "results"]
 
 #: Fields of each incident in results.json, in order (the issue's contract).
 INCIDENT_FIELDS = [
     "incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue", "expected_revenue",
-    "lost_revenue", "lost_revenue_low", "lost_revenue_high", "recovered_revenue", "net_lost_revenue",
+    "expected_revenue_low", "expected_revenue_high", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
+    "recovered_revenue", "recovered_revenue_low", "recovered_revenue_high", "net_lost_revenue",
     "net_lost_revenue_low", "net_lost_revenue_high", "lost_revenue_per_minute",
 ]
 #: Fields of the totals in results.json.
@@ -97,14 +98,35 @@ def headline_sentences(costs, *, currency: str = "EUR") -> list[str]:
     if longest["incident_id"] != costliest["incident_id"]:
         text += (
             f"; the longest, {longest['incident_id']} ({longest['minutes']:.0f} minutes), cost "
-            f"{money(longest['net_lost_revenue'])} {currency}"
+            f"{money(longest['net_lost_revenue'])} {currency} "
+            f"({money(longest['net_lost_revenue_low'])} to {money(longest['net_lost_revenue_high'])})"
         )
     sentences.append(text + ".")
     return sentences
 
 
+def incident_table_caption(costs, *, currency: str = "EUR") -> str:
+    """The incident table's caption, with the caveat on recovered revenue for coarse buckets."""
+    caption = f"Incidents, costliest first (money in {currency})."
+    if pd.Timedelta(pd.tseries.frequencies.to_offset(costs.freq)) > pd.Timedelta(minutes=15):
+        caption += (
+            f" *Recovered revenue is biased low with {_BUCKET_WORDS.get(costs.freq, costs.freq)} buckets: customers who "
+            "come back within the bucket where an outage ends count against its lost revenue instead, so lost and "
+            "recovered are both understated by that amount; the net loss is not affected."
+        )
+    else:
+        caption += " *Recovered revenue: revenue above expectation in the recovery window."
+    return caption
+
+
+_BUCKET_WORDS = {"h": "hourly", "D": "daily", "15min": "quarter-hour"}
+
+
 def incident_table(costs) -> pd.DataFrame:
-    """Per-incident figures for the report, costliest first; intervals as ``low to high`` text."""
+    """Per-incident figures for the report, costliest first; intervals as ``low to high`` text.
+
+    The recovered columns are starred: see :func:`incident_table_caption` for the caveat.
+    """
     frame = costs.incidents.sort_values("net_lost_revenue", ascending=False)
     level = f"{costs.confidence:.0%}"
 
@@ -119,9 +141,11 @@ def incident_table(costs) -> pd.DataFrame:
             "Campaign": frame["campaign"].fillna("—"),
             "Actual": frame["actual_revenue"].round(),
             "Expected": frame["expected_revenue"].round(),
+            f"Expected, {level} interval": span(frame["expected_revenue_low"], frame["expected_revenue_high"]),
             "Lost": frame["lost_revenue"].round(),
             f"Lost, {level} interval": span(frame["lost_revenue_low"], frame["lost_revenue_high"]),
-            "Recovered": frame["recovered_revenue"].round(),
+            "Recovered*": frame["recovered_revenue"].round(),
+            f"Recovered*, {level} interval": span(frame["recovered_revenue_low"], frame["recovered_revenue_high"]),
             "Net lost": frame["net_lost_revenue"].round(),
             f"Net lost, {level} interval": span(frame["net_lost_revenue_low"], frame["net_lost_revenue_high"]),
             "Lost per minute": frame["lost_revenue_per_minute"],

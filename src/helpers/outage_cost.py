@@ -48,8 +48,8 @@ class OutageCosts:
     incidents : pandas.DataFrame
         One row per incident starting in the window and hitting a measured channel, by
         start: ``incident_id, start, end, minutes, channels, in_campaign, campaign_id,
-        campaign, actual_revenue, expected_revenue, lost_revenue(_low, _high),
-        recovered_revenue, net_lost_revenue(_low, _high), lost_revenue_per_minute``
+        campaign, actual_revenue, expected_revenue(_low, _high), lost_revenue(_low, _high),
+        recovered_revenue(_low, _high), net_lost_revenue(_low, _high), lost_revenue_per_minute``
         (plus ``service`` and ``severity`` when the outages have them).
     totals : dict
         ``incidents, minutes, lost_revenue, recovered_revenue, net_lost_revenue(_low,
@@ -487,13 +487,17 @@ def _incident_table(reported: pd.DataFrame, draws: dict, campaigns: pd.DataFrame
             "campaign": [names.get(c) if c is not None else None for c in campaign_ids],
             "actual_revenue": draws["actual_outage"],
             "expected_revenue": draws["expected_outage"].mean(axis=0),
+            "expected_revenue_low": _quantile(draws["expected_outage"], level),
+            "expected_revenue_high": _quantile(draws["expected_outage"], 1 - level),
             "lost_revenue": gross.mean(axis=0),
-            "lost_revenue_low": np.quantile(gross, level, axis=0) if len(reported) else [],
-            "lost_revenue_high": np.quantile(gross, 1 - level, axis=0) if len(reported) else [],
+            "lost_revenue_low": _quantile(gross, level),
+            "lost_revenue_high": _quantile(gross, 1 - level),
             "recovered_revenue": draws["recovered"].mean(axis=0),
+            "recovered_revenue_low": _quantile(draws["recovered"], level),
+            "recovered_revenue_high": _quantile(draws["recovered"], 1 - level),
             "net_lost_revenue": net.mean(axis=0),
-            "net_lost_revenue_low": np.quantile(net, level, axis=0) if len(reported) else [],
-            "net_lost_revenue_high": np.quantile(net, 1 - level, axis=0) if len(reported) else [],
+            "net_lost_revenue_low": _quantile(net, level),
+            "net_lost_revenue_high": _quantile(net, 1 - level),
         }
     )
     table["lost_revenue_per_minute"] = table["lost_revenue"] / table["minutes"]
@@ -501,6 +505,11 @@ def _incident_table(reported: pd.DataFrame, draws: dict, campaigns: pd.DataFrame
         if column in reported:
             table[column] = reported[column].to_numpy()
     return table
+
+
+def _quantile(draws: np.ndarray, q: float) -> np.ndarray:
+    """Per-incident quantile of ``(draws, incidents)``; empty when there are no incidents."""
+    return np.quantile(draws, q, axis=0) if draws.shape[1] else np.zeros(0)
 
 
 def _campaign_of(campaigns: pd.DataFrame, start, end, affected) -> str | None:
