@@ -212,7 +212,7 @@ def load_inputs(params: DowntimeParameters) -> DowntimeInputs:
         notes.append(
             QualityNote(
                 "sales", "less than 8 weeks of sales to learn the weekly pattern from (intervals are wider)",
-                len(buckets), f"{span[0]:%Y-%m-%d} to {span[1] - pd.Timedelta(days=1):%Y-%m-%d}",
+                len(buckets), f"{span[0]:%Y-%m-%d} to {span[1] - pd.Timedelta(days=1):%Y-%m-%d}", unit="buckets",
             )
         )
     outside = (outages["end"] <= data_start) | (outages["start"] >= data_end)
@@ -220,7 +220,7 @@ def load_inputs(params: DowntimeParameters) -> DowntimeInputs:
         notes.append(
             QualityNote(
                 "outages", "incidents outside the period the sales cover (not measured)",
-                int(outside.sum()), ", ".join(outages.loc[outside, "incident_id"].astype(str).head(3)),
+                int(outside.sum()), ", ".join(outages.loc[outside, "incident_id"].astype(str).head(3)), unit="incidents",
             )
         )
     return DowntimeInputs(buckets, outages, campaigns, span, start, end, channels, notes)

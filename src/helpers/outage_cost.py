@@ -167,7 +167,7 @@ def measure_outages(
     analysed = [c for c in (channels or data_channels) if c in data_channels]
     missing = [c for c in channels if c not in data_channels]
     if missing:
-        notes.append(QualityNote("sales", "channels asked for but absent from the sales: " + ", ".join(missing), len(missing)))
+        notes.append(QualityNote("sales", "channels asked for but absent from the sales: " + ", ".join(missing), len(missing), unit="channels"))
 
     outages = _prepare_outages(outages, data_channels, grid[0], grid[-1] + step, notes)
     campaigns = _prepare_campaigns(campaigns)
@@ -268,7 +268,7 @@ def _runs_note(grid: pd.DatetimeIndex, mask: np.ndarray, source: str, issue: str
     starts = np.flatnonzero(mask & ~np.r_[False, mask[:-1]])
     ends = np.flatnonzero(mask & ~np.r_[mask[1:], False])
     examples = "; ".join(f"{grid[a]:%Y-%m-%d %H:%M} .. {grid[b]:%Y-%m-%d %H:%M}" for a, b in list(zip(starts, ends))[:3])
-    return QualityNote(source, issue, len(starts), examples)
+    return QualityNote(source, issue, len(starts), examples, unit="periods")
 
 
 def _prepare_outages(
@@ -284,7 +284,7 @@ def _prepare_outages(
     unknown = sorted({c for names in named for c in names if c not in data_channels})
     if unknown:
         rows = sum(any(c not in data_channels for c in names) for names in named)
-        notes.append(QualityNote("outages", "channels not found in the sales (ignored): " + ", ".join(unknown), rows))
+        notes.append(QualityNote("outages", "channels not found in the sales (ignored): " + ", ".join(unknown), rows, unit="incidents"))
     frame["affected"] = [[c for c in names if c in data_channels] for names in named]
     # Incidents outside the span neither touch the baseline nor get reported.
     outside = (frame["end"] <= first) | (frame["start"] >= end)
@@ -295,7 +295,7 @@ def _prepare_outages(
         notes.append(
             QualityNote(
                 "outages", "incidents overlapping an earlier one (measured together, then split between them)",
-                int(np.sum(overlapping)), ", ".join(ids.head(3)),
+                int(np.sum(overlapping)), ", ".join(ids.head(3)), unit="incidents",
             )
         )
     return frame
