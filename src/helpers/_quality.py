@@ -92,6 +92,15 @@ def time_gaps(
     )
 
 
+def time_span(table: ibis.Table, column: str = "timestamp") -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The earliest and latest value of a timestamp column, in one query; ``(None, None)`` when it has none.
+
+    E.g. what an access log or a sales file covers, or the range of inventory ``last_updated`` values.
+    """
+    span = table.aggregate(first=table[column].min(), last=table[column].max()).to_pandas().iloc[0]
+    return tuple(None if pd.isna(span[key]) else pd.Timestamp(span[key]) for key in ("first", "last"))
+
+
 def unmatched_ids(
     table: ibis.Table,
     column: str,

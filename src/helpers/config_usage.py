@@ -25,6 +25,7 @@ import ibis
 import pandas as pd
 from pydantic import Field, field_validator
 
+from . import inputs
 from . import config_usage_counts as counts
 from .config_usage_plots import (
     process_class_heatmap,
@@ -191,7 +192,6 @@ def load_inputs(params: ConfigUsageParameters, *, con: Any = None) -> ConfigUsag
     con : ibis backend, optional
         A connection from :func:`helpers.inputs.connect`; a new one by default.
     """
-    from . import inputs
 
     con = con if con is not None else inputs.connect(timezone=params.timezone)
     inventory = inputs.open_input(params.inventory_path, "inventory", con=con, timezone=params.timezone)
@@ -215,11 +215,11 @@ def run_audit(data: ConfigUsageInputs, params: ConfigUsageParameters) -> ConfigU
         When ``as_of`` is before every access-log row and every inventory value: there is
         nothing to audit at that date.
     """
-    log_span = counts.time_span(data.access_log, "timestamp")
+    log_span = inputs.time_span(data.access_log, "timestamp")
     if params.as_of is None and log_span[1] is None:
         raise InputDataError(f"{params.access_log_path}: the access log has no rows, so as_of cannot default to its last day.")
     as_of = params.as_of or log_span[1].date()
-    _check_as_of(as_of, log_span, counts.time_span(data.inventory, "last_updated"))
+    _check_as_of(as_of, log_span, inputs.time_span(data.inventory, "last_updated"))
     window = counts.usage_window(as_of, params.window_days)
 
     classes = counts.materialise(counts.ci_classes(data.inventory), "ci_classes")
@@ -306,12 +306,11 @@ def _mark_partial_months(trend: pd.DataFrame, first: pd.Timestamp | None, window
 
 
 def _quality_notes(data, params, window, classes, inventory, attributes, attribute_reads, unmatched_costs) -> list:
-    from .inputs import QualityNote
 
     notes = []
     unknown_rows, top = counts.unknown_ci_rows(data.access_log, classes)
     if unknown_rows:
-        notes.append(QualityNote(
+        notes.append(inputs.QualityNote(
             input="access_log",
             issue="rows whose ci_id is not in the inventory (not counted)",
             rows=unknown_rows,
@@ -323,7 +322,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
     stray = stray[stray["reads"] + stray["excluded_reads"] > 0]
     if len(stray):
         stray = stray.sort_values("reads", ascending=False)
-        notes.append(QualityNote(
+        notes.append(inputs.QualityNote(
             input="access_log",
             issue="reads in the window of attributes the inventory does not hold for that class "
                   "(counted for the class, not as an attribute)",
@@ -334,7 +333,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
         ))
     future = int(inventory["updated_after_as_of"].sum())
     if future:
-        notes.append(QualityNote(
+        notes.append(inputs.QualityNote(
             input="inventory",
             issue=f"values (CI x attribute) updated after as_of ({window.as_of:%Y-%m-%d}); "
                   "their age is taken as 0 days",
@@ -344,7 +343,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
         ))
     no_cost = attributes["hours_per_month"].isna()
     if data.costs is not None and no_cost.any():
-        notes.append(QualityNote(
+        notes.append(inputs.QualityNote(
             input="collection_cost",
             issue="attributes with no cost row and no class-level (*) row; their hours are unknown, not zero",
             rows=int(no_cost.sum()),
@@ -355,7 +354,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
         if len(frame):
             issue = ("attributes with a cost row that the inventory does not hold for that class"
                      if kind == "attributes" else "classes with a class-level (*) cost row that are not in the inventory")
-            notes.append(QualityNote(
+            notes.append(inputs.QualityNote(
                 input="collection_cost",
                 issue=f"{issue} (left out of the totals)",
                 rows=len(frame),
@@ -365,7 +364,7 @@ def _quality_notes(data, params, window, classes, inventory, attributes, attribu
             ))
     unknown_overrides = sorted(set(params.stale_after_days_by_class) - set(attributes["ci_class"]))
     if unknown_overrides:
-        notes.append(QualityNote(
+        notes.append(inputs.QualityNote(
             input="parameters",
             issue="stale_after_days_by_class names classes not in the inventory",
             rows=len(unknown_overrides),

@@ -48,7 +48,6 @@ __all__ = [
     "monthly_attributes_read",
     "monthly_reads",
     "read_tally",
-    "time_span",
     "unknown_ci_rows",
     "usage_window",
 ]
@@ -81,15 +80,6 @@ def usage_window(as_of: dt.date, window_days: int) -> UsageWindow:
     end = dt.datetime.combine(as_of, dt.time()) + dt.timedelta(days=1)
     return UsageWindow(as_of=as_of, start=end - dt.timedelta(days=window_days), end=end, days=window_days)
 
-
-def time_span(table: ibis.Table, column: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The earliest and latest value of a timestamp column, in one query; ``(None, None)`` when it has none.
-
-    E.g. the access log's ``timestamp`` (what the log covers; its last day is ``as_of``'s
-    default) or the inventory's ``last_updated``.
-    """
-    span = table.aggregate(first=table[column].min(), last=table[column].max()).to_pandas().iloc[0]
-    return tuple(None if pd.isna(span[key]) else pd.Timestamp(span[key]) for key in ("first", "last"))
 
 
 def ci_classes(inventory: ibis.Table) -> ibis.Table:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from .inputs import time_span
+
 __all__ = ["sales_range", "sales_buckets", "bucket_expression"]
 
 
@@ -27,12 +29,11 @@ def bucket_expression(timestamp: ibis.expr.types.TimestampValue, freq: str) -> i
 
 def sales_range(sales: ibis.Table) -> tuple[pd.Timestamp | None, pd.Timestamp | None, list[str]]:
     """First and last sale timestamps and the channels found, in one query each."""
-    bounds = sales.aggregate(first=sales.timestamp.min(), last=sales.timestamp.max()).to_pandas().iloc[0]
+    first, last = time_span(sales, "timestamp")
     channels = sales.select("channel").distinct().order_by("channel").to_pandas()["channel"].tolist()
-    first, last = bounds["first"], bounds["last"]
     return (
-        None if pd.isna(first) else pd.Timestamp(first),
-        None if pd.isna(last) else pd.Timestamp(last),
+        first,
+        last,
         [str(c) for c in channels],
     )
 

@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from ._checking import find_problems, missing_columns
 from ._converting import checked_select, output_select
-from ._quality import QualityNote, outside_window, time_gaps, unmatched_ids
+from ._quality import QualityNote, outside_window, time_gaps, time_span, unmatched_ids
 from ._reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from .exceptions import InputDataError, ParameterError
 from .schemas import Schema, get_schema
@@ -68,6 +68,7 @@ __all__ = [
     "time_gaps",
     "unmatched_ids",
     "outside_window",
+    "time_span",
 ]
 
 

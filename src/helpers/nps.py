@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from . import inputs
 from . import nps_queries as queries
 from . import nps_stats as stats
 from .exceptions import ParameterError
@@ -51,6 +52,7 @@ from .nps_report import (
     trend_sentence,
 )
 from .parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from .sources import parse_source
 
 if TYPE_CHECKING:
     import ibis
@@ -169,7 +171,6 @@ def load_inputs(params: NpsParameters, *, con: Any = None) -> NpsInputs:
     ParameterError
         A segment column is not in the responses.
     """
-    from . import inputs
 
     con = con if con is not None else inputs.connect(timezone=params.timezone)
     responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone)
@@ -181,9 +182,8 @@ def load_inputs(params: NpsParameters, *, con: Any = None) -> NpsInputs:
 
 
 def _name(path: str | None) -> str | None:
-    if not path:
-        return None
-    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    """The input's name as every data message gives it: file name, glob, or ``db.duckdb:table``."""
+    return parse_source(path).name if path else None
 
 
 # --- the analysis -----------------------------------------------------------------------------
@@ -389,9 +389,8 @@ def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
     if periods["n"].sum() == 0:
         raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
     if params.start or params.end:
-        from .inputs import outside_window
 
-        outside = outside_window(
+        outside = inputs.outside_window(
             data.responses, "timestamp", start=start, end=end + dt.timedelta(days=1), input=data.responses_name,
             issue=f"responses outside the analysis window {start} to {end}, left out",
         )
@@ -456,9 +455,8 @@ def analyse(data: NpsInputs, params: NpsParameters) -> NpsAnalysis:
 
 
 def _note(input_name: str, issue: str, rows: int, examples: str = "", *, unit: str = "rows") -> Any:
-    from .inputs import QualityNote
 
-    return QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
+    return inputs.QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
 
 
 def _empty_window(name: str, params: NpsParameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:

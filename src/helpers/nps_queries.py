@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
+from .inputs import time_span
+
 __all__ = [
     "PERIOD_UNITS",
     "RESOLUTION_BUCKETS",
@@ -80,10 +82,8 @@ def _as_int(frame: pd.DataFrame) -> pd.DataFrame:
 
 def window_bounds(responses: ibis.Table) -> tuple[dt.date | None, dt.date | None]:
     """First and last day with a response (None, None for an empty table)."""
-    row = responses.aggregate(first=_.timestamp.min(), last=_.timestamp.max()).to_pandas().iloc[0]
-    if pd.isna(row["first"]):
-        return None, None
-    return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date()
+    first, last = time_span(responses, "timestamp")
+    return (None, None) if first is None else (first.date(), last.date())
 
 
 def _window_filter(table: ibis.Table, start: dt.date, end: dt.date) -> ibis.ir.BooleanValue:

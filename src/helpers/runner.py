@@ -73,10 +73,8 @@ def prepare_parameters(
         values.update(read_params_file(params_file))
     values.update(overrides or {})
     injected = notebook.validate(values)
-    inputs = notebook.inputs(injected)
-    for name, (kind, spec) in inputs.items():
-        injected[name] = _portable_source(spec)
-    inputs = notebook.inputs(injected)
+    inputs = {name: (kind, _portable_source(spec)) for name, (kind, spec) in notebook.inputs(injected).items()}
+    injected.update({name: spec for name, (_kind, spec) in inputs.items()})
     if inputs:
         from . import inputs as data_inputs  # the data layer pulls in DuckDB; only runs that read data need it
 
