@@ -7,6 +7,7 @@ the Parquet chunk writer).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import ibis
@@ -319,13 +320,22 @@ def test_check_sample_reports_missing_files_and_generate_a_bad_scale(real_sample
     assert not (tmp_path / "never").exists()
 
 
-def test_a_failed_generation_leaves_the_folder_as_it_was(tmp_path):
+def test_a_failed_generation_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    # The real generators write their files; then the check fails, as it would on a generator bug.
+    import helpers.sample_data as sample_data
+
+    def failing_check(folder):
+        assert any(Path(folder).iterdir()), "the generators wrote their files before the check"
+        raise InputDataError("responses.csv: planted failure.")
+
+    monkeypatch.setattr(sample_data, "check_sample", failing_check)
     out = tmp_path / "sample"
     out.mkdir()
     (out / "keep.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(ValueError):
-        generate(out, scale=0)
+    with pytest.raises(InputDataError, match="planted failure"):
+        generate(out, scale=1, seed=3)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["sample"], "no staging folder left behind"
 
 
 def test_the_real_generators_are_deterministic_and_their_files_load(real_sample, tmp_path):
