@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test test-fast bench sample-data browser lab clean
+.PHONY: help install reports test lint test-fast bench sample-data browser lab clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,8 +25,11 @@ install: $(STAMP) ## create .venv with the kit, its dependencies and the 'itvalu
 reports: $(STAMP) ## run every parameter set on the sample data into reports/ (ends with reports/index.html)
 	$(BIN)/itvalue run --all -j $(JOBS)
 
-test: $(STAMP) browser ## run the whole test suite (installs Debian chromium for the browser test if missing)
+test: $(STAMP) browser lint ## run the whole test suite (installs Debian chromium for the browser test if missing)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+lint: $(STAMP) ## ruff: lint and import order (configured in pyproject.toml)
+	$(BIN)/ruff check src tests benchmarks
 
 test-fast: $(STAMP) ## the tests without notebooks or browser
 	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_downtime.py [--scale 100] [--repeat 3] [--skip-scale]
 
-1. ``estimate_impact`` on each reference case in ``tests/reference/causalimpact`` (the
+1. ``estimate_impact`` on each reference case in ``tests/downtime_sales/reference/causalimpact`` (the
    five R CausalImpact scenarios and the arma, google and comparison cases): the median
    wall time of ``--repeat`` runs (1,000 posterior draws each), with the effect found.
 2. The sample sales at ``--scale`` (100 = about 23 million order rows over 13 months)
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "tests" / "reference" / "causalimpact"
+REFERENCE = ROOT / "tests" / "downtime_sales" / "reference" / "causalimpact"
 
 
 def _peak_mb() -> float:

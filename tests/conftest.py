@@ -36,7 +36,7 @@ def itvalue(fixture_env):
 
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "helpers.cli", *map(str, args)],
+            [sys.executable, "-m", "helpers.running.cli", *map(str, args)],
             capture_output=True,
             text=True,
             cwd=cwd,

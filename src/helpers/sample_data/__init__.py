@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..report import to_jsonable
+from helpers.report.results import to_jsonable
 
 __all__ = ["generate", "DOMAINS", "SAMPLE_FILES"]
 
@@ -98,7 +98,7 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
 
 def check_sample(out_dir: str | Path) -> None:
     """Validate every sample input in ``out_dir``; RuntimeError naming any that is missing."""
-    from ..inputs import check_input  # DuckDB is only needed once files exist
+    from helpers.inputs.loading import check_input  # DuckDB is only needed once files exist
 
     out_dir = Path(out_dir)
     missing = []

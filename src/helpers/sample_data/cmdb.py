@@ -235,15 +235,34 @@ def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]
     extra_attributes = [_UNKNOWN_ATTRIBUTE[1]]
 
     tallies = _write_access_log(
-        out_dir, streams, boundary_events, attributes, extra_attributes, classes, ci_ids, ci_offsets,
-        ci_class_of, in_use, unknown_ids, rng,
+        out_dir,
+        streams,
+        boundary_events,
+        attributes=attributes,
+        extra_attributes=extra_attributes,
+        classes=classes,
+        ci_ids=ci_ids,
+        ci_offsets=ci_offsets,
+        ci_class_of=ci_class_of,
+        in_use=in_use,
+        unknown_ids=unknown_ids,
+        rng=rng,
     )
     return _truth(
-        attributes, classes, ci_counts, class_hours, tallies, inventory_file, cost_file, scale, seed
+        attributes,
+        classes,
+        ci_counts,
+        class_hours=class_hours,
+        tallies=tallies,
+        inventory_file=inventory_file,
+        cost_file=cost_file,
+        scale=scale,
+        seed=seed,
     )
 
 
 # --- planning -------------------------------------------------------------------------------
+
 
 def _plan_attributes(classes: list[str], rng: np.random.Generator) -> list[_Attribute]:
     attributes: list[_Attribute] = []
@@ -256,8 +275,10 @@ def _plan_attributes(classes: list[str], rng: np.random.Generator) -> list[_Attr
         quadrants = rng.choice(["value", "risk", "waste", "retire"], size=len(names), p=[0.35, 0.12, 0.28, 0.25])
         for name, quadrant in zip(names, quadrants):
             used = quadrant in ("value", "risk")
-            profile = "used" if used else str(
-                rng.choice(["never", "keepers_only", "long_ago", "writes_only"], p=[0.35, 0.3, 0.2, 0.15])
+            profile = (
+                "used"
+                if used
+                else str(rng.choice(["never", "keepers_only", "long_ago", "writes_only"], p=[0.35, 0.3, 0.2, 0.15]))
             )
             profile = _BOUNDARY.get((ci_class, name), profile)
             if profile == "before_window":
@@ -267,15 +288,17 @@ def _plan_attributes(classes: list[str], rng: np.random.Generator) -> list[_Attr
             core = name in _CORE
             fill = float(rng.uniform(0.9, 1.0)) if core else float(rng.beta(1.5, 3.0) * 0.95 + 0.03)
             manual = (not core) and rng.random() < 0.4
-            attributes.append(_Attribute(
-                index=len(attributes),
-                ci_class=ci_class,
-                attribute=name,
-                profile=profile,
-                stale=quadrant in ("risk", "retire"),
-                fill=fill,
-                source="manual" if manual else _SOURCES_DISCOVERED[ci_class],
-            ))
+            attributes.append(
+                _Attribute(
+                    index=len(attributes),
+                    ci_class=ci_class,
+                    attribute=name,
+                    profile=profile,
+                    stale=quadrant in ("risk", "retire"),
+                    fill=fill,
+                    source="manual" if manual else _SOURCES_DISCOVERED[ci_class],
+                )
+            )
     return attributes
 
 
@@ -307,8 +330,11 @@ def _plan_streams(
         if count <= 0:
             return
         weights = rng.dirichlet(np.ones(len(processes)) * 2.0) if len(processes) > 1 else np.ones(1)
-        streams.append(_Stream(class_index, attribute_index, action, tuple(processes), tuple(weights),
-                               start, end, int(count), **kwargs))
+        streams.append(
+            _Stream(
+                class_index, attribute_index, action, tuple(processes), tuple(weights), start, end, int(count), **kwargs
+            )
+        )
 
     for attribute in attributes:
         c = classes.index(attribute.ci_class)
@@ -326,22 +352,55 @@ def _plan_streams(
             processes = list(rng.choice(list(_COUNTED), size=int(rng.integers(1, 3)), replace=False))
             add(i, c, 0, processes, log_start, long_ago_end, int(rng.integers(3, 60)) * scale)
         elif profile == "keepers_only":
-            add(i, c, 0, ["discovery", "audit"], log_start, window_end, int(rng.integers(20, 200)) * scale,
-                popular_only=False)
+            add(
+                i,
+                c,
+                0,
+                ["discovery", "audit"],
+                log_start,
+                window_end,
+                int(rng.integers(20, 200)) * scale,
+                popular_only=False,
+            )
         elif profile == "writes_only":
-            add(i, c, 1, ["integration", "change", "discovery"], log_start, window_end,
-                int(rng.integers(20, 150)) * scale, popular_only=False)
+            add(
+                i,
+                c,
+                1,
+                ["integration", "change", "discovery"],
+                log_start,
+                window_end,
+                int(rng.integers(20, 150)) * scale,
+                popular_only=False,
+            )
         elif profile in ("as_of_end", "window_start", "before_window"):
-            second = {"as_of_end": window_end - 1, "window_start": window_start,
-                      "before_window": window_start - 1}[profile]
+            second = {"as_of_end": window_end - 1, "window_start": window_start, "before_window": window_start - 1}[
+                profile
+            ]
             boundary_events.append((i, second, "incident", 0))
         # noise every kind except "never" may carry: discovery/audit reads and writes never count
         if profile not in ("never", "keepers_only") and rng.random() < 0.6:
-            add(i, c, 0, ["discovery", "audit"], log_start, window_end, int(rng.integers(5, 80)) * scale,
-                popular_only=False)
+            add(
+                i,
+                c,
+                0,
+                ["discovery", "audit"],
+                log_start,
+                window_end,
+                int(rng.integers(5, 80)) * scale,
+                popular_only=False,
+            )
         if profile not in ("never", "writes_only") and rng.random() < 0.6:
-            add(i, c, 1, ["discovery", "integration", "change"], log_start, window_end,
-                int(rng.integers(5, 60)) * scale, popular_only=False)
+            add(
+                i,
+                c,
+                1,
+                ["discovery", "integration", "change"],
+                log_start,
+                window_end,
+                int(rng.integers(5, 60)) * scale,
+                popular_only=False,
+            )
 
     for c, n_ci in enumerate(ci_counts):
         base = int(n_ci)  # whole-record opens scale with the CIs
@@ -359,10 +418,18 @@ def _plan_streams(
 
 # --- writing --------------------------------------------------------------------------------
 
+
 def _write_inventory(out_dir, scale, classes, attributes, ci_ids, ci_offsets, rng) -> str:
     as_of_second = _seconds(dt.datetime.combine(AS_OF, dt.time()))
-    schema = pa.schema([("ci_id", pa.string()), ("ci_class", pa.string()), ("attribute", pa.string()),
-                        ("last_updated", pa.timestamp("s")), ("source", pa.string())])
+    schema = pa.schema(
+        [
+            ("ci_id", pa.string()),
+            ("ci_class", pa.string()),
+            ("attribute", pa.string()),
+            ("last_updated", pa.timestamp("s")),
+            ("source", pa.string()),
+        ]
+    )
     name = "inventory.csv" if scale == 1 else "inventory.parquet"
     (out_dir / ("inventory.parquet" if scale == 1 else "inventory.csv")).unlink(missing_ok=True)
     names = pa.array([a.attribute for a in attributes], pa.string())
@@ -386,13 +453,16 @@ def _write_inventory(out_dir, scale, classes, attributes, ci_ids, ci_offsets, rn
             seconds = np.concatenate([p[2] for p in parts])
             order = np.lexsort((attr_index, ci_index))  # an export lists a CI's attributes together
             for chunk in np.array_split(order, max(1, len(order) // 500_000 + 1)):
-                yield pa.table({
-                    "ci_id": pa.array(ci_ids[ci_index[chunk]], pa.string()),
-                    "ci_class": pa.array(np.full(len(chunk), ci_class, dtype=object), pa.string()),
-                    "attribute": names.take(pa.array(attr_index[chunk])),
-                    "last_updated": pa.array(seconds[chunk], pa.timestamp("s")),
-                    "source": sources.take(pa.array(attr_index[chunk])),
-                }, schema=schema)
+                yield pa.table(
+                    {
+                        "ci_id": pa.array(ci_ids[ci_index[chunk]], pa.string()),
+                        "ci_class": pa.array(np.full(len(chunk), ci_class, dtype=object), pa.string()),
+                        "attribute": names.take(pa.array(attr_index[chunk])),
+                        "last_updated": pa.array(seconds[chunk], pa.timestamp("s")),
+                        "source": sources.take(pa.array(attr_index[chunk])),
+                    },
+                    schema=schema,
+                )
 
     if scale > 1:
         write_parquet_chunks(out_dir / name, chunks(), schema=schema)
@@ -424,11 +494,13 @@ def _write_costs(out_dir: Path, attributes: list[_Attribute], class_hours: dict[
     rows = [(a.ci_class, a.attribute, a.hours) for a in attributes if a.hours is not None]
     rows += [(c, "*", h) for c, h in class_hours.items()]
     rows.sort(key=lambda r: (r[0], r[1] != "*", r[1]))
-    table = pa.table({
-        "ci_class": [r[0] for r in rows],
-        "attribute": [r[1] for r in rows],
-        "hours_per_month": pa.array([r[2] for r in rows], pa.float64()),
-    })
+    table = pa.table(
+        {
+            "ci_class": [r[0] for r in rows],
+            "attribute": [r[1] for r in rows],
+            "hours_per_month": pa.array([r[2] for r in rows], pa.float64()),
+        }
+    )
     with _CsvWriter(out_dir / "collection_cost.csv") as writer:
         writer.write_table(table)
     return "collection_cost.csv"
@@ -448,20 +520,34 @@ class _CsvWriter:
             self._header = True
         columns = [
             pc.strftime(column, "%Y-%m-%dT%H:%M:%S").to_pylist()
-            if pa.types.is_timestamp(column.type) else column.to_pylist()
+            if pa.types.is_timestamp(column.type)
+            else column.to_pylist()
             for column in table.columns
         ]
         self._writer.writerows(zip(*columns))
 
-    def __enter__(self) -> "_CsvWriter":
+    def __enter__(self) -> _CsvWriter:
         return self
 
     def __exit__(self, *exc) -> None:
         self._file.close()
 
 
-def _write_access_log(out_dir, streams, boundary_events, attributes, extra_attributes, classes, ci_ids,
-                      ci_offsets, ci_class_of, in_use, unknown_ids, rng) -> dict[str, Any]:
+def _write_access_log(
+    out_dir,
+    streams,
+    boundary_events,
+    *,
+    attributes,
+    extra_attributes,
+    classes,
+    ci_ids,
+    ci_offsets,
+    ci_class_of,
+    in_use,
+    unknown_ids,
+    rng,
+) -> dict[str, Any]:
     months = _months()
     window_start, window_end = _seconds(_WINDOW_START), _seconds(_WINDOW_END)
     n_attributes = len(attributes)
@@ -500,8 +586,16 @@ def _write_access_log(out_dir, streams, boundary_events, attributes, extra_attri
         "rows": 0,
         "months": [m[2] for m in months],
     }
-    schema = pa.schema([("timestamp", pa.timestamp("s")), ("ci_id", pa.string()), ("attribute", pa.string()),
-                        ("consumer", pa.string()), ("process", pa.string()), ("action", pa.string())])
+    schema = pa.schema(
+        [
+            ("timestamp", pa.timestamp("s")),
+            ("ci_id", pa.string()),
+            ("attribute", pa.string()),
+            ("consumer", pa.string()),
+            ("process", pa.string()),
+            ("action", pa.string()),
+        ]
+    )
 
     def months_of_events():
         for m, (month_start, month_end, _label) in enumerate(months):
@@ -519,8 +613,9 @@ def _write_access_log(out_dir, streams, boundary_events, attributes, extra_attri
                     mask = process_choice == k
                     pool = len(_CONSUMERS[p])
                     weights = 1.0 / np.arange(1, pool + 1) ** 0.8  # a few people do most of the work
-                    consumer_index[mask] = consumer_offset[p] + rng.choice(pool, size=int(mask.sum()),
-                                                                            p=weights / weights.sum())
+                    consumer_index[mask] = consumer_offset[p] + rng.choice(
+                        pool, size=int(mask.sum()), p=weights / weights.sum()
+                    )
                 if stream.unknown_cis:
                     ci_index = n_known + rng.integers(0, len(unknown_ids), size=n)
                     attr_index = rng.integers(0, n_attributes, size=n)
@@ -529,15 +624,20 @@ def _write_access_log(out_dir, streams, boundary_events, attributes, extra_attri
                     pool = in_use[c] if stream.popular_only else np.arange(ci_offsets[c + 1] - ci_offsets[c])
                     ci_index = ci_offsets[c] + pool[rng.integers(0, len(pool), size=n)]
                     attr_index = np.full(n, stream.attribute_index)
-                parts.append((seconds, ci_index, attr_index, consumer_index, process_index,
-                              np.full(n, stream.action)))
+                parts.append((seconds, ci_index, attr_index, consumer_index, process_index, np.full(n, stream.action)))
             for attribute_index, second, process, action in boundary_events:
                 if month_start <= second < month_end:
                     c = attribute_class[attribute_index]
-                    parts.append((np.array([second]), np.array([ci_offsets[c] + in_use[c][0]]),
-                                  np.array([attribute_index]),
-                                  np.array([consumer_offset[process]]), np.array([processes.index(process)]),
-                                  np.array([action])))
+                    parts.append(
+                        (
+                            np.array([second]),
+                            np.array([ci_offsets[c] + in_use[c][0]]),
+                            np.array([attribute_index]),
+                            np.array([consumer_offset[process]]),
+                            np.array([processes.index(process)]),
+                            np.array([action]),
+                        )
+                    )
             seconds, ci_index, attr_index, consumer_index, process_index, action = (
                 np.concatenate([p[k] for p in parts]) for k in range(6)
             )
@@ -545,28 +645,61 @@ def _write_access_log(out_dir, streams, boundary_events, attributes, extra_attri
             seconds, ci_index, attr_index, consumer_index, process_index, action = (
                 a[order] for a in (seconds, ci_index, attr_index, consumer_index, process_index, action)
             )
-            _tally(tallies, m, seconds, ci_index, attr_index, consumer_index, process_index, action,
-                   excluded, n_known, n_attributes, ci_class_of, attribute_class, window_start, window_end)
+            _tally(
+                tallies,
+                m,
+                seconds=seconds,
+                ci_index=ci_index,
+                attr_index=attr_index,
+                consumer_index=consumer_index,
+                process_index=process_index,
+                action=action,
+                excluded=excluded,
+                n_known=n_known,
+                n_attributes=n_attributes,
+                ci_class_of=ci_class_of,
+                attribute_class=attribute_class,
+                window_start=window_start,
+                window_end=window_end,
+            )
             whole = attr_index < 0
-            table = pa.table({
-                "timestamp": pa.array(seconds, pa.timestamp("s")),
-                "ci_id": all_ids.take(pa.array(ci_index)),
-                "attribute": attribute_names.take(pa.array(np.where(whole, 0, attr_index), mask=whole)),
-                "consumer": consumer_names.take(pa.array(consumer_index)),
-                "process": process_names.take(pa.array(process_index)),
-                "action": action_names.take(pa.array(action)),
-            }, schema=schema)
+            table = pa.table(
+                {
+                    "timestamp": pa.array(seconds, pa.timestamp("s")),
+                    "ci_id": all_ids.take(pa.array(ci_index)),
+                    "attribute": attribute_names.take(pa.array(np.where(whole, 0, attr_index), mask=whole)),
+                    "consumer": consumer_names.take(pa.array(consumer_index)),
+                    "process": process_names.take(pa.array(process_index)),
+                    "action": action_names.take(pa.array(action)),
+                },
+                schema=schema,
+            )
             tallies["rows"] += len(seconds)
             yield table
 
     # one month in memory at a time; row groups of at most a million rows at any scale
-    write_parquet_chunks(out_dir / "access_log.parquet", months_of_events(), schema=schema,
-                         row_group_size=1_000_000)
+    write_parquet_chunks(out_dir / "access_log.parquet", months_of_events(), schema=schema, row_group_size=1_000_000)
     return tallies
 
 
-def _tally(t, month, seconds, ci_index, attr_index, consumer_index, process_index, action, excluded,
-           n_known, n_attributes, ci_class_of, attribute_class, window_start, window_end) -> None:
+def _tally(
+    t,
+    month,
+    *,
+    seconds,
+    ci_index,
+    attr_index,
+    consumer_index,
+    process_index,
+    action,
+    excluded,
+    n_known,
+    n_attributes,
+    ci_class_of,
+    attribute_class,
+    window_start,
+    window_end,
+) -> None:
     known = ci_index < n_known
     t["unknown_ci_rows"] += int((~known).sum())
     counted = known & (action == 0) & ~excluded[process_index]
@@ -585,14 +718,18 @@ def _tally(t, month, seconds, ci_index, attr_index, consumer_index, process_inde
     t["consumers"][attr_index[hit], consumer_index[hit]] = True
     t["processes"][attr_index[hit], process_index[hit]] = True
     t["ci_read"][ci_index[window_reads]] = True
-    np.add.at(t["class_reads"], (ci_class[known & (action == 0) & in_window],
-                                 process_index[known & (action == 0) & in_window]), 1)
+    np.add.at(
+        t["class_reads"],
+        (ci_class[known & (action == 0) & in_window], process_index[known & (action == 0) & in_window]),
+        1,
+    )
     np.add.at(t["whole_record_reads"], ci_class[window_reads & (attr_index < 0)], 1)
 
 
 # --- truth ----------------------------------------------------------------------------------
 
-def _truth(attributes, classes, ci_counts, class_hours, tallies, inventory_file, cost_file, scale, seed):
+
+def _truth(attributes, classes, ci_counts, *, class_hours, tallies, inventory_file, cost_file, scale, seed):
     processes = list(_PROCESSES)
     populated_by_class = {c: sum(a.populated for a in attributes if a.ci_class == c) for c in classes}
     rows = []
@@ -603,44 +740,59 @@ def _truth(attributes, classes, ci_counts, class_hours, tallies, inventory_file,
         stale = a.median_age_days > STALE_AFTER_DAYS
         # the generator checks itself: the tallied log agrees with what was planted
         assert used == planted_used and stale == a.stale, (a.ci_class, a.attribute, a.profile, reads)
-        share = (class_hours[a.ci_class] * a.populated / populated_by_class[a.ci_class]
-                 if a.ci_class in class_hours else None)
+        share = (
+            class_hours[a.ci_class] * a.populated / populated_by_class[a.ci_class]
+            if a.ci_class in class_hours
+            else None
+        )
         hours = None if a.hours is None and share is None else (a.hours or 0.0) + (share or 0.0)
         last = int(tallies["last_read"][a.index])
         c = classes.index(a.ci_class)
-        rows.append({
-            "ci_class": a.ci_class,
-            "attribute": a.attribute,
-            "profile": a.profile,
-            "populated": a.populated,
-            "fill_rate": a.populated / int(ci_counts[c]),
-            "reads": reads,
-            "consumers": int(tallies["consumers"][a.index].sum()),
-            "processes": sorted(processes[k] for k in np.flatnonzero(tallies["processes"][a.index])),
-            "last_read": (_EPOCH + dt.timedelta(seconds=last)).isoformat() if last >= 0 else None,
-            "median_age_days": a.median_age_days,
-            "used": used,
-            "stale": stale,
-            "quadrant": {(True, False): "value", (True, True): "risk",
-                         (False, False): "waste", (False, True): "retire"}[(used, stale)],
-            "hours_per_month": hours,
-        })
+        rows.append(
+            {
+                "ci_class": a.ci_class,
+                "attribute": a.attribute,
+                "profile": a.profile,
+                "populated": a.populated,
+                "fill_rate": a.populated / int(ci_counts[c]),
+                "reads": reads,
+                "consumers": int(tallies["consumers"][a.index].sum()),
+                "processes": sorted(processes[k] for k in np.flatnonzero(tallies["processes"][a.index])),
+                "last_read": (_EPOCH + dt.timedelta(seconds=last)).isoformat() if last >= 0 else None,
+                "median_age_days": a.median_age_days,
+                "used": used,
+                "stale": stale,
+                "quadrant": {
+                    (True, False): "value",
+                    (True, True): "risk",
+                    (False, False): "waste",
+                    (False, True): "retire",
+                }[(used, stale)],
+                "hours_per_month": hours,
+            }
+        )
     class_rows = []
     for c, ci_class in enumerate(classes):
         by_process = tallies["class_reads"][c]
         lo, hi = int(np.sum(ci_counts[:c])), int(np.sum(ci_counts[: c + 1]))
-        class_rows.append({
-            "ci_class": ci_class,
-            "cis": int(ci_counts[c]),
-            "cis_read": int(tallies["ci_read"][lo:hi].sum()),
-            "reads": int(sum(by_process[k] for k, p in enumerate(processes) if p not in EXCLUDED_PROCESSES)),
-            "whole_record_reads": int(tallies["whole_record_reads"][c]),
-            "reads_by_process": {p: int(by_process[k]) for k, p in enumerate(processes)
-                                 if p not in EXCLUDED_PROCESSES and by_process[k]},
-            "excluded_reads_by_process": {p: int(by_process[k]) for k, p in enumerate(processes)
-                                          if p in EXCLUDED_PROCESSES and by_process[k]},
-            "class_hours_per_month": class_hours.get(ci_class),
-        })
+        class_rows.append(
+            {
+                "ci_class": ci_class,
+                "cis": int(ci_counts[c]),
+                "cis_read": int(tallies["ci_read"][lo:hi].sum()),
+                "reads": int(sum(by_process[k] for k, p in enumerate(processes) if p not in EXCLUDED_PROCESSES)),
+                "whole_record_reads": int(tallies["whole_record_reads"][c]),
+                "reads_by_process": {
+                    p: int(by_process[k])
+                    for k, p in enumerate(processes)
+                    if p not in EXCLUDED_PROCESSES and by_process[k]
+                },
+                "excluded_reads_by_process": {
+                    p: int(by_process[k]) for k, p in enumerate(processes) if p in EXCLUDED_PROCESSES and by_process[k]
+                },
+                "class_hours_per_month": class_hours.get(ci_class),
+            }
+        )
     unused = [r for r in rows if not r["used"]]
     return {
         "files": {"inventory": inventory_file, "access_log": "access_log.parquet", "collection_cost": cost_file},
@@ -656,15 +808,24 @@ def _truth(attributes, classes, ci_counts, class_hours, tallies, inventory_file,
             "window_end": _WINDOW_END.isoformat(),
         },
         "traps": {
-            "as_of_end": {"ci_class": "server", "attribute": "os_version",
-                          "timestamp": (_WINDOW_END - dt.timedelta(seconds=1)).isoformat()},
+            "as_of_end": {
+                "ci_class": "server",
+                "attribute": "os_version",
+                "timestamp": (_WINDOW_END - dt.timedelta(seconds=1)).isoformat(),
+            },
             "window_start": {"ci_class": "database", "attribute": "port", "timestamp": _WINDOW_START.isoformat()},
-            "before_window": {"ci_class": "router", "attribute": "bgp_asn",
-                              "timestamp": (_WINDOW_START - dt.timedelta(seconds=1)).isoformat()},
+            "before_window": {
+                "ci_class": "router",
+                "attribute": "bgp_asn",
+                "timestamp": (_WINDOW_START - dt.timedelta(seconds=1)).isoformat(),
+            },
             "hostile_attributes": [a for a in _SPECIFIC["application"] if "<" in a or "$" in a],
             "hostile_ci_id": _HOSTILE_CI_ID,
-            "unknown_attribute": {"ci_class": _UNKNOWN_ATTRIBUTE[0], "attribute": _UNKNOWN_ATTRIBUTE[1],
-                                  "reads_in_window": int(tallies["unknown_attribute_reads"])},
+            "unknown_attribute": {
+                "ci_class": _UNKNOWN_ATTRIBUTE[0],
+                "attribute": _UNKNOWN_ATTRIBUTE[1],
+                "reads_in_window": int(tallies["unknown_attribute_reads"]),
+            },
         },
         "attributes": rows,
         "classes": class_rows,

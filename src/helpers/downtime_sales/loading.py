@@ -1,0 +1,132 @@
+"""Validate the downtime inputs and aggregate order-level sales to buckets in the query engine.
+
+All money is in the sales currency (the ``currency`` parameter only labels it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from helpers.downtime_sales.parameters import Parameters
+from helpers.downtime_sales.queries import sales_buckets, sales_range
+from helpers.exceptions import InputDataError, ParameterError
+from helpers.inputs import loading as inputs
+from helpers.inputs.quality import QualityNote
+
+__all__ = ["Inputs", "load_inputs"]
+
+#: The baseline learns from up to this much history before the window ...
+HISTORY = pd.Timedelta(weeks=26)
+#: ... and this much after it (a campaign's effect is clearer with its aftermath).
+AFTERMATH = pd.Timedelta(weeks=4)
+#: Less history than this for the weekly pattern earns a data-quality note.
+MIN_HISTORY = pd.Timedelta(weeks=8)
+
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """The inputs, ready for :func:`analyse`.
+
+    Attributes
+    ----------
+    buckets : pandas.DataFrame
+        ``bucket, channel, revenue, orders, rows`` per bucket with sales, over ``span``.
+    outages, campaigns : pandas.DataFrame
+        As loaded (validated); ``campaigns`` may be empty.
+    span : (Timestamp, Timestamp)
+        The buckets the baseline is fitted on, ``[first, end)``.
+    start, end : Timestamp
+        Incidents starting in ``[start, end)`` are reported.
+    channels : list of str
+        Channels found in the sales.
+    notes : list of QualityNote
+    """
+
+    buckets: pd.DataFrame
+    outages: pd.DataFrame
+    campaigns: pd.DataFrame
+    span: tuple[pd.Timestamp, pd.Timestamp]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    channels: list[str]
+    notes: list[QualityNote] = field(default_factory=list)
+
+
+def load_inputs(params: Parameters) -> Inputs:
+    """Validate the inputs and aggregate the sales to ``params.freq`` buckets in DuckDB.
+
+    Raises
+    ------
+    helpers.exceptions.InputDataError
+        An input breaks its schema (one sentence naming file, column and rows).
+    helpers.exceptions.ParameterError
+        The window holds no sales.
+    """
+    con = inputs.connect(params.timezone)
+    try:
+        sales = inputs.open_input(params.sales_path, "sales", con=con, timezone=params.timezone)
+        first, last, channels = sales_range(sales)
+        if first is None:
+            raise InputDataError(f"Parameter 'sales_path': {params.sales_path} holds no sales.")
+        data_start, data_end = first.floor("D"), last.floor("D") + pd.Timedelta(days=1)
+        data_range = f"the sales run from {data_start:%Y-%m-%d} to {data_end - pd.Timedelta(days=1):%Y-%m-%d}"
+        unknown = [c for c in params.channels if c not in channels]
+        if unknown:
+            raise ParameterError(
+                f"Parameter 'channels': no sales on {_quoted(unknown)}; the sales have "
+                f"{'channel' if len(channels) == 1 else 'channels'} {_quoted(channels)}."
+            )
+        end = pd.Timestamp(params.end) + pd.Timedelta(days=1) if params.end else data_end
+        if params.last_days:
+            start = end - pd.Timedelta(days=params.last_days)
+        else:
+            start = pd.Timestamp(params.start) if params.start else data_start
+        if params.start and start >= data_end:
+            raise ParameterError(f"Parameter 'start' ({params.start}) is after the last sale; {data_range}.")
+        if params.end and end <= data_start:
+            raise ParameterError(f"Parameter 'end' ({params.end}) is before the first sale; {data_range}.")
+        if start >= data_end or end <= data_start:
+            raise ParameterError(
+                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} holds no sales; {data_range}."
+            )
+        span = (max(data_start, start - HISTORY), min(data_end, end + AFTERMATH))
+        buckets = sales_buckets(sales, start=span[0], end=span[1], freq=params.freq)
+        measured = buckets[buckets["channel"].isin(params.channels or channels)]
+        if measured.empty:
+            raise ParameterError(
+                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} and the weeks around it "
+                f"hold no sales of {_quoted(params.channels or channels)}; {data_range}."
+            )
+        # Gaps in the sales are found on the buckets (see measure_outages), where a store's
+        # closed Sundays can be told from missing data.
+        notes: list[QualityNote] = []
+        outages = inputs.load_input(params.outages_path, "outages", timezone=params.timezone, con=con)
+        if params.campaigns_path:
+            campaigns = inputs.load_input(params.campaigns_path, "campaigns", timezone=params.timezone, con=con)
+        else:
+            campaigns = pd.DataFrame(columns=["campaign_id", "name", "start", "end", "channel", "spend"])
+    finally:
+        con.disconnect()
+    if span[1] - span[0] < MIN_HISTORY:
+        notes.append(
+            QualityNote(
+                "sales", "less than 8 weeks of sales to learn the weekly pattern from (intervals are wider)",
+                len(buckets), f"{span[0]:%Y-%m-%d} to {span[1] - pd.Timedelta(days=1):%Y-%m-%d}", unit="buckets",
+            )
+        )
+    outside = (outages["end"] <= data_start) | (outages["start"] >= data_end)
+    if outside.any():
+        notes.append(
+            QualityNote(
+                "outages", "incidents outside the period the sales cover (not measured)",
+                int(outside.sum()), ", ".join(outages.loc[outside, "incident_id"].astype(str).head(3)), unit="incidents",
+            )
+        )
+    return Inputs(buckets, outages, campaigns, span, start, end, channels, notes)
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)

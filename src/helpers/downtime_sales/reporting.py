@@ -1,0 +1,229 @@
+"""The downtime report's words and numbers: headline, tables, method notes and ``results.json``.
+
+Money is in the sales currency, rounded for reading (three significant figures in
+sentences, whole units in tables); ``results.json`` keeps full precision.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.report.display import Table
+
+if TYPE_CHECKING:
+    from helpers.downtime_sales.result import Result
+
+__all__ = ["headline", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "results"]
+
+#: Fields of each incident in results.json, in order (the issue's contract).
+INCIDENT_FIELDS = [
+    "incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue", "expected_revenue",
+    "expected_revenue_low", "expected_revenue_high", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
+    "recovered_revenue", "recovered_revenue_low", "recovered_revenue_high", "net_lost_revenue",
+    "net_lost_revenue_low", "net_lost_revenue_high", "lost_revenue_per_minute",
+]
+#: Fields of the totals in results.json.
+TOTAL_FIELDS = [
+    "net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
+    "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high",
+]
+
+
+def _round(value: float, digits: int = 3) -> float:
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def money(value: float) -> str:
+    """An amount for a sentence: three significant figures, thousands separated (``184,000``)."""
+    rounded = _round(float(value))
+    return f"{rounded:,.0f}" if abs(rounded) >= 10 else f"{rounded:,.2g}"
+
+
+def _times(value: float | None) -> str:
+    return "unbounded" if value is None else f"{value:.1f}x"
+
+
+def headline(costs: Result) -> list[str]:
+    """The report's first paragraph, figures included (money in the ``currency`` parameter's unit)."""
+    currency = costs.params.currency if costs.params is not None else "EUR"
+    incidents, totals = costs.incidents, costs.totals
+    level = f"{costs.confidence:.0%}"
+    if not len(incidents):
+        return [f"No outage started between {costs.start:%d %B %Y} and {costs.end - pd.Timedelta(days=1):%d %B %Y}."]
+    n = len(incidents)
+    first = (
+        f"{n} {'outage' if n == 1 else 'outages'} cost {money(totals['net_lost_revenue'])} {currency} "
+        f"({level} interval {money(totals['net_lost_revenue_low'])} to {money(totals['net_lost_revenue_high'])}) "
+        f"in net lost revenue"
+    )
+    inside = int(incidents["in_campaign"].sum())
+    ratio = totals.get("campaign_minute_cost_ratio")
+    if ratio is not None:
+        first += (
+            f"; a minute of downtime during a campaign cost {ratio:.1f}x "
+            f"({_times(totals['campaign_minute_cost_ratio_low'])} to {_times(totals['campaign_minute_cost_ratio_high'])}) "
+            f"one outside."
+        )
+    elif inside == 0:
+        first += "; none fell in a campaign."
+    elif inside == n:
+        first += "; all fell in campaigns."
+    else:
+        k = n - inside
+        first += (
+            f"; the {k} incident{'s' if k > 1 else ''} outside campaigns show{'' if k > 1 else 's'} no net loss "
+            f"on balance, so campaign and other minutes cannot be compared as a ratio."
+        )
+    sentences = [first]
+    hit = costs.campaigns[costs.campaigns["incidents"] > 0].dropna(subset=["lost_share"])
+    if len(hit):
+        worst = hit.loc[hit["lost_share"].idxmax()]
+        sentences.append(
+            f"Outages during the {worst['name']} took {worst['lost_share']:.1%} "
+            f"({worst['lost_share_low']:.1%} to {worst['lost_share_high']:.1%}) of the revenue the campaign added."
+        )
+    costliest = incidents.loc[incidents["net_lost_revenue"].idxmax()]
+    longest = incidents.loc[incidents["minutes"].idxmax()]
+    text = (
+        f"The costliest, {costliest['incident_id']} ({costliest['minutes']:.0f} minutes on "
+        f"{costliest['start']:%d %b %Y}), cost {money(costliest['net_lost_revenue'])} {currency} "
+        f"({money(costliest['net_lost_revenue_low'])} to {money(costliest['net_lost_revenue_high'])})"
+    )
+    if longest["incident_id"] != costliest["incident_id"]:
+        text += (
+            f"; the longest, {longest['incident_id']} ({longest['minutes']:.0f} minutes), cost "
+            f"{money(longest['net_lost_revenue'])} {currency} "
+            f"({money(longest['net_lost_revenue_low'])} to {money(longest['net_lost_revenue_high'])})"
+        )
+    sentences.append(text + ".")
+    return sentences
+
+
+def incident_table_caption(costs: Result) -> str:
+    """The incident table's caption, with the caveat on recovered revenue for coarse buckets."""
+    currency = costs.params.currency if costs.params is not None else "EUR"
+    caption = f"Incidents, costliest first (money in {currency})."
+    if pd.Timedelta(pd.tseries.frequencies.to_offset(costs.freq)) > pd.Timedelta(minutes=15):
+        caption += (
+            f" *Recovered revenue is biased low with {_BUCKET_WORDS.get(costs.freq, costs.freq)} buckets: customers who "
+            "come back within the bucket where an outage ends count against its lost revenue instead, so lost and "
+            "recovered are both understated by that amount; the net loss is not affected."
+        )
+    else:
+        caption += " *Recovered revenue: revenue above expectation in the recovery window."
+    return caption
+
+
+_BUCKET_WORDS = {"h": "hourly", "D": "daily", "15min": "quarter-hour"}
+
+
+def incident_table(costs: Result) -> Table:
+    """Per-incident figures for the report, costliest first; intervals as ``low to high`` text.
+
+    The recovered columns are starred: the caption (:func:`incident_table_caption`) gives the caveat.
+    """
+    frame = costs.incidents.sort_values("net_lost_revenue", ascending=False)
+    level = f"{costs.confidence:.0%}"
+
+    def span(low, high):
+        return [f"{a:,.0f} to {b:,.0f}" for a, b in zip(low, high)]
+
+    rows = pd.DataFrame(
+        {
+            "Incident": frame["incident_id"],
+            "Start": frame["start"].dt.strftime("%Y-%m-%d %H:%M"),
+            "Minutes": frame["minutes"].round().astype(int),
+            "Campaign": frame["campaign"].fillna("—"),
+            "Actual": frame["actual_revenue"].round(),
+            "Expected": frame["expected_revenue"].round(),
+            f"Expected, {level} interval": span(frame["expected_revenue_low"], frame["expected_revenue_high"]),
+            "Lost": frame["lost_revenue"].round(),
+            f"Lost, {level} interval": span(frame["lost_revenue_low"], frame["lost_revenue_high"]),
+            "Recovered*": frame["recovered_revenue"].round(),
+            f"Recovered*, {level} interval": span(frame["recovered_revenue_low"], frame["recovered_revenue_high"]),
+            "Net lost": frame["net_lost_revenue"].round(),
+            f"Net lost, {level} interval": span(frame["net_lost_revenue_low"], frame["net_lost_revenue_high"]),
+            "Lost per minute": frame["lost_revenue_per_minute"],
+        }
+    )
+    formats = {"Actual": "{:,.0f}", "Expected": "{:,.0f}", "Lost": "{:,.0f}", "Recovered*": "{:,.0f}",
+               "Net lost": "{:,.0f}", "Lost per minute": "{:,.1f}"}
+    return Table(rows, caption=incident_table_caption(costs), formats=formats, max_rows=None)
+
+
+def campaign_table(costs: Result) -> Table:
+    """Per campaign: spend, incremental revenue, what outages took and the share, with intervals."""
+    frame = costs.campaigns
+    level = f"{costs.confidence:.0%}"
+    currency = costs.params.currency if costs.params is not None else "EUR"
+    rows = pd.DataFrame(
+        {
+            "Campaign": frame["name"],
+            "Channel": frame["channel"],
+            "From": pd.to_datetime(frame["start"]).dt.strftime("%Y-%m-%d"),
+            "To": pd.to_datetime(frame["end"]).dt.strftime("%Y-%m-%d"),
+            "Spend": frame["spend"],
+            "Incremental revenue": frame["incremental_revenue"],
+            f"Incremental, {level} interval": [
+                f"{a:,.0f} to {b:,.0f}" for a, b in zip(frame["incremental_revenue_low"], frame["incremental_revenue_high"])
+            ],
+            "Incidents": frame["incidents"],
+            "Net lost to outages": frame["net_lost_revenue"],
+            "Share lost (%)": 100 * frame["lost_share"],
+            f"Share, {level} interval (%)": [
+                "—" if not (np.isfinite(a) and np.isfinite(b)) else f"{100 * a:.1f} to {100 * b:.1f}"
+                for a, b in zip(frame["lost_share_low"], frame["lost_share_high"])
+            ],
+        }
+    )
+    formats = {"Spend": "{:,.0f}", "Incremental revenue": "{:,.0f}", "Net lost to outages": "{:,.0f}",
+               "Share lost (%)": "{:.1f}"}
+    return Table(rows, caption=f"Campaigns (money in {currency})", formats=formats)
+
+
+def method_notes(costs: Result) -> list[str]:
+    """Sentences on how this run's baseline came out: special days, controls, noise, bucket size."""
+    notes = []
+    days = costs.special_days
+    if days:
+        listed = ", ".join(f"{d:%d %b %Y}" for d in days[:8]) + (" and others" if len(days) > 8 else "")
+        notes.append(
+            f"{len(days)} days were given their own level (public holidays, closures and days far off the "
+            f"usual pattern): {listed}."
+        )
+    for channel, baseline in costs.baselines.items():
+        controls = [n.removeprefix("control ") for n in baseline.names if n.startswith("control ")]
+        trading = ~baseline.closed
+        left_out = 1 - (baseline.clean & trading).sum() / max(trading.sum(), 1)
+        text = (
+            f"Channel {channel}: {trading.sum():,} {costs.freq} buckets when it trades, {left_out:.1%} of them "
+            f"left out of the fit (outages, recoveries, gaps)"
+            + (f"; {', '.join(controls)} as control{'s' if len(controls) > 1 else ''}" if controls else "")
+        )
+        if baseline.deviation_sd > 0:
+            text += (
+                f"; day-to-day swings of about {baseline.deviation_sd:.0%} around the baseline, "
+                f"carried over from one bucket to the next at {baseline.autocorrelation:.2f}"
+            )
+        notes.append(text + ".")
+    return notes
+
+
+def results(costs: Result) -> dict[str, Any]:
+    """The run's key figures for ``results.json`` (money in the sales currency, minutes)."""
+    params = costs.params
+    incidents = costs.incidents.reindex(columns=INCIDENT_FIELDS)
+    return {
+        "incidents": incidents.to_dict(orient="records"),
+        "totals": {key: costs.totals.get(key) for key in TOTAL_FIELDS},
+        "campaigns": costs.campaigns.to_dict(orient="records"),
+        "currency": params.currency,
+        "parameters": params.as_dict(),
+        "confidence": params.confidence,
+    }

@@ -1,0 +1,413 @@
+"""NPS trends: the analysis itself. Counts come from the query engine (:mod:`.queries`), the
+statistics work on those counts (:mod:`.stats`); scores are in points from -100 to +100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from helpers.exceptions import ParameterError
+from helpers.inputs import loading as inputs
+from helpers.nps_trends import queries, stats
+from helpers.nps_trends.loading import Inputs
+from helpers.nps_trends.parameters import Parameters
+from helpers.nps_trends.result import Result, TicketLink, Trend, TrendStretch
+
+__all__ = ["analyse", "distinctive_terms", "nps_table", "period_calendar"]
+
+
+def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.DataFrame:
+    """Add NPS and its adjusted-Wald interval to a frame of counts, suppressing small groups.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        With ``detractors``, ``passives``, ``promoters`` and ``n``.
+    min_n : int
+        Groups with fewer responses get ``suppressed`` True and no NPS, interval or counts.
+
+    Returns
+    -------
+    DataFrame
+        ``counts`` plus ``nps`` (plain, points), ``nps_low``/``nps_high`` (adjusted Wald),
+        ``nps_se`` (adjusted Wald, points) and ``suppressed``.
+    """
+    frame = counts.copy()
+    array = queries.counts_array(frame)
+    interval = stats.adjusted_wald_interval(array, confidence=confidence)
+    suppressed = frame["n"].to_numpy() < min_n
+    frame["nps"] = np.where(suppressed, np.nan, stats.nps_points(array))
+    frame["nps_low"] = np.where(suppressed, np.nan, interval.low)
+    frame["nps_high"] = np.where(suppressed, np.nan, interval.high)
+    frame["nps_se"] = np.where(suppressed, np.nan, interval.se)
+    frame["suppressed"] = suppressed
+    for column in ("detractors", "passives", "promoters"):
+        # Small groups show as "too few responses", never as a breakdown that could identify someone.
+        frame[column] = frame[column].astype("Int64").mask(suppressed)
+    return frame
+
+
+#: pandas period frequency of each period code (weeks end on Sunday, so they start on Monday).
+_PERIOD_FREQ = {"W": "W-SUN", "M": "M", "Q": "Q"}
+_PERIOD_LABEL = {"W": "%Y-%m-%d", "M": "%Y-%m", "Q": "%Y-Q%q"}
+
+
+def period_calendar(start: dt.date, end: dt.date, period: str) -> pd.DataFrame:
+    """Every period touching the window, with its label, first, last and middle day.
+
+    Weeks start on Monday and are labelled by that day (``2025-03-03``); months read
+    ``2025-03``; quarters ``2025-Q1``. ``partial`` marks a period the window does not cover
+    fully; ``covered_start`` and ``covered_end`` are the days of it that the window covers.
+    """
+    periods = pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq=_PERIOD_FREQ[period])
+    starts = periods.start_time.normalize().astype("datetime64[ns]")
+    ends = periods.end_time.normalize().astype("datetime64[ns]")
+    labels = periods.start_time.strftime(_PERIOD_LABEL["W"]) if period == "W" else periods.strftime(_PERIOD_LABEL[period])
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    return pd.DataFrame(
+        {
+            "period": list(labels),
+            "period_start": starts,
+            "period_end": ends,
+            "period_mid": starts + (ends + pd.Timedelta(days=1) - starts) / 2,
+            "covered_start": starts.where(starts >= first, first),
+            "covered_end": ends.where(ends <= last, last),
+            "partial": (starts < first) | (ends > last),
+        }
+    )
+
+
+def analyse(data: Inputs, params: Parameters) -> Result:
+    """Count in the query engine, then compute every figure of the report from the counts.
+
+    Parameters
+    ----------
+    data : Inputs
+        From :func:`load_inputs` (or Ibis tables with the same columns).
+    params : Parameters
+    """
+    notes: list[Any] = []
+    first, last = queries.window_bounds(data.responses)
+    if first is None or last is None:
+        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
+    start = params.start or first
+    end = params.end or last
+    if start > end:
+        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
+    responses = queries.in_window(data.responses, start, end)
+    periods = _periods(responses, params, start, end)
+    if periods["n"].sum() == 0:
+        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
+    if params.start or params.end:
+
+        outside = inputs.outside_window(
+            data.responses, "timestamp", start=start, end=end + dt.timedelta(days=1), input=data.responses_name,
+            issue=f"responses outside the analysis window {start} to {end}, left out",
+        )
+        notes.extend([outside] if outside else [])
+
+    suppressed = periods[periods["suppressed"] & (periods["n"] > 0)]
+    if len(suppressed):
+        # Counted in periods, not responses: a total of the small periods' responses could be
+        # differenced back to one period's exact count.
+        notes.append(
+            _note(data.responses_name, f"periods with fewer than {params.min_n} responses shown as gaps",
+                  len(suppressed), ", ".join(suppressed["period"].head(5)), unit="periods")
+        )
+    empty = periods[periods["n"] == 0]
+    if len(empty):
+        notes.append(_note(data.responses_name, "periods without any response", len(empty),
+                           ", ".join(empty["period"].head(5)), unit="periods"))
+
+    daily = queries.daily_counts(responses)
+    # From the daily counts: the period frame's counts are already blanked for small periods.
+    overall_counts = daily[["detractors", "passives", "promoters", "n"]].sum().to_frame().T.astype("int64")
+    overall_row = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence).iloc[0]
+    overall = {
+        "period": f"{start.isoformat()} to {end.isoformat()}",
+        **{key: overall_row[key] for key in ("n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high")},
+        "change": None,
+        "change_p_value": None,
+        "significant": None,
+        "suppressed": bool(overall_row["suppressed"]),
+    }
+
+    day_numbers = (daily["day"] - pd.Timestamp(start)).dt.days.to_numpy() + 0.5
+    # An event that cannot be measured says why in the event table, not among data-quality notes.
+    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end)
+    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured)
+
+    segments, segment_periods, segment_notes = _segments(responses, params, periods, data.responses_name)
+    notes.extend(segment_notes)
+    ticket_link = None
+    if data.tickets is not None:
+        ticket_link = _tickets(responses, data.tickets, params)
+        if ticket_link.not_found:
+            notes.append(_note(data.responses_name, f"responses naming a ticket that is not in {data.tickets_name}",
+                               ticket_link.not_found))
+    terms = distinctive_terms(responses, min_comments=params.min_n) if "comment" in responses.columns else _no_terms()
+    return Result(
+        params=params,
+        window_start=start,
+        window_end=end,
+        periods=periods,
+        overall=overall,
+        comparisons=int(periods["change_p_value_unadjusted"].notna().sum()),
+        trend=trend,
+        events=events,
+        event_lines=event_lines,
+        segments=segments,
+        segment_periods=segment_periods,
+        tickets=ticket_link,
+        terms=terms,
+        quality_notes=notes,
+    )
+
+
+def _note(input_name: str, issue: str, rows: int, examples: str = "", *, unit: str = "rows") -> Any:
+
+    return inputs.QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
+
+
+def _empty_window(name: str, params: Parameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:
+    """One sentence: the window holds no responses, and the range the data does cover."""
+    given = [f"'{key}' is {value}" for key, value in (("start", params.start), ("end", params.end)) if value]
+    return (
+        f"No responses fall in the analysis window {start} to {end} (parameter {' and '.join(given)}); "
+        f"{name} has responses from {first} to {last}."
+    )
+
+
+def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.date) -> pd.DataFrame:
+    calendar = period_calendar(start, end, params.period)
+    counts = queries.period_counts(responses, period=params.period)
+    frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
+    for column in ("detractors", "passives", "promoters", "n"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    tests = stats.period_over_period(
+        queries.counts_array(frame), reportable=frame["n"].to_numpy() >= params.min_n, confidence=params.confidence
+    )
+    frame = nps_table(frame, min_n=params.min_n, confidence=params.confidence)
+    frame["change"] = tests.change
+    frame["change_p_value"] = tests.p_value_holm
+    frame["change_p_value_unadjusted"] = tests.p_value
+    frame["significant"] = np.where(np.isnan(tests.p_value), None, tests.significant)
+    return frame
+
+
+def _events(
+    daily: pd.DataFrame, day_numbers: np.ndarray, params: Parameters, start: dt.date, end: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, stats.SegmentedFit | None, list[int]]:
+    """Segmented regression over all measurable events at once; the reason for each one left out."""
+    columns = ["date", "label", "level_change", "level_change_low", "level_change_high", "level_change_se",
+               "trend_change", "trend_change_low", "trend_change_high", "note"]
+    rows = {i: {"date": e.date, "label": e.label, "note": ""} for i, e in enumerate(params.events)}
+    candidates = []
+    seen: set[dt.date] = set()
+    for i, event in sorted(enumerate(params.events), key=lambda item: item[1].date):
+        if not start < event.date <= end:
+            rows[i]["note"] = "outside the analysis window"
+        elif event.date in seen:
+            rows[i]["note"] = "same date as another event"
+        else:
+            candidates.append(i)
+            seen.add(event.date)
+    event_day = {i: (params.events[i].date - start).days for i in candidates}
+    counts = queries.counts_array(daily)
+    n_per_day = counts.sum(axis=1)
+    # Drop events whose stretch before or after holds too little data to fit a line, until all fit.
+    while True:
+        bounds = [0.0] + [event_day[i] for i in candidates] + [np.inf]
+        too_small = None
+        for k, i in enumerate(candidates):
+            for low, high in ((bounds[k], bounds[k + 1]), (bounds[k + 1], bounds[k + 2])):
+                inside = (day_numbers >= low) & (day_numbers < high) & (n_per_day > 0)
+                if n_per_day[inside].sum() < params.min_n or inside.sum() < 2:
+                    too_small = i
+                    break
+            if too_small is not None:
+                break
+        if too_small is None:
+            break
+        rows[too_small]["note"] = f"fewer than {params.min_n} responses on two days before or after it"
+        candidates.remove(too_small)
+    lines = pd.DataFrame(columns=["day", "line", "nps"])
+    fit = None
+    if candidates:
+        fit = stats.segmented_regression(
+            day_numbers, counts, [event_day[i] for i in candidates], confidence=params.confidence
+        )
+        for k, i in enumerate(candidates):
+            level, slope = fit.level_changes[k], fit.trend_changes[k]
+            rows[i].update(
+                level_change=level.value, level_change_low=level.low, level_change_high=level.high,
+                level_change_se=level.se, trend_change=slope.value, trend_change_low=slope.low,
+                trend_change_high=slope.high,
+            )
+        lines = _event_lines(fit.coef, [event_day[i] for i in candidates],
+                             [params.events[i].label for i in candidates], start, end)
+    events = pd.DataFrame([rows[i] for i in range(len(params.events))], columns=columns)
+    return events, lines, fit, candidates
+
+
+def _trend(
+    daily: pd.DataFrame,
+    day_numbers: np.ndarray,
+    params: Parameters,
+    start: dt.date,
+    end: dt.date,
+    events: pd.DataFrame,
+    fit: stats.SegmentedFit | None,
+    measured: list[int],
+) -> Trend | None:
+    """The underlying trend: the segmented fit's slopes when an event was measured, else a straight line."""
+    if daily["n"].sum() < params.min_n or len(daily) < 2:
+        return None
+    if fit is not None:
+        slopes = stats.stretch_slopes(fit, confidence=params.confidence)
+        dates = [params.events[i].date for i in measured]
+        bounds = [start, *dates, end + dt.timedelta(days=1)]
+        stretches = [
+            TrendStretch(bounds[k], bounds[k + 1] - dt.timedelta(days=1), slope) for k, slope in enumerate(slopes)
+        ]
+        return Trend(basis="segmented", stretches=stretches, unmeasured_events=[])
+    line = stats.linear_trend(day_numbers, queries.counts_array(daily), confidence=params.confidence)
+    # Events inside the window that could not be measured are part of this line; the report says so.
+    inside = events[events["note"].ne("outside the analysis window")] if len(events) else events
+    unmeasured = [(d, label) for d, label in zip(inside.get("date", []), inside.get("label", []))]
+    return Trend(basis="straight line", stretches=[TrendStretch(start, end, line)], unmeasured_events=unmeasured)
+
+
+def _event_lines(coef: np.ndarray, event_days: list[int], labels: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Fitted NPS by day and, after each event, the line its prior trend was on (points)."""
+    days = np.arange((end - start).days + 1) + 0.5
+    design = stats.segmented_design(days, event_days)
+    dates = pd.Timestamp(start) + pd.to_timedelta(np.floor(days), unit="D")
+    parts = [pd.DataFrame({"day": dates, "line": "fitted", "nps": design @ coef})]
+    for k, (event_day, label) in enumerate(zip(event_days, labels)):
+        until = event_days[k + 1] if k + 1 < len(event_days) else np.inf
+        after = (days >= event_day) & (days < until)
+        without = coef.copy()
+        without[2 + 2 * k:] = 0  # this event and later ones removed: the prior trend carried on
+        prior = {"day": dates[after], "line": f"prior trend without {label}", "nps": (design @ without)[after]}
+        parts.append(pd.DataFrame(prior))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _segments(
+    responses: ibis.Table, params: Parameters, periods: pd.DataFrame, input_name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
+    overall_parts, period_parts, notes = [], [], []
+    for column in params.segments:
+        by_period = queries.segment_period_counts(responses, column, period=params.period)
+        by_period.insert(0, "segment", column)
+        overall_counts = by_period.groupby(["segment", "value"], as_index=False)[
+            ["detractors", "passives", "promoters", "n"]
+        ].sum()
+        overall_parts.append(nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence))
+        labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
+        period_parts.append(nps_table(labelled, min_n=params.min_n, confidence=params.confidence))
+        missing = int(overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum())
+        if missing >= params.min_n:
+            notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
+        elif missing:
+            # "(missing)" is then a suppressed segment value: its exact size is not told here either.
+            notes.append(_note(input_name, f"fewer than {params.min_n} responses have no value in segment "
+                                           f"column '{column}'", 1, unit="segment columns"))
+    columns = ["segment", "value", "detractors", "passives", "promoters", "n", "nps", "nps_low", "nps_high",
+               "nps_se", "suppressed"]
+    if not overall_parts:
+        return pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"]), notes
+    segments = pd.concat(overall_parts, ignore_index=True).sort_values(["segment", "n"], ascending=[True, False])
+    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes
+
+
+def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> TicketLink:
+    counts = queries.ticket_counts(responses, tickets)
+    found = counts[counts["linked"] == "ticket found"]
+    sums = ["detractors", "passives", "promoters", "n"]
+    order = [label for label, _, _ in queries.RESOLUTION_BUCKETS] + [queries.NOT_RESOLVED]
+    by_time = found.groupby("resolution_time", as_index=False)[sums].sum().rename(columns={"resolution_time": "group"})
+    by_time = by_time.set_index("group").reindex(order, fill_value=0).reset_index()
+    by_fix = found.groupby("first_time_fix", as_index=False)[sums].sum()
+    by_fix["group"] = by_fix["first_time_fix"].map({True: "first-time fix", False: "not fixed first time"})
+    by_fix = (
+        by_fix.drop(columns="first_time_fix").set_index("group")
+        .reindex(["first-time fix", "not fixed first time"], fill_value=0).reset_index()
+    )
+    by_time = nps_table(by_time, min_n=params.min_n, confidence=params.confidence)
+    by_fix = nps_table(by_fix, min_n=params.min_n, confidence=params.confidence)
+    difference = None
+    if not by_fix["suppressed"].any():
+        raw = found.groupby("first_time_fix")[sums[:3]].sum()
+        difference = stats.difference_interval(
+            raw.loc[False].to_numpy(), raw.loc[True].to_numpy(), confidence=params.confidence
+        )
+    totals = counts.groupby("linked")["n"].sum()
+    return TicketLink(
+        by_resolution_time=by_time,
+        by_first_time_fix=by_fix,
+        first_time_fix_difference=difference,
+        linked=int(totals.get("ticket found", 0)),
+        not_found=int(totals.get("ticket not found", 0)),
+        without_ticket=int(totals.get("no ticket", 0)),
+    )
+
+
+def _no_terms() -> pd.DataFrame:
+    return pd.DataFrame(columns=["side", "term", "detractor_comments", "promoter_comments", "z"])
+
+
+def distinctive_terms(
+    responses: ibis.Table, *, min_comments: int = 30, top: int = 10, prior: float = 500.0
+) -> pd.DataFrame:
+    """Words that set detractors' comments apart from promoters', and the other way round.
+
+    Scores each word by the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi
+    and Quinn 2008, "Fightin' words") and its z-score. Only words used in at least
+    ``min_comments`` comments are shown, so a rare word cannot point at one respondent.
+
+    Parameters
+    ----------
+    responses : ibis.Table
+        With ``score`` and ``comment``.
+    min_comments : int
+        Fewest comments a word must appear in.
+    top : int
+        Words per side, at most; only words with z above 1.96 are kept.
+    prior : float
+        Pseudo-words of the prior, spread in proportion to each word's overall frequency.
+
+    Returns
+    -------
+    DataFrame
+        ``side`` ("detractors" or "promoters"), ``term``, ``detractor_comments``,
+        ``promoter_comments``, ``z`` (positive: typical of that side).
+    """
+    terms, totals = queries.term_counts(responses)
+    terms = terms[terms["n"] >= min_comments]
+    if terms.empty or totals["detractors"] == 0 or totals["promoters"] == 0:
+        return _no_terms()
+    detractor_words, promoter_words = float(totals["detractors"]), float(totals["promoters"])
+    alpha = prior * terms["n"].to_numpy() / terms["n"].sum()
+    d = terms["detractors"].to_numpy(dtype=float)
+    p = terms["promoters"].to_numpy(dtype=float)
+    log_odds_d = np.log((d + alpha) / (detractor_words + prior - d - alpha))
+    log_odds_p = np.log((p + alpha) / (promoter_words + prior - p - alpha))
+    z = (log_odds_d - log_odds_p) / np.sqrt(1 / (d + alpha) + 1 / (p + alpha))
+    scored = pd.DataFrame({"term": terms["term"].to_numpy(), "detractor_comments": d.astype(int),
+                           "promoter_comments": p.astype(int), "z": z})
+    critical = stats.z_value(0.95)
+    detractor_side = scored[scored["z"] > critical].nlargest(top, "z").assign(side="detractors")
+    promoter_side = scored[scored["z"] < -critical].nsmallest(top, "z").assign(side="promoters")
+    promoter_side["z"] = -promoter_side["z"]
+    return pd.concat([detractor_side, promoter_side], ignore_index=True)[
+        ["side", "term", "detractor_comments", "promoter_comments", "z"]
+    ]
+
+

@@ -1,0 +1,212 @@
+"""The kit's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
+
+A notebook names its parameter declaration in its metadata
+(``metadata.itvalue.parameters = "helpers.nps:NpsParameters"``). Any other
+notebook with a ``parameters`` cell still runs: its parameters and their types
+are read from that cell by papermill's inspector.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.exceptions import ParameterError
+from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from helpers.running.parameters import NotebookParameters, ParameterInfo, unknown_parameter_message
+
+__all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
+
+
+@dataclass
+class Notebook:
+    """A runnable notebook: its path, title and parameter declaration."""
+
+    name: str
+    path: Path
+    title: str
+    parameters_class: type[NotebookParameters] | None
+    headline_fields: list[str] = field(default_factory=list)
+    inspected: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Notebook:
+        # Plain JSON, not nbformat: its schema validator pulls in jsonschema and a URI grammar
+        # (about a second), and listing notebooks needs only their metadata and tags. The
+        # runner's papermill reads the notebook in full, with validation, before executing it.
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise ParameterError(f"{path}: not a Jupyter notebook ({reason}).") from None
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata"), dict):
+            raise ParameterError(f"{path}: not a Jupyter notebook (no list of cells and metadata).")
+        cells = [cell for cell in nb["cells"] if isinstance(cell, dict)]
+        if not any("parameters" in (cell.get("metadata") or {}).get("tags", []) for cell in cells):
+            raise ParameterError(f"{path}: the notebook has no cell tagged 'parameters'.")
+        meta = nb["metadata"].get("itvalue", {})
+        spec = meta.get("parameters")
+        parameters_class = _import_class(spec, path) if spec else None
+        inspected = {}
+        if parameters_class is None:
+            import papermill
+
+            inspected = papermill.inspect_notebook(str(path))
+        return cls(
+            name=path.stem,
+            path=path,
+            title=meta.get("title", path.stem.replace("_", " ").capitalize()),
+            parameters_class=parameters_class,
+            headline_fields=list(meta.get("headline", [])),
+            inspected=inspected,
+        )
+
+    @property
+    def params_dir(self) -> Path:
+        return PARAMS_DIR / self.name
+
+    def param_sets(self) -> list[Path]:
+        """The parameter files under ``params/<notebook>/``, sorted by name."""
+        return sorted(self.params_dir.glob("*.yml")) + sorted(self.params_dir.glob("*.yaml"))
+
+    def describe(self) -> list[ParameterInfo]:
+        """Each parameter with type, default and help."""
+        if self.parameters_class is not None:
+            return self.parameters_class.describe()
+        return [
+            ParameterInfo(
+                name=name, type=_inferred_type(info), default=_literal(info.get("default")), help=info.get("help") or ""
+            )
+            for name, info in self.inspected.items()
+        ]
+
+    def validate(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Validate parameter values; return what papermill should inject (JSON types).
+
+        Raises
+        ------
+        ParameterError
+            One sentence: unknown key (with the closest valid name), wrong type, missing input file.
+        """
+        if self.parameters_class is not None:
+            return self.parameters_class.validate_values(values).as_dict()
+        # A notebook without a declaration: check names, and types against the inferred ones.
+        for key, value in values.items():
+            if key not in self.inspected:
+                raise ParameterError(unknown_parameter_message(key, list(self.inspected)))
+            expected = _inferred_type(self.inspected[key])
+            python_type = {"int": int, "float": (int, float), "str": str, "bool": bool, "list": list, "dict": dict}.get(
+                expected
+            )
+            if python_type and value is not None and (
+                not isinstance(value, python_type) or (expected in ("int", "float") and isinstance(value, bool))
+            ):
+                raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {value!r}.")
+        return dict(values)
+
+    def parse_override(self, key: str, raw: str) -> Any:
+        """The value of ``-p key=raw``: read as YAML, except for text parameters, which keep the text.
+
+        YAML would turn ``-p currency=no`` into ``False`` and ``-p label=2025`` into a number.
+        """
+        field = self.parameters_class.model_fields.get(key) if self.parameters_class is not None else None
+        if field is not None and _is_text(field.annotation):
+            return raw
+        if not raw.strip():
+            return ""
+        try:
+            return yaml.safe_load(raw)
+        except (yaml.YAMLError, ValueError):
+            return raw  # not YAML (or an impossible date): validation names the type it wanted
+
+    def inputs(self, values: dict[str, Any]) -> dict[str, tuple[str, str]]:
+        """``{parameter: (kind, source)}`` for the input sources a validated run names."""
+        if self.parameters_class is None:
+            return {}
+        return self.parameters_class.model_validate(values).inputs()
+
+
+def _is_text(annotation: Any) -> bool:
+    """``str`` or ``str | None`` (input paths included), not a Literal or a list."""
+    import types
+    import typing
+
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return all(a is str or a is type(None) for a in typing.get_args(annotation))
+    return False
+
+
+def _literal(text: Any) -> Any:
+    try:
+        return ast.literal_eval(text) if isinstance(text, str) else text
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _inferred_type(info: dict[str, Any]) -> str:
+    """The type papermill read from an annotation, else the type of the literal default."""
+    named = (info.get("inferred_type_name") or "").strip()
+    if named and named != "None":
+        return named
+    default = _literal(info.get("default"))
+    return type(default).__name__ if default is not None else "any"
+
+
+def _import_class(spec: str, path: Path) -> type[NotebookParameters]:
+    module_name, _, attr = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ParameterError(f"{path.name}: its parameter declaration {spec!r} cannot be imported ({exc}).") from None
+
+
+def list_notebooks() -> list[Notebook]:
+    """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name."""
+    return [Notebook.load(p) for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+
+
+def find_notebook(name_or_path: str) -> Notebook:
+    """A notebook by its name under ``notebooks/`` (``nps_trends``) or by a path to any ``.ipynb``."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".ipynb" and candidate.is_file():
+        return Notebook.load(candidate.resolve())
+    by_name = NOTEBOOKS_DIR / f"{candidate.stem}.ipynb"
+    if by_name.is_file():
+        return Notebook.load(by_name)
+    known = [p.stem for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+    import difflib
+
+    close = difflib.get_close_matches(name_or_path, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "known notebooks: " + (", ".join(known) or "none") + "."
+    raise ParameterError(f"No notebook '{name_or_path}'; {hint}")
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML parameter file into a mapping; one-sentence errors for a missing or malformed file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"Parameter file not found: {path}.")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ParameterError(f"{path.name}: not valid YAML{where}.") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path.name}: not UTF-8 text; save it as UTF-8.") from None
+    except ValueError as exc:
+        # PyYAML reads 2025-13-01 as a date and fails with a bare ValueError.
+        raise ParameterError(f"{path.name}: a value is not valid ({exc}).") from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ParameterError(f"{path.name}: must be a mapping of parameter names to values.")
+    return values

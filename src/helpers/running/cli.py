@@ -1,0 +1,188 @@
+"""``itvalue``: list, describe and run the kit's notebooks; generate sample data.
+
+Exit status: 0 ok, 1 a notebook failed, 2 bad parameters or bad input data.
+Errors the user can fix are one sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from helpers.exceptions import KitError, ParameterError
+from helpers.paths import REPORTS_DIR, SAMPLE_DATA_DIR
+
+__all__ = ["main"]
+
+
+def _split_override(text: str) -> tuple[str, str]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"-p takes key=value; got {text!r}.")
+    return key.strip(), raw
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="itvalue",
+        description="Run the IT value analyses: parameterised notebooks to self-contained HTML reports.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="notebooks and their parameter sets")
+
+    describe = commands.add_parser("describe", help="a notebook's parameters: type, default, help")
+    describe.add_argument("notebook", help="a name under notebooks/ (e.g. nps_trends) or a path to an .ipynb")
+
+    run = commands.add_parser("run", help="run a notebook (or --all parameter sets) into HTML reports")
+    run.add_argument("notebook", nargs="?", help="a name under notebooks/ or a path to an .ipynb")
+    run.add_argument("-f", "--file", dest="params_file", help="a YAML parameter file")
+    run.add_argument(
+        "-p", "--param", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="set one parameter; the value is read as YAML (e.g. -p segments=[region,tier])",
+    )
+    run.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: reports/)")
+    run.add_argument(
+        "--name",
+        help="the parameter set's name in the output (default: the -f file's name; 'custom' for -p only; "
+        "NAME-custom when -p changes a -f file)",
+    )
+    run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--all", action="store_true", help="run every parameter set under params/<notebook>/")
+    run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
+
+    sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
+    sample.add_argument("--out", default=str(SAMPLE_DATA_DIR), help="output folder (default: data/sample/)")
+    sample.add_argument("--scale", type=int, default=1, help="about N times the rows, for benchmarks")
+    sample.add_argument("--seed", type=int, default=42, help="random seed")
+    return parser
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from helpers.running.catalog import list_notebooks
+
+    for notebook in list_notebooks():
+        sets = [p.stem for p in notebook.param_sets()]
+        print(f"{notebook.name:<24} {notebook.title}")
+        print(f"{'':<24} parameter sets: {', '.join(sets) if sets else '(none)'}")
+    return 0
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    from helpers.running.catalog import find_notebook
+
+    notebook = find_notebook(args.notebook)
+    print(f"{notebook.title} ({notebook.path.name})\n")
+    for info in notebook.describe():
+        default = yaml.safe_dump(info.default, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+        print(f"  {info.name}: {info.type}")
+        print(f"      default: {default}")
+        if info.help:
+            print(f"      {info.help}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.notebook or args.params_file or args.overrides or args.name:
+            raise ParameterError("--all runs every parameter set as it is; give no notebook, -f or -p with it.")
+        return _run_all(args)
+    if not args.notebook:
+        raise ParameterError("Name a notebook to run (see 'itvalue list'), or use --all.")
+    from helpers.running.catalog import find_notebook
+    from helpers.running.runner import run_notebook
+
+    notebook = find_notebook(args.notebook)
+    overrides = {key: notebook.parse_override(key, raw) for key, raw in map(_split_override, args.overrides)}
+    outcome = run_notebook(
+        notebook,
+        params_file=args.params_file,
+        overrides=overrides,
+        out_dir=Path(args.out),
+        name=args.name,
+        show_code=args.show_code,
+        quiet=args.quiet,
+    )
+    stream = sys.stdout if outcome.status == "ok" else sys.stderr
+    print(outcome.message, file=stream)
+    return outcome.exit_status
+
+
+def _run_all(args: argparse.Namespace) -> int:
+    from helpers.running.catalog import list_notebooks
+
+    jobs = [(nb.name, str(path)) for nb in list_notebooks() for path in nb.param_sets()]
+    if not jobs:
+        raise ParameterError("No parameter sets found under params/.")
+    if args.jobs < 1:
+        raise ParameterError(f"-j must be at least 1; got {args.jobs}.")
+    print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {args.out}", flush=True)
+
+    def one(job: tuple[str, str]) -> tuple[tuple[str, str], int, str, float]:
+        name, params_file = job
+        command = [sys.executable, "-m", "helpers.running.cli", "run", name, "-f", params_file, "--out", args.out, "--quiet"]
+        if args.show_code:
+            command.append("--show-code")
+        clock = time.perf_counter()
+        # Each run is its own process (and kernel): one crashing cannot take the others down.
+        done = subprocess.run(command, capture_output=True, text=True)
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        # The run's own summary line starts with "notebook/param_set:" or "itvalue:"; kernel chatter does not.
+        summary = [line for line in lines if line.startswith((f"{name}/", "itvalue:"))] or lines or [""]
+        return job, done.returncode, summary[-1], time.perf_counter() - clock
+
+    worst = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for (name, params_file), code, last_line, seconds in pool.map(one, jobs):
+            label = {0: "ok", 1: "FAILED", 2: "BAD INPUT"}.get(code, f"exit {code}")
+            print(f"{label:<9} {name}/{Path(params_file).stem} ({seconds:.0f} s): {last_line}", flush=True)
+            worst = max(worst, code)
+    print(f"Index: {Path(args.out) / 'index.html'}")
+    return worst
+
+
+def _cmd_sample_data(args: argparse.Namespace) -> int:
+    from helpers.sample_data import generate
+
+    if args.scale < 1:
+        raise ParameterError(f"--scale must be at least 1; got {args.scale}.")
+    clock = time.perf_counter()
+    generate(Path(args.out), scale=args.scale, seed=args.seed)
+    print(f"Sample data (scale {args.scale}, seed {args.seed}) written to {args.out} in {time.perf_counter() - clock:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``itvalue`` console script."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"list": _cmd_list, "describe": _cmd_describe, "run": _cmd_run, "sample-data": _cmd_sample_data}
+    try:
+        return handlers[args.command](args)
+    except KitError as exc:
+        print(f"itvalue: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("itvalue: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (itvalue describe ... | head): not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python from complaining at exit
+        return 0
+    except OSError as exc:
+        # An output folder that is a file, a full disk, no permission: the user's to fix, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"itvalue: {where}{exc.strerror or exc}.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Executed notebook -> self-contained HTML report, with nbconvert and the kit's template.
+
+The report is for managers who never read code: code, prompts, the injected
+parameters and the results hand-off are hidden; a failed run gets a banner
+naming the failed cell and its error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+from helpers.contract import RESULTS_MIMETYPE
+
+__all__ = ["Failure", "find_failure", "notebook_to_html"]
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# Papermill marks its own error banner and the injected cell with these tags; the kit adds "results".
+_ALWAYS_REMOVED = {"injected-parameters", "papermill-error-cell-tag", "results"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Where a run failed: ``where`` ("cell 7 of 21"), ``error`` ("ValueError: ...")."""
+
+    where: str
+    error: str
+
+
+def find_failure(nb: nbformat.NotebookNode) -> Failure | None:
+    """The first cell whose output is an error, if any."""
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return Failure(
+                    where=f"cell {number} of {len(code_cells)} raised an error",
+                    error=f"{output.get('ename', 'Error')}: {output.get('evalue', '')}",
+                )
+    return None
+
+
+class _HideForReaders(Preprocessor):
+    """Drop what a manager should not see: stderr chatter and the results hand-off output."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.outputs = [
+                out
+                for out in cell.get("outputs", [])
+                if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                and RESULTS_MIMETYPE not in out.get("data", {})
+            ]
+        return cell, resources
+
+
+def notebook_to_html(
+    nb: nbformat.NotebookNode,
+    *,
+    show_code: bool = False,
+    failure: Failure | None = None,
+    footer: str = "",
+) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+    show_code : bool
+        Keep code cells (hidden by default).
+    failure : Failure, optional
+        Shown as a banner at the top of the report.
+    footer : str
+        A line of provenance (kit version, run time) at the bottom; escaped.
+    """
+    exporter = HTMLExporter(template_name="itvalue", extra_template_basedirs=[str(TEMPLATES_DIR)])
+    exporter.exclude_input = not show_code
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=_ALWAYS_REMOVED), enabled=True)
+    if not show_code:
+        exporter.register_preprocessor(_HideForReaders(), enabled=True)
+    resources = {"itvalue": {"failure": failure, "footer": footer}}
+    title = nb.metadata.get("itvalue", {}).get("title")
+    if title:
+        nb = nbformat.from_dict(nb)  # a copy: the executed notebook on disk keeps its own metadata
+        nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body

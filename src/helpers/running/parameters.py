@@ -1,0 +1,294 @@
+"""Typed notebook parameters, declared once and used by both the runner and the notebook.
+
+Each analysis declares a :class:`NotebookParameters` subclass next to its logic
+(e.g. ``helpers.nps.NpsParameters``). Its fields carry the type, the default and
+a one-line help. The notebook's ``parameters`` cell repeats the literal defaults
+(papermill needs literals there; ``tests/test_notebooks.py`` keeps the two in
+sync) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
+raises :class:`~helpers.exceptions.ParameterError` with the same one-sentence
+message the runner prints before any kernel starts.
+
+Input files are declared with :func:`InputPath`, which names the input kind
+(``"sales"``, ``"responses"``...) so that the runner can validate the data too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from helpers.exceptions import ParameterError
+from helpers.inputs.sources import parse_source
+
+__all__ = [
+    "NotebookParameters",
+    "InputPath",
+    "OptionalInputPath",
+    "InputFile",
+    "ParameterInfo",
+    "TimeZone",
+    "TypeName",
+]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """Marks a parameter as an input source of a given kind (a schema name in ``helpers.schemas``)."""
+
+    kind: str
+    optional: bool = False
+
+
+def InputPath(kind: str) -> Any:  # noqa: N802 - reads like a type in declarations
+    """The type of a required input source parameter of the given kind."""
+    return Annotated[str, InputFile(kind)]
+
+
+def OptionalInputPath(kind: str) -> Any:  # noqa: N802
+    """The type of an optional input source parameter; an empty string or None means "none"."""
+    return Annotated[str | None, InputFile(kind, optional=True)]
+
+
+@dataclass(frozen=True)
+class TypeName:
+    """Says in words what a constrained type accepts, for messages and ``itvalue describe``."""
+
+    text: str
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone") from None
+    return name
+
+
+#: An IANA time zone name; naive timestamps in the inputs are read in it.
+TimeZone = Annotated[str, AfterValidator(_known_time_zone), TypeName("a time zone name such as 'UTC' or 'Europe/Berlin'")]
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """One parameter as ``itvalue describe`` shows it."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    input_kind: str | None = None
+
+
+class NotebookParameters(BaseModel):
+    """Base class of each notebook's parameter declaration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    #: Pairs of parameters that must not be in reverse order, e.g. ``(("start", "end"),)``.
+    ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    # --- construction -----------------------------------------------------------------
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:
+        """Validate a mapping of parameter values (defaults fill what is missing).
+
+        Raises
+        ------
+        ParameterError
+            With one sentence naming the key, the expected type and the value given,
+            an unknown key and the closest valid name, or a missing input file.
+        """
+        unknown = [key for key in values if key not in cls.model_fields]
+        if unknown:
+            raise ParameterError(unknown_parameter_message(unknown[0], list(cls.model_fields)))
+        try:
+            params = cls.model_validate(dict(values))
+        except ValidationError as exc:
+            raise ParameterError(_explain(cls, exc)) from None
+        for first, last in cls.ordered:
+            a, b = getattr(params, first), getattr(params, last)
+            if a is not None and b is not None and b < a:
+                raise ParameterError(f"Parameter '{last}' ({b}) must not be before '{first}' ({a}).")
+        if check_inputs:
+            params.check_input_files()
+        return params
+
+    @classmethod
+    def from_notebook(cls, namespace: Mapping[str, Any]) -> Self:
+        """Validate the parameters a notebook's ``parameters`` cell (or papermill) defined.
+
+        Call it as ``params = NpsParameters.from_notebook(globals())``.
+        """
+        return cls.validate_values({name: namespace[name] for name in cls.model_fields if name in namespace})
+
+    # --- introspection ----------------------------------------------------------------
+    @classmethod
+    def describe(cls) -> list[ParameterInfo]:
+        """Each parameter with its type, default and help, in declaration order."""
+        infos = []
+        for name, field in cls.model_fields.items():
+            marker = _input_marker(field.metadata)
+            infos.append(
+                ParameterInfo(
+                    name=name,
+                    type=describe_type(field.annotation, field.metadata),
+                    default=_jsonable(field.default),
+                    help=field.description or "",
+                    input_kind=marker.kind if marker else None,
+                )
+            )
+        return infos
+
+    @classmethod
+    def input_fields(cls) -> dict[str, InputFile]:
+        """The parameters that name input sources, with their kinds."""
+        return {
+            name: marker
+            for name, field in cls.model_fields.items()
+            if (marker := _input_marker(field.metadata)) is not None
+        }
+
+    def inputs(self) -> dict[str, tuple[str, str]]:
+        """The input sources given: ``{parameter: (kind, source)}``, skipping empty optional ones."""
+        return {
+            name: (marker.kind, value)
+            for name, marker in self.input_fields().items()
+            if (value := getattr(self, name))
+        }
+
+    def check_input_files(self) -> None:
+        """Raise ParameterError naming the parameter and path of the first input that is not there."""
+        for name, (_kind, source) in self.inputs().items():
+            try:
+                parse_source(source)
+            except FileNotFoundError as exc:
+                raise ParameterError(f"Parameter '{name}': input {exc}.") from None
+
+    def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
+        """Rules between parameters and the columns their inputs hold (e.g. segment columns).
+
+        The runner calls this with ``{parameter: column names}`` once the inputs are validated,
+        before any kernel starts; analyses call it when they load. Raise ParameterError.
+        """
+
+    def as_dict(self) -> dict[str, Any]:
+        """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
+        return self.model_dump(mode="json")
+
+
+# --- messages -----------------------------------------------------------------------------
+
+def unknown_parameter_message(key: str, valid: list[str]) -> str:
+    """One sentence for an unknown parameter, suggesting the closest valid name."""
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'?" if close else "valid names: " + ", ".join(valid) + "."
+    return f"Unknown parameter '{key}'; {hint}"
+
+
+def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    key = str(error["loc"][0]) if error["loc"] else "?"
+    field = cls.model_fields.get(key)
+    expected = describe_type(field.annotation, field.metadata) if field else "a valid value"
+    given = error.get("input")
+    if len(error["loc"]) > 1:
+        # The problem is inside a list or mapping: name where, and show the whole value given.
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"][1:])
+        return (
+            f"Parameter '{key}' must be {expected}; {key}{where}: {error['msg'][0].lower()}{error['msg'][1:]} "
+            f"(got {_show(given)})."
+        )
+    return f"Parameter '{key}' must be {expected}; got {_show(given)}."
+
+
+def _show(value: Any) -> str:
+    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs.
+    text = json.dumps(_jsonable(value), ensure_ascii=False, default=str) if isinstance(value, (list, dict)) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
+    """A type in the user's words: ``an integer >= 1``, ``one of 'W', 'M', 'Q'``, ``a list of text``."""
+    constraints = []
+    for item in metadata:
+        for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            bound = getattr(item, attr, None)
+            if isinstance(item, (Ge, Gt, Le, Lt)) or bound is not None:
+                if bound is not None:
+                    constraints.append(f"{op} {bound}")
+    base = _describe(annotation, metadata)
+    if not constraints:
+        return base
+    # "an integer >= 1 (or empty)", not "an integer (or empty) >= 1"
+    core, optional, _ = base.partition(" (or empty)")
+    return f"{core} {' and '.join(constraints)}{optional}"
+
+
+def _describe(annotation: Any, metadata: Any = ()) -> str:
+    named = next((item for item in metadata or () if isinstance(item, TypeName)), None)
+    if named is not None:
+        return named.text
+    marker = _input_marker(metadata)
+    if marker is not None:
+        return f"a path to {marker.kind.replace('_', ' ')} data" + (" (or empty for none)" if marker.optional else "")
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _describe(args[0], args[1:])
+    if origin in (typing.Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        text = " or ".join(_describe(a) for a in rest)
+        return text + (" (or empty)" if len(rest) < len(args) else "")
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin is list:
+        return f"a list of {_plural(_describe(args[0]))}" if args else "a list"
+    if origin is dict:
+        return f"a mapping of {_plural(_describe(args[0]))} to {_plural(_describe(args[1]))}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a mapping with keys " + ", ".join(annotation.model_fields)
+    return {
+        bool: "true or false",
+        int: "an integer",
+        float: "a number",
+        str: "text",
+        dt.date: "a date (YYYY-MM-DD)",
+        dt.datetime: "a date-time (ISO 8601)",
+    }.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _plural(text: str) -> str:
+    for article in ("an ", "a "):
+        if text.startswith(article):
+            noun, sep, rest = text[len(article):].partition(" ")
+            return noun + ("" if noun.endswith(")") else "s") + sep + rest
+    return text
+
+
+def _input_marker(metadata: Any) -> InputFile | None:
+    for item in metadata or ():
+        if isinstance(item, InputFile):
+            return item
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value

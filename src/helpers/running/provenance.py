@@ -1,0 +1,80 @@
+"""What a run records about itself in ``run.json``: versions, commit, input fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from helpers.inputs.sources import parse_source
+from helpers.paths import PROJECT_ROOT
+
+__all__ = ["kit_version", "package_versions", "git_commit", "input_fingerprints"]
+
+_PACKAGES = (
+    "itvalue", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+    "papermill", "nbconvert", "duckdb", "ibis-framework", "pyarrow", "pydantic",
+)
+
+
+def kit_version() -> str:
+    try:
+        return metadata.version("itvalue")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The project's commit and whether the tree had uncommitted changes; None outside a git checkout."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(dirty)}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_fingerprints(inputs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Size and sha256 of every file behind each input parameter.
+
+    Parameters
+    ----------
+    inputs : mapping
+        ``{parameter: (kind, source)}`` as ``NotebookParameters.inputs()`` gives it.
+    """
+    fingerprints = {}
+    for name, (kind, spec) in inputs.items():
+        source = parse_source(spec)
+        fingerprints[name] = {
+            "kind": kind,
+            "source": spec,
+            "files": [
+                {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in source.paths
+            ],
+        }
+    return fingerprints

@@ -1,0 +1,104 @@
+"""Report helpers escape untrusted text and hand results over as plain JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from helpers import report
+from helpers.contract import RESULTS_MIMETYPE
+from helpers.running.index import headline_figures
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def shown():
+    """What the helpers display, captured by IPython itself, as MIME bundles (newest last)."""
+    InteractiveShell.instance()  # display() publishes rich output only where a shell exists
+    with capture_output(stdout=False, stderr=False) as captured:
+
+        class Bundles:
+            def __getitem__(self, index):
+                return captured.outputs[index].data
+
+        yield Bundles()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: report.headline(f"NPS for {HOSTILE} was 31."),
+        lambda: report.note(HOSTILE),
+        lambda: report.heading(HOSTILE),
+        lambda: report.parameters_table({"segments": [HOSTILE], "title": HOSTILE}),
+        lambda: report.table(pd.DataFrame({HOSTILE: [HOSTILE]}), caption=HOSTILE),
+    ],
+)
+def test_untrusted_text_is_escaped(shown, call):
+    call()
+    html = shown[-1]["text/html"]
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_data_quality_lists_notes_with_counts(shown):
+    from types import SimpleNamespace
+
+    report.data_quality([SimpleNamespace(input="access_log", issue=f"ci_id not in inventory {HOSTILE}", rows=1234, examples="")])
+    html = shown[-1]["text/html"]
+    assert "1,234 rows" in html and HOSTILE not in html
+    report.data_quality([])
+    assert "No data-quality warnings" in shown[-1]["text/html"]
+
+
+def test_table_formats_and_marks_missing(shown):
+    report.table(pd.DataFrame({"loss": [1234.5, np.nan]}), formats={"loss": "{:,.0f}"})
+    html = shown[-1]["text/html"]
+    assert "1,234" in html and "—" in html
+
+
+def test_publish_results_makes_plain_json(shown):
+    report.publish_results(
+        {
+            "n": np.int64(3),
+            "share": np.float64(0.5),
+            "missing": float("nan"),
+            "when": pd.Timestamp("2025-03-01 10:00"),
+            "day": dt.date(2025, 3, 1),
+            "flags": np.array([True, False]),
+            "rows": pd.DataFrame({"a": [1, 2]}),
+        }
+    )
+    payload = shown[-1][RESULTS_MIMETYPE]
+    assert json.loads(json.dumps(payload, allow_nan=False)) == {
+        "n": 3,
+        "share": 0.5,
+        "missing": None,
+        "when": "2025-03-01T10:00:00",
+        "day": "2025-03-01",
+        "flags": [True, False],
+        "rows": [{"a": 1}, {"a": 2}],
+    }
+
+
+def test_headline_figures_follow_dotted_paths_with_units_and_intervals():
+    results = {"totals": {"net": 37539.2, "low": 26487.0, "high": 51913.0}, "currency": "EUR",
+               "periods": [{"nps": 10}, {"nps": 31}]}
+    fields = [
+        {"label": "net lost revenue", "value": "totals.net", "low": "totals.low", "high": "totals.high",
+         "unit_from": "currency"},
+        {"label": "latest NPS", "value": "periods.-1.nps", "unit": "points"},
+        "missing.x",
+    ]
+    assert headline_figures(results, fields) == [
+        ("net lost revenue", "37,539 EUR (26,487 to 51,913)"),
+        ("latest NPS", "31 points"),
+        ("missing x", "—"),
+    ]

@@ -1,0 +1,177 @@
+"""The kit's notebooks: committed clean, parameters in sync with their declarations, and every
+parameter set runs on the sample data through a real kernel."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import nbformat
+import papermill
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from helpers.running.catalog import Notebook
+
+NOTEBOOK_PATHS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+PARAM_SETS = [(nb, p) for nb in NOTEBOOK_PATHS for p in sorted((PARAMS_DIR / nb.stem).glob("*.yml"))]
+
+# The results.json fields each analysis issue names (the contract readers and schedulers rely on).
+REQUIRED_RESULTS = {
+    "nps_trends": {
+        "periods": ["period", "n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high",
+                    "change", "change_p_value", "significant"],
+        "overall": ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high"],
+        "trend": ["points_per_month", "points_per_month_low", "points_per_month_high"],
+        "events": ["date", "label", "level_change", "level_change_low", "level_change_high"],
+        "segments": ["segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"],
+    },
+    "config_usage_audit": {
+        "attributes": ["ci_class", "attribute", "populated", "fill_rate", "reads", "consumers", "processes",
+                       "last_read", "median_age_days", "used", "stale", "quadrant", "hours_per_month"],
+        "classes": [],
+        "totals": [],
+        "parameters": [],
+    },
+    "downtime_sales": {
+        "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
+                      "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
+                      "recovered_revenue", "net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
+                      "lost_revenue_per_minute"],
+        "totals": ["net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
+                   "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high"],
+        "parameters": [],
+        "confidence": [],
+    },
+}
+
+
+def test_the_kit_has_its_three_analyses():
+    assert {p.stem for p in NOTEBOOK_PATHS} == set(REQUIRED_RESULTS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    assert nb.metadata["kernelspec"]["name"] == "itvalue"
+    assert code[-1].metadata.get("tags") == ["results"], "the last cell publishes results.json"
+    # Notebooks are thin stories over helpers: short cells.
+    assert max(len(c.source.splitlines()) for c in code) <= 20
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_parameters_cell_matches_the_declaration(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    literals = {}
+    for node in ast.parse(cell.source).body:
+        assert isinstance(node, ast.Assign), "the parameters cell holds literal assignments only"
+        literals[node.targets[0].id] = ast.literal_eval(node.value)
+    declared = Notebook.load(path).parameters_class
+    assert declared is not None, "declare the notebook's parameters in metadata.itvalue.parameters"
+    defaults = {info.name: info.default for info in declared.describe()}
+    assert literals == defaults
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_every_parameter_has_help(path):
+    for info in Notebook.load(path).describe():
+        assert info.help, f"{path.stem}.{info.name} has no help text"
+
+
+@pytest.mark.parametrize("notebook, params_file", PARAM_SETS, ids=lambda v: v.stem)
+def test_params_file_validates(notebook, params_file):
+    from helpers.running.catalog import read_params_file
+
+    Notebook.load(notebook).validate(read_params_file(params_file))
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook, params_file", PARAM_SETS, ids=lambda v: v.stem)
+def test_param_set_runs_on_sample_data(notebook, params_file, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", notebook.stem, "-f", str(params_file),
+         "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    set_dir = tmp_path / notebook.stem / params_file.stem
+    results = json.loads((set_dir / "results.json").read_text())
+    for key, fields in REQUIRED_RESULTS[notebook.stem].items():
+        assert key in results, f"results.json lacks '{key}'"
+        rows = results[key] if isinstance(results[key], list) else [results[key]]
+        for row in rows:
+            missing = [f for f in fields if f not in row]
+            assert not missing, f"results.json {key} lacks {missing}"
+    html = (set_dir / "report.html").read_text()
+    assert "Run parameters" in html
+    assert len(html.encode()) < 5_000_000, "a default report stays under 5 MB"
+    assert "<script src" not in html
+    assert "Traceback" not in html
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_mistyped_value_fails_in_the_first_cell_after_parameters(path, tmp_path):
+    declared = Notebook.load(path).parameters_class
+    name = next(i.name for i in declared.describe() if i.type.startswith(("an integer", "a number", "one of")))
+    bad = {name: "not-a-valid-value"}
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(path), str(tmp_path / "out.ipynb"), parameters=bad, cwd=str(NOTEBOOKS_DIR), progress_bar=False
+        )
+    from helpers.exceptions import ParameterError
+
+    with pytest.raises(ParameterError) as expected:
+        declared.validate_values(bad)
+    assert caught.value.ename == "ParameterError"
+    assert caught.value.evalue == str(expected.value)
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    first_after_parameters = code[1]
+    assert any(o.get("output_type") == "error" for o in first_after_parameters.outputs)
+
+
+def test_segment_column_missing_from_the_data_stops_before_any_kernel(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "-p", "segments=[regoin]", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "itvalue: Parameter 'segments': column 'regoin' is not in responses.csv; "
+        "segment columns there: region, tier, channel."
+    )
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_runs_by_hand_with_its_defaults_under_plain_papermill(path, tmp_path):
+    # What an analyst gets from Run All in JupyterLab: the parameters cell's defaults, kernel in notebooks/.
+    out = tmp_path / "executed.ipynb"
+    papermill.execute_notebook(str(path), str(out), cwd=str(NOTEBOOKS_DIR), progress_bar=False)
+    from helpers.running.runner import extract_results
+
+    assert extract_results(nbformat.read(out, as_version=4)), "the results cell published the key figures"
+
+
+@pytest.mark.notebook
+def test_a_currency_label_with_dollar_signs_stays_text(tmp_path):
+    # "$" in data must not switch matplotlib into math mode (it would fail or mangle the label).
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "downtime_sales", "-p", "currency=$a^{$", "-p", "freq=D",
+         "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "downtime_sales" / "custom" / "report.html").read_text()
+    assert "$a^{$" in html

@@ -1,0 +1,242 @@
+"""The runner, end to end on fixture notebooks and a real kernel: errors, exit codes, outputs, history, index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import FIXTURE_NOTEBOOKS
+
+CHART = FIXTURE_NOTEBOOKS / "chart.ipynb"
+BROKEN = FIXTURE_NOTEBOOKS / "broken.ipynb"
+UNTYPED = FIXTURE_NOTEBOOKS / "untyped.ipynb"
+
+pytestmark = pytest.mark.notebook
+
+
+# --- bad parameters: one sentence, exit 2, nothing written -----------------------------------
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-p", "pionts=3"], "itvalue: Unknown parameter 'pionts'; did you mean 'points'?"),
+        (["-p", "points=abc"], "itvalue: Parameter 'points' must be an integer >= 2; got 'abc'."),
+        (["-p", "shape=pie"], "itvalue: Parameter 'shape' must be one of 'line', 'bar'; got 'pie'."),
+        (["-p", "campaigns_path=nowhere.csv"], "itvalue: Parameter 'campaigns_path': input file not found: nowhere.csv."),
+        (["-f", "no-such-params.yml"], "itvalue: Parameter file not found: no-such-params.yml."),
+    ],
+)
+def test_bad_parameters_stop_before_any_kernel(itvalue, tmp_path, args, message):
+    done = itvalue("run", CHART, "--out", tmp_path / "out", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == message
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists(), "a rejected run must write nothing"
+
+
+def test_untyped_notebook_checks_types_from_its_defaults(itvalue, tmp_path):
+    done = itvalue("run", UNTYPED, "--out", tmp_path, "-p", "count=x")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "itvalue: Parameter 'count' must be of type int; got 'x'."
+
+
+def test_bad_input_data_is_exit_2_with_the_data_message(itvalue, tmp_path):
+    bad = tmp_path / "campaigns.csv"
+    bad.write_text("campaign_id,name,start,end\nc1,Spring,2025-03-10,2025-03-01\n", encoding="utf-8")
+    done = itvalue("run", CHART, "--out", tmp_path / "out", "-p", f"campaigns_path={bad}")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itvalue: campaigns.csv:")
+    assert "end" in done.stderr and "start" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_notebook_suggests_the_closest(itvalue):
+    done = itvalue("describe", "nps_trend")
+    assert done.returncode == 2
+    assert "did you mean 'nps_trends'?" in done.stderr
+
+
+# --- a good run --------------------------------------------------------------------------------
+
+def test_run_writes_report_notebook_results_and_run_record(itvalue, tmp_path):
+    params = tmp_path / "weekly.yml"
+    params.write_text("points: 12\nshape: bar\nlabels: [north, '<b>south</b>']\n", encoding="utf-8")
+    done = itvalue("run", CHART, "-f", params, "--out", tmp_path / "out", "--quiet")
+    assert done.returncode == 0, done.stderr
+    set_dir = tmp_path / "out" / "chart" / "weekly"
+    for name in ("report.html", "notebook.ipynb", "results.json", "run.json", "history.html"):
+        assert (set_dir / name).is_file(), name
+
+    results = json.loads((set_dir / "results.json").read_text())
+    assert results["points"] == 12
+    run = json.loads((set_dir / "run.json").read_text())
+    assert run["status"] == "ok"
+    assert run["parameters"]["shape"] == "bar" and run["parameters"]["points"] == 12
+    assert run["duration_seconds"] > 0 and run["started"] < run["finished"]
+    assert run["kit_version"] and "pandas" in run["packages"]
+
+    html = (set_dir / "report.html").read_text()
+    assert "Run parameters" in html
+    assert "&lt;b&gt;south&lt;/b&gt;" in html and "<b>south</b>" not in html
+    assert "def " not in html and "import " not in html, "code is hidden by default"
+    assert "injected-parameters" not in html
+    assert "<script src" not in html, "nothing is fetched from a CDN"
+    assert "results published" not in html
+
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "chart/weekly/report.html" in index and "points: 12" in index
+
+
+def test_show_code_keeps_code(itvalue, tmp_path):
+    done = itvalue("run", CHART, "--out", tmp_path, "--show-code", "--quiet")
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "chart" / "custom" / "report.html").read_text()
+    assert "FixtureParameters" in html
+
+
+def test_run_records_input_fingerprints(itvalue, tmp_path):
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text("campaign_id,name,start,end\nc1,Spring,2025-03-01,2025-03-10\n", encoding="utf-8")
+    done = itvalue("run", CHART, "--out", tmp_path / "out", "-p", f"campaigns_path={campaigns}", "--quiet")
+    assert done.returncode == 0, done.stderr
+    run = json.loads((tmp_path / "out" / "chart" / "custom" / "run.json").read_text())
+    files = run["inputs"]["campaigns_path"]["files"]
+    assert files[0]["bytes"] == campaigns.stat().st_size and len(files[0]["sha256"]) == 64
+
+
+# --- failure -------------------------------------------------------------------------------------
+
+def test_failed_cell_is_exit_1_with_banner_and_keeps_last_good_report(itvalue, tmp_path):
+    out = tmp_path / "out"
+    assert itvalue("run", CHART, "--out", out, "--quiet").returncode == 0
+    good_report = (out / "chart" / "custom" / "report.html").read_text()
+
+    done = itvalue("run", CHART, "--out", out, "-p", "fail=true", "--quiet")
+    assert done.returncode == 1
+    assert "cell 6 of 7" in done.stderr and "planted failure" in done.stderr
+
+    set_dir = out / "chart" / "custom"
+    assert (set_dir / "report.html").read_text() == good_report, "a failed run must not replace the good report"
+    runs = sorted((set_dir / "history").iterdir())
+    assert len(runs) == 2
+    failed = next(r for r in runs if json.loads((r / "run.json").read_text())["status"] == "failed")
+    html = (failed / "report.html").read_text()
+    assert 'id="itvalue-failure"' in html and "cell 6 of 7 raised an error" in html
+    assert "RuntimeError: planted failure &lt;b&gt;bold&lt;/b&gt;" in html
+    assert (failed / "notebook.ipynb").is_file()
+
+    index = (out / "index.html").read_text()
+    assert "class='failed'" in index and "failed report" in index
+    assert "chart/custom/report.html" in index, "the index still links the last good report"
+
+
+def test_broken_notebook_without_declaration(itvalue, tmp_path):
+    done = itvalue("run", BROKEN, "--out", tmp_path, "--quiet")
+    assert done.returncode == 1
+    assert "ZeroDivisionError" in done.stderr
+    run_dirs = list((tmp_path / "broken" / "custom" / "history").iterdir())
+    assert json.loads((run_dirs[0] / "run.json").read_text())["status"] == "failed"
+    assert not (tmp_path / "broken" / "custom" / "report.html").exists(), "no good run yet, so no top-level report"
+
+
+# --- concurrency ---------------------------------------------------------------------------------
+
+def test_two_runs_at_once_into_one_folder(fixture_env, tmp_path):
+    def run(points: int) -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "helpers.running.cli", "run", str(CHART), "--out", str(tmp_path), "-p", f"points={points}", "--quiet"],
+            capture_output=True, text=True, timeout=300,
+        ).returncode
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(run, [5, 9]))
+    assert codes == [0, 0]
+    set_dir = tmp_path / "chart" / "custom"
+    runs = [json.loads((d / "run.json").read_text()) for d in (set_dir / "history").iterdir()]
+    assert sorted(r["parameters"]["points"] for r in runs) == [5, 9]
+    # The promoted files all come from one run, never a mix of the two.
+    top = json.loads((set_dir / "run.json").read_text())
+    assert json.loads((set_dir / "results.json").read_text())["points"] == top["parameters"]["points"]
+    assert not list(set_dir.glob("history/.*")), "no partial run folders left behind"
+
+
+# --- list / describe -----------------------------------------------------------------------------
+
+def test_describe_shows_type_default_and_help(itvalue):
+    done = itvalue("describe", CHART)
+    assert done.returncode == 0
+    assert "points: an integer >= 2" in done.stdout
+    assert "default: 20" in done.stdout
+    assert "How many points to plot" in done.stdout
+
+
+def test_list_names_every_kit_notebook_and_its_sets(itvalue):
+    from helpers.running.catalog import list_notebooks
+
+    done = itvalue("list")
+    assert done.returncode == 0
+    for notebook in list_notebooks():
+        assert notebook.name in done.stdout
+        for params in notebook.param_sets():
+            assert params.stem in done.stdout
+
+
+# --- more ways in which users get things wrong ----------------------------------------------------
+
+def test_a_file_that_is_not_a_notebook(itvalue, tmp_path):
+    fake = tmp_path / "notes.ipynb"
+    fake.write_text("this is not JSON", encoding="utf-8")
+    done = itvalue("run", fake, "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"itvalue: {fake}: not a Jupyter notebook")
+    assert "Traceback" not in done.stderr
+
+
+def test_impossible_date_in_a_params_file(itvalue, tmp_path):
+    params = tmp_path / "odd.yml"
+    params.write_text("title: 2025-13-01\n", encoding="utf-8")
+    done = itvalue("run", CHART, "-f", params, "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itvalue: odd.yml: a value is not valid")
+
+
+def test_text_parameters_keep_the_text_typed(itvalue, tmp_path):
+    # YAML would read "no" as false and "2025" as a number; a text parameter keeps what was typed.
+    done = itvalue("run", CHART, "-p", "title=no", "-p", "points=2025-13-01", "--out", tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "itvalue: Parameter 'points' must be an integer >= 2; got '2025-13-01'."
+    done = itvalue("run", CHART, "-p", "title=no", "--out", tmp_path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "chart" / "custom" / "results.json").read_text())["title"] == "no"
+
+
+def test_output_folder_that_is_a_file(itvalue, tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("", encoding="utf-8")
+    done = itvalue("run", CHART, "--out", blocker, "--quiet")
+    assert done.returncode == 2
+    assert done.stderr.startswith("itvalue: ") and "Not a directory" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_parameters_the_notebook_itself_rejects_are_exit_2(itvalue, tmp_path):
+    done = itvalue("run", CHART, "-p", "reject=true", "--out", tmp_path, "--quiet")
+    assert done.returncode == 2
+    assert "ParameterError: Parameter 'reject' asks the notebook to refuse its parameters." in done.stderr
+
+
+def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):
+    params = tmp_path / "weekly.yml"
+    params.write_text("points: 12\n", encoding="utf-8")
+    assert itvalue("run", CHART, "-f", params, "--out", tmp_path / "out", "--quiet").returncode == 0
+    assert itvalue("run", CHART, "-f", params, "-p", "points=3", "--out", tmp_path / "out", "--quiet").returncode == 0
+    assert itvalue("run", CHART, "-p", "points=4", "--name", "adhoc", "--out", tmp_path / "out", "--quiet").returncode == 0
+    sets = {p.name for p in (tmp_path / "out" / "chart").iterdir()}
+    assert sets == {"weekly", "weekly-custom", "adhoc"}
+    assert json.loads((tmp_path / "out" / "chart" / "weekly" / "results.json").read_text())["points"] == 12
+    bad = itvalue("run", CHART, "--name", "../escape", "--out", tmp_path / "out")
+    assert bad.returncode == 2 and "--name must be letters" in bad.stderr
