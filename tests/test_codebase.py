@@ -231,6 +231,7 @@ LONG_FUNCTIONS = {
     "helpers.config_usage_audit.plots.usage_quadrant_plot": "one chart: dots, thresholds, quadrant labels, legend",
     "helpers.sample_data.cmdb._write_access_log": "a simulation: each planted trap in the order the truth lists them",
     "helpers.sample_data.cmdb._truth": "the planted truth, one entry per trap",
+    "helpers.sample_data.cmdb._plan_streams": "a simulation: one stream of events per planted behaviour",
     "helpers.sample_data.nps._month_chunk": "a simulation of one month of responses, step by step",
     "helpers.sample_data.nps.generate": "the NPS sample, step by step",
     "helpers.running.runner.run_notebook": "being split into validate, execute, record and publish",
