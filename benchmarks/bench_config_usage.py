@@ -21,18 +21,18 @@ from pathlib import Path
 _AUDIT = """
 import json, resource, sys, time
 clock = time.perf_counter()
-from helpers import config_usage
+from helpers import config_usage_audit as config_usage
 folder, inventory = sys.argv[1], sys.argv[2]
 imported = time.perf_counter()
 import_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-params = config_usage.ConfigUsageParameters.validate_values({
+params = config_usage.Parameters.validate_values({
     "inventory_path": f"{folder}/{inventory}",
     "access_log_path": f"{folder}/access_log.parquet",
     "cost_path": f"{folder}/collection_cost.csv",
 })
 data = config_usage.load_inputs(params)
 loaded = time.perf_counter()
-audit = config_usage.run_audit(data, params)
+audit = config_usage.analyse(data, params)
 results = config_usage.results(audit)
 done = time.perf_counter()
 print(json.dumps({

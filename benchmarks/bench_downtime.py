@@ -64,7 +64,7 @@ def _cases() -> dict:
 def bench_estimator(repeat: int) -> None:
     import statistics
 
-    from helpers.impact import estimate_impact
+    from helpers.downtime_sales.impact import estimate_impact
 
     print(f"estimate_impact, 1,000 draws, median of {repeat} runs")
     print(f"  {'case':<14} {'seconds':>8} {'effect':>10} {'R effect':>10}")
@@ -90,11 +90,11 @@ def _generate(folder: str, scale: int) -> None:
 
 def _analyse(folder: str) -> None:
     start = time.perf_counter()
-    from helpers import downtime
+    from helpers import downtime_sales as downtime
 
     imported = time.perf_counter()
     print(json.dumps({"step": "import", "seconds": imported - start, "peak_mb": _peak_mb()}), flush=True)
-    params = downtime.DowntimeParameters.validate_values(
+    params = downtime.Parameters.validate_values(
         {"sales_path": f"{folder}/sales.parquet", "outages_path": f"{folder}/outages.csv",
          "campaigns_path": f"{folder}/campaigns.csv"}
     )

@@ -7,7 +7,7 @@ Usage::
 It writes, in chunks (never all rows in memory), a year of order-level sales and a
 table of NPS responses, ``--rows`` rows each, as Parquet in a temporary folder. Then,
 each in a fresh Python process (so generating the data does not count), it opens them
-through :func:`helpers.inputs.open_input`, which validates them inside DuckDB, and:
+through :func:`helpers.inputs.loading.open_input`, which validates them inside DuckDB, and:
 
 - ``sales_aggregate``: sums revenue and orders per hour and channel (Ibis on DuckDB);
 - ``nps_count_by_month``: counts responses and promoters per month.
@@ -114,7 +114,7 @@ def _peak_rss_mb() -> float:
 
 
 def _measure(task: str, path: str, threads: int | None) -> dict:
-    from helpers import inputs
+    from helpers.inputs import loading as inputs
 
     after_imports = _peak_rss_mb()
     con = inputs.connect("UTC")

@@ -34,7 +34,9 @@ _RESPONSES_AT_SCALE_1 = 22_000
 _MEASURE = """
 import json, resource, sys, time
 clock = time.perf_counter()
-from helpers import inputs, nps, nps_queries
+from helpers import nps_trends as nps
+from helpers.inputs import loading as inputs
+from helpers.nps_trends import queries as nps_queries
 folder = sys.argv[1]
 imported = time.perf_counter()
 
@@ -44,7 +46,7 @@ started = time.perf_counter()
 monthly = nps_queries.period_counts(raw, period="M")
 raw_seconds = time.perf_counter() - started
 
-params = nps.NpsParameters.validate_values({
+params = nps.Parameters.validate_values({
     "responses_path": f"{folder}/responses.parquet",
     "tickets_path": f"{folder}/tickets.parquet",
     "segments": ["region"],

@@ -1,7 +1,8 @@
-"""The runner's overhead: ``itvalue run`` against plain ``papermill`` + ``jupyter nbconvert`` on one notebook.
+"""The runner's overhead: ``itvalue run`` against plain ``papermill`` + ``jupyter nbconvert`` on one notebook,
+and ``itvalue list`` / ``describe`` against ``python -c "import pandas"`` (what any pandas tool pays to start).
 
 Usage: ``python benchmarks/bench_runner.py [NOTEBOOK] [--repeat N]`` (default: nps_trends, 2 repeats).
-Prints the best wall time of each, in seconds.
+Prints the best wall time of each, in seconds, and each ratio measured in the same run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def main() -> None:
     args = parser.parse_args()
     params = ROOT / "params" / args.notebook / "default.yml"
     notebook = ROOT / "notebooks" / f"{args.notebook}.ipynb"
+    starts = max(args.repeat, 5)
+    listing = _best([str(BIN / "itvalue"), "list"], starts, ROOT)
+    describing = _best([str(BIN / "itvalue"), "describe", args.notebook], starts, ROOT)
+    pandas = _best([sys.executable, "-c", "import pandas"], starts, ROOT)
+    print(f"itvalue_list: {listing:.2f} s ({listing / pandas:.2f}x python -c 'import pandas', {pandas:.2f} s)")
+    print(f"itvalue_describe_{args.notebook}: {describing:.2f} s ({describing / pandas:.2f}x python -c 'import pandas')")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         itvalue = _best(
@@ -53,6 +60,7 @@ def main() -> None:
     print(f"papermill_{args.notebook}: {papermill:.1f} s")
     print(f"nbconvert_html_{args.notebook}: {nbconvert:.1f} s")
     print(f"plain_total_{args.notebook}: {papermill + nbconvert:.1f} s")
+    print(f"itvalue_vs_plain_{args.notebook}: {itvalue / (papermill + nbconvert):.2f}x")
 
 
 if __name__ == "__main__":

@@ -234,7 +234,6 @@ LONG_FUNCTIONS = {
     "helpers.sample_data.cmdb._plan_streams": "a simulation: one stream of events per planted behaviour",
     "helpers.sample_data.nps._month_chunk": "a simulation of one month of responses, step by step",
     "helpers.sample_data.nps.generate": "the NPS sample, step by step",
-    "helpers.running.runner.run_notebook": "being split into validate, execute, record and publish",
 }
 
 

@@ -240,3 +240,34 @@ def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):
     assert json.loads((tmp_path / "out" / "chart" / "weekly" / "results.json").read_text())["points"] == 12
     bad = itvalue("run", CHART, "--name", "../escape", "--out", tmp_path / "out")
     assert bad.returncode == 2 and "--name must be letters" in bad.stderr
+
+
+def test_all_runs_one_notebooks_sets_in_a_pool_and_writes_the_index_once(itvalue, tmp_path):
+    done = itvalue("run", "--all", "nps_trends", "-j", "2", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"Running 3 parameter sets, 2 at a time, into {tmp_path}"
+    for number in (1, 2, 3):
+        assert any(line.startswith(f"[{number}/3] started nps_trends/") for line in lines)
+        assert any(line.startswith(f"[{number}/3] ok nps_trends/") and " s -> " in line for line in lines)
+    assert lines[-1].startswith("3 runs in ") and lines[-1].endswith(f"3 ok, 0 failed, 0 bad input. Index: {tmp_path / 'index.html'}")
+    for name in ("by_region", "default", "weekly"):
+        record = json.loads((tmp_path / "nps_trends" / name / "run.json").read_text())
+        assert record["status"] == "ok"
+    index = (tmp_path / "index.html").read_text()
+    assert all(name in index for name in ("by_region", "default", "weekly"))
+
+
+def test_all_reports_the_worst_status(itvalue, tmp_path, monkeypatch):
+    from helpers.running.batch import Job, run_jobs
+
+    said = []
+    bad = tmp_path / "bad.yml"
+    bad.write_text("min_n: -1\n")
+    outcomes = run_jobs(
+        [Job("nps_trends", str(bad)), Job("no_such_notebook", str(bad))], out_dir=tmp_path / "out", workers=1, say=said.append
+    )
+    assert [o.exit_status for o in outcomes] == [2, 2]
+    assert "Parameter 'min_n'" in outcomes[0].message and "No notebook 'no_such_notebook'" in outcomes[1].message
+    assert said[0] == "[1/2] started nps_trends/bad" and said[1].startswith("[1/2] BAD INPUT nps_trends/bad in ")
+    assert not (tmp_path / "out").exists(), "bad input writes nothing"

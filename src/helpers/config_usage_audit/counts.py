@@ -1,7 +1,7 @@
 """Counting configuration-data use in the query engine: the audit's heavy lifting.
 
 The functions here take Ibis tables (the inventory and the access log, as
-:func:`helpers.inputs.open_input` returns them) and return either Ibis expressions
+:func:`helpers.inputs.loading.open_input` returns them) and return either Ibis expressions
 (the steps: the CI -> class map, the counted reads, the one-pass tally) or small,
 aggregated pandas frames: one row per class x attribute, per class x process or per
 month. The access log itself never comes back to Python, so logs of hundreds of

@@ -21,7 +21,7 @@ class Inputs:
     Attributes
     ----------
     inventory, access_log : ibis.Table
-        Validated inputs (see :func:`helpers.inputs.open_input`); nothing is loaded into Python.
+        Validated inputs (see :func:`helpers.inputs.loading.open_input`); nothing is loaded into Python.
     costs : DataFrame or None
         ``ci_class, attribute, hours_per_month`` (hours a month), or None when no cost file was given.
     """
@@ -39,7 +39,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     params : Parameters
         The run's parameters (input paths as the user wrote them, and the time zone).
     con : ibis backend, optional
-        A connection from :func:`helpers.inputs.connect`; a new one by default.
+        A connection from :func:`helpers.inputs.loading.connect`; a new one by default.
     """
 
     con = con if con is not None else inputs.connect(timezone=params.timezone)

@@ -1,6 +1,6 @@
 """From counts to verdicts: used or not, stale or not, the quadrant, the cost and what to do.
 
-These functions work on the small frames :mod:`helpers.config_usage_counts` returns
+These functions work on the small frames :mod:`helpers.config_usage_audit.counts` returns
 (one row per class x attribute), so they are plain pandas.
 
 Quadrants (used x stale):
@@ -102,14 +102,14 @@ def attribute_verdicts(
     Parameters
     ----------
     inventory : DataFrame
-        From :func:`~helpers.config_usage_counts.attribute_inventory`.
+        From :func:`~helpers.config_usage_audit.counts.attribute_inventory`.
     class_sizes : DataFrame
         ``ci_class, cis``.
     reads : DataFrame
-        From :func:`~helpers.config_usage_counts.attribute_reads`; attributes not in the
+        From :func:`~helpers.config_usage_audit.counts.attribute_reads`; attributes not in the
         inventory are left out here (they are a data-quality note).
     processes : DataFrame
-        From :func:`~helpers.config_usage_counts.attribute_processes`.
+        From :func:`~helpers.config_usage_audit.counts.attribute_processes`.
     min_reads : int
         Fewest counted reads in the window for an attribute to be used.
     stale_after_days, stale_after_days_by_class : int, mapping

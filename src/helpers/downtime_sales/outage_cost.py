@@ -8,7 +8,7 @@ For every channel an incident hits, an incident owns two windows of buckets: its
 outage (every bucket the outage overlaps) and its recovery (buckets overlapping the
 ``recovery_hours`` after it ends, up to the start of the channel's next incident).
 Those windows, for all incidents, are left out of the channel's baseline (see
-:mod:`helpers.sales_baseline`); data gaps are left out too. The baseline then draws
+:mod:`helpers.downtime_sales.baseline`); data gaps are left out too. The baseline then draws
 counterfactual revenue paths over the windows, and every figure is a sum over them:
 
 - gross lost revenue = expected minus actual revenue in the outage window;

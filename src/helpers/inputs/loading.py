@@ -13,7 +13,7 @@ Every analysis reads its inputs here::
     campaigns = inputs.load_input(params.campaigns_path, "campaigns", timezone=params.timezone)
 
 A source is a CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``
-(see ``data/README.md``); the schemas are in :mod:`helpers.schemas`.
+(see ``data/README.md``); the schemas are in :mod:`helpers.inputs.schemas`.
 
 Why the rules are DuckDB queries and not pandera
 ------------------------------------------------
@@ -25,7 +25,7 @@ pandera's type coercion it is gone), and a count of the rows breaking the rule. 
 when a check fails the backend materialises the check's whole boolean output in pandas
 (``check_output.to_pandas()`` in ``pandera/backends/ibis/base.py``): one Python object
 per row of a 100M-row access log. So the rules are declared once as data in
-:mod:`helpers.schemas` and evaluated as SQL in DuckDB: one aggregate query counts the rows
+:mod:`helpers.inputs.schemas` and evaluated as SQL in DuckDB: one aggregate query counts the rows
 breaking every rule in a single parallel scan, and only for a broken rule does a second
 query fetch its first rows, numbered as in the file (``_checking``). Nothing row-level
 reaches Python.
@@ -58,6 +58,7 @@ from helpers.inputs.quality import QualityNote, outside_window, time_gaps, time_
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.schemas import Schema, get_schema
 from helpers.inputs.sources import Source, parse_source
+from helpers.inputs.trust import was_checked
 
 __all__ = [
     "connect",
@@ -120,7 +121,7 @@ def open_input(
         A CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``;
         relative paths resolve against the working directory, then the project root.
     kind : str
-        The input kind (a key of :data:`helpers.schemas.SCHEMAS`), e.g. ``"sales"``.
+        The input kind (a key of :data:`helpers.inputs.schemas.SCHEMAS`), e.g. ``"sales"``.
     con : ibis DuckDB backend, optional
         The analysis connection from :func:`connect`; a new one if omitted.
     timezone : str, optional
@@ -159,9 +160,11 @@ def open_input(
         else:
             checked = checked_select(schema, raw, timezone=timezone, numbered=False)
             numbered = checked_select(schema, raw, timezone=timezone, numbered=True)
-        problems = find_problems(db, schema, raw, checked=checked, numbered=numbered, timezone=timezone)
-        if problems:
-            raise InputDataError("\n".join(problems))
+        # The runner scanned this very input before the kernel started: no second scan.
+        if not was_checked(parsed, kind, timezone):
+            problems = find_problems(db, schema, raw, checked=checked, numbered=numbered, timezone=timezone)
+            if problems:
+                raise InputDataError("\n".join(problems))
         if raw.format == "csv":
             db.execute(f"CREATE TEMP TABLE {quote_name(name)} AS {output_select(schema, raw, checked)}")
         else:

@@ -55,7 +55,7 @@ def time_gaps(
     Parameters
     ----------
     table : ibis.Table
-        The input, e.g. from :func:`helpers.inputs.open_input`; the work runs in its engine.
+        The input, e.g. from :func:`helpers.inputs.loading.open_input`; the work runs in its engine.
     column : str
         The timestamp column.
     longer_than : str or Timedelta

@@ -3,7 +3,7 @@
 Each function takes Ibis tables (responses with ``timestamp`` and ``score``; tickets with
 ``ticket_id``, ``opened``, ``resolved``, ``reopened``) and returns a small pandas frame of
 counts: detractors (scores 0-6), passives (7-8) and promoters (9-10). Raw responses never
-reach Python; the statistics in :mod:`helpers.nps_stats` work on these counts.
+reach Python; the statistics in :mod:`helpers.nps_trends.stats` work on these counts.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The kit's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
 
 A notebook names its parameter declaration in its metadata
-(``metadata.itvalue.parameters = "helpers.nps:NpsParameters"``). Any other
+(``metadata.itvalue.parameters = "helpers.nps_trends:Parameters"``). Any other
 notebook with a ``parameters`` cell still runs: its parameters and their types
 are read from that cell by papermill's inspector.
 """

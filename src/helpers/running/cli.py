@@ -7,9 +7,7 @@ Errors the user can fix are one sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +40,9 @@ def _build_parser() -> argparse.ArgumentParser:
     describe.add_argument("notebook", help="a name under notebooks/ (e.g. nps_trends) or a path to an .ipynb")
 
     run = commands.add_parser("run", help="run a notebook (or --all parameter sets) into HTML reports")
-    run.add_argument("notebook", nargs="?", help="a name under notebooks/ or a path to an .ipynb")
+    run.add_argument(
+        "notebook", nargs="?", help="a name under notebooks/ or a path to an .ipynb (with --all: only its sets)"
+    )
     run.add_argument("-f", "--file", dest="params_file", help="a YAML parameter file")
     run.add_argument(
         "-p", "--param", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -56,7 +56,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     run.add_argument("--quiet", action="store_true", help="no progress output")
-    run.add_argument("--all", action="store_true", help="run every parameter set under params/<notebook>/")
+    run.add_argument(
+        "--all", action="store_true", help="run every parameter set under params/ (of NOTEBOOK only, if given)"
+    )
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
@@ -92,8 +94,8 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.all:
-        if args.notebook or args.params_file or args.overrides or args.name:
-            raise ParameterError("--all runs every parameter set as it is; give no notebook, -f or -p with it.")
+        if args.params_file or args.overrides or args.name:
+            raise ParameterError("--all runs every parameter set as it is; give no -f, -p or --name with it.")
         return _run_all(args)
     if not args.notebook:
         raise ParameterError("Name a notebook to run (see 'itvalue list'), or use --all.")
@@ -117,36 +119,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_all(args: argparse.Namespace) -> int:
-    from helpers.running.catalog import list_notebooks
+    from helpers.running.batch import Job, run_jobs
+    from helpers.running.catalog import find_notebook, list_notebooks
 
-    jobs = [(nb.name, str(path)) for nb in list_notebooks() for path in nb.param_sets()]
+    notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
+    jobs = [Job(nb.name, str(path)) for nb in notebooks for path in nb.param_sets()]
     if not jobs:
-        raise ParameterError("No parameter sets found under params/.")
+        where = f"params/{notebooks[0].name}/" if args.notebook else "params/"
+        raise ParameterError(f"No parameter sets found under {where}.")
     if args.jobs < 1:
         raise ParameterError(f"-j must be at least 1; got {args.jobs}.")
-    print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {args.out}", flush=True)
+    out = Path(args.out)
+    print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}", flush=True)
+    clock = time.perf_counter()
+    outcomes = run_jobs(jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, say=_say)
 
-    def one(job: tuple[str, str]) -> tuple[tuple[str, str], int, str, float]:
-        name, params_file = job
-        command = [sys.executable, "-m", "helpers.running.cli", "run", name, "-f", params_file, "--out", args.out, "--quiet"]
-        if args.show_code:
-            command.append("--show-code")
-        clock = time.perf_counter()
-        # Each run is its own process (and kernel): one crashing cannot take the others down.
-        done = subprocess.run(command, capture_output=True, text=True)
-        lines = (done.stdout + done.stderr).strip().splitlines()
-        # The run's own summary line starts with "notebook/param_set:" or "itvalue:"; kernel chatter does not.
-        summary = [line for line in lines if line.startswith((f"{name}/", "itvalue:"))] or lines or [""]
-        return job, done.returncode, summary[-1], time.perf_counter() - clock
+    from helpers.running.index import write_index
 
-    worst = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for (name, params_file), code, last_line, seconds in pool.map(one, jobs):
-            label = {0: "ok", 1: "FAILED", 2: "BAD INPUT"}.get(code, f"exit {code}")
-            print(f"{label:<9} {name}/{Path(params_file).stem} ({seconds:.0f} s): {last_line}", flush=True)
-            worst = max(worst, code)
-    print(f"Index: {Path(args.out) / 'index.html'}")
-    return worst
+    index = write_index(out)
+    counts = {status: sum(o.exit_status == status for o in outcomes) for status in (0, 1, 2)}
+    print(
+        f"{len(outcomes)} runs in {time.perf_counter() - clock:.1f} s: {counts[0]} ok, {counts[1]} failed, "
+        f"{counts[2]} bad input. Index: {index}",
+        flush=True,
+    )
+    return max((o.exit_status for o in outcomes), default=0)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:

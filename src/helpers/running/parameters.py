@@ -1,7 +1,7 @@
 """Typed notebook parameters, declared once and used by both the runner and the notebook.
 
 Each analysis declares a :class:`NotebookParameters` subclass next to its logic
-(e.g. ``helpers.nps.NpsParameters``). Its fields carry the type, the default and
+(e.g. ``helpers.nps_trends.Parameters``). Its fields carry the type, the default and
 a one-line help. The notebook's ``parameters`` cell repeats the literal defaults
 (papermill needs literals there; ``tests/test_notebooks.py`` keeps the two in
 sync) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
@@ -43,7 +43,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class InputFile:
-    """Marks a parameter as an input source of a given kind (a schema name in ``helpers.schemas``)."""
+    """Marks a parameter as an input source of a given kind (a schema name in ``helpers.inputs.schemas``)."""
 
     kind: str
     optional: bool = False

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import secrets
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,13 +33,15 @@ from papermill.exceptions import PapermillExecutionError
 
 from helpers.contract import RESULTS_MIMETYPE
 from helpers.exceptions import ParameterError
+from helpers.inputs import trust
+from helpers.inputs.sources import parse_source
 from helpers.paths import PROJECT_ROOT, resolve_path
 from helpers.running import provenance
 from helpers.running.catalog import Notebook, read_params_file
 from helpers.running.export import Failure, find_failure, notebook_to_html
 from helpers.running.files import locked, replace_atomically, write_json
 
-__all__ = ["RunOutcome", "prepare_parameters", "run_notebook", "RUN_FILES"]
+__all__ = ["RUN_FILES", "PreparedRun", "RunOutcome", "prepare_parameters", "prepare_run", "run_notebook"]
 
 RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
 
@@ -47,7 +52,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What a run did: ``status`` is ``ok`` or ``failed``; ``exit_status`` 0 or 1."""
+    """What a run did: ``status`` is ``ok`` or ``failed``; ``exit_status`` 0, 1 or 2."""
 
     status: str
     run_dir: Path
@@ -55,6 +60,71 @@ class RunOutcome:
     message: str = ""
     #: 0 ok; 1 a cell failed; 2 the notebook itself rejected a parameter or the data.
     exit_status: int = 0
+    #: Wall-clock seconds from validation to the published report.
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose parameters and inputs are checked: everything needed before a kernel starts.
+
+    Attributes
+    ----------
+    values : dict
+        The parameter values to inject (JSON types; input sources as the kernel will find them).
+    inputs : dict
+        ``{parameter: (kind, source)}`` of the input sources given.
+    checked : list of dict
+        What the input checks covered (see :mod:`helpers.inputs.trust`), for the kernel to trust.
+    param_set : str
+        The folder the run's reports go to.
+    """
+
+    notebook: Notebook
+    values: dict[str, Any]
+    inputs: dict[str, tuple[str, str]]
+    checked: list[dict[str, Any]]
+    param_set: str
+    params_file: str | None
+
+
+def prepare_run(
+    notebook: Notebook,
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    name: str | None = None,
+) -> PreparedRun:
+    """Merge the params file and ``-p`` overrides, validate them once, and scan each input once.
+
+    Raises
+    ------
+    ParameterError, InputDataError
+        One sentence each, before any kernel starts and before anything is written.
+    """
+    values: dict[str, Any] = {}
+    if params_file is not None:
+        values.update(read_params_file(params_file))
+    values.update(overrides or {})
+    param_set = parameter_set_name(params_file, overrides, name)
+    declaration = notebook.parameters_class
+    if declaration is None:
+        injected = notebook.validate(values)
+        return PreparedRun(notebook, injected, {}, [], param_set, _shown(params_file))
+    params = declaration.validate_values(values)
+    inputs = {key: (kind, _portable_source(spec)) for key, (kind, spec) in params.inputs().items()}
+    injected = params.as_dict() | {key: spec for key, (_kind, spec) in inputs.items()}
+    checked: list[dict[str, Any]] = []
+    if inputs:
+        from helpers.inputs import loading  # DuckDB loads only for runs that read data
+
+        timezone = injected.get("timezone", "UTC")
+        columns = {}
+        for key, (kind, spec) in inputs.items():
+            columns[key] = loading.check_input(spec, kind, timezone=timezone)
+            checked.append(trust.checked_entry(parse_source(spec), kind, timezone))
+        params.check_input_columns(columns)
+    return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
 
 
 def prepare_parameters(
@@ -63,25 +133,13 @@ def prepare_parameters(
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """Merge the params file and ``-p`` overrides, validate them, and check the input data.
+    """The values to inject and the input sources of a run (see :func:`prepare_run`)."""
+    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides)
+    return prepared.values, prepared.inputs
 
-    Returns the values to inject and the input sources ``{parameter: (kind, source)}``.
-    Raises ParameterError or InputDataError (one sentence each) before any kernel starts.
-    """
-    values: dict[str, Any] = {}
-    if params_file is not None:
-        values.update(read_params_file(params_file))
-    values.update(overrides or {})
-    injected = notebook.validate(values)
-    inputs = {name: (kind, _portable_source(spec)) for name, (kind, spec) in notebook.inputs(injected).items()}
-    injected.update({name: spec for name, (_kind, spec) in inputs.items()})
-    if inputs:
-        from helpers.inputs import loading as data_inputs  # the data layer pulls in DuckDB; only runs that read data need it
 
-        timezone = injected.get("timezone", "UTC")
-        columns = {name: data_inputs.check_input(spec, kind, timezone=timezone) for name, (kind, spec) in inputs.items()}
-        notebook.parameters_class.model_validate(injected).check_input_columns(columns)
-    return injected, inputs
+def _shown(params_file: str | Path | None) -> str | None:
+    return str(params_file) if params_file is not None else None
 
 
 def _portable_source(spec: str) -> str:
@@ -101,6 +159,16 @@ def _portable_source(spec: str) -> str:
     return f"{prefix}{sep}{shown}{qmark}{query}"
 
 
+@dataclass(frozen=True)
+class _Execution:
+    """What papermill's execution left: the executed notebook, its error (if any) and its time."""
+
+    notebook: nbformat.NotebookNode
+    error: str
+    kit_error: bool
+    seconds: float
+
+
 def run_notebook(
     notebook: Notebook,
     *,
@@ -110,8 +178,11 @@ def run_notebook(
     name: str | None = None,
     show_code: bool = False,
     quiet: bool = False,
+    update_index: bool = True,
 ) -> RunOutcome:
     """Validate, execute and report one notebook with one parameter set.
+
+    ``update_index=False`` leaves ``index.html`` to the caller (``--all`` writes it once).
 
     Raises
     ------
@@ -119,100 +190,141 @@ def run_notebook(
         Bad parameters or input data (exit status 2): raised before any kernel starts
         and before anything is written.
     """
-    injected, inputs = prepare_parameters(notebook, params_file=params_file, overrides=overrides)
-    param_set = parameter_set_name(params_file, overrides, name)
+    clock = time.perf_counter()
+    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
-    fingerprints = provenance.input_fingerprints(inputs)
-    set_dir = Path(out_dir) / notebook.name / param_set
+    fingerprints = provenance.input_fingerprints(prepared.inputs)
+    set_dir = Path(out_dir) / notebook.name / prepared.param_set
     history = set_dir / "history"
     history.mkdir(parents=True, exist_ok=True)
-
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
     partial = history / f".{run_id}.partial"
     partial.mkdir()
-    executed_path = partial / "notebook.ipynb"
-    clock = time.perf_counter()
 
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    error_text = ""
-    kit_error = False
-    try:
-        papermill.execute_notebook(
-            str(notebook.path),
-            str(executed_path),
-            parameters=injected,
-            # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
-            cwd=str(notebook.path.parent),
-            progress_bar=not quiet,
-            request_save_on_cell_execute=False,
-            # The kernel's own log (ipykernel's notice that local TCP is unencrypted, the interrupt
-            # it logs when shut down after a failed cell) is not the user's business; a cell's
-            # errors reach the report and the exit status through papermill, unaffected.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except PapermillExecutionError as exc:
-        error_text = f"{exc.ename}: {exc.evalue}"
-        kit_error = exc.ename in _KIT_ERRORS
-    except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
-        error_text = f"{type(exc).__name__}: {exc}"
-    duration = time.perf_counter() - clock
-    finished = dt.datetime.now(dt.UTC)
-
-    nb = nbformat.read(executed_path, as_version=4) if executed_path.exists() else _unexecuted(notebook)
-    if not executed_path.exists():
-        nbformat.write(nb, executed_path)
-    failure = find_failure(nb) if error_text else None
-    if error_text and failure is None:
-        failure = Failure(where="the notebook could not be executed", error=error_text)
+    execution = _execute(prepared, partial / "notebook.ipynb", quiet=quiet)
+    failure = find_failure(execution.notebook) if execution.error else None
+    if execution.error and failure is None:
+        failure = Failure(where="the notebook could not be executed", error=execution.error)
     status = "failed" if failure else "ok"
+    record = _run_record(prepared, status, failure, run_id=run_id, started=started, seconds=execution.seconds)
+    record["inputs"] = fingerprints
+    footer = (
+        f"{notebook.title} · parameter set '{prepared.param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
+        f"in {execution.seconds:.1f} s · itvalue {record['kit_version']}"
+    )
+    (partial / "report.html").write_text(
+        notebook_to_html(execution.notebook, show_code=show_code, failure=failure, footer=footer), encoding="utf-8"
+    )
+    results = extract_results(execution.notebook)
+    write_json(partial / "results.json", results if results is not None else {})
+    write_json(partial / "run.json", record)
 
-    results = extract_results(nb)
-    run_record = {
+    run_dir = history / run_id
+    partial.rename(run_dir)
+    report = _publish(run_dir, set_dir) if status == "ok" else run_dir / "report.html"
+    if update_index:
+        from helpers.running.index import write_index  # reads every run; loaded only when needed
+
+        write_index(Path(out_dir))
+    seconds = time.perf_counter() - clock
+    message = f"{notebook.name}/{prepared.param_set}: {status} in {seconds:.1f} s -> {report}"
+    if failure:
+        message += f" ({failure.where}: {failure.error})"
+    exit_status = 0 if status == "ok" else (2 if execution.kit_error else 1)
+    return RunOutcome(status, run_dir, report, message, exit_status, seconds)
+
+
+def _execute(prepared: PreparedRun, executed_path: Path, *, quiet: bool) -> _Execution:
+    """Run the notebook with papermill; a failure is recorded, never raised."""
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    notebook = prepared.notebook
+    error, kit_error = "", False
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(prepared.checked, Path(scratch)):
+        try:
+            papermill.execute_notebook(
+                str(notebook.path),
+                str(executed_path),
+                parameters=prepared.values,
+                # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
+                cwd=str(notebook.path.parent),
+                progress_bar=not quiet,
+                request_save_on_cell_execute=False,
+                # The kernel's own log (ipykernel's notice that local TCP is unencrypted, the interrupt
+                # it logs when shut down after a failed cell) is not the user's business; a cell's
+                # errors reach the report and the exit status through papermill, unaffected.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        except PapermillExecutionError as exc:
+            error = f"{exc.ename}: {exc.evalue}"
+            kit_error = exc.ename in _KIT_ERRORS
+        except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
+            error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - clock
+    if executed_path.exists():
+        executed = nbformat.read(executed_path, as_version=4)
+    else:
+        executed = nbformat.read(notebook.path, as_version=4)
+        nbformat.write(executed, executed_path)
+    return _Execution(executed, error, kit_error, seconds)
+
+
+@contextmanager
+def _kernel_trusts(checked: list[dict[str, Any]], scratch: Path) -> Iterator[None]:
+    """Tell the kernel (through its environment) which inputs this run has already scanned.
+
+    The kernel inherits this process's environment when papermill starts it; the variable is
+    restored afterwards, so nothing outlives the run. One run at a time per process (``--all``
+    runs each set in a worker process of its own).
+    """
+    if not checked:
+        yield
+        return
+    record = scratch / "checked-inputs.json"
+    trust.write_record(record, checked)
+    before = os.environ.get(trust.ENVIRONMENT_VARIABLE)
+    os.environ[trust.ENVIRONMENT_VARIABLE] = str(record)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(trust.ENVIRONMENT_VARIABLE, None)
+        else:
+            os.environ[trust.ENVIRONMENT_VARIABLE] = before
+
+
+def _run_record(
+    prepared: PreparedRun, status: str, failure: Failure | None, *, run_id: str, started: dt.datetime, seconds: float
+) -> dict[str, Any]:
+    """The facts of ``run.json`` (inputs' fingerprints are added by the caller)."""
+    notebook = prepared.notebook
+    return {
         "status": status,
         "notebook": notebook.name,
         "title": notebook.title,
-        "param_set": param_set,
+        "param_set": prepared.param_set,
         "run_id": run_id,
-        "parameters": injected,
-        "params_file": str(params_file) if params_file is not None else None,
+        "parameters": prepared.values,
+        "params_file": prepared.params_file,
         "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "duration_seconds": round(duration, 3),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "duration_seconds": round(seconds, 3),
         "error": {"where": failure.where, "error": failure.error} if failure else None,
         "headline_fields": notebook.headline_fields,
         "kit_version": provenance.kit_version(),
         "git": provenance.git_commit(),
-        "inputs": fingerprints,
+        "inputs": {},
         "packages": provenance.package_versions(),
     }
-    footer = (
-        f"{notebook.title} · parameter set '{param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
-        f"in {duration:.1f} s · itvalue {run_record['kit_version']}"
-    )
-    (partial / "report.html").write_text(
-        notebook_to_html(nb, show_code=show_code, failure=failure, footer=footer), encoding="utf-8"
-    )
-    write_json(partial / "results.json", results if results is not None else {})
-    write_json(partial / "run.json", run_record)
 
-    run_dir = history / run_id
-    partial.rename(run_dir)
-    report = run_dir / "report.html"
-    if status == "ok":
-        with locked(set_dir / ".lock"):
-            for name in RUN_FILES:
-                replace_atomically(run_dir / name, set_dir / name)
-        report = set_dir / "report.html"
 
-    from helpers.running.index import write_index  # the index reads every run; import late to keep startup light
-
-    write_index(Path(out_dir))
-    message = f"{notebook.name}/{param_set}: {status} in {duration:.1f} s -> {report}"
-    if failure:
-        message += f" ({failure.where}: {failure.error})"
-    exit_status = 0 if status == "ok" else (2 if kit_error else 1)
-    return RunOutcome(status=status, run_dir=run_dir, report=report, message=message, exit_status=exit_status)
+def _publish(run_dir: Path, set_dir: Path) -> Path:
+    """Make an ok run the set's latest good report, under the set's lock; return its report."""
+    with locked(set_dir / ".lock"):
+        for file_name in RUN_FILES:
+            replace_atomically(run_dir / file_name, set_dir / file_name)
+    return set_dir / "report.html"
 
 
 def parameter_set_name(
@@ -242,5 +354,3 @@ def extract_results(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
     return found
 
 
-def _unexecuted(notebook: Notebook) -> nbformat.NotebookNode:
-    return nbformat.read(notebook.path, as_version=4)

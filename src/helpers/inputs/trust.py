@@ -1,0 +1,58 @@
+"""Inputs already checked in this run: the runner scans each input once, the kernel trusts it.
+
+The runner validates every input before any kernel starts (so bad data stops with one
+sentence and nothing written). It then writes what it checked, with a cheap stamp of each
+file (path, size, modification time), to a file named by :data:`ENVIRONMENT_VARIABLE` in the
+kernel's environment. When the notebook opens the same input in the same time zone and the
+stamps still match, :func:`helpers.inputs.loading.open_input` skips the rule scan. A file
+replaced in between, a notebook run by hand in JupyterLab (no variable), or a different time
+zone all validate again, so trust never outlives what was checked.
+
+Standard library only: the runner writes the record without loading DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from helpers.inputs.sources import Source
+
+__all__ = ["ENVIRONMENT_VARIABLE", "checked_entry", "was_checked", "write_record"]
+
+#: Names the file in which the runner lists the inputs it has checked for this run.
+ENVIRONMENT_VARIABLE = "ITVALUE_CHECKED_INPUTS"
+
+
+def _stamp(source: Source) -> list[list[Any]]:
+    # Size and nanosecond mtime: cheap, and any rewrite of the file changes them.
+    stamps = []
+    for path in source.paths:
+        status = path.stat()
+        stamps.append([str(path.resolve()), status.st_size, status.st_mtime_ns])
+    return stamps
+
+
+def checked_entry(source: Source, kind: str, timezone: str) -> dict[str, Any]:
+    """What identifies one checked input: its kind, time zone, table and the stamps of its files."""
+    return {"kind": kind, "timezone": timezone, "table": source.table, "files": _stamp(source)}
+
+
+def write_record(path: Path, entries: Iterable[dict[str, Any]]) -> None:
+    """Write the runner's list of checked inputs (see :func:`checked_entry`) to ``path``."""
+    path.write_text(json.dumps(list(entries)), encoding="utf-8")
+
+
+def was_checked(source: Source, kind: str, timezone: str) -> bool:
+    """True when this run's runner has checked this input, in this time zone, as it is now."""
+    record = os.environ.get(ENVIRONMENT_VARIABLE)
+    if not record:
+        return False
+    try:
+        entries = json.loads(Path(record).read_text(encoding="utf-8"))
+        return checked_entry(source, kind, timezone) in entries
+    except (OSError, ValueError, TypeError):
+        return False

@@ -1,0 +1,131 @@
+"""``itvalue run --all``: every parameter set, N at a time, in a pool of worker processes.
+
+Each set runs through :func:`helpers.running.runner.run_notebook` in a worker process (its
+own kernel, too), so one crashing run cannot take the others down; workers are reused, so
+the runner's imports are paid once per worker, not once per set. Each run is reported from
+its ``run.json`` as it ends, the index is written once at the end, and the exit status is
+the worst of the runs (0 ok, 1 a notebook failed, 2 bad parameters or data).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.exceptions import KitError, ParameterError
+
+__all__ = ["Job", "JobOutcome", "run_jobs"]
+
+_LABELS = {0: "ok", 1: "FAILED", 2: "BAD INPUT"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One parameter set of one notebook."""
+
+    notebook: str
+    params_file: str
+
+    @property
+    def label(self) -> str:
+        """``notebook/set``, as the output folders name it."""
+        return f"{self.notebook}/{Path(self.params_file).stem}"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How one job ended: exit status, what to print, and its wall-clock seconds."""
+
+    job: Job
+    exit_status: int
+    message: str
+    seconds: float
+
+
+def _run_one(job: Job, out_dir: str, show_code: bool) -> tuple[int, str, str | None]:
+    """In a worker: run one set; return (exit status, message, run folder or None)."""
+    from helpers.running.catalog import find_notebook
+    from helpers.running.runner import run_notebook
+
+    try:
+        notebook = find_notebook(job.notebook)
+        outcome = run_notebook(
+            notebook, params_file=job.params_file, out_dir=out_dir, show_code=show_code, quiet=True, update_index=False
+        )
+    except KitError as exc:
+        return exc.exit_status, str(exc), None
+    except Exception as exc:  # one set's unexpected failure must not stop the others
+        return 1, f"{type(exc).__name__}: {exc}", None
+    return outcome.exit_status, str(outcome.report), str(outcome.run_dir)
+
+
+def _describe(exit_status: int, message: str, run_dir: str | None) -> str:
+    """The end line's detail, from the run's own ``run.json`` when there is one."""
+    if run_dir is None:
+        return message
+    record = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+    if record.get("error"):
+        return f"{record['error']['where']}: {record['error']['error']}"
+    return message
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    out_dir: Path,
+    workers: int,
+    show_code: bool = False,
+    say: Callable[[str], None] = print,
+) -> list[JobOutcome]:
+    """Run every job, ``workers`` at a time; say a line when each starts and when it ends.
+
+    Lines read ``[3/8] started nps_trends/weekly`` and ``[3/8] ok nps_trends/weekly in 9.1 s
+    -> report``; the index is not written here (the caller writes it once).
+    """
+    if workers < 1:
+        raise ParameterError(f"-j must be at least 1; got {workers}.")
+    todo: queue.Queue[tuple[int, Job]] = queue.Queue()
+    for number, job in enumerate(jobs, start=1):
+        todo.put((number, job))
+    outcomes: list[JobOutcome] = []
+    lock = threading.Lock()
+    total = len(jobs)
+    # spawn: a clean interpreter per worker, whatever threads this process holds.
+    context = multiprocessing.get_context("spawn")
+
+    def feed(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        # One feeding thread per worker: a job is handed over only when a worker is free,
+        # so "started" is printed when it really starts.
+        while True:
+            try:
+                number, job = todo.get_nowait()
+            except queue.Empty:
+                return
+            with lock:
+                say(f"[{number}/{total}] started {job.label}")
+            clock = time.perf_counter()
+            try:
+                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code).result()
+                detail = _describe(status, message, run_dir)
+            except Exception as exc:  # a worker that died (killed, out of memory)
+                status, detail = 1, f"the worker process ended: {type(exc).__name__}: {exc}"
+            seconds = time.perf_counter() - clock
+            with lock:
+                outcomes.append(JobOutcome(job, status, detail, seconds))
+                label = _LABELS.get(status, f"exit {status}")
+                say(f"[{number}/{total}] {label} {job.label} in {seconds:.1f} s -> {detail}")
+
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        feeders = [threading.Thread(target=feed, args=(pool,), daemon=True) for _ in range(min(workers, total))]
+        for feeder in feeders:
+            feeder.start()
+        for feeder in feeders:
+            feeder.join()
+    return outcomes

@@ -1,0 +1,72 @@
+"""Each input is scanned for rule violations once per run: by the runner, not again in the kernel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from helpers import nps_trends
+from helpers.inputs import loading, trust
+from helpers.paths import PARAMS_DIR, SAMPLE_DATA_DIR
+from helpers.running.catalog import find_notebook
+from helpers.running.runner import _kernel_trusts, prepare_run
+
+
+@pytest.fixture
+def scans(monkeypatch):
+    """Count full rule scans by the input kind they checked."""
+    seen: list[str] = []
+    real = loading.find_problems
+
+    def counting(db, schema, *args, **kwargs):
+        seen.append(schema.kind if hasattr(schema, "kind") else str(schema))
+        return real(db, schema, *args, **kwargs)
+
+    monkeypatch.setattr(loading, "find_problems", counting)
+    return seen
+
+
+def _kernel_loads(prepared, scratch):
+    """What the notebook's load cell does, in the environment the runner gives its kernel."""
+    with _kernel_trusts(prepared.checked, scratch):
+        params = nps_trends.Parameters.validate_values(prepared.values)
+        return nps_trends.load_inputs(params)
+
+
+def test_the_kernel_does_not_scan_what_the_runner_checked(scans, tmp_path):
+    prepared = prepare_run(find_notebook("nps_trends"), params_file=PARAMS_DIR / "nps_trends" / "default.yml")
+    assert len(scans) == 2, "the runner scans responses and tickets once each"
+    inputs = _kernel_loads(prepared, tmp_path)
+    assert len(scans) == 2, "the kernel trusted both"
+    assert inputs.responses.count().execute() > 0
+    assert trust.ENVIRONMENT_VARIABLE not in os.environ, "nothing outlives the run"
+
+
+def test_a_file_changed_after_the_check_is_scanned_again(scans, tmp_path):
+    copy = tmp_path / "responses.csv"
+    shutil.copyfile(SAMPLE_DATA_DIR / "responses.csv", copy)
+    prepared = prepare_run(find_notebook("nps_trends"), overrides={"responses_path": str(copy), "tickets_path": ""})
+    assert len(scans) == 1
+    with copy.open("a", encoding="utf-8") as handle:
+        handle.write("")  # same content...
+    os.utime(copy, ns=(copy.stat().st_atime_ns, copy.stat().st_mtime_ns + 1_000_000))  # ...but rewritten
+    _kernel_loads(prepared, tmp_path)
+    assert len(scans) == 2
+
+
+def test_a_notebook_run_by_hand_still_validates(scans):
+    params = nps_trends.Parameters.validate_values({"tickets_path": ""})
+    nps_trends.load_inputs(params)
+    assert len(scans) == 1
+
+
+def test_trust_is_per_time_zone(scans, tmp_path):
+    prepared = prepare_run(find_notebook("nps_trends"), overrides={"tickets_path": ""})
+    entry = prepared.checked[0]
+    assert entry["timezone"] == "UTC" and entry["kind"] == "responses"
+    with _kernel_trusts(prepared.checked, tmp_path):
+        params = nps_trends.Parameters.validate_values({**prepared.values, "timezone": "Europe/Paris"})
+        nps_trends.load_inputs(params)
+    assert len(scans) == 2, "naive timestamps read in another zone are checked again"
