@@ -31,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("notebook", nargs="?", default="nps_trends")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--skip-all", action="store_true", help="skip --all against the naive sequence (minutes)")
     args = parser.parse_args()
     params = ROOT / "params" / args.notebook / "default.yml"
     notebook = ROOT / "notebooks" / f"{args.notebook}.ipynb"
@@ -61,6 +62,35 @@ def main() -> None:
     print(f"nbconvert_html_{args.notebook}: {nbconvert:.1f} s")
     print(f"plain_total_{args.notebook}: {papermill + nbconvert:.1f} s")
     print(f"itvalue_vs_plain_{args.notebook}: {itvalue / (papermill + nbconvert):.2f}x")
+    if not args.skip_all:
+        _all_against_naive()
+
+
+def _all_against_naive() -> None:
+    """``itvalue run --all -j 2`` against what a scheduler would otherwise run: for each parameter
+    set, ``papermill`` then ``jupyter nbconvert --to html --no-input``, one after another."""
+    sets = sorted((ROOT / "params").glob("*/*.yml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        clock = time.perf_counter()
+        for params in sets:
+            notebook = ROOT / "notebooks" / f"{params.parent.name}.ipynb"
+            executed = tmp / f"{params.parent.name}-{params.stem}.ipynb"
+            subprocess.run(
+                [str(BIN / "papermill"), str(notebook), str(executed), "-f", str(params), "--cwd",
+                 str(ROOT / "notebooks"), "--no-progress-bar"], check=True, capture_output=True, cwd=ROOT,
+            )
+            subprocess.run(
+                [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed), "--output-dir", str(tmp)],
+                check=True, capture_output=True, cwd=ROOT,
+            )
+        naive = time.perf_counter() - clock
+        clock = time.perf_counter()
+        subprocess.run([str(BIN / "itvalue"), "run", "--all", "-j", "2", "--out", str(tmp / "reports")],
+                       check=True, capture_output=True, cwd=ROOT)
+        pooled = time.perf_counter() - clock
+    print(f"naive_papermill_nbconvert_all_{len(sets)}_sets: {naive:.1f} s")
+    print(f"itvalue_run_all_j2_{len(sets)}_sets: {pooled:.1f} s ({pooled / naive:.2f}x the naive sequence)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,19 @@ from helpers import nps_trends
 from helpers.inputs import loading, trust
 from helpers.paths import PARAMS_DIR, SAMPLE_DATA_DIR
 from helpers.running.catalog import find_notebook
-from helpers.running.runner import _kernel_trusts, prepare_run
+from helpers.running.runner import prepare_run
+
+
+@pytest.fixture
+def kernel_environment(monkeypatch, tmp_path):
+    """Point the trust variable at a record, as a warm kernel's environment does."""
+
+    def give(checked):
+        record = tmp_path / "checked.json"
+        trust.write_record(record, checked)
+        monkeypatch.setenv(trust.ENVIRONMENT_VARIABLE, str(record))
+
+    return give
 
 
 @pytest.fixture
@@ -28,23 +40,23 @@ def scans(monkeypatch):
     return seen
 
 
-def _kernel_loads(prepared, scratch):
+def _kernel_loads(prepared, give):
     """What the notebook's load cell does, in the environment the runner gives its kernel."""
-    with _kernel_trusts(prepared.checked, scratch):
-        params = nps_trends.Parameters.validate_values(prepared.values)
-        return nps_trends.load_inputs(params)
+    give(prepared.checked)
+    params = nps_trends.Parameters.validate_values(prepared.values)
+    return nps_trends.load_inputs(params)
 
 
-def test_the_kernel_does_not_scan_what_the_runner_checked(scans, tmp_path):
+def test_the_kernel_does_not_scan_what_the_runner_checked(scans, kernel_environment):
+    assert trust.ENVIRONMENT_VARIABLE not in os.environ, "the runner's own process never trusts"
     prepared = prepare_run(find_notebook("nps_trends"), params_file=PARAMS_DIR / "nps_trends" / "default.yml")
     assert len(scans) == 2, "the runner scans responses and tickets once each"
-    inputs = _kernel_loads(prepared, tmp_path)
+    inputs = _kernel_loads(prepared, kernel_environment)
     assert len(scans) == 2, "the kernel trusted both"
     assert inputs.responses.count().execute() > 0
-    assert trust.ENVIRONMENT_VARIABLE not in os.environ, "nothing outlives the run"
 
 
-def test_a_file_changed_after_the_check_is_scanned_again(scans, tmp_path):
+def test_a_file_changed_after_the_check_is_scanned_again(scans, kernel_environment, tmp_path):
     copy = tmp_path / "responses.csv"
     shutil.copyfile(SAMPLE_DATA_DIR / "responses.csv", copy)
     prepared = prepare_run(find_notebook("nps_trends"), overrides={"responses_path": str(copy), "tickets_path": ""})
@@ -52,7 +64,7 @@ def test_a_file_changed_after_the_check_is_scanned_again(scans, tmp_path):
     with copy.open("a", encoding="utf-8") as handle:
         handle.write("")  # same content...
     os.utime(copy, ns=(copy.stat().st_atime_ns, copy.stat().st_mtime_ns + 1_000_000))  # ...but rewritten
-    _kernel_loads(prepared, tmp_path)
+    _kernel_loads(prepared, kernel_environment)
     assert len(scans) == 2
 
 
@@ -62,11 +74,11 @@ def test_a_notebook_run_by_hand_still_validates(scans):
     assert len(scans) == 1
 
 
-def test_trust_is_per_time_zone(scans, tmp_path):
+def test_trust_is_per_time_zone(scans, kernel_environment):
     prepared = prepare_run(find_notebook("nps_trends"), overrides={"tickets_path": ""})
     entry = prepared.checked[0]
     assert entry["timezone"] == "UTC" and entry["kind"] == "responses"
-    with _kernel_trusts(prepared.checked, tmp_path):
-        params = nps_trends.Parameters.validate_values({**prepared.values, "timezone": "Europe/Paris"})
-        nps_trends.load_inputs(params)
+    kernel_environment(prepared.checked)
+    params = nps_trends.Parameters.validate_values({**prepared.values, "timezone": "Europe/Paris"})
+    nps_trends.load_inputs(params)
     assert len(scans) == 2, "naive timestamps read in another zone are checked again"

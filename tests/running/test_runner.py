@@ -271,3 +271,24 @@ def test_all_reports_the_worst_status(itvalue, tmp_path, monkeypatch):
     assert "Parameter 'min_n'" in outcomes[0].message and "No notebook 'no_such_notebook'" in outcomes[1].message
     assert said[0] == "[1/2] started nps_trends/bad" and said[1].startswith("[1/2] BAD INPUT nps_trends/bad in ")
     assert not (tmp_path / "out").exists(), "bad input writes nothing"
+
+
+def test_warm_kernels_never_carry_state_from_one_run_to_the_next(fixture_env, tmp_path):
+    """Two runs in one process, the second on the kernel that warmed up during the first."""
+    from helpers.running import kernels
+    from helpers.running.catalog import find_notebook
+    from helpers.running.runner import run_notebook
+
+    leak = find_notebook(str(FIXTURE_NOTEBOOKS / "leak.ipynb"))
+    kernels.keep_warm(True)
+    try:
+        first = run_notebook(leak, overrides={"mark": "one"}, out_dir=tmp_path, name="first", quiet=True)
+        second = run_notebook(leak, overrides={"mark": "two"}, out_dir=tmp_path, name="second", quiet=True)
+    finally:
+        kernels.keep_warm(False)
+    seen = [json.loads((outcome.run_dir / "results.json").read_text()) for outcome in (first, second)]
+    assert first.status == second.status == "ok"
+    for run in seen:
+        assert run["builtins"] is None and run["environment"] is None and run["module"] is None and run["names"] == []
+        assert run["preloaded"], "the kernel came warm, with the analytical stack imported"
+    assert seen[0]["pid"] != seen[1]["pid"], "each run has a kernel of its own"

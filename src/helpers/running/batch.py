@@ -49,6 +49,13 @@ class JobOutcome:
     seconds: float
 
 
+def _keep_kernels_warm() -> None:
+    """In a worker: each run starts on a kernel that warmed up during the previous run."""
+    from helpers.running import kernels
+
+    kernels.keep_warm(True)
+
+
 def _run_one(job: Job, out_dir: str, show_code: bool) -> tuple[int, str, str | None]:
     """In a worker: run one set; return (exit status, message, run folder or None)."""
     from helpers.running.catalog import find_notebook
@@ -122,7 +129,8 @@ def run_jobs(
                 label = _LABELS.get(status, f"exit {status}")
                 say(f"[{number}/{total}] {label} {job.label} in {seconds:.1f} s -> {detail}")
 
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool_options = {"max_workers": workers, "mp_context": context, "initializer": _keep_kernels_warm}
+    with concurrent.futures.ProcessPoolExecutor(**pool_options) as pool:
         feeders = [threading.Thread(target=feed, args=(pool,), daemon=True) for _ in range(min(workers, total))]
         for feeder in feeders:
             feeder.start()

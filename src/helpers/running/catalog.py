@@ -34,6 +34,8 @@ class Notebook:
     parameters_class: type[NotebookParameters] | None
     headline_fields: list[str] = field(default_factory=list)
     inspected: dict[str, Any] = field(default_factory=dict)
+    #: The kernelspec the notebook asks for (papermill's choice too).
+    kernel_name: str = "python3"
 
     @classmethod
     def load(cls, path: Path) -> Notebook:
@@ -65,6 +67,7 @@ class Notebook:
             parameters_class=parameters_class,
             headline_fields=list(meta.get("headline", [])),
             inspected=inspected,
+            kernel_name=(nb["metadata"].get("kernelspec") or {}).get("name") or "python3",
         )
 
     @property

@@ -16,30 +16,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 import secrets
-import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
-import papermill
-from papermill.exceptions import PapermillExecutionError
+from typing import TYPE_CHECKING, Any
 
 from helpers.contract import RESULTS_MIMETYPE
 from helpers.exceptions import ParameterError
 from helpers.inputs import trust
 from helpers.inputs.sources import parse_source
 from helpers.paths import PROJECT_ROOT, resolve_path
-from helpers.running import provenance
+from helpers.running import kernels, provenance
 from helpers.running.catalog import Notebook, read_params_file
-from helpers.running.export import Failure, find_failure, notebook_to_html
 from helpers.running.files import locked, replace_atomically, write_json
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from helpers.running.export import Failure
 
 __all__ = ["RUN_FILES", "PreparedRun", "RunOutcome", "prepare_parameters", "prepare_run", "run_notebook"]
 
@@ -191,7 +189,14 @@ def run_notebook(
         and before anything is written.
     """
     clock = time.perf_counter()
+    # While DuckDB checks the inputs, the kernel starts and imports the analytical stack, and a
+    # thread imports papermill and nbconvert (a second or more of pure Python, mostly jsonschema).
+    kernels.prepare(notebook.kernel_name, notebook.path.parent)
+    preloading = threading.Thread(target=_preload, name="itvalue-imports", daemon=True)
+    preloading.start()
     prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
+    preloading.join()
+    from helpers.running.export import Failure, find_failure, notebook_to_html
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
     fingerprints = provenance.input_fingerprints(prepared.inputs)
     set_dir = Path(out_dir) / notebook.name / prepared.param_set
@@ -235,32 +240,40 @@ def run_notebook(
     return RunOutcome(status, run_dir, report, message, exit_status, seconds)
 
 
+def _preload() -> None:
+    import helpers.running.engine
+    import helpers.running.export  # noqa: F401
+
+
 def _execute(prepared: PreparedRun, executed_path: Path, *, quiet: bool) -> _Execution:
-    """Run the notebook with papermill; a failure is recorded, never raised."""
+    """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from helpers.running.engine import ENGINE_NAME
     logging.getLogger("papermill").setLevel(logging.WARNING)
     notebook = prepared.notebook
     error, kit_error = "", False
     clock = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(prepared.checked, Path(scratch)):
-        try:
-            papermill.execute_notebook(
-                str(notebook.path),
-                str(executed_path),
-                parameters=prepared.values,
-                # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
-                cwd=str(notebook.path.parent),
-                progress_bar=not quiet,
-                request_save_on_cell_execute=False,
-                # The kernel's own log (ipykernel's notice that local TCP is unencrypted, the interrupt
-                # it logs when shut down after a failed cell) is not the user's business; a cell's
-                # errors reach the report and the exit status through papermill, unaffected.
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-        except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {exc.evalue}"
-            kit_error = exc.ename in _KIT_ERRORS
-        except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
-            error = f"{type(exc).__name__}: {exc}"
+    try:
+        papermill.execute_notebook(
+            str(notebook.path),
+            str(executed_path),
+            parameters=prepared.values,
+            # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
+            cwd=str(notebook.path.parent),
+            kernel_name=notebook.kernel_name,
+            engine_name=ENGINE_NAME,
+            itvalue_checked=prepared.checked,
+            progress_bar=not quiet,
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}"
+        kit_error = exc.ename in _KIT_ERRORS
+    except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
+        error = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - clock
     if executed_path.exists():
         executed = nbformat.read(executed_path, as_version=4)
@@ -268,30 +281,6 @@ def _execute(prepared: PreparedRun, executed_path: Path, *, quiet: bool) -> _Exe
         executed = nbformat.read(notebook.path, as_version=4)
         nbformat.write(executed, executed_path)
     return _Execution(executed, error, kit_error, seconds)
-
-
-@contextmanager
-def _kernel_trusts(checked: list[dict[str, Any]], scratch: Path) -> Iterator[None]:
-    """Tell the kernel (through its environment) which inputs this run has already scanned.
-
-    The kernel inherits this process's environment when papermill starts it; the variable is
-    restored afterwards, so nothing outlives the run. One run at a time per process (``--all``
-    runs each set in a worker process of its own).
-    """
-    if not checked:
-        yield
-        return
-    record = scratch / "checked-inputs.json"
-    trust.write_record(record, checked)
-    before = os.environ.get(trust.ENVIRONMENT_VARIABLE)
-    os.environ[trust.ENVIRONMENT_VARIABLE] = str(record)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(trust.ENVIRONMENT_VARIABLE, None)
-        else:
-            os.environ[trust.ENVIRONMENT_VARIABLE] = before
 
 
 def _run_record(

@@ -1,0 +1,179 @@
+"""Kernels started ahead of need, handed to papermill through its engine extension point.
+
+A report's time is mostly a kernel starting and importing pandas, seaborn, statsmodels, DuckDB
+and Ibis. The runner asks for a kernel before it validates the inputs (:func:`prepare`), so the
+kernel starts and imports while DuckDB scans; ``--all`` workers keep one spare kernel warming
+while the current run executes (:func:`keep_warm`).
+
+Every run still gets a kernel no run has touched: a warm kernel has only imported modules
+(``importlib.import_module``, so not a name is bound in its namespace), it is used by exactly
+one run and shut down after it. Papermill sees a pre-started kernel manager, which nbclient
+supports as is (:class:`helpers.running.engine.WarmKernelEngine`).
+
+This module needs jupyter_client only, so the runner can start a kernel before it has even
+imported papermill and nbconvert.
+
+Each kernel is started with :data:`helpers.inputs.trust.ENVIRONMENT_VARIABLE` naming a file of
+its own, which the run that takes the kernel fills with the inputs it has checked.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers.inputs import trust
+
+__all__ = ["WARM_IMPORTS", "WarmKernel", "keep_warm", "prepare", "take"]
+
+#: What a warm kernel imports before any run: the analytical stack every kit notebook loads.
+WARM_IMPORTS = (
+    "pandas",
+    "numpy",
+    "scipy.stats",
+    "matplotlib.pyplot",
+    "seaborn",
+    "statsmodels.api",
+    "duckdb",
+    "ibis",
+    "pyarrow",
+    "helpers.report",
+    "helpers.inputs.loading",
+)
+
+# The kernel's own log (the notice that local TCP is unencrypted, the interrupt it logs when shut
+# down after a failed cell) is not the user's business; cell errors reach papermill unaffected.
+_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+_STARTUP_SECONDS = 120
+
+
+@dataclass
+class WarmKernel:
+    """A started kernel that has imported :data:`WARM_IMPORTS` and run nothing else."""
+
+    manager: Any  # jupyter_client.KernelManager
+    kernel_name: str
+    cwd: str
+    #: The file this kernel reads as the list of inputs its run has checked (written by that run).
+    checked_record: Path
+
+    def shutdown(self) -> None:
+        """Stop the kernel and remove its scratch file (idempotent)."""
+        try:
+            if self.manager.has_kernel:
+                self.manager.shutdown_kernel(now=True)
+        finally:
+            self.checked_record.unlink(missing_ok=True)
+
+
+def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
+    from jupyter_client import KernelManager
+
+    record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
+    manager = KernelManager(kernel_name=kernel_name)
+    env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
+    manager.start_kernel(cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS)
+    kernel = WarmKernel(manager, kernel_name, cwd, record)
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=_STARTUP_SECONDS)
+        if imports:
+            # Import without binding names: the run's namespace stays as a fresh kernel's.
+            code = f"import importlib as _i\nfor _m in {tuple(imports)!r}:\n    _i.import_module(_m)\ndel _i, _m"
+            client.execute_interactive(code, silent=True, store_history=False, timeout=_STARTUP_SECONDS)
+    except Exception:
+        kernel.shutdown()
+        raise
+    finally:
+        client.stop_channels()
+    return kernel
+
+
+class _Pool:
+    """At most one spare kernel per process, for one (kernel name, working folder)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: tuple[tuple[str, ...], concurrent.futures.Future[WarmKernel]] | None = None
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="itvalue-kernel")
+        self.refill = False
+
+    def prepare(self, kernel_name: str, cwd: str, imports: Sequence[str] = WARM_IMPORTS) -> None:
+        key = _key(kernel_name, cwd)
+        with self._lock:
+            if self._spare is not None and self._spare[0] == key:
+                return
+            self._discard_locked()
+            self._spare = (key, self._executor.submit(_start, kernel_name, str(cwd), tuple(imports)))
+
+    def take(self, kernel_name: str, cwd: str) -> WarmKernel:
+        key = _key(kernel_name, cwd)
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None or spare[0] != key:
+            if spare is not None:
+                spare[1].add_done_callback(_shut_down_quietly)
+            kernel = _start(kernel_name, str(cwd), WARM_IMPORTS)
+        else:
+            kernel = spare[1].result()
+        if self.refill:
+            self.prepare(kernel_name, cwd)
+        return kernel
+
+    def discard(self) -> None:
+        with self._lock:
+            self._discard_locked()
+
+    def _discard_locked(self) -> None:
+        if self._spare is not None:
+            self._spare[1].add_done_callback(_shut_down_quietly)
+            self._spare = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard_locked()
+        self._executor.shutdown(wait=True)
+
+
+def _key(kernel_name: str, cwd: str) -> tuple[str, ...]:
+    # A kernel inherits its environment when it starts: one warmed under another PYTHONPATH or
+    # working folder is not the kernel this run would have started.
+    return (kernel_name, str(cwd), os.environ.get("PYTHONPATH", ""))
+
+
+def _shut_down_quietly(future: concurrent.futures.Future[WarmKernel]) -> None:
+    if future.exception() is None:
+        future.result().shutdown()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
+
+
+def prepare(kernel_name: str, cwd: str | Path) -> None:
+    """Start warming a kernel for the next run in ``cwd`` (returns at once)."""
+    _POOL.prepare(kernel_name, str(cwd))
+
+
+def take(kernel_name: str, cwd: str | Path) -> WarmKernel:
+    """A warm kernel for one run: the prepared one, or one started now. The caller shuts it down."""
+    return _POOL.take(kernel_name, str(cwd))
+
+
+def keep_warm(enabled: bool = True) -> None:
+    """Keep a spare kernel warming after each :func:`take` (for processes that run many sets).
+
+    ``keep_warm(False)`` also shuts down the spare, if any.
+    """
+    _POOL.refill = enabled
+    if not enabled:
+        _POOL.discard()
