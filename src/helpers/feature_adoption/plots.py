@@ -33,8 +33,9 @@ def adoption_curves_plot(
         Where the adoption in the tables is read; drawn as a dashed line.
     """
     ax = new_axes(ax, figsize=(10, 5))
-    palette = sns.color_palette("colorblind", max(curves["feature_id"].nunique(), 1))
-    styles = ["-", "--", ":", "-."]
+    # Ten colours, then the same colours dashed: twelve features stay told apart.
+    palette = sns.color_palette("colorblind")
+    styles = ["-", "--", "-.", ":"]
     for number, (_, curve) in enumerate(curves.groupby("feature_id", sort=False)):
         if curve["adoption"].isna().all():
             continue
@@ -78,7 +79,7 @@ def adoption_plot(features: pd.DataFrame, *, confidence: float = 0.95, ax: Axes 
     ]
     ax.set_yticks(y, labels)
     ax.axvline(_BELOW, color="0.5", linestyle=":", linewidth=1)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(-0.02, 1.02)  # a never-used feature's point at 0 stays whole
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"Eligible users who used it within the horizon ({confidence:.0%} interval)")
     ax.set_title("Adoption per feature")
