@@ -36,6 +36,13 @@ REQUIRED_RESULTS = {
         "totals": [],
         "parameters": [],
     },
+    "feature_adoption": {
+        "features": ["feature_id", "eligible_users", "adopters", "adoption", "adoption_low", "adoption_high",
+                     "horizon_days", "median_days_to_first_use", "median_days_low", "median_days_high",
+                     "habitual_share", "habitual_share_low", "habitual_share_high", "replaced_feature_id",
+                     "switched_share", "still_using_old_share"],
+        "totals": ["features", "features_never_used", "features_below_10pct"],
+    },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
                       "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
@@ -49,7 +56,7 @@ REQUIRED_RESULTS = {
 }
 
 
-def test_the_kit_has_its_three_analyses():
+def test_the_kit_has_its_four_analyses():
     assert {p.stem for p in NOTEBOOK_PATHS} == set(REQUIRED_RESULTS)
 
 

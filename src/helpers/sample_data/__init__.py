@@ -1,4 +1,4 @@
-"""Deterministic sample data for the three analyses, with the truth that was planted.
+"""Deterministic sample data for the four analyses, with the truth that was planted.
 
 ``itvalue sample-data [--out DIR] [--scale N] [--seed S]`` calls :func:`generate`, which
 runs one generator per domain, each a module of this package with
@@ -7,7 +7,8 @@ runs one generator per domain, each a module of this package with
 - ``sales``: ``sales.parquet`` (order-level), ``outages.csv``, ``campaigns.csv``;
 - ``nps``: ``responses`` and ``tickets`` (CSV; Parquet above scale 1);
 - ``cmdb``: ``inventory`` (CSV; Parquet above scale 1), ``access_log.parquet``,
-  ``collection_cost.csv``.
+  ``collection_cost.csv``;
+- ``adoption``: ``features.csv``, ``users.csv``, ``feature_usage.parquet``.
 
 Each returns its planted truth, written to ``truth.json`` under its domain's key. Every
 file is then validated through :mod:`helpers.inputs`, so the sample always loads.
@@ -28,7 +29,7 @@ from helpers.report.results import to_jsonable
 __all__ = ["generate", "DOMAINS", "SAMPLE_FILES"]
 
 #: The domains, in the order they are generated; each is a module of this package.
-DOMAINS: tuple[str, ...] = ("sales", "nps", "cmdb")
+DOMAINS: tuple[str, ...] = ("sales", "nps", "cmdb", "adoption")
 
 #: The input files of a sample set (without extension: CSV or Parquet) and their kinds.
 SAMPLE_FILES: dict[str, str] = {
@@ -40,6 +41,9 @@ SAMPLE_FILES: dict[str, str] = {
     "inventory": "inventory",
     "access_log": "access_log",
     "collection_cost": "collection_cost",
+    "features": "features",
+    "feature_usage": "feature_usage",
+    "users": "users",
 }
 
 
@@ -61,7 +65,7 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
     Returns
     -------
     dict
-        ``{"sales": ..., "nps": ..., "cmdb": ...}``: what each domain planted.
+        ``{"sales": ..., "nps": ..., "cmdb": ..., "adoption": ...}``: what each domain planted.
 
     Raises
     ------

@@ -1,0 +1,299 @@
+"""Feature adoption: the analysis itself. Usage is counted in the query engine (:mod:`.queries`);
+the statistics work on one row per eligible user (:mod:`.survival`). Shares are from 0 to 1,
+times in days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.exceptions import ParameterError
+from helpers.feature_adoption import queries, survival
+from helpers.feature_adoption.loading import Inputs
+from helpers.feature_adoption.parameters import Parameters
+from helpers.feature_adoption.result import Result
+from helpers.inputs import loading as inputs
+
+__all__ = ["analyse", "eligibility", "BELOW", "NO_DEPARTMENT"]
+
+#: A feature is "below 10%" when the upper end of its adoption interval is under this share.
+BELOW = 0.10
+#: How users without a department show in the breakdown.
+NO_DEPARTMENT = "(no department)"
+_DAY = pd.Timedelta(days=1)
+
+
+def analyse(data: Inputs, params: Parameters) -> Result:
+    """Count usage in the query engine, then every figure of the report from per-user rows.
+
+    Parameters
+    ----------
+    data : Inputs
+        From :func:`load_inputs` (or Ibis tables with the same columns).
+    params : Parameters
+
+    Raises
+    ------
+    ParameterError
+        No usage to take ``as_of`` from, or no feature released in the window by ``as_of``.
+    """
+    log_start, as_of = _usage_span(data, params)
+    all_features = _frame(data.features, ["released"])
+    users = _frame(data.users, ["active_from", "active_to"])
+    features, notes = _select_features(all_features, params, (log_start, as_of), data.features_name)
+    notes.extend(_usage_notes(data, params, as_of))
+    chosen = data.usage.filter(data.usage.feature_id.isin(list(features["feature_id"])))
+    eligible_rows = queries.eligible_usage(chosen, data.features, data.users, as_of=as_of.to_pydatetime())
+    firsts = queries.first_use(eligible_rows, as_of=as_of.to_pydatetime(), habit_weeks=params.habit_weeks)
+    per_user = eligibility(features, users, as_of).merge(firsts, on=["user_id", "feature_id"], how="left")
+    per_user["adopted"] = per_user["first_use"].notna()
+    per_user["days"] = (per_user["first_use"].where(per_user["adopted"], per_user["eligible_end"])
+                        - per_user["eligible_from"]) / _DAY
+    old_way = _old_way(data, features, params, as_of)
+    rows, curves = [], []
+    for feature in features.itertuples(index=False):
+        group = per_user[per_user["feature_id"] == feature.feature_id]
+        figures, curve = _feature_figures(feature, group, old_way, params, as_of)
+        rows.append(figures)
+        curves.append(curve.assign(feature_id=feature.feature_id, name=feature.name))
+    table = pd.DataFrame(rows)
+    names = dict(zip(all_features["feature_id"], all_features["name"]))
+    table.insert(table.columns.get_loc("replaced_feature_id") + 1, "replaced_name", table["replaced_feature_id"].map(names))
+    departments, suppressed = (
+        _departments(per_user, table, params, as_of) if params.departments else (_no_departments(), 0)
+    )
+    no_one = table.loc[table["eligible_users"] == 0, "feature_id"]
+    if len(no_one):
+        notes.append(inputs.QualityNote(
+            input=data.features_name, issue="features no user could use (audience empty, or nobody active)",
+            rows=len(no_one), examples=queries.examples(no_one), unit="features"))
+    return Result(
+        params=params,
+        as_of=as_of,
+        release_window=tuple(params.release) if params.release else None,
+        features=table,
+        curves=pd.concat(curves, ignore_index=True),
+        departments=departments,
+        departments_suppressed=suppressed,
+        rows_in_pandas=len(firsts) + len(old_way),
+        quality_notes=notes,
+    )
+
+
+def _frame(table: Any, timestamps: list[str]) -> pd.DataFrame:
+    frame = table.to_pandas()
+    for column in timestamps:
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
+
+
+def _usage_span(data: Inputs, params: Parameters) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+    """The first usage timestamp, and ``as_of``: the end of the day given, or the last usage timestamp."""
+    first, last = inputs.time_span(data.usage, "timestamp")
+    if params.as_of is not None:
+        return first, pd.Timestamp(params.as_of) + _DAY - pd.Timedelta(microseconds=1)
+    if last is None:
+        raise ParameterError(
+            f"{data.usage_name} has no usage rows, so 'as_of' has no default; set parameter 'as_of' to the day to measure at."
+        )
+    return first, pd.Timestamp(last)
+
+
+def _select_features(
+    features: pd.DataFrame, params: Parameters, span: tuple[pd.Timestamp | None, pd.Timestamp], name: str
+) -> tuple[pd.DataFrame, list[Any]]:
+    """The features released in the window and by ``as_of``, in release order; notes on the rest.
+
+    A feature released more than ``horizon_days`` before the first usage row predates the usage
+    log: its early first uses are not in it, so its adoption cannot be measured (it may still be
+    the old way a new feature replaces)."""
+    notes: list[Any] = []
+    log_start, as_of = span
+    chosen = features
+    if params.release:
+        day = chosen["released"].dt.normalize()
+        chosen = chosen[(day >= pd.Timestamp(params.release[0])) & (day <= pd.Timestamp(params.release[1]))]
+    cutoff = None if log_start is None else log_start - pd.Timedelta(days=params.horizon_days)
+    early = chosen[chosen["released"] < cutoff] if cutoff is not None else chosen.iloc[:0]
+    if len(early):
+        notes.append(inputs.QualityNote(
+            input=name, issue=f"features released over {params.horizon_days} days before the first usage row "
+            f"({log_start:%Y-%m-%d}): the log misses their early uses, adoption not measured", rows=len(early),
+            examples=queries.examples(early["feature_id"]), unit="features"))
+    chosen = chosen.drop(early.index)
+    late = chosen[chosen["released"] > as_of]
+    chosen = chosen[chosen["released"] <= as_of].sort_values(["released", "feature_id"], ignore_index=True)
+    if chosen.empty:
+        window = f" from {params.release[0]} to {params.release[1]}" if params.release else ""
+        first, last = features["released"].min(), features["released"].max()
+        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if len(features) else "none at all"
+        raise ParameterError(
+            f"No feature was released{window} by {as_of:%Y-%m-%d} (parameters 'release' and 'as_of'); "
+            f"{name} has releases from {span}."
+        )
+    if len(late):
+        notes.append(inputs.QualityNote(input=name, issue=f"features released after as_of ({as_of:%Y-%m-%d}), left out",
+                                        rows=len(late), examples=queries.examples(late["feature_id"]), unit="features"))
+    unknown = chosen[chosen["replaces"].notna() & ~chosen["replaces"].isin(features["feature_id"])]
+    if len(unknown):
+        notes.append(inputs.QualityNote(input=name, issue="'replaces' names a feature that is not listed",
+                                        rows=len(unknown), examples=queries.examples(unknown["replaces"]), unit="features"))
+    return chosen, notes
+
+
+def _usage_notes(data: Inputs, params: Parameters, as_of: pd.Timestamp) -> list[Any]:
+    notes = [
+        inputs.unmatched_ids(data.usage, "user_id", data.users, input=data.usage_name,
+                             issue=f"usage by users not in {data.users_name}, left out"),
+        inputs.unmatched_ids(data.usage, "feature_id", data.features, input=data.usage_name,
+                             issue=f"usage of features not in {data.features_name}, left out"),
+    ]
+    problems = queries.usage_problems(data.usage, data.features, data.users, as_of=as_of.to_pydatetime(),
+                                      as_of_given=params.as_of is not None)
+    issues = {
+        "before_release": "usage before the feature's release, left out",
+        "outside_eligibility": "usage while the user was not eligible (before active_from, after active_to "
+                               "or outside the feature's audience), left out",
+        "after_as_of": f"usage after as_of ({as_of:%Y-%m-%d}), left out",
+    }
+    notes += [inputs.QualityNote(input=data.usage_name, issue=issues[key], rows=count)
+              for key, count in problems.items() if count]
+    return [note for note in notes if note is not None]
+
+
+def eligibility(features: pd.DataFrame, users: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Every user who could use each feature, and from when to when.
+
+    A user is eligible from the later of the release and their ``active_from`` to the earlier
+    of their ``active_to`` and ``as_of``, if they are in the feature's audience (empty = all).
+
+    Returns
+    -------
+    DataFrame
+        ``feature_id``, ``user_id``, ``department`` (``"(no department)"`` when empty),
+        ``eligible_from``, ``eligible_end``, ``active_at_as_of``; eligible pairs only.
+    """
+    pairs = features[["feature_id", "released", "audience"]].merge(
+        users[["user_id", "department", "active_from", "active_to"]], how="cross"
+    )
+    start = pairs["active_from"].where(pairs["active_from"] > pairs["released"], pairs["released"])
+    end = pairs["active_to"].where(pairs["active_to"].notna() & (pairs["active_to"] < as_of), as_of)
+    in_audience = pairs["audience"].isna() | (pairs["audience"] == pairs["department"])
+    frame = pd.DataFrame(
+        {
+            "feature_id": pairs["feature_id"],
+            "user_id": pairs["user_id"],
+            "department": pairs["department"].fillna(NO_DEPARTMENT),
+            "eligible_from": start,
+            "eligible_end": end,
+            "active_at_as_of": pairs["active_to"].isna() | (pairs["active_to"] >= as_of),
+        }
+    )
+    return frame[in_audience & (start < end)].reset_index(drop=True)
+
+
+def _horizon(released: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int) -> tuple[float, int, bool]:
+    """The horizon measured at (days), as reported (whole days) and whether the full one was reached."""
+    available = (as_of - released) / _DAY
+    if available >= horizon_days:
+        return float(horizon_days), horizon_days, True
+    return float(available), int(np.floor(available)), False
+
+
+def _feature_figures(
+    feature: Any, group: pd.DataFrame, old_way: pd.DataFrame, params: Parameters, as_of: pd.Timestamp
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Every figure of one feature, and its adoption curve."""
+    days, adopted = group["days"].to_numpy(), group["adopted"].to_numpy()
+    horizon, shown_horizon, reached = _horizon(feature.released, as_of, params.horizon_days)
+    adoption = survival.adoption_at(days, adopted, horizon, confidence=params.confidence)
+    median = survival.median_days(days, adopted, confidence=params.confidence)
+    habit_base, habit = _habit(group, params, as_of)
+    switching = _switching(feature, group, old_way, params)
+    figures = {
+        "feature_id": feature.feature_id,
+        "name": feature.name,
+        "application": feature.application,
+        "released": feature.released,
+        "audience": feature.audience,
+        "eligible_users": len(group),
+        "adopters": int(adopted.sum()),
+        "adoption": adoption.value,
+        "adoption_low": adoption.low,
+        "adoption_high": adoption.high,
+        "naive_adoption": survival.naive_share(days, adopted, horizon),
+        "horizon_days": shown_horizon,
+        "horizon_reached": reached,
+        "median_days_to_first_use": median.value,
+        "median_days_low": median.low,
+        "median_days_high": median.high,
+        "habit_base": habit_base,
+        "habitual_share": habit.value,
+        "habitual_share_low": habit.low,
+        "habitual_share_high": habit.high,
+        **switching,
+        "never_used": bool(len(group) and not adopted.any()),
+        "below_10pct": bool(adoption.high < BELOW),
+    }
+    return figures, survival.adoption_curve(days, adopted, until=horizon)
+
+
+def _habit(group: pd.DataFrame, params: Parameters, as_of: pd.Timestamp) -> tuple[int, survival.Share]:
+    """Habitual adopters: of the adopters still active at ``as_of`` who adopted before the last
+    ``habit_weeks`` weeks, those who used it in at least ``habit_min_weeks`` of those weeks."""
+    window_start = as_of - pd.Timedelta(weeks=params.habit_weeks)
+    base = group[group["adopted"] & group["active_at_as_of"] & (group["first_use"] <= window_start)]
+    habitual = int((base["recent_weeks"] >= params.habit_min_weeks).sum())
+    return len(base), survival.wilson(habitual, len(base), confidence=params.confidence)
+
+
+def _old_way(data: Inputs, features: pd.DataFrame, params: Parameters, as_of: pd.Timestamp) -> pd.DataFrame:
+    replacements = features[features["replaces"].notna()]
+    return queries.old_way_use(data.usage, replacements, before_days=params.horizon_days,
+                               as_of=as_of.to_pydatetime(), recent_days=7 * params.habit_weeks)
+
+
+def _switching(feature: Any, group: pd.DataFrame, old_way: pd.DataFrame, params: Parameters) -> dict[str, Any]:
+    """Of the old feature's users in the ``horizon_days`` before the release, still active at ``as_of``
+    and eligible for the new one: the share who used the new feature, and who still use the old one."""
+    figures: dict[str, Any] = {"replaced_feature_id": feature.replaces if pd.notna(feature.replaces) else None}
+    base = pd.DataFrame(columns=["used_recently", "adopted"])
+    if figures["replaced_feature_id"] is not None:
+        before = old_way[(old_way["feature_id"] == feature.feature_id) & old_way["used_before"]]
+        base = before.merge(group[group["active_at_as_of"]], on=["user_id", "feature_id"], how="inner")
+    switched = survival.wilson(int(base["adopted"].sum()), len(base), confidence=params.confidence)
+    still = survival.wilson(int(base["used_recently"].sum()), len(base), confidence=params.confidence)
+    figures["old_way_users"] = len(base) if figures["replaced_feature_id"] is not None else None
+    for key, share in (("switched_share", switched), ("still_using_old_share", still)):
+        figures.update({key: share.value, f"{key}_low": share.low, f"{key}_high": share.high})
+    return figures
+
+
+def _no_departments() -> pd.DataFrame:
+    return pd.DataFrame(columns=["feature_id", "name", "department", "eligible_users", "adoption",
+                                 "adoption_low", "adoption_high", "lagging"])
+
+
+def _departments(
+    per_user: pd.DataFrame, features: pd.DataFrame, params: Parameters, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, int]:
+    """Adoption per feature and department at the feature's horizon; small departments counted, not named."""
+    rows, suppressed = [], 0
+    for feature in features.itertuples(index=False):
+        group = per_user[per_user["feature_id"] == feature.feature_id]
+        horizon, _, _ = _horizon(feature.released, as_of, params.horizon_days)
+        for department, members in group.groupby("department", sort=True):
+            if len(members) < params.min_n:
+                suppressed += 1
+                continue
+            share = survival.adoption_at(members["days"].to_numpy(), members["adopted"].to_numpy(), horizon,
+                                         confidence=params.confidence)
+            rows.append({
+                "feature_id": feature.feature_id, "name": feature.name, "department": department,
+                "eligible_users": len(members), "adoption": share.value, "adoption_low": share.low,
+                "adoption_high": share.high, "lagging": bool(share.high < feature.adoption),
+            })
+    return (pd.DataFrame(rows) if rows else _no_departments()), suppressed

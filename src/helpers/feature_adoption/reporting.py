@@ -1,0 +1,291 @@
+"""What the adoption report says: the headline, its tables and the figures for ``results.json``.
+
+Tables come back as :class:`helpers.report.Table` for :func:`helpers.report.table`, which escapes
+every cell: feature and department names are data, never markup. Shares are shown as percentages
+of eligible users with their interval; times in days. Departments with fewer than ``min_n``
+eligible users for a feature are counted, never named.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from helpers.report.display import Table
+from helpers.report.results import to_jsonable
+
+if TYPE_CHECKING:
+    from helpers.feature_adoption.result import Result
+
+__all__ = [
+    "FEATURE_FIELDS",
+    "percent",
+    "share_with_interval",
+    "days_with_interval",
+    "headline",
+    "feature_table",
+    "old_way_table",
+    "department_table",
+    "department_note",
+    "engine_note",
+    "results",
+]
+
+#: The fields of each entry of ``results.json``'s ``features``, in order (issue 14 names the first 16).
+FEATURE_FIELDS = (
+    "feature_id", "eligible_users", "adopters", "adoption", "adoption_low", "adoption_high", "horizon_days",
+    "median_days_to_first_use", "median_days_low", "median_days_high", "habitual_share", "habitual_share_low",
+    "habitual_share_high", "replaced_feature_id", "switched_share", "still_using_old_share",
+    "name", "released", "horizon_reached", "median_reached", "switched_share_low", "switched_share_high",
+    "still_using_old_share_low", "still_using_old_share_high", "never_used", "below_10pct",
+)
+
+
+def percent(share: float) -> str:
+    """A share from 0 to 1 as a percentage: ``83%``, or ``4.4%`` / ``0.2%`` below 10%."""
+    if pd.isna(share):
+        return "—"
+    value = 100 * share
+    return f"{value:.0f}%" if value >= 9.95 or value == 0 else f"{value:.1f}%"
+
+
+def share_with_interval(value: float, low: float, high: float) -> str:
+    """``"83% (82% to 85%)"``; an em dash when there is nothing to measure."""
+    if pd.isna(value):
+        return "—"
+    return f"{percent(value)} ({percent(low)} to {percent(high)})"
+
+
+def days_with_interval(value: float, low: float, high: float) -> str:
+    """``"19 days (18 to 20)"``, ``"not reached"`` when fewer than half adopted; an open upper end reads "or more"."""
+    if pd.isna(value):
+        return "not reached" + (f" (at least {low:.0f} days)" if not pd.isna(low) else "")
+    upper = "or more" if pd.isna(high) else f"to {high:.0f}"
+    return f"{value:.0f} days ({low:.0f} {upper})"
+
+
+def _share(row: Any, key: str) -> str:
+    """``share_with_interval`` of ``key`` and its ``_low``/``_high`` in a row (Series or named tuple)."""
+    get = row.get if isinstance(row, pd.Series) else lambda name: getattr(row, name)
+    return share_with_interval(get(key), get(f"{key}_low"), get(f"{key}_high"))
+
+
+def _level(result: Result) -> str:
+    return f"{result.params.confidence:.0%}"
+
+
+def _window_words(result: Result) -> str:
+    if result.release_window is not None:
+        first, last = result.release_window
+        return f"released from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    features = result.features
+    return f"released from {features['released'].min():%Y-%m-%d} to {features['released'].max():%Y-%m-%d}"
+
+
+def _names(frame: pd.DataFrame) -> str:
+    return ", ".join(f"{row.name} ({row.feature_id})" for row in frame.itertuples())
+
+
+def headline(result: Result) -> list[str]:
+    """The report's first paragraph, one sentence per key finding (plain text; the report escapes it)."""
+    params, features, totals = result.params, result.features, result.totals
+    level = _level(result)
+    below = features[features["below_10pct"]]
+    never = features[features["never_used"]]
+    sentences = [
+        f"Of {totals['features']} features {_window_words(result)}, {totals['features_below_10pct']} "
+        f"{'was' if totals['features_below_10pct'] == 1 else 'were'} used by fewer than 10% of the people who "
+        f"could use them within {params.horizon_days} days (the whole {level} interval below 10%"
+        + (f": {_names(below)}" if len(below) else "") + f"); {totals['features_never_used']} "
+        f"{'was' if totals['features_never_used'] == 1 else 'were'} never used at all"
+        + (f" ({_names(never)})." if len(never) else ".")
+    ]
+    measured = features[features["eligible_users"] > 0].dropna(subset=["adoption"])
+    if len(measured):
+        best = measured.loc[measured["adoption"].idxmax()]
+        sentences.append(
+            f"The most adopted, {best['name']}, was used by {_share(best, 'adoption')} "
+            f"of eligible users within {best['horizon_days']} days ({level} intervals); median time to first use "
+            f"{days_with_interval(best['median_days_to_first_use'], best['median_days_low'], best['median_days_high'])}."
+        )
+    habits = measured.dropna(subset=["habitual_share"])
+    if len(habits):
+        top = habits.loc[habits["habitual_share"].idxmax()]
+        sentences.append(
+            f"Habit (used in {params.habit_min_weeks} of the last {params.habit_weeks} weeks) is strongest for "
+            f"{top['name']}: {_share(top, 'habitual_share')} "
+            f"of its adopters."
+        )
+    sentences += [_old_way_sentence(row, level) for row in features.itertuples() if pd.notna(row.old_way_users)]
+    recent = features[~features["horizon_reached"]]
+    if len(recent):
+        sentences.append(
+            f"{len(recent)} {'feature was' if len(recent) == 1 else 'features were'} released fewer than "
+            f"{params.horizon_days} days before {result.as_of:%Y-%m-%d} and {'is' if len(recent) == 1 else 'are'} "
+            f"measured at the latest horizon possible ({_names(recent)}: "
+            + ", ".join(f"{h} days" for h in recent["horizon_days"]) + ")."
+        )
+    return sentences
+
+
+def _old_name(row: Any) -> str:
+    return row.replaced_name if isinstance(row.replaced_name, str) else row.replaced_feature_id
+
+
+def _old_way_sentence(row: Any, level: str) -> str:
+    return (
+        f"Of the {int(row.old_way_users):,} recent users of {_old_name(row)} still active, "
+        f"{_share(row, 'switched_share')} have used "
+        f"its replacement {row.name} and {_share(row, 'still_using_old_share')} "
+        f"still use the old way ({level} intervals)."
+    )
+
+
+def feature_table(result: Result) -> Table:
+    """Per feature: eligible users, adoption at the horizon, median time to first use and habit, with intervals."""
+    features = result.features
+    level = _level(result)
+    rows = pd.DataFrame(
+        {
+            "Feature": features["feature_id"] + " " + features["name"],
+            "Application": features["application"],
+            "Released": [f"{d:%Y-%m-%d}" for d in features["released"]],
+            "Eligible users": [f"{n:,}" for n in features["eligible_users"]],
+            "Horizon (days)": [f"{h}" + ("" if reached else " (latest possible)")
+                               for h, reached in zip(features["horizon_days"], features["horizon_reached"])],
+            f"Adoption ({level} interval)": [
+                "no eligible user" if n == 0 else share_with_interval(v, lo, hi)
+                for n, v, lo, hi in zip(features["eligible_users"], features["adoption"], features["adoption_low"],
+                                        features["adoption_high"])
+            ],
+            "Median days to first use": [
+                "—" if n == 0 or never else days_with_interval(v, lo, hi)
+                for n, never, v, lo, hi in zip(features["eligible_users"], features["never_used"],
+                                               features["median_days_to_first_use"], features["median_days_low"],
+                                               features["median_days_high"])
+            ],
+            f"Habitual adopters ({level} interval)": [
+                share_with_interval(v, lo, hi) + f" of {n:,}" if n else "—"
+                for n, v, lo, hi in zip(features["habit_base"], features["habitual_share"],
+                                        features["habitual_share_low"], features["habitual_share_high"])
+            ],
+            "Below 10%": ["never used" if never else "yes" if below else ""
+                          for never, below in zip(features["never_used"], features["below_10pct"])],
+        }
+    )
+    return Table(rows, caption=f"Adoption per feature (share of eligible users, {level} intervals; days)", max_rows=None)
+
+
+def old_way_table(result: Result) -> Table:
+    """Per feature that replaces another: the old way's recent users, who moved and who still use the old way."""
+    frame = result.features[result.features["replaced_feature_id"].notna()]
+    level = _level(result)
+    rows = pd.DataFrame(
+        {
+            "New feature": frame["feature_id"] + " " + frame["name"],
+            "Replaces": frame["replaced_feature_id"] + " " + frame["replaced_name"].fillna("(not listed)"),
+            "Recent users of the old way": [f"{int(n):,}" for n in frame["old_way_users"]],
+            f"Used the new feature ({level} interval)": [
+                share_with_interval(v, lo, hi)
+                for v, lo, hi in zip(frame["switched_share"], frame["switched_share_low"], frame["switched_share_high"])
+            ],
+            f"Still use the old way ({level} interval)": [
+                share_with_interval(v, lo, hi)
+                for v, lo, hi in zip(frame["still_using_old_share"], frame["still_using_old_share_low"],
+                                     frame["still_using_old_share_high"])
+            ],
+        }
+    )
+    return Table(rows, caption=f"The old way (share of its recent users still active, {level} intervals)", max_rows=None)
+
+
+def department_table(result: Result) -> Table:
+    """Adoption per feature and department with its interval; lagging departments marked."""
+    frame = result.departments
+    level = _level(result)
+    rows = pd.DataFrame(
+        {
+            "Feature": frame["feature_id"] + " " + frame["name"],
+            "Department": frame["department"],
+            "Eligible users": [f"{int(n):,}" for n in frame["eligible_users"]],
+            f"Adoption ({level} interval)": [
+                share_with_interval(v, lo, hi)
+                for v, lo, hi in zip(frame["adoption"], frame["adoption_low"], frame["adoption_high"])
+            ],
+            "Lagging": ["yes" if lagging else "" for lagging in frame["lagging"]],
+        }
+    )
+    return Table(rows, caption=f"Adoption per department (share of eligible users, {level} intervals)", max_rows=None)
+
+
+def department_note(result: Result) -> str:
+    """Which departments lag, and how many feature-department pairs were too small to show."""
+    params = result.params
+    if not params.departments:
+        return "Adoption is not broken down by department (parameter departments is false)."
+    lagging = result.departments[result.departments["lagging"]]
+    text = (
+        "No department lags: no department's interval lies wholly below its feature's overall adoption."
+        if lagging.empty
+        else "Lagging (the department's whole interval below the feature's overall adoption): "
+        + "; ".join(f"{row.department} for {row.name}" for row in lagging.itertuples()) + "."
+    )
+    if len(result.departments):
+        text += (
+            f" {len(result.departments)} departments were compared with their feature's overall adoption; where a "
+            f"department does not really differ, its whole {_level(result)} interval still falls below in about "
+            f"{(1 - params.confidence) / 2:.1%} of comparisons, so expect about "
+            f"{len(result.departments) * (1 - params.confidence) / 2:.1f} such flags by chance."
+        )
+    if result.departments_suppressed:
+        text += (
+            f" {result.departments_suppressed} feature-department "
+            f"{'pair has' if result.departments_suppressed == 1 else 'pairs have'} fewer than {params.min_n} "
+            "eligible users and are not shown."
+        )
+    return text
+
+
+def engine_note(result: Result) -> str:
+    """How much reached Python: per-user rows only, counted in the query engine."""
+    return (
+        f"Usage was counted in DuckDB; {result.rows_in_pandas:,} per-user rows (first use and weeks used per user "
+        "and feature, and the old way's recent users) reached pandas, however long the usage log."
+    )
+
+
+def _feature_record(row: pd.Series) -> dict[str, Any]:
+    record = {key: to_jsonable(row[key]) for key in FEATURE_FIELDS if key in row and key != "median_reached"}
+    record["released"] = pd.Timestamp(row["released"]).isoformat()
+    record["median_reached"] = None if row["eligible_users"] == 0 else bool(pd.notna(row["median_days_to_first_use"]))
+    return {key: record[key] for key in FEATURE_FIELDS}
+
+
+def results(result: Result) -> dict[str, Any]:
+    """The run's figures for ``results.json``: shares from 0 to 1 with their intervals, times in days.
+
+    Keys: ``features`` (one entry per feature, fields :data:`FEATURE_FIELDS`; a median not reached
+    is null with ``median_reached`` false; switching shares are null for a feature that replaces
+    nothing), ``totals`` (``features``, ``features_never_used``, ``features_below_10pct``),
+    ``departments`` (shown departments only), ``departments_suppressed`` and ``window``.
+    """
+    params = result.params
+    return {
+        "features": [_feature_record(row) for _, row in result.features.iterrows()],
+        "totals": result.totals,
+        "departments": [
+            {key: to_jsonable(row[key]) for key in ("feature_id", "department", "eligible_users", "adoption",
+                                                     "adoption_low", "adoption_high", "lagging")}
+            for _, row in result.departments.iterrows()
+        ],
+        "departments_suppressed": result.departments_suppressed,
+        "window": {
+            "as_of": result.as_of.isoformat(),
+            "release": [d.isoformat() for d in result.release_window] if result.release_window else None,
+            "horizon_days": params.horizon_days,
+            "habit_weeks": params.habit_weeks,
+            "confidence": params.confidence,
+            "min_n": params.min_n,
+        },
+    }

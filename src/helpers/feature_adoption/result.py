@@ -1,0 +1,71 @@
+"""What the adoption analysis found: the result type, apart from the code that computes or formats it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from helpers.feature_adoption.parameters import Parameters
+
+__all__ = ["Result"]
+
+
+@dataclass
+class Result:
+    """Everything the report shows; built by :func:`analyse`.
+
+    Shares (adoption, habit, switching) are from 0 to 1; times are in days.
+
+    Attributes
+    ----------
+    params : Parameters
+    as_of : Timestamp
+        The moment eligibility ends for everyone still active (wall-clock time in ``timezone``).
+    release_window : tuple of date or None
+        The ``release`` parameter, or None for every feature.
+    features : DataFrame
+        One row per feature analysed, in release order: ``feature_id``, ``name``, ``application``,
+        ``released``, ``audience``, ``eligible_users``, ``adopters`` (used it at least once by
+        ``as_of``), ``adoption`` with ``adoption_low``/``adoption_high`` (Kaplan-Meier, at
+        ``horizon_days``), ``naive_adoption`` (censored users counted as non-adopters, for the
+        method note only), ``horizon_days`` and ``horizon_reached`` (False when the feature is
+        too recent for the full horizon), ``median_days_to_first_use`` with ``median_days_low``/
+        ``median_days_high`` (NaN: not reached), ``habit_base``, ``habitual_share`` with
+        ``_low``/``_high`` (Wilson), ``replaced_feature_id``, ``replaced_name``, ``old_way_users``,
+        ``switched_share`` and ``still_using_old_share`` with ``_low``/``_high`` (Wilson),
+        ``never_used`` and ``below_10pct`` (bool).
+    curves : DataFrame
+        ``feature_id``, ``name``, ``days``, ``adoption``: each feature's Kaplan-Meier adoption curve.
+    departments : DataFrame
+        One row per feature and department with at least ``min_n`` eligible users:
+        ``feature_id``, ``name``, ``department``, ``eligible_users``, ``adoption`` with
+        ``adoption_low``/``adoption_high``, ``lagging`` (interval wholly below the feature's overall adoption).
+    departments_suppressed : int
+        Feature-department pairs with 1 to ``min_n - 1`` eligible users, not shown.
+    rows_in_pandas : int
+        Per-user rows that came back from the query engine (first uses and old-way users).
+    quality_notes : list of QualityNote
+    """
+
+    params: Parameters
+    as_of: pd.Timestamp
+    release_window: tuple[dt.date, dt.date] | None
+    features: pd.DataFrame
+    curves: pd.DataFrame
+    departments: pd.DataFrame
+    departments_suppressed: int
+    rows_in_pandas: int
+    quality_notes: list[Any] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """``features`` analysed, ``features_never_used`` and ``features_below_10pct`` (upper bound under 10%)."""
+        return {
+            "features": len(self.features),
+            "features_never_used": int(self.features["never_used"].sum()),
+            "features_below_10pct": int(self.features["below_10pct"].sum()),
+        }

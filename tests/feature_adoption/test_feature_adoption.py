@@ -1,0 +1,287 @@
+"""Feature adoption (issue 14): planted truth recovered, censoring handled, the one-sentence errors.
+
+Statistics are checked on fast seeded simulations straight into :mod:`helpers.feature_adoption.survival`;
+the whole pipeline (DuckDB counts, eligibility, reporting) on the bundled sample and on tiny files.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import feature_adoption as adoption
+from helpers.exceptions import InputDataError, ParameterError
+from helpers.feature_adoption import reporting, survival
+from helpers.paths import SAMPLE_DATA_DIR
+from helpers.report.results import to_jsonable
+from helpers.sample_data import adoption as sample_adoption
+
+#: The fields issue 14 names for each entry of results.json's ``features``, and for ``totals``.
+ISSUE_FEATURE_FIELDS = [
+    "feature_id", "eligible_users", "adopters", "adoption", "adoption_low", "adoption_high", "horizon_days",
+    "median_days_to_first_use", "median_days_low", "median_days_high", "habitual_share", "habitual_share_low",
+    "habitual_share_high", "replaced_feature_id", "switched_share", "still_using_old_share",
+]
+ISSUE_TOTALS = {"features", "features_never_used", "features_below_10pct"}
+
+
+# --- statistics on simulated features ---------------------------------------------------------
+
+
+def _simulate(rng: np.random.Generator, *, late_share: float = 0.25, leave_share: float = 0.15, longest: float = 300):
+    """One feature: eligible users with planted 90-day adoption ``p``, censored by joining late and leaving."""
+    n = int(rng.integers(150, 600))
+    eventual, mean_days = rng.uniform(0.05, 0.95), rng.uniform(5, 120)
+    planted = eventual * (1 - np.exp(-90 / mean_days))
+    first_use = np.where(rng.random(n) < eventual, rng.exponential(mean_days, n), np.inf)
+    kind = rng.random(n)
+    follow_up = np.where(kind < late_share, rng.uniform(10, longest, n),
+                         np.where(kind < late_share + leave_share, rng.uniform(5, longest, n), 365.0))
+    adopted = first_use <= follow_up
+    return np.where(adopted, first_use, follow_up), adopted, planted
+
+
+def test_the_90_day_adoption_interval_covers_the_planted_share_in_about_95_percent_of_features():
+    rng = np.random.default_rng(14)
+    covered = []
+    for _ in range(600):
+        days, adopted, planted = _simulate(rng)
+        share = survival.adoption_at(days, adopted, 90, confidence=0.95)
+        covered.append(share.low <= planted <= share.high)
+    coverage = float(np.mean(covered))
+    print(f"coverage of the 95% interval over 600 simulated features: {coverage:.1%}")
+    # 600 features: a true 95% lands in 93.2%-96.8% with 95% probability.
+    assert 0.93 <= coverage <= 0.97
+
+
+def test_censoring_does_not_bias_adoption_down():
+    rng = np.random.default_rng(15)
+    errors, naive_errors = [], []
+    for _ in range(400):
+        days, adopted, planted = _simulate(rng, late_share=0.45, leave_share=0.25, longest=120)
+        errors.append(survival.adoption_at(days, adopted, 90).value - planted)
+        naive_errors.append(survival.naive_share(days, adopted, 90) - planted)
+    bias, naive_bias = float(np.mean(errors)), float(np.mean(naive_errors))
+    print(f"mean error of 90-day adoption: Kaplan-Meier {bias:+.4f}, censored counted as non-adopters {naive_bias:+.4f}")
+    assert abs(bias) < 0.01
+    assert naive_bias < -0.04
+
+
+def test_a_feature_nobody_used_still_gets_an_upper_bound():
+    share = survival.adoption_at(np.full(500, 120.0), np.zeros(500, dtype=bool), 90)
+    assert share.value == 0 and share.low == 0
+    assert 0.005 < share.high < 0.01  # Wilson upper bound of 0 out of 500
+
+
+def test_median_not_reached_when_fewer_than_half_adopt():
+    days = np.r_[np.full(30, 10.0), np.full(70, 200.0)]
+    adopted = np.r_[np.ones(30, dtype=bool), np.zeros(70, dtype=bool)]
+    assert np.isnan(survival.median_days(days, adopted).value)
+    reached = survival.median_days(np.r_[np.full(60, 10.0), np.full(40, 200.0)], np.r_[np.ones(60, bool), np.zeros(40, bool)])
+    assert reached.value == 10.0
+
+
+# --- the bundled sample -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    truth = json.loads((SAMPLE_DATA_DIR / "truth.json").read_text())["adoption"]
+    params = adoption.Parameters.validate_values({})
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    return result, truth
+
+
+def test_planted_adoption_is_recovered_on_the_sample(sample):
+    result, _ = sample
+    planted = {f.feature_id: f for f in sample_adoption.FEATURES}
+    features = result.features.set_index("feature_id")
+    assert sorted(features.index) == sorted(planted)
+    missed = []
+    for feature_id, row in features.iterrows():
+        # A release too recent for 90 days is measured at its latest horizon (whole days, from release to as_of).
+        horizon = 90 if row["horizon_reached"] else (result.as_of - row["released"]) / pd.Timedelta(days=1)
+        expected = sample_adoption.planted_adoption(planted[feature_id], horizon)
+        if not row["adoption_low"] <= expected <= row["adoption_high"]:
+            missed.append(feature_id)
+    # Twelve 95% intervals: all but at most one should cover the planted share.
+    assert len(missed) <= 1, missed
+
+
+def test_never_used_and_below_10pct_are_exact_on_the_sample(sample):
+    result, truth = sample
+    features = result.features
+    assert sorted(features.loc[features["never_used"], "feature_id"]) == truth["never_used"]
+    assert sorted(features.loc[features["below_10pct"], "feature_id"]) == truth["below_10pct"]
+    assert result.totals == {"features": 12, "features_never_used": 2, "features_below_10pct": 4}
+    assert (features.loc[features["never_used"], "adopters"] == 0).all()
+
+
+def test_habit_and_recent_releases_on_the_sample(sample):
+    result, truth = sample
+    planted = {f["feature_id"]: f for f in truth["features"]}
+    for row in result.features.itertuples():
+        assert row.horizon_reached == planted[row.feature_id]["horizon_reached"]
+        if row.habit_base >= 50:
+            expected = planted[row.feature_id]["habitual_share"]
+            assert row.habitual_share_low - 0.03 <= expected <= row.habitual_share_high + 0.03, row.feature_id
+    recent = result.features[~result.features["horizon_reached"]]
+    assert list(recent["horizon_days"]) == [44, 44]
+
+
+def test_the_old_way_on_the_sample(sample):
+    result, truth = sample
+    planted = {f["feature_id"]: f for f in truth["features"]}
+    replacing = result.features[result.features["replaced_feature_id"].notna()]
+    assert list(replacing["replaced_feature_id"]) == ["O-01", "O-02", "O-03"]
+    for row in replacing.itertuples():
+        # Old-way users who used the new feature dropped the old one with the planted probability.
+        expected_still = 1 - row.switched_share * planted[row.feature_id]["drop_old_probability"]
+        assert abs(row.still_using_old_share - expected_still) < 0.06, row.feature_id
+        assert row.switched_share_low <= row.switched_share <= row.switched_share_high
+
+
+def test_small_departments_are_counted_not_named(sample):
+    result, truth = sample
+    assert truth["small_department"] not in set(result.departments["department"])
+    assert result.departments_suppressed > 0
+    assert (result.departments["eligible_users"] >= result.params.min_n).all()
+    lagging = result.departments[result.departments["lagging"]]
+    overall = result.features.set_index("feature_id")["adoption"]
+    assert all(row.adoption_high < overall[row.feature_id] for row in lagging.itertuples())
+    assert truth["small_department"] not in " ".join(adoption.headline(result) + [reporting.department_note(result)])
+
+
+def test_planted_data_quality_notes(sample):
+    result, truth = sample
+    notes = {note.issue: note.rows for note in result.quality_notes}
+    assert notes["usage by users not in users.csv, left out"] == truth["usage_rows_unknown_user"]
+    assert notes["usage of features not in features.csv, left out"] == truth["usage_rows_unknown_feature"]
+    assert notes["usage before the feature's release, left out"] == truth["usage_rows_before_release"]
+    assert any(issue.startswith("features released over 90 days before the first usage row") for issue in notes)
+
+
+def test_results_json_fields_are_as_the_issue_lists(sample):
+    result, _ = sample
+    payload = to_jsonable(adoption.results(result))
+    json.dumps(payload, allow_nan=False)
+    assert set(payload["totals"]) == ISSUE_TOTALS
+    for entry in payload["features"]:
+        assert list(entry)[: len(ISSUE_FEATURE_FIELDS)] == ISSUE_FEATURE_FIELDS
+        assert list(entry) == list(reporting.FEATURE_FIELDS)
+    first = payload["features"][0]
+    assert first["adoption_low"] <= first["adoption"] <= first["adoption_high"]
+    never = next(e for e in payload["features"] if e["feature_id"] == "F-104")
+    assert never["adopters"] == 0 and never["median_days_to_first_use"] is None and never["median_reached"] is False
+    plain = next(e for e in payload["features"] if e["feature_id"] == "F-102")
+    assert plain["replaced_feature_id"] is None and plain["switched_share"] is None
+    headline = " ".join(adoption.headline(result))
+    assert headline.startswith("Of 12 features released from 2025-02-10 to 2025-11-17, 4 were used by fewer than 10%")
+
+
+def test_a_release_window(sample):
+    params = adoption.Parameters.validate_values({"release": ["2025-02-01", "2025-02-28"]})
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    assert list(result.features["feature_id"]) == ["F-101", "F-102", "F-103", "F-104"]
+    assert adoption.headline(result)[0].startswith("Of 4 features released from 2025-02-01 to 2025-02-28,")
+
+
+# --- tiny files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write_files(features: str, users: str, usage: str, **values):
+        for name, text in (("features", features), ("users", users), ("usage", usage)):
+            (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+        return adoption.Parameters.validate_values({
+            "features_path": str(tmp_path / "features.csv"), "users_path": str(tmp_path / "users.csv"),
+            "usage_path": str(tmp_path / "usage.csv"), **values,
+        })
+
+    return write_files
+
+
+FEATURES = "feature_id,name,application,released,replaces,audience\nF-1,Search,App,2025-01-01,,\nF-2,Ledger,App,2025-01-01,,Nobody\n"
+
+
+def test_leavers_are_censored_not_counted_as_non_adopters(write):
+    users = "user_id,department,active_from,active_to\nu1,A,,\nu2,A,,\nu3,A,,2025-01-06\nu4,A,,2025-01-06\n"
+    usage = "timestamp,user_id,feature_id\n2025-01-11,u1,F-1\n2025-01-11,u2,F-1\n2025-06-30,u1,F-1\n"
+    params = write(FEATURES, users, usage, departments=False)
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    row = result.features.set_index("feature_id").loc["F-1"]
+    assert row["eligible_users"] == 4 and row["adopters"] == 2
+    assert row["adoption"] == pytest.approx(1.0)  # both users followed past day 10 used it
+    assert row["naive_adoption"] == pytest.approx(0.5)  # what counting leavers as non-adopters would say
+    assert row["median_days_to_first_use"] == pytest.approx(10.0)
+
+
+def test_a_feature_with_no_eligible_user(write):
+    users = "user_id,department\nu1,A\nu2,B\n"
+    usage = "timestamp,user_id,feature_id,uses\n2025-01-02,u1,F-1,\n2025-03-02,u2,F-1,3\n"
+    params = write(FEATURES, users, usage)
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    row = result.features.set_index("feature_id").loc["F-2"]
+    assert row["eligible_users"] == 0 and not row["never_used"] and not row["below_10pct"]
+    entry = next(e for e in to_jsonable(adoption.results(result))["features"] if e["feature_id"] == "F-2")
+    assert entry["adoption"] is None and entry["median_reached"] is None
+    assert any(n.issue.startswith("features no user could use") and n.rows == 1 for n in result.quality_notes)
+    assert reporting.feature_table(result).data.iloc[1]["Adoption (95% interval)"] == "no eligible user"
+
+
+def test_an_empty_release_window_is_one_sentence(write):
+    params = write(FEATURES, "user_id\nu1\n", "timestamp,user_id,feature_id\n2025-01-02,u1,F-1\n",
+                   release=["2024-03-01", "2024-03-31"])
+    with pytest.raises(ParameterError) as caught:
+        adoption.analyse(adoption.load_inputs(params), params)
+    assert str(caught.value) == (
+        "No feature was released from 2024-03-01 to 2024-03-31 by 2025-01-02 (parameters 'release' and 'as_of'); "
+        "features.csv has releases from 2025-01-01 to 2025-01-01."
+    )
+
+
+def test_empty_usage_needs_as_of_and_then_every_feature_is_never_used(write):
+    params = write(FEATURES, "user_id\nu1\nu2\n", "timestamp,user_id,feature_id\n")
+    with pytest.raises(ParameterError, match=r"^usage.csv has no usage rows, so 'as_of' has no default; set parameter"):
+        adoption.analyse(adoption.load_inputs(params), params)
+    params = write(FEATURES, "user_id\nu1\nu2\n", "timestamp,user_id,feature_id\n", as_of="2025-03-31")
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    assert list(result.features["never_used"]) == [True, False]
+
+
+def test_usage_after_as_of_is_left_out_with_a_note(write):
+    usage = "timestamp,user_id,feature_id\n2025-01-11,u1,F-1\n2025-05-11,u2,F-1\n"
+    params = write(FEATURES, "user_id\nu1\nu2\n", usage, as_of="2025-03-31")
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    assert result.features.set_index("feature_id").loc["F-1", "adopters"] == 1
+    assert [n.rows for n in result.quality_notes if n.issue.startswith("usage after as_of (2025-03-31)")] == [1]
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"release": ["2025-01-01"]},
+         "Parameter 'release' must be two dates, [first day, last day], or empty; got 1 dates (2025-01-01)."),
+        ({"release": ["2025-03-01", "2025-01-01"]},
+         "Parameter 'release': the last day (2025-01-01) must not be before the first (2025-03-01)."),
+        ({"horizon_days": 0}, "Parameter 'horizon_days' must be an integer >= 1; got 0."),
+        ({"habit_weeks": "four"}, "Parameter 'habit_weeks' must be an integer >= 2; got 'four'."),
+    ],
+)
+def test_parameter_errors_are_one_sentence(values, message):
+    with pytest.raises(ParameterError) as caught:
+        adoption.Parameters.validate_values(values)
+    assert str(caught.value) == message
+
+
+def test_bad_inputs_are_one_sentence_input_errors(write):
+    with pytest.raises(InputDataError, match=r"^usage.csv: column 'uses' must be an integer >= 1"):
+        params = write(FEATURES, "user_id\nu1\n", "timestamp,user_id,feature_id,uses\n2025-01-02,u1,F-1,0\n")
+        adoption.load_inputs(params)
+    duplicated = FEATURES + "F-1,Search again,App,2025-02-01,,\n"
+    with pytest.raises(InputDataError, match=r"^features.csv: .*'feature_id'"):
+        adoption.load_inputs(write(duplicated, "user_id\nu1\n", "timestamp,user_id,feature_id\n2025-01-02,u1,F-1\n"))
