@@ -33,16 +33,21 @@ import numpy as np
 __all__ = ["Fit", "StructuralModel", "fit", "forecast"]
 
 _JITTER = 1e-10  # keeps the Cholesky factor of a near-singular end-state covariance real
-# Products below this many multiply-adds run in numpy's own loops: OpenBLAS hands them to
-# its threads, and waking those costs ~20 ms on a busy two-core machine, 50 times the work.
-_THREADED_PRODUCT = 2e7
+# OpenBLAS hands a product of more than 65536 * 4 multiply-adds to its threads; on a busy
+# two-core machine waking them costs ~20 ms, far more than these products take on one.
+_SINGLE_THREAD_PRODUCT = 65536 * 4
+_SMALL_SERIES = 400  # up to this many points an explicit eigenbasis beats the FFT of awkward lengths
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for 2-D arrays, on one thread unless it is large."""
-    if a.shape[0] * a.shape[1] * b.shape[1] < _THREADED_PRODUCT:
-        return np.einsum("ik,kj->ij", a, b)
-    return a @ b
+    """``a @ b`` for 2-D arrays, in row blocks small enough for BLAS to keep on one thread."""
+    rows = max(1, _SINGLE_THREAD_PRODUCT // max(1, a.shape[1] * b.shape[1]))
+    if rows >= a.shape[0]:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]))
+    for start in range(0, a.shape[0], rows):
+        np.matmul(a[start : start + rows], b, out=out[start : start + rows])
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +160,14 @@ class _SineBasis:
         self.fft_length = 2 * (2 * self.m + 1)
         self.scale = 2 / np.sqrt(2 * self.m + 1)
         odd = 2 * np.arange(1, self.m + 1) - 1
+        if n <= _SMALL_SERIES:
+            odd_k = 2 * np.arange(1, self.m + 1) - 1
+            sines = self.scale * np.sin(np.pi * np.outer(np.arange(1, self.m + 1), odd_k) / (2 * self.m + 1))
+            self.matrix = np.zeros((n, n))
+            self.matrix[0, 0] = 1.0
+            self.matrix[1:, 1:] = sines  # U: row t, column k
+        else:
+            self.matrix = None
         self.twiddle = np.exp(-1j * np.pi * np.arange(1, self.m + 1) / (2 * self.m + 1))
         self.eigenvalues = np.concatenate([[0.0], 1 / (4 * np.sin(np.pi * odd / self.fft_length) ** 2)])
         a_rows, covariances, self.component, self.self_cov = end_state_columns(model)
@@ -177,11 +190,15 @@ class _SineBasis:
         ``sum_k z_k sin(pi (2k - 1) j / (2m + 1))`` is the imaginary part of a length-(2m + 1)
         DFT of ``z`` times a twiddle: half the length of the transform ``to_eigen`` needs.
         """
+        if self.matrix is not None:
+            return _product(z.reshape(-1, z.shape[-1]), self.matrix.T).reshape(z.shape)
         spectrum = np.fft.rfft(z[..., 1:], n=2 * self.m + 1, axis=-1)[..., 1 : self.m + 1] * self.twiddle
         return np.concatenate([z[..., :1], -self.scale * spectrum.imag], axis=-1)
 
     def weighted_diagonal(self, f: np.ndarray) -> np.ndarray:
         """``diag(U diag(f) U')`` along the last axis, through ``sin^2 = (1 - cos 2x) / 2``."""
+        if self.matrix is not None:
+            return _product(f.reshape(-1, f.shape[-1]), (self.matrix**2).T).reshape(f.shape)
         padded = np.zeros(f.shape[:-1] + (2 * self.m + 1,))
         padded[..., 0 : 2 * self.m : 2] = f[..., 1:]
         spectrum = np.fft.rfft(padded, axis=-1)[..., 1 : self.m + 1] * self.twiddle**2
@@ -216,12 +233,13 @@ class _DenseBasis:
         self.model = model
         n = len(model.y)
         self.walk = np.minimum.outer(np.arange(n), np.arange(n)).astype(float)
+        self.components = np.stack([np.eye(n), self.walk, model.seasonal_cov]).reshape(3, -1)
         self.a_rows, covariances, self.component, self.self_cov = end_state_columns(model)
         self.base = np.column_stack([model.y, model.design, covariances])
 
     def _factor(self, variances: np.ndarray) -> np.ndarray:
-        sigma = variances[:, 1, None, None] * self.walk + variances[:, 2, None, None] * self.model.seasonal_cov
-        sigma[:, np.arange(len(self.walk)), np.arange(len(self.walk))] += variances[:, :1]
+        n = len(self.walk)
+        sigma = _product(variances, self.components).reshape(-1, n, n)  # one pass, no temporaries
         return np.linalg.cholesky(sigma)
 
     def grams(self, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
