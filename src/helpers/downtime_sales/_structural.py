@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Fit", "StructuralModel", "fit", "forecast"]
+__all__ = ["Fit", "StructuralModel", "draw_end_states", "end_state_columns", "fit", "forecast", "smoothed_signal"]
 
 _JITTER = 1e-10  # keeps the Cholesky factor of a near-singular end-state covariance real
 # OpenBLAS hands a product of more than 65536 * 4 multiply-adds to its threads; on a busy

@@ -343,15 +343,7 @@ def _grid_mode(log_posterior: _LogPosterior, points: int = 17, tolerance: float 
 
 def _curvature(log_posterior: _LogPosterior, mode: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Covariance of the Laplace approximation: the inverse of minus the Hessian at the mode."""
-    k = len(mode)
-    unit = np.eye(k) * step
-    pairs = [(a, b) for a in range(k) for b in range(a, k)]
-    signs = [(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)]  # (sign of a step, of b step, weight)
-    stencil = np.array([mode + sa * unit[a] + sb * unit[b] for a, b in pairs for sa, sb, _ in signs])
-    values = log_posterior(stencil).reshape(len(pairs), len(signs)) @ np.array([w for *_, w in signs])
-    hessian = np.empty((k, k))
-    for (a, b), value in zip(pairs, values / (4 * step**2)):
-        hessian[a, b] = hessian[b, a] = value
+    _, hessian = _derivatives(log_posterior, mode, step)
     try:
         covariance = np.linalg.inv(-hessian)
         np.linalg.cholesky(covariance)
@@ -361,7 +353,7 @@ def _curvature(log_posterior: _LogPosterior, mode: np.ndarray, step: float = 1e-
         pass
     # A mode on the boundary (e.g. a variance at its upper limit) has no proper
     # curvature: fall back to a broad proposal on the log scale.
-    return np.eye(k)
+    return np.eye(len(mode))
 
 
 def _sample_variances(log_posterior: _LogPosterior, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, Fit]:
