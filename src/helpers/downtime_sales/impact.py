@@ -3,9 +3,9 @@
 :func:`estimate_impact` answers "what would ``y`` have been after the intervention,
 had it not happened?" with a Bayesian structural time-series model, as R's
 CausalImpact does: a local level, plus a regression on control series that the
-intervention did not touch, plus a seasonal component when asked. The model is a
-statsmodels ``UnobservedComponents`` state-space model fitted on the pre-period;
-the post-period is simulated from it.
+intervention did not touch, plus a seasonal component when asked (statsmodels'
+``UnobservedComponents`` model). It is fitted on the pre-period and the post-period
+is simulated from it; :mod:`._structural` evaluates it for all variance draws at once.
 
 Parameter uncertainty is part of every interval. The three or fewer variances of
 the model get the priors R's CausalImpact gives them on standardized data (level
@@ -13,21 +13,24 @@ sd about 0.01 with 32 observations' weight; for a model with controls, residual 
 about ``sqrt(1 - 0.8)`` with 50 observations' weight, i.e. an expected R² of 0.8);
 their posterior is sampled by importance sampling around its mode (a Laplace
 approximation as the proposal, a multivariate t for heavy tails). For each
-variance draw the simulation smoother draws the states, including the regression
-coefficients, which are states with a flat prior, given the pre-period; then
-observation noise is added. Sums and averages of those draws give the intervals.
+variance draw the end state of the pre-period (regression coefficients, which have a
+flat prior, level and seasonal effects) is drawn from its posterior and the states
+are simulated forward through the post-period; then observation noise is added. Sums
+and averages of those draws give the intervals. Before the intervention each point's
+band comes from its smoothed mean and variance given each variance draw.
 R's spike-and-slab selection of controls is not reproduced: every control is kept.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
+
+from helpers.downtime_sales._structural import Fit, StructuralModel, draw_end_states, fit, forecast, smoothed_signal
 
 __all__ = ["ImpactResult", "estimate_impact"]
 
@@ -40,6 +43,7 @@ _SEASONAL_PRIOR = (0.01, 0.01, 1.0)  # bsts AddSeasonal default
 
 _T_DF = 5  # degrees of freedom of the importance-sampling proposal
 _PROPOSAL_SCALE = 1.5  # widens the Laplace approximation so that the proposal covers the tails
+_LOG_VARIANCE_FLOOR = -20.0  # variance 2e-9 of the standardized series: nothing smaller matters
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,15 +168,13 @@ def estimate_impact(
         raise ValueError("y is constant in the pre-period; there is nothing to model.")
 
     standardized = (values - mean) / sd
-    observed = standardized.copy()
-    observed[n_pre:] = np.nan  # the model sees the pre-period only
     exog = _standardized_controls(controls, y.index, pre_first, post_last, n_pre)
-
-    model = _build_model(observed, exog, season_length)
+    model = StructuralModel.build(standardized[:n_pre], None if exog is None else exog[:n_pre], season_length)
     rng = np.random.default_rng(seed)
-    log_posterior = _LogPosterior(model, has_controls=exog is not None)
-    variances = _sample_variances(log_posterior, draws, rng)
-    signal, noisy = _simulate_paths(model, variances, rng)
+    log_posterior = _LogPosterior(model.basis(), has_controls=exog is not None)
+    variances, fits = _sample_variances(log_posterior, draws, rng)
+    future = None if exog is None else exog[n_pre:]
+    signal, noisy = _simulate_paths(log_posterior.basis, variances, fits, future, len(values) - n_pre, rng)
 
     signal = signal * sd + mean
     noisy = noisy * sd + mean
@@ -219,84 +221,129 @@ def _standardized_controls(
     return (x[:, keep] - centre[keep]) / spread[keep]
 
 
-def _build_model(observed: np.ndarray, exog: np.ndarray | None, season_length: int | None):
-    from statsmodels.tsa.statespace.structural import UnobservedComponents
-
-    seasonal = {"seasonal": int(season_length), "stochastic_seasonal": True} if season_length else {}
-    # mle_regression=False makes the coefficients states with a diffuse (flat) prior,
-    # so the simulation smoother draws them: their uncertainty is in every path.
-    return UnobservedComponents(observed, level="llevel", exog=exog, mle_regression=False, **seasonal)
-
-
 # --- the posterior of the variances -------------------------------------------------------
 
 class _LogPosterior:
-    """Log posterior density of the model's variances, on the log-variance scale."""
+    """Log posterior density of the model's variances, on the log-variance scale, for rows of them."""
 
-    def __init__(self, model, *, has_controls: bool):
-        self.model = model
-        priors = []
-        for name in model.param_names:
-            if name == "sigma2.irregular":
-                priors.append(_NOISE_PRIOR_CONTROLS if has_controls else _NOISE_PRIOR_NO_CONTROLS)
-            elif name == "sigma2.level":
-                priors.append(_LEVEL_PRIOR)
-            elif name == "sigma2.seasonal":
-                priors.append(_SEASONAL_PRIOR)
-            else:  # pragma: no cover - the model is built above with these components only
-                raise AssertionError(name)
-        sample_size, guess, upper = np.array(priors).T
+    def __init__(self, basis, *, has_controls: bool):
+        self.basis = basis
+        priors = {
+            "sigma2.irregular": _NOISE_PRIOR_CONTROLS if has_controls else _NOISE_PRIOR_NO_CONTROLS,
+            "sigma2.level": _LEVEL_PRIOR,
+            "sigma2.seasonal": _SEASONAL_PRIOR,
+        }
+        sample_size, guess, upper = np.array([priors[name] for name in basis.model.names]).T
         self.shape = sample_size / 2
         self.rate = sample_size * guess**2 / 2
         self.upper = np.log(upper**2)
         self.guess = np.log(guess**2)
 
-    def __call__(self, log_variance: np.ndarray) -> float:
-        if np.any(log_variance > self.upper) or not np.all(np.isfinite(log_variance)):
-            return -np.inf
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            loglike = self.model.loglike(np.exp(log_variance))
-        precision = np.exp(-log_variance)
-        # Gamma prior on the precision, with the Jacobian of the log-variance scale.
-        log_prior = np.sum(self.shape * np.log(precision) - self.rate * precision)
-        total = loglike + log_prior
-        return float(total) if np.isfinite(total) else -np.inf
+    def evaluate(self, log_variance: np.ndarray) -> tuple[np.ndarray, Fit]:
+        """Log posterior (N,) of rows (N, k) of log variances, and the model given each row."""
+        log_variance = np.atleast_2d(log_variance)
+        inside = np.all(log_variance <= self.upper, axis=1) & np.all(np.isfinite(log_variance), axis=1)
+        # Rows outside the prior's support are evaluated at the upper limit, then given density 0.
+        clipped = np.where(inside[:, None], log_variance, np.minimum(self.upper, 0.0))
+        with np.errstate(all="ignore"):
+            given = fit(self.basis, np.exp(clipped))
+            precision = np.exp(-clipped)
+            # Gamma prior on the precision, with the Jacobian of the log-variance scale.
+            log_prior = np.sum(self.shape * np.log(precision) - self.rate * precision, axis=1)
+            total = given.log_likelihood + log_prior
+        return np.where(inside & np.isfinite(total), total, -np.inf), given
+
+    def __call__(self, log_variance: np.ndarray) -> np.ndarray:
+        return self.evaluate(log_variance)[0]
 
 
 def _posterior_mode(log_posterior: _LogPosterior) -> np.ndarray:
-    def objective(u):
-        value = log_posterior(u)
-        return -value if np.isfinite(value) else 1e12
+    """The mode: by a zooming grid where a batch of evaluations is cheap, else by Newton steps.
 
-    starts = [
+    Both evaluate many points per batch; a sequential optimiser pays the fixed cost of
+    a batch (and of waking BLAS threads) for every single point.
+    """
+    if log_posterior.basis.cheap_batches:
+        return _grid_mode(log_posterior)
+    starts = np.array([
         np.minimum(log_posterior.guess, log_posterior.upper - 0.1),
         np.minimum(np.log(np.full_like(log_posterior.guess, 0.1)), log_posterior.upper - 0.1),
-    ]
-    best = None
-    for start in starts:
-        found = optimize.minimize(
-            objective, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 4000}
-        )
-        if best is None or found.fun < best.fun:
-            best = found
-    return best.x
+    ])
+    found = [_newton_mode(log_posterior, start) for start in starts]
+    return max(found, key=lambda pair: pair[1])[0]
+
+
+def _newton_mode(log_posterior: _LogPosterior, start: np.ndarray, iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Damped Newton ascent: gradient and Hessian from one batch of differences, then a batch of step lengths.
+
+    Where the Hessian is not negative definite the step follows the gradient instead.
+    """
+    high = log_posterior.upper - 0.01  # keeps the difference stencil inside the prior's support
+    u = np.clip(start, _LOG_VARIANCE_FLOOR, high)
+    value = log_posterior(u)[0]
+    lengths = 0.5 ** np.arange(8)
+    for _ in range(iterations):
+        gradient, hessian = _derivatives(log_posterior, u)
+        try:
+            np.linalg.cholesky(-hessian)
+            step = np.linalg.solve(-hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = gradient / max(1.0, np.abs(gradient).max())
+        step *= min(1.0, 2.0 / max(np.abs(step).max(), 1e-300))  # at most 2 (a factor e^2) per coordinate
+        trials = np.clip(u + lengths[:, None] * step, _LOG_VARIANCE_FLOOR, high)
+        values = log_posterior(trials)
+        best = int(np.argmax(values))
+        if not values[best] > value:
+            break
+        moved = np.abs(trials[best] - u).max()
+        u, value = trials[best], values[best]
+        if moved < 1e-5:
+            break
+    return u, value
+
+
+def _derivatives(log_posterior: _LogPosterior, u: np.ndarray, step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and Hessian of the log posterior at ``u`` by central differences, in one batch."""
+    k = len(u)
+    unit = np.eye(k) * step
+    pairs = [(a, b) for a in range(k) for b in range(a, k)]
+    stencil = [u] + [u + unit[a] for a in range(k)] + [u - unit[a] for a in range(k)]
+    stencil += [u + sa * unit[a] + sb * unit[b] for a, b in pairs if a != b for sa, sb in [(1, 1), (-1, -1)]]
+    values = log_posterior(np.array(stencil))
+    centre, plus, minus = values[0], values[1 : k + 1], values[k + 1 : 2 * k + 1]
+    hessian = np.diag((plus - 2 * centre + minus) / step**2)
+    crossed = iter(values[2 * k + 1 :].reshape(-1, 2))
+    for a, b in pairs:
+        if a != b:
+            both_up, both_down = next(crossed)
+            # f(+a+b) + f(-a-b) = 2 f + h^2 (f_aa + f_bb + 2 f_ab) + O(h^4)
+            value = (both_up + both_down - 2 * centre - step**2 * (hessian[a, a] + hessian[b, b])) / (2 * step**2)
+            hessian[a, b] = hessian[b, a] = value
+    return (plus - minus) / (2 * step), hessian
+
+
+def _grid_mode(log_posterior: _LogPosterior, points: int = 17, tolerance: float = 1e-4) -> np.ndarray:
+    """Maximise on a grid over the whole prior range, then on finer grids around the best point.
+
+    Each round evaluates ``points ** k`` rows in one batch and narrows the box to two
+    grid steps either side of the best, so the step shrinks fourfold a round.
+    """
+    low = np.full_like(log_posterior.upper, _LOG_VARIANCE_FLOOR)
+    high = log_posterior.upper.copy()
+    while True:
+        axes = [np.linspace(a, b, points) for a, b in zip(low, high)]
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(low))
+        best = grid[np.argmax(log_posterior(grid))]
+        step = (high - low) / (points - 1)
+        if np.all(step < tolerance):
+            return best
+        low = np.maximum(best - 2 * step, _LOG_VARIANCE_FLOOR)
+        high = np.minimum(best + 2 * step, log_posterior.upper)
 
 
 def _curvature(log_posterior: _LogPosterior, mode: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Covariance of the Laplace approximation: the inverse of minus the Hessian at the mode."""
-    k = len(mode)
-    hessian = np.empty((k, k))
-    unit = np.eye(k) * step
-    for a in range(k):
-        for b in range(a, k):
-            value = (
-                log_posterior(mode + unit[a] + unit[b])
-                - log_posterior(mode + unit[a] - unit[b])
-                - log_posterior(mode - unit[a] + unit[b])
-                + log_posterior(mode - unit[a] - unit[b])
-            ) / (4 * step**2)
-            hessian[a, b] = hessian[b, a] = value
+    _, hessian = _derivatives(log_posterior, mode, step)
     try:
         covariance = np.linalg.inv(-hessian)
         np.linalg.cholesky(covariance)
@@ -306,11 +353,11 @@ def _curvature(log_posterior: _LogPosterior, mode: np.ndarray, step: float = 1e-
         pass
     # A mode on the boundary (e.g. a variance at its upper limit) has no proper
     # curvature: fall back to a broad proposal on the log scale.
-    return np.eye(k)
+    return np.eye(len(mode))
 
 
-def _sample_variances(log_posterior: _LogPosterior, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Posterior draws of the variances (rows), by importance resampling."""
+def _sample_variances(log_posterior: _LogPosterior, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, Fit]:
+    """Posterior draws of the variances (rows), by importance resampling, with the model given each."""
     centre = _posterior_mode(log_posterior)
     scale = _curvature(log_posterior, centre) * _PROPOSAL_SCALE**2
     n_proposals = max(3 * draws // 2, 500)
@@ -319,7 +366,8 @@ def _sample_variances(log_posterior: _LogPosterior, draws: int, rng: np.random.G
         candidates = np.atleast_2d(proposal.rvs(size=n_proposals))
         if candidates.shape[0] != n_proposals:
             candidates = candidates.T
-        log_weights = np.array([log_posterior(u) for u in candidates]) - proposal.logpdf(candidates)
+        log_density, given = log_posterior.evaluate(candidates)
+        log_weights = log_density - proposal.logpdf(candidates)
         log_weights -= np.max(log_weights)
         weights = np.exp(log_weights)
         weights /= weights.sum()
@@ -331,28 +379,32 @@ def _sample_variances(log_posterior: _LogPosterior, draws: int, rng: np.random.G
         deviation = candidates - centre
         scale = (deviation.T * weights) @ deviation * _PROPOSAL_SCALE**2 + np.eye(len(centre)) * 1e-6
     chosen = rng.choice(n_proposals, size=draws, p=weights)
-    return np.exp(candidates[chosen])
+    return np.exp(candidates[chosen]), given.take(chosen)
 
 
 # --- paths ----------------------------------------------------------------------------------
 
-def _simulate_paths(model, variances: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Draws of the model's expectation (signal) and of the observations, one row per draw."""
-    n = model.nobs
-    smoother = model.simulation_smoother()
-    signal = np.empty((len(variances), n))
-    for i, params in enumerate(variances):
-        model.update(params)
-        smoother.simulate(rng=rng)
-        states = smoother.simulated_state
-        design = model.ssm["design"]
-        if design.ndim == 2:
-            signal[i] = design[0] @ states
-        else:
-            signal[i] = np.einsum("kn,kn->n", design[0], states)
-    noise_sd = np.sqrt(variances[:, model.param_names.index("sigma2.irregular")])
-    noisy = signal + rng.standard_normal(signal.shape) * noise_sd[:, None]
-    return signal, noisy
+def _simulate_paths(
+    basis, variances: np.ndarray, given: Fit, future_controls: np.ndarray | None, steps: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draws of the model's expectation (signal) and of the observations, one row per draw.
+
+    Before the intervention a point's band needs only its own distribution, so each draw
+    takes the smoothed mean and variance given its variances (computed once per distinct
+    variance draw); from the last pre-period point on, whole paths are drawn, because the
+    effect's intervals come from their sums.
+    """
+    model = basis.model
+    _, first, which = np.unique(variances, axis=0, return_index=True, return_inverse=True)
+    which = which.ravel()
+    mean, spread = smoothed_signal(basis, variances[first], given.take(first))
+    mean, spread = mean[which], spread[which]
+    noise_sd = np.sqrt(variances[:, 0])[:, None]
+    noisy_pre = mean + rng.standard_normal(mean.shape) * np.sqrt(spread + noise_sd**2)
+    paths = forecast(model, draw_end_states(given, rng), variances, future_controls, steps, rng)
+    noisy_post = paths + rng.standard_normal(paths.shape) * noise_sd
+    return np.hstack([mean, paths]), np.hstack([noisy_pre, noisy_post])
 
 
 def _summarize(
