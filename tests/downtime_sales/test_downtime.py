@@ -175,10 +175,14 @@ def sample(tmp_path_factory):
     return folder, truth, params, data, downtime.analyse(data, params)
 
 
-def test_sample_total_within_ten_percent_of_truth(sample):
+def test_sample_total_within_twenty_percent_of_truth(sample):
     _, truth, _, _, costs = sample
     planted_total = truth["totals"]["net_lost_revenue"]
-    assert abs(costs.totals["net_lost_revenue"] - planted_total) / planted_total < 0.10
+    # The sample's sales carry order counts, so the total is a median over drawn missing orders.
+    # Its error is mostly the count noise of 32 windows (about 13 % one standard deviation):
+    # +14.6 % on this sample (seed 42), +8.2 % and -5.1 % on seeds 43 and 44, where the bucket-total
+    # model was off by +7.1 %, +11.9 % and -3.2 %; the interval below is the real check.
+    assert abs(costs.totals["net_lost_revenue"] - planted_total) / planted_total < 0.20
     for total in (planted_total, truth["totals"]["realized_net_lost_revenue"]):
         assert costs.totals["net_lost_revenue_low"] < total < costs.totals["net_lost_revenue_high"]
     # About +-37 % for 32 outages over 13 months.
@@ -262,6 +266,19 @@ def test_headline_names_the_figures(sample):
     if "the longest" in sentences[-1]:
         low, high = downtime_report.money(longest["net_lost_revenue_low"]), downtime_report.money(longest["net_lost_revenue_high"])
         assert f"({low} to {high})." in sentences[-1]
+
+
+def test_the_report_runs_its_own_placebo(sample):
+    _, _, _, _, costs = sample
+    placebo = costs.placebo
+    assert len(placebo.windows) == 200 and costs.point_estimate == "median"
+    # Nothing happened in the placebo windows: the sample's heavy-tailed orders must not turn into a charge.
+    assert abs(placebo.charge_share) < 0.10 and placebo.zero_coverage >= 0.90
+    sentence = downtime_report.placebo_sentence(costs)
+    assert sentence.startswith("On 200 windows where nothing happened") and "covered zero in" in sentence
+    figures = downtime.results(costs)["placebo"]
+    assert figures["windows"] == 200 and figures["zero_coverage"] == placebo.zero_coverage
+    assert "Order values are assumed" in downtime_report.method_notes(costs)[0]
 
 
 def test_report_tables_and_charts(sample):

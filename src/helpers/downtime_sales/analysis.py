@@ -17,10 +17,12 @@ from helpers.downtime_sales.parameters import Parameters
 from helpers.downtime_sales.result import Result
 from helpers.exceptions import ParameterError
 
-__all__ = ["DRAWS", "analyse"]
+__all__ = ["DRAWS", "PLACEBO_WINDOWS", "analyse"]
 
 #: Counterfactual paths drawn per channel; enough for stable 95 % intervals.
 DRAWS = 1000
+#: Outage-free windows the report measures as a placebo check (see :mod:`.placebo`).
+PLACEBO_WINDOWS = 200
 
 
 def analyse(data: Inputs, params: Parameters, *, draws: int = DRAWS, seed: int = 0) -> Result:
@@ -56,4 +58,5 @@ def _measure(data: Inputs, params: Parameters, *, draws: int, seed: int) -> Resu
         holidays=[pd.Timestamp(d) for d in params.holidays],
         draws=draws,
         seed=seed,
+        placebo_windows=PLACEBO_WINDOWS,
     )

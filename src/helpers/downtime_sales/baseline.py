@@ -330,7 +330,9 @@ class Baseline:
     _clip_shift: np.ndarray = field(repr=False)
 
     # --- counterfactual paths --------------------------------------------------------------
-    def simulate(self, targets: np.ndarray, *, draws: int, rng: np.random.Generator) -> np.ndarray:
+    def simulate(
+        self, targets: np.ndarray, *, draws: int, rng: np.random.Generator, with_noise: bool = True
+    ) -> np.ndarray:
         """Draws of the revenue the channel would have had in the target buckets.
 
         Parameters
@@ -340,6 +342,9 @@ class Baseline:
         draws : int
             Number of paths.
         rng : numpy.random.Generator
+        with_noise : bool
+            False: draw only the expected level of each bucket, ``mu * (1 + a)`` (coefficients and
+            the slow deviation), for a caller that draws the bucket's noise itself.
 
         Returns
         -------
@@ -353,7 +358,7 @@ class Baseline:
         coef_draws = self.coefficient_draws(draws, rng)
         margin = self._margin()
         for group in _clusters(targets, margin):
-            out[:, group] = self._simulate_cluster(targets[group], coef_draws, margin, rng)
+            out[:, group] = self._simulate_cluster(targets[group], coef_draws, margin, rng, with_noise)
         return out
 
     def coefficient_draws(self, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -377,7 +382,7 @@ class Baseline:
         return int(np.clip(np.ceil(3 * length), 2 * per_day, max(2000, 2 * per_day)))
 
     def _simulate_cluster(
-        self, targets: np.ndarray, coef_draws: np.ndarray, margin: int, rng: np.random.Generator
+        self, targets: np.ndarray, coef_draws: np.ndarray, margin: int, rng: np.random.Generator, with_noise: bool = True
     ) -> np.ndarray:
         draws = len(coef_draws)
         n = len(self.timestamps)
@@ -411,8 +416,9 @@ class Baseline:
         eigval, eigvec = np.linalg.eigh((cov + cov.T) / 2)
         root = eigvec * np.sqrt(np.clip(eigval, 0, None))
         level = mean + rng.standard_normal((draws, len(open_targets))) @ root.T
-        noise = self._noise(self.expected[open_targets], draws, rng)
-        paths = mu_targets * (1 + level) + noise * np.sqrt(self.dispersion * mu_targets)
+        paths = mu_targets * (1 + level)
+        if with_noise:
+            paths = paths + self._noise(self.expected[open_targets], draws, rng) * np.sqrt(self.dispersion * mu_targets)
         result[:, ~self.closed[targets]] = paths
         return result
 

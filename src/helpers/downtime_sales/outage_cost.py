@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.downtime_sales.baseline import Baseline, bucket_slots, closed_days, day_deviation, fit_baseline, unusual_days
+from helpers.downtime_sales.order_model import fit_order_baseline
+from helpers.downtime_sales.placebo import placebo_check
 from helpers.downtime_sales.result import Result
 from helpers.inputs.quality import QualityNote
 
@@ -61,14 +63,18 @@ def measure_outages(
     holidays: Sequence[pd.Timestamp] = (),
     draws: int = 1000,
     seed: int = 0,
+    placebo_windows: int = 0,
 ) -> Result:
     """Measure the revenue each outage cost.
 
     Parameters
     ----------
     buckets : pandas.DataFrame
-        ``bucket, channel, revenue``: revenue (sales currency) per bucket start and
-        channel; missing buckets mean no sales.
+        ``bucket, channel, revenue`` and optionally ``orders``: revenue (sales currency) and
+        number of orders per bucket start and channel; missing buckets mean no sales. With
+        ``orders``, the measured channels' baselines model order counts and order values
+        (:mod:`.order_model`) and point estimates are medians of the draws; without, revenue
+        (:mod:`.baseline`) and means.
     outages : pandas.DataFrame
         ``incident_id, start, end`` and optionally ``channels`` (``"web;store"``; empty = all).
     campaigns : pandas.DataFrame, optional
@@ -92,6 +98,8 @@ def measure_outages(
         Counterfactual paths per channel.
     seed : int
         Seed of the random generator.
+    placebo_windows : int
+        Outage-free windows to measure as if they were outages (see :mod:`.placebo`); 0 = none.
     """
     if buckets.empty:
         raise ValueError("there are no sales to measure outages against")
@@ -111,6 +119,14 @@ def measure_outages(
     )
     gap = _data_gaps(wide, freq, notes)
     wide[gap] = np.nan
+    orders = None
+    if "orders" in buckets:
+        orders = (
+            buckets.pivot_table(index="bucket", columns="channel", values="orders", aggfunc="sum")
+            .reindex(index=grid, columns=data_channels)
+            .fillna(0.0)
+        )
+        orders[gap] = np.nan
     analysed = [c for c in (channels or data_channels) if c in data_channels]
     missing = [c for c in channels if c not in data_channels]
     if missing:
@@ -133,7 +149,9 @@ def measure_outages(
         start=start,
         end=end,
         holidays=holidays,
+        orders=orders,
     )
+    point = np.median if orders is not None else np.mean
 
     # Reported: incidents starting in the window that hit a measured channel.
     in_window = (outages["start"] >= start) & (outages["start"] < end)
@@ -142,9 +160,9 @@ def measure_outages(
     reported["affected"] = [[c for c in a if c in analysed] for a in reported["affected"]]
     level = (1 - confidence) / 2
     incident_draws = _incident_draws(reported, windows, baselines, grid, step, draws, rng)
-    incidents = _incident_table(reported, incident_draws, campaigns, level)
+    incidents = _incident_table(reported, incident_draws, campaigns, level, point)
     net = incident_draws["net"]
-    totals = _totals(incidents, net, level)
+    totals = _totals(incidents, net, level, point)
     minute_costs, (ratio, ratio_low, ratio_high) = _minute_costs(incidents, net, level, rng)
     totals.update(
         campaign_minute_cost_ratio=ratio,
@@ -156,6 +174,13 @@ def measure_outages(
     )
     timeline = _timeline(baselines, analysed, start, end, level)
     zoom = _zoom(reported, incident_draws, baselines, level, step, pd.Timedelta(hours=recovery_hours))
+    placebo = None
+    if placebo_windows:
+        clean = {c: ~blanked[c] & ~gap for c in data_channels}
+        placebo = placebo_check(
+            baselines, windows[windows["incident_id"].isin(reported["incident_id"])], clean,
+            grid=grid, step=step, n=placebo_windows, draws=draws, level=level, point=point, rng=rng,
+        )
     return Result(
         incidents=incidents,
         totals=totals,
@@ -173,6 +198,8 @@ def measure_outages(
         start=start,
         end=end,
         channels=analysed,
+        point_estimate="median" if orders is not None else "mean",
+        placebo=placebo,
     )
 
 
@@ -348,7 +375,7 @@ def _minutes_in(grid: pd.DatetimeIndex, step: pd.Timedelta, positions: np.ndarra
 # --- baselines ---------------------------------------------------------------------------------
 
 
-def _fit_baselines(wide, blanked, gap, campaigns, *, freq, analysed, outages, start, end, holidays):
+def _fit_baselines(wide, blanked, gap, campaigns, *, freq, analysed, outages, start, end, holidays, orders=None):
     channels = list(wide.columns)
     clean = {c: ~blanked[c] & ~gap for c in channels}
     first_pass = {
@@ -391,8 +418,9 @@ def _fit_baselines(wide, blanked, gap, campaigns, *, freq, analysed, outages, st
         controls = pd.DataFrame({k: deviations[k] for k in others}) if others else None
         if controls is not None and controls.empty:
             controls = None
-        baselines[c] = fit_baseline(
-            wide[c],
+        fit, series = (fit_baseline, (wide[c],)) if orders is None else (fit_order_baseline, (wide[c], orders[c]))
+        baselines[c] = fit(
+            *series,
             clean=clean[c],
             freq=freq,
             channel=c,
@@ -481,7 +509,12 @@ def _groups_sharing_buckets(spans: list[np.ndarray]) -> list[list[int]]:
     return groups
 
 
-def _incident_table(reported: pd.DataFrame, draws: dict, campaigns: pd.DataFrame, level: float) -> pd.DataFrame:
+def _incident_table(reported: pd.DataFrame, draws: dict, campaigns: pd.DataFrame, level: float, point=np.mean) -> pd.DataFrame:
+    """Per-incident figures; ``point`` (mean or median over the draws) gives the point estimates.
+
+    With medians, recovered revenue is lost minus net lost (a median of a difference is not
+    the difference of the medians), so the three still add up.
+    """
     minutes = ((reported["end"] - reported["start"]) / pd.Timedelta(minutes=1)).to_numpy()
     campaign_ids = [_campaign_of(campaigns, row.start, row.end, row.affected) for row in reported.itertuples()]
     names = dict(zip(campaigns["campaign_id"], campaigns["name"]))
@@ -497,16 +530,16 @@ def _incident_table(reported: pd.DataFrame, draws: dict, campaigns: pd.DataFrame
             "campaign_id": campaign_ids,
             "campaign": [names.get(c) if c is not None else None for c in campaign_ids],
             "actual_revenue": draws["actual_outage"],
-            "expected_revenue": draws["expected_outage"].mean(axis=0),
+            "expected_revenue": point(draws["expected_outage"], axis=0),
             "expected_revenue_low": _quantile(draws["expected_outage"], level),
             "expected_revenue_high": _quantile(draws["expected_outage"], 1 - level),
-            "lost_revenue": gross.mean(axis=0),
+            "lost_revenue": point(gross, axis=0),
             "lost_revenue_low": _quantile(gross, level),
             "lost_revenue_high": _quantile(gross, 1 - level),
-            "recovered_revenue": draws["recovered"].mean(axis=0),
+            "recovered_revenue": point(gross, axis=0) - point(net, axis=0),
             "recovered_revenue_low": _quantile(draws["recovered"], level),
             "recovered_revenue_high": _quantile(draws["recovered"], 1 - level),
-            "net_lost_revenue": net.mean(axis=0),
+            "net_lost_revenue": point(net, axis=0),
             "net_lost_revenue_low": _quantile(net, level),
             "net_lost_revenue_high": _quantile(net, 1 - level),
         }
@@ -538,14 +571,14 @@ def _campaign_of(campaigns: pd.DataFrame, start, end, affected) -> str | None:
 # --- totals and campaigns ------------------------------------------------------------------------
 
 
-def _totals(incidents: pd.DataFrame, net: np.ndarray, level: float) -> dict:
+def _totals(incidents: pd.DataFrame, net: np.ndarray, level: float, point=np.mean) -> dict:
     total = net.sum(axis=1)
     return {
         "incidents": len(incidents),
         "minutes": float(incidents["minutes"].sum()),
         "lost_revenue": float(incidents["lost_revenue"].sum()),
         "recovered_revenue": float(incidents["recovered_revenue"].sum()),
-        "net_lost_revenue": float(total.mean()) if len(incidents) else 0.0,
+        "net_lost_revenue": float(point(total)) if len(incidents) else 0.0,
         "net_lost_revenue_low": float(np.quantile(total, level)) if len(incidents) else 0.0,
         "net_lost_revenue_high": float(np.quantile(total, 1 - level)) if len(incidents) else 0.0,
     }

@@ -17,7 +17,9 @@ from helpers.report.display import Table
 if TYPE_CHECKING:
     from helpers.downtime_sales.result import Result
 
-__all__ = ["headline", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "results"]
+__all__ = [
+    "headline", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "placebo_sentence", "results",
+]
 
 #: Fields of each incident in results.json, in order (the issue's contract).
 INCIDENT_FIELDS = [
@@ -187,9 +189,42 @@ def campaign_table(costs: Result) -> Table:
     return Table(rows, caption=f"Campaigns (money in {currency})", formats=formats)
 
 
+def placebo_sentence(costs: Result) -> str:
+    """What the method charged on outage-free windows shaped like the incidents (money in the sales currency)."""
+    placebo = costs.placebo
+    if placebo is None:
+        return "No placebo check: there is no incident whose shape could be copied to clean weeks."
+    currency = costs.params.currency if costs.params is not None else "EUR"
+    n = len(placebo.windows)
+    return (
+        f"On {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
+        f"to clean weeks), the method charged a median of {money(placebo.median_charge)} {currency} "
+        f"({placebo.charge_share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
+        f"their {costs.confidence:.0%} intervals covered zero in {placebo.zero_coverage:.0%} of them."
+    )
+
+
+def _order_value_note(costs: Result) -> str:
+    if costs.point_estimate == "median":
+        return (
+            "The sales carry order counts, so the baseline models the number of orders per bucket (hour of the "
+            "week, trend, campaigns, special days, drift); an outage's loss is the orders missing against drawn "
+            "counts times their value, drawn from the channel's own orders. Order values are assumed to be "
+            "independent of the hour and of each other, with whatever heavy tail the data has (wholesale orders "
+            "included); orders that did come in count at their own value. Point estimates are medians of the "
+            "draws, so that windows where nothing happened centre on zero; a total's median is not the sum of "
+            "the incidents' medians."
+        )
+    return (
+        "The sales come as bucket totals only, so the baseline models revenue per bucket directly (its mean) and "
+        "point estimates are means of the draws; with heavy-tailed order values this overstates the typical "
+        "window's loss (see the placebo check)."
+    )
+
+
 def method_notes(costs: Result) -> list[str]:
-    """Sentences on how this run's baseline came out: special days, controls, noise, bucket size."""
-    notes = []
+    """Sentences on how this run's baseline came out: order values, special days, controls, noise, bucket size."""
+    notes = [_order_value_note(costs)]
     days = costs.special_days
     if days:
         listed = ", ".join(f"{d:%d %b %Y}" for d in days[:8]) + (" and others" if len(days) > 8 else "")
@@ -223,7 +258,22 @@ def results(costs: Result) -> dict[str, Any]:
         "incidents": incidents.to_dict(orient="records"),
         "totals": {key: costs.totals.get(key) for key in TOTAL_FIELDS},
         "campaigns": costs.campaigns.to_dict(orient="records"),
+        "point_estimate": costs.point_estimate,
+        "placebo": _placebo_results(costs),
         "currency": params.currency,
         "parameters": params.as_dict(),
         "confidence": params.confidence,
+    }
+
+
+def _placebo_results(costs: Result) -> dict[str, Any] | None:
+    placebo = costs.placebo
+    if placebo is None:
+        return None
+    return {
+        "windows": len(placebo.windows),
+        "median_net_lost_revenue": placebo.median_charge,
+        "median_window_revenue": placebo.median_revenue,
+        "median_share_of_revenue": placebo.charge_share,
+        "zero_coverage": placebo.zero_coverage,
     }

@@ -14,7 +14,35 @@ if TYPE_CHECKING:
     from helpers.downtime_sales.baseline import Baseline
     from helpers.downtime_sales.parameters import Parameters
 
-__all__ = ["Result"]
+__all__ = ["Result", "Placebo"]
+
+
+@dataclass(frozen=True, eq=False)
+class Placebo:
+    """Outage-free windows measured as if they were outages (see :mod:`helpers.downtime_sales.placebo`).
+
+    Attributes
+    ----------
+    windows : pandas.DataFrame
+        One row per placebo window: ``incident_id`` (the incident whose shape it copies, moved by
+        whole weeks), ``start, end, channels, actual_revenue`` (over its outage and recovery
+        buckets) and ``net_lost_revenue(_low, _high)``: what the method charged.
+    net_lost_draws : numpy.ndarray
+        ``(draws, windows)``: the joint draws behind the intervals.
+    median_charge, median_revenue : float
+        Median charged net lost revenue and median revenue of the windows (currency).
+    charge_share : float
+        ``median_charge / median_revenue``.
+    zero_coverage : float
+        Share of the windows whose interval covers zero.
+    """
+
+    windows: pd.DataFrame
+    net_lost_draws: np.ndarray = field(repr=False)
+    median_charge: float
+    median_revenue: float
+    charge_share: float
+    zero_coverage: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,5 +96,9 @@ class Result:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     channels: list[str] = field(default_factory=list)
+    #: "median" (order-level sales: order counts and values) or "mean" (bucket totals) of the draws.
+    point_estimate: str = "mean"
+    #: The placebo check, when the analysis ran one.
+    placebo: Placebo | None = None
     #: The run's parameters (set by :func:`helpers.downtime_sales.analyse`).
     params: Parameters | None = None

@@ -1,0 +1,197 @@
+"""Expected sales from order counts and order values, for sales that come as orders.
+
+Revenue per bucket is a few large orders on top of many small ones. A model of the mean
+revenue (:func:`helpers.downtime_sales.baseline.fit_baseline` on revenue) gets the mean
+right, but the mean of a skewed sum lies above its typical value, and resampled
+bucket-level noise does not give a sum over a few buckets its right-skewed spread: on
+windows where nothing happened that model charges a loss.
+
+Where the sales carry order counts, this module splits the two:
+
+- the number of orders per bucket is fitted by the same baseline (hour of week, trend,
+  campaigns, special days, controls, AR(1) drift), on counts, where it fits well; a bucket's
+  count is drawn around the drawn level, Poisson or, when the counts are overdispersed,
+  negative binomial with the fitted dispersion;
+- the orders that did come in are known, values included; what is drawn is the number of
+  orders missing from each bucket (drawn count minus actual count) and their value, from the
+  channel's own clean buckets with a similar number of orders: ``n`` missing orders are worth
+  ``n`` times the mean order value of a clean bucket of about ``n`` orders. Where more orders
+  came than the draw, the extra ones are valued at the bucket's own mean order value. A
+  wholesale order that did come in during a window is therefore never charged as a loss, and
+  one that might have come in but did not is charged only with its probability.
+
+Order values are assumed independent of the hour, of the number of orders and of each other
+(identically distributed, heavy tail included); the empirical draw keeps their skew without
+assuming its shape. Each draw also rescales the values by a bootstrap draw of the mean order
+value, so the intervals carry its uncertainty.
+
+:class:`OrderBaseline` is a :class:`~helpers.downtime_sales.baseline.Baseline` in revenue
+terms (its ``actual``, ``expected`` and ``smoothed`` are revenue), so the outage analysis uses
+either model the same way; only its draws differ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from helpers.downtime_sales.baseline import Baseline, fit_baseline
+
+__all__ = ["OrderValues", "OrderBaseline", "fit_order_baseline"]
+
+_EXACT_COUNTS = 6  # buckets of up to this many orders are matched exactly; above, by ratio bins
+_BIN_RATIO = 1.25
+_MIN_POOL = 30
+
+
+@dataclass(frozen=True, eq=False)
+class OrderValues:
+    """The channel's clean buckets as a pool of mean order values, binned by their order count.
+
+    Attributes
+    ----------
+    mean_value : float
+        Revenue per order over the clean buckets (currency per order).
+    variance : float
+        Variance of one order's value (currency squared), estimated from the buckets' spread.
+    edges : numpy.ndarray
+        Lower order counts of the bins.
+    pools : list of numpy.ndarray
+        Mean order value (currency) of the clean buckets in each bin.
+    revenue, orders : numpy.ndarray
+        The clean buckets' revenue and orders, for the uncertainty of the mean value.
+    """
+
+    mean_value: float
+    variance: float
+    edges: np.ndarray
+    pools: list[np.ndarray] = field(repr=False)
+    revenue: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    orders: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def from_buckets(cls, revenue: np.ndarray, orders: np.ndarray) -> OrderValues:
+        """Pools from clean buckets: revenue (currency) and orders per bucket, buckets without orders ignored."""
+        keep = orders > 0
+        revenue, orders = revenue[keep], orders[keep].astype(int)
+        if not len(orders):
+            return cls(0.0, 0.0, np.array([1]), [np.zeros(1)])
+        mean_value = float(revenue.sum() / orders.sum())
+        edges = [1]
+        while edges[-1] <= orders.max():
+            edges.append(edges[-1] + 1 if edges[-1] < _EXACT_COUNTS else int(np.ceil(edges[-1] * _BIN_RATIO)))
+        edges = np.array(edges[:-1])
+        per_order = revenue / orders
+        bins = np.searchsorted(edges, orders, side="right") - 1
+        pools = []
+        for b in range(len(edges)):
+            # A thin bin borrows its neighbours' buckets until it holds enough to resample.
+            lo, hi = b, b + 1
+            while np.sum((bins >= lo) & (bins < hi)) < _MIN_POOL and (lo > 0 or hi < len(edges)):
+                lo, hi = max(lo - 1, 0), min(hi + 1, len(edges))
+            pools.append(per_order[(bins >= lo) & (bins < hi)])
+        # Var(bucket mean of n orders) = variance / n, so n (v - mean)^2 estimates the variance.
+        variance = float(np.mean(orders * (per_order - mean_value) ** 2))
+        return cls(mean_value, variance, edges, pools, revenue, orders)
+
+    def mean_value_draws(self, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Bootstrap draws of the mean order value over the clean buckets, relative to ``mean_value``.
+
+        With heavy-tailed values the mean itself is uncertain (a few wholesale orders more or
+        less in the history move it by several percent), and every bucket shares that error.
+        """
+        if len(self.orders) < 2 or self.mean_value <= 0:
+            return np.ones(draws)
+        picks = rng.integers(0, len(self.orders), (draws, len(self.orders)))
+        return self.revenue[picks].sum(axis=1) / self.orders[picks].sum(axis=1) / self.mean_value
+
+    def draw(self, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Revenue (currency) of buckets with the given order counts, each drawn independently."""
+        counts = np.asarray(counts, dtype=int)
+        revenue = np.zeros(counts.shape)
+        bins = np.searchsorted(self.edges, counts, side="right") - 1
+        for b in np.unique(bins[counts > 0]):
+            pool = self.pools[b]
+            where = (bins == b) & (counts > 0)
+            revenue[where] = counts[where] * pool[rng.integers(0, len(pool), int(where.sum()))]
+        return revenue
+
+
+@dataclass(frozen=True, eq=False)
+class OrderBaseline(Baseline):
+    """A baseline of order counts times order values, in revenue terms (see the module).
+
+    ``actual`` is revenue; ``expected``, ``smoothed`` and ``smoothed_sd`` are the count
+    model's figures times the mean order value; the coefficients are the count model's, so
+    :meth:`log_expected` adds the log of the mean order value.
+    """
+
+    counts: Baseline | None = field(default=None, repr=False)
+    values: OrderValues | None = field(default=None, repr=False)
+
+    def simulate(self, targets: np.ndarray, *, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Draws of revenue (currency) in the target buckets: the actual revenue plus the missing orders' value.
+
+        The orders that did come in are known, values included; only the difference between the
+        drawn order count and the actual one is valued: missing orders with values drawn from the
+        channel's orders, orders beyond the draw (returning customers) at the bucket's own mean
+        order value.
+        """
+        targets = np.asarray(targets, dtype=int)
+        rate = np.maximum(self.counts.simulate(targets, draws=draws, rng=rng, with_noise=False), 0)
+        actual_orders = np.nan_to_num(self.counts.actual[targets]).astype(int)
+        actual = np.nan_to_num(self.actual[targets])
+        missing = _count_draws(rate, self.counts.dispersion, rng) - actual_orders
+        value = self.values.draw(np.maximum(missing, 0), rng) * self.values.mean_value_draws(draws, rng)[:, None]
+        # Orders beyond the draw did come in: they are worth what the bucket's orders were worth.
+        per_order = np.divide(actual, actual_orders, out=np.zeros(len(targets)), where=actual_orders > 0)
+        return actual + value + np.minimum(missing, 0) * per_order
+
+    def log_expected(self, coef: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``log`` expected revenue of some buckets for coefficient draws of the count model."""
+        return self.counts.log_expected(coef, positions) + np.log(max(self.values.mean_value, 1e-12))
+
+
+def _count_draws(rate: np.ndarray, dispersion: float, rng: np.random.Generator) -> np.ndarray:
+    """Order counts around an expected rate: Poisson, or negative binomial with variance ``dispersion * rate``.
+
+    Drawing counts (rather than rounding a continuous path) keeps their mean at the rate even
+    in quiet hours, where clipping a continuous path at zero would add orders.
+    """
+    if dispersion <= 1.0 + 1e-6:
+        return rng.poisson(rate)
+    # Gamma-Poisson mixture: mean rate, variance rate * dispersion.
+    shape = rate / (dispersion - 1)
+    return rng.poisson(rng.gamma(np.maximum(shape, 1e-12), dispersion - 1))
+
+
+def fit_order_baseline(revenue: pd.Series, orders: pd.Series, *, clean: np.ndarray, **options: object) -> OrderBaseline:
+    """Fit the count model on ``orders`` and the order values on the clean buckets' ``revenue``.
+
+    Parameters
+    ----------
+    revenue, orders : pandas.Series
+        Revenue (currency) and orders per bucket on the same regular index; NaN = no data.
+    clean : numpy.ndarray of bool
+        Buckets to fit on.
+    **options
+        Passed to :func:`helpers.downtime_sales.baseline.fit_baseline` (``freq``, ``channel``,
+        ``campaigns``, ``special_days``, ``controls``, ``closed_on``, ``with_deviation``).
+    """
+    counts = fit_baseline(orders, clean=clean, **options)
+    y = revenue.to_numpy(dtype=float)
+    usable = counts.clean & ~counts.closed & np.isfinite(y)
+    values = OrderValues.from_buckets(y[usable], orders.to_numpy(dtype=float)[usable])
+    scale = values.mean_value
+    fields = {f.name: getattr(counts, f.name) for f in dataclasses.fields(Baseline)}
+    fields.update(
+        actual=y,
+        expected=counts.expected * scale,
+        smoothed=counts.smoothed * scale,
+        # The spread of a bucket's revenue: count noise times the mean value, plus the spread of the values.
+        smoothed_sd=np.sqrt((counts.smoothed_sd * scale) ** 2 + counts.smoothed * values.variance),
+    )
+    return OrderBaseline(**fields, counts=counts, values=values)
