@@ -240,3 +240,21 @@ def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):
     assert json.loads((tmp_path / "out" / "chart" / "weekly" / "results.json").read_text())["points"] == 12
     bad = itvalue("run", CHART, "--name", "../escape", "--out", tmp_path / "out")
     assert bad.returncode == 2 and "--name must be letters" in bad.stderr
+
+
+# --- the kernel: this environment's own unless --kernel names another ----------------------------
+
+def test_a_notebook_saved_with_a_kernel_not_installed_here_runs_on_this_environment(itvalue, tmp_path):
+    nb = json.loads(CHART.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "not-installed-here", "display_name": "elsewhere", "language": "python"}
+    elsewhere = tmp_path / "chart.ipynb"
+    elsewhere.write_text(json.dumps(nb), encoding="utf-8")
+    done = itvalue("run", elsewhere, "--out", tmp_path / "out", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "chart" / "custom" / "report.html").is_file()
+
+
+def test_kernel_option_names_the_kernel(itvalue, tmp_path):
+    done = itvalue("run", CHART, "--out", tmp_path, "--quiet", "--kernel", "no-such-kernel")
+    assert done.returncode == 1
+    assert "No such kernel named no-such-kernel" in done.stderr

@@ -56,6 +56,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument(
+        "--kernel", metavar="NAME", help="a Jupyter kernel to run on (default: this Python environment's own)"
+    )
     run.add_argument("--all", action="store_true", help="run every parameter set under params/<notebook>/")
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
 
@@ -110,6 +113,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         name=args.name,
         show_code=args.show_code,
         quiet=args.quiet,
+        kernel=args.kernel,
     )
     stream = sys.stdout if outcome.status == "ok" else sys.stderr
     print(outcome.message, file=stream)
@@ -131,6 +135,8 @@ def _run_all(args: argparse.Namespace) -> int:
         command = [sys.executable, "-m", "helpers.running.cli", "run", name, "-f", params_file, "--out", args.out, "--quiet"]
         if args.show_code:
             command.append("--show-code")
+        if args.kernel:
+            command += ["--kernel", args.kernel]
         clock = time.perf_counter()
         # Each run is its own process (and kernel): one crashing cannot take the others down.
         done = subprocess.run(command, capture_output=True, text=True)

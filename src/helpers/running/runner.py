@@ -43,6 +43,9 @@ RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
 # Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
 _KIT_ERRORS = {"ParameterError", "InputDataError"}
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+# ipykernel's own spec, which Jupyter launches with the running Python (sys.executable): the notebooks'
+# saved kernel name ('itvalue') exists only where the Makefile registered it.
+OWN_KERNEL = "python3"
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,11 @@ def run_notebook(
     name: str | None = None,
     show_code: bool = False,
     quiet: bool = False,
+    kernel: str | None = None,
 ) -> RunOutcome:
     """Validate, execute and report one notebook with one parameter set.
+
+    ``kernel`` names a Jupyter kernelspec; by default the notebook runs on this Python environment.
 
     Raises
     ------
@@ -142,6 +148,7 @@ def run_notebook(
             str(notebook.path),
             str(executed_path),
             parameters=injected,
+            kernel_name=kernel or OWN_KERNEL,
             # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
             cwd=str(notebook.path.parent),
             progress_bar=not quiet,
