@@ -30,7 +30,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from helpers.contract import RESULTS_MIMETYPE
 from helpers.exceptions import ParameterError
-from helpers.paths import PROJECT_ROOT, resolve_path
+from helpers.paths import find_project_root, resolve_path
 from helpers.running import provenance
 from helpers.running.catalog import Notebook, read_params_file
 from helpers.running.export import Failure, find_failure, notebook_to_html
@@ -97,10 +97,8 @@ def _portable_source(spec: str) -> str:
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
-    try:
-        shown = str(resolved.relative_to(PROJECT_ROOT))
-    except ValueError:
-        shown = str(resolved)
+    root = find_project_root()
+    shown = str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
     return f"{prefix}{sep}{shown}{qmark}{query}"
 
 
