@@ -6,7 +6,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from setuptools import find_packages
 
 from helpers import paths
 from helpers.paths import find_project_root
@@ -22,7 +21,8 @@ def _setuptools_table() -> dict:
 
 def test_the_listed_packages_are_every_package_under_src_plus_the_template():
     listed = set(_setuptools_table()["packages"])
-    assert listed == set(find_packages(REPO / "src")) | {"helpers.project_template"}
+    under_src = {".".join(init.parent.relative_to(REPO / "src").parts) for init in (REPO / "src").rglob("__init__.py")}
+    assert listed == under_src | {"helpers.project_template"}
 
 
 def test_the_wheel_ships_every_notebook_parameter_set_and_sample_file():
