@@ -1,26 +1,30 @@
 # itvalue: `make reports` runs every analysis on the sample data; `make test` runs the tests.
-# The first run creates .venv; later runs reuse it (the stamp file tracks pyproject.toml).
+# The first run creates .venv; later runs reuse it (the stamp file tracks pyproject.toml and the lock).
+# The runtime dependencies are installed at the versions in requirements.lock (`make lock` refreshes it);
+# `make test-floors` checks the oldest versions pyproject.toml allows.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?= 2
+LOCK := requirements.lock
+FLOORS_VENV ?= /tmp/itvalue-floors-venv
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lint test-fast bench sample-data browser lab clean
+.PHONY: help install reports test lint test-fast test-floors lock bench sample-data browser lab clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test,lab]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name itvalue --display-name "Python (itvalue)" > /dev/null
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv with the kit, its dependencies and the 'itvalue' Jupyter kernel
+install: $(STAMP) ## create .venv with the kit (locked versions), JupyterLab, the test tools and the 'itvalue' kernel
 
 reports: $(STAMP) ## run every parameter set on the sample data into reports/ (ends with reports/index.html)
 	$(BIN)/itvalue run --all -j $(JOBS)
@@ -33,6 +37,18 @@ lint: $(STAMP) ## ruff: lint and import order (configured in pyproject.toml)
 
 test-fast: $(STAMP) ## the tests without notebooks or browser
 	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"
+
+test-floors: ## the fast tests in a fresh venv holding exactly pyproject's lower bounds (tools/floors.py)
+	rm -rf $(FLOORS_VENV)
+	$(PYTHON) -m venv $(FLOORS_VENV)
+	$(FLOORS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYTHON) tools/floors.py > $(FLOORS_VENV)/floors.txt
+	$(FLOORS_VENV)/bin/python -m pip install --quiet -c $(FLOORS_VENV)/floors.txt ".[test]"
+	$(FLOORS_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider -m "not notebook and not browser"
+
+lock: $(STAMP) ## refresh requirements.lock: exact versions of the runtime dependencies (uv pip compile)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --quiet --upgrade -o $(LOCK) --custom-compile-command "make lock"
 
 bench: $(STAMP) ## print benchmark figures to compare between commits
 	$(BIN)/python benchmarks/run.py

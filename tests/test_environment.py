@@ -4,37 +4,51 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import metadata
 
 import yaml
 
 from helpers.paths import PROJECT_ROOT
 
-# conda-forge names for the PyPI packages whose names differ there.
-CONDA_NAMES = {"duckdb": "python-duckdb", "ibis-framework[duckdb]": "ibis-framework-duckdb"}
+# conda-forge's names where they differ from PyPI's, each checked on anaconda.org/conda-forge:
+# python-duckdb is DuckDB's Python package; ibis-duckdb is Ibis with its DuckDB backend
+# (ibis-framework-core + python-duckdb), what `ibis-framework[duckdb]` is on PyPI.
+CONDA_FORGE_NAMES = {"duckdb": "python-duckdb", "ibis-framework": "ibis-duckdb"}
+# The module each of those conda-forge packages provides: the test checks PyPI's side against the installed packages.
+CONDA_FORGE_IMPORTS = {"python-duckdb": "duckdb", "ibis-duckdb": "ibis"}
 
 
 def _name_and_bound(requirement: str) -> tuple[str, str]:
-    match = re.match(r"^([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", requirement.strip())
+    match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", requirement.strip())
     return match.group(1).lower(), match.group(2).replace(" ", "")
 
 
-def test_environment_yml_names_the_pyproject_dependencies():
-    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
-    wanted = {}
-    for requirement in pyproject["project"]["dependencies"]:
-        name, bound = _name_and_bound(requirement)
-        wanted[CONDA_NAMES.get(name, name)] = bound
+def _pyproject_requirements() -> list[str]:
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"] + project["optional-dependencies"]["lab"]
 
+
+def _conda_requirements() -> dict[str, str]:
     env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
-    conda = {}
-    for item in env["dependencies"]:
-        if isinstance(item, str) and not item.startswith(("python", "pip")):
-            name, bound = _name_and_bound(item)
-            conda[name] = bound
-        elif isinstance(item, str) and item.startswith("python-"):
-            name, bound = _name_and_bound(item)
-            conda[name] = bound
-    assert conda == wanted
+    names = [item for item in env["dependencies"] if isinstance(item, str)]
+    return dict(_name_and_bound(item) for item in names if not re.match(r"^(python|pip)\b(?!-)", item))
+
+
+def test_environment_yml_names_the_pyproject_dependencies_with_the_same_floors():
+    wanted = {CONDA_FORGE_NAMES.get(name, name): bound for name, bound in map(_name_and_bound, _pyproject_requirements())}
+    assert _conda_requirements() == wanted
+
+
+def test_each_renamed_conda_package_provides_the_module_of_its_pypi_package():
+    provided_by = metadata.packages_distributions()
+    for pypi_name, conda_name in CONDA_FORGE_NAMES.items():
+        module = CONDA_FORGE_IMPORTS[conda_name]
+        assert pypi_name in [dist.lower() for dist in provided_by.get(module, [])], f"{pypi_name} provides {module}"
+    assert set(CONDA_FORGE_NAMES) <= {name for name, _ in map(_name_and_bound, _pyproject_requirements())}, "no stale names"
+
+
+def test_environment_yml_ends_with_the_kit_itself():
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
     assert env["dependencies"][-1] == {"pip": ["-e ."]}, "environment.yml ends with pip: [-e .]"
 
 

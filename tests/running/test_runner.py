@@ -292,3 +292,21 @@ def test_warm_kernels_never_carry_state_from_one_run_to_the_next(fixture_env, tm
         assert run["builtins"] is None and run["environment"] is None and run["module"] is None and run["names"] == []
         assert run["preloaded"], "the kernel came warm, with the analytical stack imported"
     assert seen[0]["pid"] != seen[1]["pid"], "each run has a kernel of its own"
+
+
+# --- the kernel: this environment's own unless --kernel names another ----------------------------
+
+def test_a_notebook_saved_with_a_kernel_not_installed_here_runs_on_this_environment(itvalue, tmp_path):
+    nb = json.loads(CHART.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "not-installed-here", "display_name": "elsewhere", "language": "python"}
+    elsewhere = tmp_path / "chart.ipynb"
+    elsewhere.write_text(json.dumps(nb), encoding="utf-8")
+    done = itvalue("run", elsewhere, "--out", tmp_path / "out", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "chart" / "custom" / "report.html").is_file()
+
+
+def test_kernel_option_names_the_kernel(itvalue, tmp_path):
+    done = itvalue("run", CHART, "--out", tmp_path, "--quiet", "--kernel", "no-such-kernel")
+    assert done.returncode == 1
+    assert "No such kernel named no-such-kernel" in done.stderr

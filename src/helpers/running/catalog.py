@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from helpers import paths
 from helpers.exceptions import ParameterError
-from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR
 from helpers.running.parameters import NotebookParameters, ParameterInfo, unknown_parameter_message
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
@@ -72,7 +72,7 @@ class Notebook:
 
     @property
     def params_dir(self) -> Path:
-        return PARAMS_DIR / self.name
+        return paths.project_root() / "params" / self.name
 
     def param_sets(self) -> list[Path]:
         """The parameter files under ``params/<notebook>/``, sorted by name."""
@@ -173,7 +173,7 @@ def _import_class(spec: str, path: Path) -> type[NotebookParameters]:
 
 def list_notebooks() -> list[Notebook]:
     """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name."""
-    return [Notebook.load(p) for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+    return [Notebook.load(p) for p in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))]
 
 
 def find_notebook(name_or_path: str) -> Notebook:
@@ -181,10 +181,11 @@ def find_notebook(name_or_path: str) -> Notebook:
     candidate = Path(name_or_path)
     if candidate.suffix == ".ipynb" and candidate.is_file():
         return Notebook.load(candidate.resolve())
-    by_name = NOTEBOOKS_DIR / f"{candidate.stem}.ipynb"
+    notebooks_dir = paths.NOTEBOOKS_DIR
+    by_name = notebooks_dir / f"{candidate.stem}.ipynb"
     if by_name.is_file():
         return Notebook.load(by_name)
-    known = [p.stem for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+    known = [p.stem for p in sorted(notebooks_dir.glob("*.ipynb"))]
     import difflib
 
     close = difflib.get_close_matches(name_or_path, known, n=1)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from helpers import paths
 from helpers.exceptions import KitError, ParameterError
-from helpers.paths import REPORTS_DIR, SAMPLE_DATA_DIR
 
 __all__ = ["main"]
 
@@ -34,6 +34,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = commands.add_parser("init", help="lay out a new project: notebooks, parameter sets, sample data, reports/")
+    init.add_argument("directory", help="the new project's folder (must not exist, or be empty)")
+
     commands.add_parser("list", help="notebooks and their parameter sets")
 
     describe = commands.add_parser("describe", help="a notebook's parameters: type, default, help")
@@ -48,7 +51,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "-p", "--param", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="set one parameter; the value is read as YAML (e.g. -p segments=[region,tier])",
     )
-    run.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: reports/)")
+    run.add_argument("--out", help="output folder (default: the project's reports/)")
     run.add_argument(
         "--name",
         help="the parameter set's name in the output (default: the -f file's name; 'custom' for -p only; "
@@ -57,15 +60,26 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument(
+        "--kernel", metavar="NAME", help="a Jupyter kernel to run on (default: this Python environment's own)"
+    )
+    run.add_argument(
         "--all", action="store_true", help="run every parameter set under params/ (of NOTEBOOK only, if given)"
     )
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
-    sample.add_argument("--out", default=str(SAMPLE_DATA_DIR), help="output folder (default: data/sample/)")
+    sample.add_argument("--out", help="output folder (default: the project's data/sample/)")
     sample.add_argument("--scale", type=int, default=1, help="about N times the rows, for benchmarks")
     sample.add_argument("--seed", type=int, default=42, help="random seed")
     return parser
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from helpers.running.project import init_project
+
+    root = init_project(args.directory)
+    print(f"New itvalue project in {root}; next: cd {root} && itvalue run --all")
+    return 0
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -93,6 +107,7 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    args.out = args.out or str(paths.REPORTS_DIR)
     if args.all:
         if args.params_file or args.overrides or args.name:
             raise ParameterError("--all runs every parameter set as it is; give no -f, -p or --name with it.")
@@ -112,6 +127,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         name=args.name,
         show_code=args.show_code,
         quiet=args.quiet,
+        kernel=args.kernel,
     )
     stream = sys.stdout if outcome.status == "ok" else sys.stderr
     print(outcome.message, file=stream)
@@ -132,7 +148,7 @@ def _run_all(args: argparse.Namespace) -> int:
     out = Path(args.out)
     print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}", flush=True)
     clock = time.perf_counter()
-    outcomes = run_jobs(jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, say=_say)
+    outcomes = run_jobs(jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, kernel=args.kernel, say=_say)
 
     from helpers.running.index import write_index
 
@@ -155,6 +171,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
     if args.scale < 1:
         raise ParameterError(f"--scale must be at least 1; got {args.scale}.")
+    args.out = args.out or str(paths.SAMPLE_DATA_DIR)
     clock = time.perf_counter()
     generate(Path(args.out), scale=args.scale, seed=args.seed)
     print(f"Sample data (scale {args.scale}, seed {args.seed}) written to {args.out} in {time.perf_counter() - clock:.1f} s")
@@ -165,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``itvalue`` console script."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    handlers = {"list": _cmd_list, "describe": _cmd_describe, "run": _cmd_run, "sample-data": _cmd_sample_data}
+    handlers = {"init": _cmd_init, "list": _cmd_list, "describe": _cmd_describe, "run": _cmd_run, "sample-data": _cmd_sample_data}
     try:
         return handlers[args.command](args)
     except KitError as exc:

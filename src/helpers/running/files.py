@@ -1,8 +1,7 @@
-"""Safe file writes for runs that may overlap: atomic replacement and a lock per folder."""
+"""Safe file writes for runs that may overlap: atomic replacement and a lock per folder (portable: filelock)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -12,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 __all__ = ["locked", "replace_atomically", "write_json", "write_text_atomically"]
 
 
@@ -19,12 +20,8 @@ __all__ = ["locked", "replace_atomically", "write_json", "write_text_atomically"
 def locked(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``lock_path`` (created if needed) for the ``with`` block."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(lock_path):
+        yield
 
 
 def _temporary_beside(target: Path) -> Path:

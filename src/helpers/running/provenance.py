@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.inputs.sources import parse_source
-from helpers.paths import PROJECT_ROOT
+from helpers.paths import find_project_root
 
 __all__ = ["kit_version", "package_versions", "git_commit", "input_fingerprints"]
 
@@ -38,13 +38,16 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> dict[str, Any] | None:
     """The project's commit and whether the tree had uncommitted changes; None outside a git checkout."""
+    root = find_project_root()
+    if root is None:
+        return None
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True,
+            cwd=root, capture_output=True, text=True, timeout=10, check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None

@@ -29,7 +29,7 @@ from helpers.contract import RESULTS_MIMETYPE
 from helpers.exceptions import ParameterError
 from helpers.inputs import trust
 from helpers.inputs.sources import parse_source
-from helpers.paths import PROJECT_ROOT, resolve_path
+from helpers.paths import find_project_root, resolve_path
 from helpers.running import kernels, provenance
 from helpers.running.catalog import Notebook, read_params_file
 from helpers.running.files import locked, replace_atomically, write_json
@@ -46,6 +46,9 @@ RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
 # Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
 _KIT_ERRORS = {"ParameterError", "InputDataError"}
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+# ipykernel's own spec, which Jupyter launches with the running Python (sys.executable): the notebooks'
+# saved kernel name ('itvalue') exists only where the Makefile registered it.
+OWN_KERNEL = "python3"
 
 
 @dataclass(frozen=True)
@@ -150,10 +153,8 @@ def _portable_source(spec: str) -> str:
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
-    try:
-        shown = str(resolved.relative_to(PROJECT_ROOT))
-    except ValueError:
-        shown = str(resolved)
+    root = find_project_root()
+    shown = str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
     return f"{prefix}{sep}{shown}{qmark}{query}"
 
 
@@ -177,10 +178,12 @@ def run_notebook(
     show_code: bool = False,
     quiet: bool = False,
     update_index: bool = True,
+    kernel: str | None = None,
 ) -> RunOutcome:
     """Validate, execute and report one notebook with one parameter set.
 
     ``update_index=False`` leaves ``index.html`` to the caller (``--all`` writes it once).
+    ``kernel`` names a Jupyter kernelspec; by default the notebook runs on this Python environment.
 
     Raises
     ------
@@ -191,7 +194,8 @@ def run_notebook(
     clock = time.perf_counter()
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack, and a
     # thread imports papermill and nbconvert (a second or more of pure Python, mostly jsonschema).
-    kernels.prepare(notebook.kernel_name, notebook.path.parent)
+    kernel_name = kernel or OWN_KERNEL
+    kernels.prepare(kernel_name, notebook.path.parent)
     preloading = threading.Thread(target=_preload, name="itvalue-imports", daemon=True)
     preloading.start()
     prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
@@ -207,7 +211,7 @@ def run_notebook(
     partial = history / f".{run_id}.partial"
     partial.mkdir()
 
-    execution = _execute(prepared, partial / "notebook.ipynb", quiet=quiet)
+    execution = _execute(prepared, partial / "notebook.ipynb", kernel_name=kernel_name, quiet=quiet)
     failure = find_failure(execution.notebook) if execution.error else None
     if execution.error and failure is None:
         failure = Failure(where="the notebook could not be executed", error=execution.error)
@@ -245,13 +249,14 @@ def _preload() -> None:
     import helpers.running.export  # noqa: F401
 
 
-def _execute(prepared: PreparedRun, executed_path: Path, *, quiet: bool) -> _Execution:
+def _execute(prepared: PreparedRun, executed_path: Path, *, kernel_name: str, quiet: bool) -> _Execution:
     """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     from helpers.running.engine import ENGINE_NAME
+
     logging.getLogger("papermill").setLevel(logging.WARNING)
     notebook = prepared.notebook
     error, kit_error = "", False
@@ -263,7 +268,7 @@ def _execute(prepared: PreparedRun, executed_path: Path, *, quiet: bool) -> _Exe
             parameters=prepared.values,
             # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
             cwd=str(notebook.path.parent),
-            kernel_name=notebook.kernel_name,
+            kernel_name=kernel_name,
             engine_name=ENGINE_NAME,
             itvalue_checked=prepared.checked,
             progress_bar=not quiet,

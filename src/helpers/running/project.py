@@ -1,0 +1,62 @@
+"""``itvalue init DIR``: a project of one's own, laid out like the kit's repository.
+
+The notebooks, parameter sets and sample data ship inside the package
+(``helpers/project_template/``, mapped from this repository's own ``notebooks/``,
+``params/`` and ``data/`` by ``pyproject.toml``: one copy, no duplicate to drift).
+In a development checkout they are read where they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from helpers.exceptions import KitError
+from helpers.paths import MARKER_FILE, is_project_root
+
+__all__ = ["PROJECT_PARTS", "init_project", "template_root"]
+
+#: What a new project gets from the template: folders and files under the project root.
+PROJECT_PARTS = ("notebooks", "params", "data/sample", "data/README.md")
+
+_MARKER_TEXT = """\
+# Marks this folder as an itvalue project: `itvalue list`, `describe` and `run` work anywhere below it.
+# Reports go to reports/ (ignored by git); parameter sets are params/<notebook>/*.yml.
+"""
+_GITIGNORE = "reports/\n.ipynb_checkpoints/\n__pycache__/\n"
+
+
+def template_root() -> Path:
+    """The folder holding the shipped ``notebooks/``, ``params/`` and ``data/``."""
+    package = Path(__file__).resolve().parents[1]
+    shipped = package / "project_template"
+    if (shipped / "notebooks").is_dir():
+        return shipped
+    checkout = package.parents[1]  # src/helpers -> the repository, in an editable install
+    if is_project_root(checkout):
+        return checkout
+    raise KitError(f"The project template is missing from this installation ({shipped}); reinstall itvalue.")
+
+
+def init_project(target: str | Path) -> Path:
+    """Lay out a new project in ``target`` (created; must not exist or be empty) and return its path.
+
+    The project gets ``notebooks/``, ``params/``, ``data/`` with the sample data,
+    an empty ``reports/`` that git ignores, and an ``itvalue.toml`` marker.
+    """
+    target = Path(target).expanduser().resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise KitError(f"{target} already exists and is not an empty folder; choose a new one.")
+    source = template_root()
+    target.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        origin = source / part
+        if origin.is_dir():
+            shutil.copytree(origin, target / part, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(origin, target / part)
+    (target / "reports").mkdir()
+    (target / MARKER_FILE).write_text(_MARKER_TEXT, encoding="utf-8")
+    (target / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+    return target
