@@ -16,7 +16,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from helpers.report.plotting import new_axes, plain_text
+from helpers.report.plotting import date_axis, describe, new_axes, plain_text, visible_span
 
 __all__ = ["timeline_plot", "incidents_plot", "costliest_plot", "campaign_plot", "campaign_share_plot"]
 
@@ -74,12 +74,17 @@ def timeline_plot(
                     label=f"expected, {confidence:.0%} band")
     ax.plot(times, data["expected"], color="0.35", linewidth=1.2, linestyle="--", label="expected")
     ax.plot(times, data["actual"], **{"color": sns.color_palette()[0], "linewidth": 1.3, "label": "actual", **kwargs})
+    if len(data):
+        # The axis spans the data's whole days, so every tick names the right day, month and year.
+        days = pd.to_datetime(data[x])
+        date_axis(ax, days.min().normalize(), days.max().normalize() + pd.Timedelta(days=1))
     if outages is not None and len(outages):
         for row in outages.itertuples():
-            ax.axvspan(row.start, row.end, color=_OUTAGE, alpha=0.35, linewidth=0)
+            # at least a visible stripe wide: a 10-minute outage on a year-long axis is no hairline
+            visible_span(ax, row.start, row.end, color=_OUTAGE, alpha=0.35, linewidth=0)
         ax.plot([], [], color=_OUTAGE, alpha=0.35, linewidth=6, label="outage")
         if x == "day":
-            # On a daily chart an outage of minutes is a hairline: mark its day as well.
+            # On a daily chart an outage of minutes is a thin stripe: mark its day as well.
             hit = pd.DatetimeIndex(pd.to_datetime(outages["start"])).normalize().unique()
             marked = pd.to_datetime(data[x]).isin(hit).to_numpy()
             ax.scatter(times[marked], data.loc[marked, "actual"], color=_OUTAGE, s=18, zorder=3,
@@ -88,13 +93,15 @@ def timeline_plot(
     _money_axis(ax)
     step = "day" if x == "day" else "bucket"
     ax.set_ylabel(plain_text(f"Revenue per {step} ({currency})"))
-    ax.set_xlabel("")
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", ncols=5, frameon=False, fontsize=9)
+    # below the plot, never over the data
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=5, frameon=False, fontsize=9)
+    n_outages = 0 if outages is None else len(outages)
+    describe(ax, (
+        f"Line chart of revenue per {step} in {currency}: actual against the expected revenue and its "
+        f"{confidence:.0%} band; {n_outages} outage{'s' if n_outages != 1 else ''} shaded in red."
+    ))
     return ax
 
 
