@@ -272,7 +272,8 @@ def test_every_number_in_the_tables_has_a_unit_and_a_format(audit):
     formats = usage_reporting.column_formats(audit)
     # a count of things carries its unit in its name (CIs, attributes); other figures say it in brackets
     counts_of_things = {"CIs", "CIs populated", "Attributes", "Attributes used"}
-    units = ("(last 90 days)", "(days)", "(%)", "(hours a month)", "Hours saved a month", "(% of CIs, last 90 days)")
+    units = ("(last 90 days)", "(days)", "(%)", "(hours a month)", "Hours saved a month", "(% of CIs, last 90 days)",
+             "a month (EUR)")
     for table in (usage_reporting.risk_table, usage_reporting.waste_table, usage_reporting.class_table,
                   usage_reporting.recommendation_summary, usage_reporting.recommendations_table):
         shown = table(audit)

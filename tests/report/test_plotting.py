@@ -23,15 +23,17 @@ def _close_figures():
 
 
 def _tick_dates(ax) -> list[dt.date]:
-    """The dates the x tick labels name, reading "3 Mar 2024", "10 Mar" (year carried) and "Jan 2025"."""
+    """The dates the x tick labels name: "3 Mar 2024", "10 Mar", "Jan 2025", "Mar" (the year carried on)."""
     ax.figure.canvas.draw()
     dates, year = [], None
     for label in (t.get_text() for t in ax.get_xticklabels()):
         if not label:
             continue
         parts = label.split()
-        if len(parts) == 2 and not parts[0].isdigit():  # "Jan 2025"
-            named = dt.datetime.strptime(label, "%b %Y").date()
+        if not parts[0].isdigit():  # "Jan 2025" or "Mar"
+            year = int(parts[1]) if len(parts) == 2 else year
+            assert year is not None, f"the first tick names no year: {label!r}"
+            named = dt.date(year, dt.datetime.strptime(parts[0], "%b").month, 1)
         else:
             year = int(parts[2]) if len(parts) == 3 else year
             assert year is not None, f"the first tick names no year: {label!r}"

@@ -59,7 +59,7 @@ def _label_points(ax: Axes, rows: pd.DataFrame, *, x: str, y: str) -> None:
         ax.annotate(
             plain_text(f"{row.ci_class}.{row.attribute}"),
             (getattr(row, x), getattr(row, y)),
-            xytext=(0.36, 0.95 - 0.065 * rank), textcoords="axes fraction", fontsize=8, ha="right", va="center",
+            xytext=(0.19, 0.95 - 0.065 * rank), textcoords="axes fraction", fontsize=8, ha="left", va="center",
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.9},
             arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.7, "shrinkB": 3},
         )
@@ -102,7 +102,7 @@ def usage_quadrant_plot(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
-    ax.set_xlabel(f"Reads in the {window_days}-day window by counted processes (log scale; unread attributes at 0)")
+    ax.set_xlabel(f"Reads in the last {window_days} days by counted processes (log scale; unread attributes at 0)")
     ax.set_ylabel("Median age of its values on the audit date (days)")
     ax.set_title("Usage against freshness, one dot per attribute (size = maintenance hours a month)")
     if data.empty:
@@ -128,12 +128,15 @@ def usage_quadrant_plot(
     _plain_numbers(ax.xaxis)
     ax.axvline(max(min_reads - 0.5, 0.5), color="0.3", linestyle="--", linewidth=1)
     ax.axhline(stale_after_days, color="0.3", linestyle="--", linewidth=1)
+    own_limits = []
     for limit, classes in _class_limits(stale_after_days_by_class).items():
         ax.axhline(limit, color="0.3", linestyle=":", linewidth=1)
-        ax.annotate(plain_text(f"{', '.join(classes)}: {limit:g} days"), (1.0, limit), xycoords=("axes fraction", "data"),
-                    xytext=(-3, 2), textcoords="offset points", ha="right", va="bottom", fontsize=7, color="0.3")
+        label = plain_text(f"{', '.join(classes)}: stale after {limit:g} days")
+        own_limits.append(Line2D([], [], color="0.3", linestyle=":", label=label))
     _label_points(ax, data[data[hue] == "risk"].nlargest(label_top, x), x=x, y=y)
     handles, _labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="0.3", linestyle="--", label=f"stale after {stale_after_days:g} days"))
+    handles += own_limits
     if top_hours > 0:
         handles.append(Line2D([], [], linestyle="", label="Hours a month:"))
         handles += [

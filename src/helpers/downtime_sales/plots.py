@@ -195,7 +195,8 @@ def costliest_plot(
     (matplotlib.axes.Axes, matplotlib.axes.Axes)
         The net-loss axes and the duration axes.
     """
-    chosen = incidents.sort_values("net_lost_revenue", ascending=False).head(top).iloc[::-1]
+    losses = incidents[incidents["net_lost_revenue"] > 0]
+    chosen = losses.sort_values("net_lost_revenue", ascending=False).head(top).iloc[::-1]
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(11, 0.42 * max(len(chosen), 4) + 1.2), sharey=True,
                                gridspec_kw={"width_ratios": [2.2, 1]})
@@ -211,13 +212,17 @@ def costliest_plot(
     cost_ax.set_yticks(y, labels)
     cost_ax.set_xlabel(plain_text(f"Net lost revenue ({currency}), {confidence:.0%} interval"))
     _money_axis(cost_ax, "x")
-    cost_ax.set_title("Costliest incidents")
+    no_loss = len(incidents) - len(losses)
+    cost_ax.set_title("Costliest incidents" + (f" ({no_loss} with no net loss not shown)" if no_loss else ""))
+    describe(cost_ax, f"Bar chart of the {len(chosen)} costliest incidents by net lost revenue in {currency}, "
+                      f"with {confidence:.0%} intervals, beside their duration in minutes.")
     minutes_ax.barh(y, chosen["minutes"], color="0.55")
     minutes_ax.set_xlabel("Duration (minutes)")
     minutes_ax.set_title("Their duration")
-    cost_ax.legend(handles=[Patch(color=sns.color_palette()[1], label="during a campaign"),
-                            Patch(color=sns.color_palette()[0], label="outside campaigns")],
-                   loc="lower right", frameon=False, fontsize=9)
+    # beside the charts, never over an interval
+    minutes_ax.legend(handles=[Patch(color=sns.color_palette()[1], label="during a campaign"),
+                               Patch(color=sns.color_palette()[0], label="outside campaigns")],
+                      loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     return cost_ax, minutes_ax
 
 

@@ -216,9 +216,9 @@ def _column_rules(shown: pd.DataFrame, table_id: str, *, index: bool) -> str:
 
 
 def _is_short(column: pd.Series) -> bool:
-    """Ids, dates and figures: cells short enough never to need a second line."""
+    """Ids, names, dates and figures: short cells that should never break; lists (``a, b, c``) may."""
     texts = [str(v) for v in column.head(200) if not is_missing(v)]
-    return all(len(t) <= 26 for t in texts)
+    return all(len(t) <= 24 and ", " not in t for t in texts)
 
 
 def _formatter(fmt: str) -> Any:
@@ -230,7 +230,8 @@ def _formatter(fmt: str) -> Any:
 # "4,922 (3,137–7,065)", "1.3x"; a suppressed small group ("fewer than 30") sits among figures.
 _NUMBER = r"[<>≈~]?[-+−]?[\d,.]+(%|x| min| h)?"
 _FIGURE = re.compile(
-    rf"^({_NUMBER}( to {_NUMBER})?( \({_NUMBER}[–-]{_NUMBER}\)| \({_NUMBER} to {_NUMBER}\))?|fewer than [\d,]+)$"
+    rf"^({_NUMBER}( to {_NUMBER})?( \({_NUMBER}[–-]{_NUMBER}\)| \({_NUMBER} to {_NUMBER}\))?( significant)?"
+    rf"|fewer than [\d,]+)$"
 )
 
 

@@ -47,12 +47,28 @@ class _DayFormatter(mticker.Formatter):
         return labels
 
 
+class _MonthFormatter(mticker.Formatter):
+    """``Mar``, with the year on the first tick and on every January (``Jan 2025``)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return f"{mdates.num2date(x):%b %Y}"
+
+    def format_ticks(self, values: Any) -> list[str]:
+        labels, year = [], None
+        for value in values:
+            month = mdates.num2date(value)
+            labels.append(f"{month:%b}" + (f" {month.year}" if month.year != year else ""))
+            year = month.year
+        return labels
+
+
 def date_axis(ax: Axes, start: Any, end: Any, *, axis: str = "x") -> Axes:
     """A date axis from ``start`` to ``end`` whose every tick names its month and year unambiguously.
 
     Up to two days: hours (``06:00``), the day named in the axis label. Up to about two months:
     days (``18 Mar 2024``, ``25 Mar``; the year on the first tick and where it changes). Longer:
-    months (``Jan 2025``), every second, third or sixth month on long spans. Matplotlib's concise
+    months (``Nov 2024``, ``Dec``, ``Jan 2025``; the year on the first tick and where it changes),
+    every second, third or sixth month on long spans. Matplotlib's concise
     formatter names the month of the last tick in its corner, which misleads on short windows.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
@@ -74,9 +90,9 @@ def date_axis(ax: Axes, start: Any, end: Any, *, axis: str = "x") -> Axes:
         target.set_major_formatter(_DayFormatter())
         return ax
     months = days / 30.4
-    step = next(s for s in (1, 2, 3, 6, 12) if months / s <= 13)
+    step = next(s for s in (1, 2, 3, 6, 12) if months / s <= 12)
     target.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step)))
-    target.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    target.set_major_formatter(_MonthFormatter())
     return ax
 
 
