@@ -90,6 +90,10 @@ def test_parameters_cell_comments_come_from_the_declaration(path):
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     declared = Notebook.load(path).parameters_class
     assert cell.source == parameters_cell(declared), "regenerate the cell with helpers.running.parameters.parameters_cell"
+    # papermill must still read every line (it skips lines with a second "=") and shows the comment as help
+    inspected = papermill.inspect_notebook(str(path))
+    assert list(inspected) == list(declared.model_fields)
+    assert all(entry["help"] for entry in inspected.values())
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)

@@ -76,7 +76,30 @@ def headline(audit: Result) -> list[str]:
         )
     elif attributes["used"].any():
         sentences.append(f"No attribute that is read is stale (median value age over {limit}).")
+    todo = _what_to_do(audit)
+    if todo:
+        sentences.append(todo)
     return sentences
+
+
+def _what_to_do(audit: Result) -> str:
+    """The recommendations in one sentence: how many to fix, how many to stop, what stopping saves."""
+    r = audit.recommendations
+    fix, stop = r[r["recommendation"] == "fix freshness"], r[r["recommendation"] == "stop collecting"]
+    parts = []
+    if len(fix):
+        parts.append(f"refresh {len(fix):,} stale attribute{'s' if len(fix) != 1 else ''} that people read")
+    if len(stop):
+        saved = stop["hours_saved_per_month"].sum(min_count=1)
+        gain = ""
+        rate = audit.params.hourly_rate
+        if audit.has_costs and not pd.isna(saved):
+            money = f" (about {_about(saved * rate)} {audit.params.currency})" if rate else ""
+            gain = f", which saves about {_about(saved)} hours{money} a month"
+        parts.append(f"stop collecting the {len(stop):,} nobody reads{gain}")
+    if not parts:
+        return ""
+    return "What to do: " + ", and ".join(parts) + "."
 
 
 def results(audit: Result) -> dict[str, Any]:

@@ -213,7 +213,9 @@ def parameters_cell(cls: type[NotebookParameters]) -> str:
     cell equal to this."""
     lines = []
     for info in cls.describe():
-        lines.append(f"{info.name} = {python_literal(info.default)}  # {info.type}: {info.help}")
+        # papermill reads a line with a second "=" as no parameter at all, so the comment has none
+        comment = f"{info.type}: {info.help}".replace(">=", "≥").replace("<=", "≤").replace(" = ", ": ")
+        lines.append(f"{info.name} = {python_literal(info.default)}  # {comment.replace('=', ':')}")
     return "\n".join(lines)
 
 
