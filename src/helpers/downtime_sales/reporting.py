@@ -154,15 +154,14 @@ def incident_table(costs: Result) -> Table:
             "Start": frame["start"].dt.strftime("%d %b %Y %H:%M"),
             "Minutes": frame["minutes"].round().astype(int),
             "Campaign": frame["campaign"].fillna("—"),
-            "Actual": frame["actual_revenue"].round(),
             f"Expected ({level} interval)": figures("expected_revenue"),
             f"Lost ({level} interval)": figures("lost_revenue"),
             "After the restore*": [_after_restore(v) for v in frame["recovered_revenue"]],
             f"Net lost ({level} interval)": figures("net_lost_revenue"),
-            "Lost a minute": frame["lost_revenue_per_minute"],
+            "Lost per minute": frame["lost_revenue_per_minute"],
         }
     )
-    formats = {"Actual": "{:,.0f}", "Lost a minute": "{:,.1f}"}
+    formats = {"Lost per minute": "{:,.1f}"}
     return Table(rows, caption=incident_table_caption(costs), formats=formats, max_rows=None)
 
 
@@ -205,7 +204,11 @@ def campaign_table(costs: Result) -> Table:
 
 def method_notes(costs: Result) -> list[str]:
     """Sentences on how this run's baseline came out: special days, controls, noise, bucket size."""
-    notes = []
+    notes = [
+        "The same incident can cost slightly different amounts in different parameter sets (for example the "
+        "whole year against the last 30 days): each set fits its baseline on the weeks around its own window "
+        "and bucket size, so the expected revenue differs a little; such differences lie well inside the intervals."
+    ]
     days = costs.special_days
     if days:
         listed = ", ".join(f"{d:%d %b %Y}" for d in days[:8]) + (" and others" if len(days) > 8 else "")

@@ -84,13 +84,15 @@ def headline(*sentences: str) -> None:
 
 
 def with_interval(value: Any, low: Any, high: Any, fmt: str = "{:,.0f}") -> str:
-    """A figure with its interval in one cell: ``4,922 (3,137–7,065)``; an em dash when missing."""
+    """A figure with its interval in one cell: ``4,922 (3,137–7,065)``, or ``1,903 (-230 to 4,230)`` when a
+    bound is negative (a dash there would read as a minus); an em dash when missing."""
     if is_missing(value):
         return "—"
     shown = fmt.format(value)
     if is_missing(low) or is_missing(high):
         return shown
-    return f"{shown} ({fmt.format(low)}–{fmt.format(high)})"
+    joint = " to " if low < 0 or high < 0 else "–"
+    return f"{shown} ({fmt.format(low)}{joint}{fmt.format(high)})"
 
 
 def heading(text: str, level: int = 2) -> None:
