@@ -2,9 +2,10 @@
 
 Each analysis declares a :class:`NotebookParameters` subclass next to its logic
 (e.g. ``helpers.nps_trends.Parameters``). Its fields carry the type, the default and
-a one-line help. The notebook's ``parameters`` cell repeats the literal defaults
-(papermill needs literals there; ``tests/test_notebooks.py`` keeps the two in
-sync) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
+a one-line help. The notebook's ``parameters`` cell repeats the literal defaults,
+one line each with a comment giving type and help (papermill needs literals there;
+:func:`parameters_cell` writes it and ``tests/running/test_notebooks.py`` keeps it, the
+declaration and ``params/<notebook>/default.yml`` equal) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
 raises :class:`~helpers.exceptions.ParameterError` with the same one-sentence
 message the runner prints before any kernel starts.
 
