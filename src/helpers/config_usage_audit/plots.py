@@ -191,7 +191,7 @@ def process_class_heatmap(
     labels = [plain_text(p) + ("" if is_counted[p] else " (excluded)") for p in table.index]
     options = {
         "annot": True, "fmt": ",.0f", "cmap": "Blues", "linewidths": 0.5, "linecolor": "white",
-        "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period} (log colour scale)"},
+        "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period}, log scale\npale = few, dark = many, blank = none"},
         "annot_kws": {"fontsize": 8},
         "norm": LogNorm(vmin=1, vmax=max(float(table.to_numpy().max()), 10.0)),
     }

@@ -364,8 +364,8 @@ def segment_heatmap(
 def _colour_scale_label(center: float | None) -> str:
     """What the heatmap's colours mean: its centre and its two ends."""
     if center is None or np.isnan(center):
-        return f"{NPS_LABEL}\nred = low, blue = high"
-    return f"{NPS_LABEL}\nwhite = overall NPS ({center:.0f}); blue above it, red below"
+        return "NPS (points)\nred = low, blue = high"
+    return f"NPS (points)\nwhite = overall NPS {center:.0f}\nblue above, red below"
 
 
 def event_plot(
