@@ -151,6 +151,9 @@ def test_a_kit_report_fits_1400_px_has_alt_text_and_working_contents(browser, tm
     assert len(layout["contents"]) >= 4 and all(found for _href, found in layout["contents"]), layout["contents"]
     assert layout["openDetails"] == [], "run parameters and long tables start folded"
     assert "In short" in seen["text"] and "By region, NPS ranged from" in seen["text"]
+    index = check_report_in_browser(browser, tmp_path / "out" / "index.html", tmp_path / "index.png")
+    assert index["console_errors"] == [] and index["remote_requests"] == []
+    assert index["layout"]["overflow"] <= 0 and "At a glance" in index["text"]
 
 
 def test_the_check_sees_a_page_that_fetches_from_a_cdn(browser, tmp_path):
