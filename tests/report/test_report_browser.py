@@ -78,6 +78,8 @@ def check_report_in_browser(driver, report: Path, screenshot: Path) -> dict:
         const links = Array.from(document.querySelectorAll('nav.itvalue-contents a'));
         return {
           overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          wide: Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+            .filter(o => o.scrollWidth > o.clientWidth + 1).map(o => o.textContent.slice(0, 60)),
           alts: Array.from(document.images).map(i => i.getAttribute('alt') || ''),
           contents: links.map(a => [a.getAttribute('href'), !!document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))]),
           openDetails: Array.from(document.querySelectorAll('details[open]')).map(d => d.className),
@@ -145,6 +147,7 @@ def test_a_kit_report_fits_1400_px_has_alt_text_and_working_contents(browser, tm
     layout = seen["layout"]
     assert seen["console_errors"] == [] and seen["remote_requests"] == []
     assert layout["overflow"] <= 0, "no horizontal scrolling at 1,400 px"
+    assert layout["wide"] == [], "every table and chart fits the page's 1,100 px"
     assert len(layout["alts"]) >= 5 and all(alt.strip() for alt in layout["alts"]), "every chart has alt text"
     assert not any("No description" in alt for alt in layout["alts"])
     assert any(alt.startswith("Line chart of NPS by period") for alt in layout["alts"])

@@ -218,9 +218,10 @@ def _column_rules(shown: pd.DataFrame, table_id: str, *, index: bool) -> str:
 
 
 def _is_short(column: pd.Series) -> bool:
-    """Ids, names, dates and figures: short cells that should never break; lists (``a, b, c``) may."""
+    """Ids, dates and figures (``INC-0031``, ``15 Apr 2024 18:43``, ``230 further loss``): short cells that
+    should never break. Words (``Summer clearance``) and lists (``a, b, c``) may."""
     texts = [str(v) for v in column.head(200) if not is_missing(v)]
-    return all(len(t) <= 24 and ", " not in t for t in texts)
+    return all(len(t) <= 24 and ", " not in t and (" " not in t or t[:1].isdigit()) for t in texts)
 
 
 def _formatter(fmt: str) -> Any:
