@@ -77,8 +77,10 @@ def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str
     """The headline figures as data: ``label``, ``value``, ``low``, ``high``, ``unit`` and ``text``.
 
     Each field is a dotted path into results.json, or a mapping
-    ``{"label", "value", "low", "high", "unit", "unit_from"}`` where ``low``/``high`` are
-    paths to the interval's bounds and ``unit_from`` a path to the unit (e.g. ``currency``).
+    ``{"label", "value", "low", "high", "unit", "unit_from", "no_effect"}`` where ``low``/``high``
+    are paths to the interval's bounds, ``unit_from`` a path to the unit (e.g. ``currency``) and
+    ``no_effect`` the value that means "no effect" (0 for a change, 1 for a ratio): an interval
+    that spans it is called inconclusive.
     """
     figures = []
     for field in fields:
@@ -89,9 +91,19 @@ def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str
         low, high = _number(_lookup(results, spec.get("low"))), _number(_lookup(results, spec.get("high")))
         if value is not None and low is not None and high is not None:
             text += f" ({_format(low)} to {_format(high)})"
+            no_effect = spec.get("no_effect")
+            if isinstance(no_effect, (int, float)) and _spans(low, high, no_effect):
+                text += ", inconclusive"
         label = spec.get("label") or _label(spec["value"])
         figures.append({"label": label, "value": value, "low": low, "high": high, "unit": unit, "text": text})
     return figures
+
+
+def _spans(low: Any, high: Any, point: float) -> bool:
+    try:
+        return float(low) <= point <= float(high)
+    except (TypeError, ValueError):
+        return False
 
 
 def _number(value: Any) -> Any:
