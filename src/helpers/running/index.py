@@ -129,7 +129,7 @@ def _format(value: Any) -> str:
     if isinstance(value, float):
         if abs(value) < 0.05:
             return "0.0"  # not "-0.0"
-        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"  # 217 beside 13,183, not 216.9
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
