@@ -125,13 +125,16 @@ def incidents_plot(
     incidents : pandas.DataFrame
         :attr:`OutageCosts.incidents` (``incident_id, start, end, minutes, net_lost_revenue``...).
     top : int
-        How many incidents, by net lost revenue.
+        How many incidents, by net lost revenue (those with a net loss only, when any has one).
 
     Returns
     -------
     numpy.ndarray of matplotlib.axes.Axes
     """
-    chosen = incidents.sort_values("net_lost_revenue", ascending=False).head(top)
+    ranked = incidents.sort_values("net_lost_revenue", ascending=False)
+    # the costliest are those that lost revenue; only when none did are the others shown up close
+    losses = ranked[ranked["net_lost_revenue"] > 0]
+    chosen = (losses if len(losses) else ranked).head(top)
     n = max(len(chosen), 1)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows + 0.6), squeeze=False, layout="constrained")
