@@ -58,7 +58,23 @@ def test_history_names_what_changed_from_the_run_before(tmp_path):
     _run(tmp_path, "nps", "custom", "2025-03-02T10:00:00", net=2.0, parameters={"period": "W", "segments": ["region"]})
     write_index(tmp_path)
     history = (tmp_path / "nps" / "custom" / "history.html").read_text()
-    assert "period: W; segments: region" in history
+    assert "from the run before: period: W; segments: region" in history
+    assert "no parameter file (-p only)" in history
+
+
+def test_history_names_what_a_run_changed_from_its_sets_file(tmp_path):
+    params = tmp_path / "weekly.yml"
+    params.write_text("period: W\nstart: 2025-01-01\nsegments: [region]\n")
+    folder = tmp_path / "out"
+    _run(folder, "nps", "weekly-custom", "2025-03-01T10:00:00", net=1.0,
+         parameters={"period": "M", "start": "2025-01-01", "segments": ["region"]})
+    info = json.loads(next(folder.glob("nps/weekly-custom/history/*/run.json")).read_text())
+    info["params_file"] = str(params)
+    next(folder.glob("nps/weekly-custom/history/*/run.json")).write_text(json.dumps(info))
+    _run(folder, "nps", "weekly", "2025-03-01T11:00:00", net=1.0,
+         parameters={"period": "W", "start": "2025-01-01", "segments": ["region"]})
+    write_index(folder)
+    assert "weekly.yml with period: M" in (folder / "nps" / "weekly-custom" / "history.html").read_text()
 
 
 def test_sparkline_needs_two_runs_and_draws_the_interval():

@@ -234,6 +234,24 @@ def _parameter_changes(parameters: dict[str, Any], reference: dict[str, Any] | N
     return "; ".join(changed) if changed else "as the default set"
 
 
+def _file_changes(info: dict[str, Any]) -> str:
+    """What a run's parameters changed from its set's file (``-p`` on top of ``-f``), as the file reads now."""
+    path = info.get("params_file")
+    if not path:
+        return "no parameter file (-p only)"
+    name = Path(path).name
+    try:
+        import yaml  # the standard library has no YAML; PyYAML is light and the CLI loads it anyway
+
+        given = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError, ImportError, yaml.YAMLError):
+        return f"{name} (unreadable now)"
+    in_file = json.loads(json.dumps(given, default=str)) if isinstance(given, dict) else {}
+    parameters = info.get("parameters") or {}
+    changed = [f"{key}: {_show(parameters[key])}" for key in in_file if key in parameters and parameters[key] != in_file[key]]
+    return f"{name} with {'; '.join(changed)}" if changed else f"as {name}"
+
+
 def _show(value: Any) -> str:
     if value is None or value == [] or value == {}:
         return "(none)"
@@ -309,6 +327,7 @@ def _history_page(key: tuple[str, str], runs: list[RunRecord]) -> str:
         earlier = next((o for o in runs[position + 1:]), None)
         changes = _parameter_changes(r.info.get("parameters") or {}, earlier.info.get("parameters") if earlier else None)
         changes = {"": "first run", "as the default set": "unchanged"}.get(changes, changes)
+        changes = f"{_file_changes(r.info)}; from the run before: {changes}"
         figures = "<br>".join(f"{html.escape(f['label'])}: {html.escape(f['text'])}" for f in _figures(r))
         rows.append(
             f"<tr><td>{html.escape(_when(r.info))}</td>"
@@ -325,7 +344,7 @@ def _history_page(key: tuple[str, str], runs: list[RunRecord]) -> str:
         "<p><a href='../../index.html'>all reports</a></p>"
         + (f"<p>First headline figure over the good runs: {trend}</p>" if trend else "")
         + "<table><tr><th>started</th><th>status</th><th>duration</th><th>headline figures, or why it failed</th>"
-        f"<th>parameters changed from the run before</th><th>files</th></tr>{''.join(rows)}</table>"
+        f"<th>parameters: against the set's file, and the run before</th><th>files</th></tr>{''.join(rows)}</table>"
         f"<p class='muted'>{html.escape(DASH_NOTE)}</p>"
     )
     return _page(f"Run history: {key[0]} / {key[1]}", body)
