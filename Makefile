@@ -62,8 +62,8 @@ browser: ## install Debian's headless chromium and chromedriver if they are miss
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver > /dev/null; }
 
-lab: $(STAMP) ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) ## open JupyterLab on the notebooks (adds --allow-root when run as root, e.g. in a container)
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean: ## remove generated reports (keeps .venv)
 	rm -rf reports/

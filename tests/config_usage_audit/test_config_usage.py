@@ -236,13 +236,17 @@ def test_each_quality_note_says_what_it_counts(audit, tmp_path):
 def test_headline_gives_the_planted_figures(audit, sample):
     _, truth = sample
     t = truth["totals"]
-    first, second = config_usage.headline(audit)
+    first, second, todo = config_usage.headline(audit)
     pct = round(100 * t["attributes_unused"] / t["attributes"])
     assert first.startswith(f"{t['attributes_unused']} of {t['attributes']} attributes ({pct}%) were not read")
     assert "in the last 90 days" in first and "discovery and audit reads aside" in first
     assert f"about {round(t['hours_on_unused'], -1):,.0f} hours a month" in first
     assert second.startswith(f"{t['quadrants']['risk']} attributes that ")
     assert "incident" in second and second.endswith("are stale (median value age over the 60-day limit).")
+    # what to do, with the upkeep in money as well as hours (hourly_rate 75 EUR by default)
+    assert todo.startswith(f"What to do: refresh {t['quadrants']['risk']} stale attributes that people read")
+    assert "stop collecting the" in todo and " EUR) a month." in todo
+    assert "at 75 EUR an hour" in first
 
 
 def test_recommendations_cover_every_attribute_in_order(audit):
@@ -272,7 +276,8 @@ def test_every_number_in_the_tables_has_a_unit_and_a_format(audit):
     formats = usage_reporting.column_formats(audit)
     # a count of things carries its unit in its name (CIs, attributes); other figures say it in brackets
     counts_of_things = {"CIs", "CIs populated", "Attributes", "Attributes used"}
-    units = ("(last 90 days)", "(days)", "(%)", "(hours a month)", "Hours saved a month", "(% of CIs, last 90 days)")
+    units = ("(last 90 days)", "(days)", "(%)", "(hours a month)", "Hours saved a month", "(% of CIs, last 90 days)",
+             "a month (EUR)")
     for table in (usage_reporting.risk_table, usage_reporting.waste_table, usage_reporting.class_table,
                   usage_reporting.recommendation_summary, usage_reporting.recommendations_table):
         shown = table(audit)

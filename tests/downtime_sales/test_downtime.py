@@ -259,9 +259,9 @@ def test_headline_names_the_figures(sample):
     _, _, params, _, costs = sample
     sentences = downtime.headline(costs)
     n = len(costs.incidents)
-    assert sentences[0].startswith(f"{n} outages cost ")
-    assert "EUR (95% interval " in sentences[0] and "in net lost revenue" in sentences[0]
-    assert "during a campaign cost" in sentences[0] and "one outside." in sentences[0]
+    assert sentences[0].startswith("From ") and f", {n} outages cost " in sentences[0]
+    assert "EUR in net lost revenue (95% interval " in sentences[0]
+    assert "during a campaign cost" in sentences[0] and "one outside (" in sentences[0]
     longest = costs.incidents.loc[costs.incidents["minutes"].idxmax()]
     if "the longest" in sentences[-1]:
         low, high = downtime_report.money(longest["net_lost_revenue_low"]), downtime_report.money(longest["net_lost_revenue_high"])
@@ -284,18 +284,25 @@ def test_the_report_runs_its_own_placebo(sample):
 def test_report_tables_and_charts(sample):
     _, _, params, _, costs = sample
     table = downtime_report.incident_table(costs).data
-    assert len(table) == len(costs.incidents) and table["Net lost"].is_monotonic_decreasing
+    ranked = costs.incidents.sort_values("net_lost_revenue", ascending=False)["incident_id"].tolist()
+    assert len(table) == len(costs.incidents) and table["Incident"].tolist() == ranked
     assert len(downtime_report.campaign_table(costs).data) == len(costs.campaigns)
     assert downtime_report.method_notes(costs)
     ax = downtime_plots.timeline_plot(costs.timeline, outages=costs.incidents, currency="EUR")
     assert ax.get_ylabel() == "Revenue per day (EUR)"
-    assert "Expected, 95% interval" in table and "Recovered*, 95% interval" in table
+    assert "Expected (95% interval)" in table and "After the restore*" in table
+    assert len(table.columns) <= 10, "fits 1,100 px"
+    recovered = costs.incidents.set_index("incident_id")["recovered_revenue"]
+    for incident, after in zip(table["Incident"], table["After the restore*"]):
+        assert after.endswith("further loss" if round(recovered[incident]) < 0 else "recovered")
     assert "biased low with hourly buckets" in downtime_report.incident_table_caption(costs)
     axes = downtime_plots.incidents_plot(costs.windows, costs.incidents, top=3)
     assert axes.size == 3
     assert all("net (95%: " in ax.get_title() for ax in axes.flat)
     cost_ax, minutes_ax = downtime_plots.costliest_plot(costs.incidents, top=5)
-    assert len(cost_ax.patches) == 5 and minutes_ax.get_xlabel() == "Duration (minutes)"
+    losses = int((costs.incidents["net_lost_revenue"] > 0).sum())
+    assert len(cost_ax.patches) == min(5, losses) and minutes_ax.get_xlabel() == "Duration (minutes)"
+    assert all(bar.get_width() > 0 for bar in cost_ax.patches), "only incidents that lost revenue are costliest"
     assert downtime_plots.campaign_plot(costs.minute_costs, ratio=(2.0, 1.0, None)).get_title().endswith("unbounded)")
     assert downtime_plots.campaign_share_plot(costs.campaigns).get_xlabel().startswith("Share")
 

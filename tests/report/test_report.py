@@ -102,3 +102,8 @@ def test_headline_figures_follow_dotted_paths_with_units_and_intervals():
         ("latest NPS", "31 points"),
         ("missing x", "—"),
     ]
+    ratio = {"label": "campaign minute vs other", "value": "r", "low": "lo", "high": "hi", "unit": "x", "no_effect": 1}
+    assert headline_figures({"r": 1.3, "lo": 0.3, "hi": 4.7}, [ratio]) == [
+        ("campaign minute vs other", "1.3 x (0.3 to 4.7), inconclusive")
+    ]
+    assert headline_figures({"r": 2.0, "lo": 1.2, "hi": 4.7}, [ratio])[0][1] == "2.0 x (1.2 to 4.7)"

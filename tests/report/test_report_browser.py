@@ -73,7 +73,22 @@ def check_report_in_browser(driver, report: Path, screenshot: Path) -> dict:
     driver.save_screenshot(str(screenshot))
     requested, failed = _network_events(driver)
     console_errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    layout = driver.execute_script(
+        """
+        const links = Array.from(document.querySelectorAll('nav.itvalue-contents a'));
+        return {
+          overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          wide: Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+            .filter(o => o.scrollWidth > o.clientWidth + 1).map(o => o.textContent.slice(0, 60)),
+          alts: Array.from(document.images).map(i => i.getAttribute('alt') || ''),
+          contents: links.map(a => [a.getAttribute('href'), !!document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)))]),
+          openDetails: Array.from(document.querySelectorAll('details[open]')).map(d => d.className),
+          headings: Array.from(document.querySelectorAll('h2')).map(h => h.textContent.replace('¶', '').trim()),
+        };
+        """
+    )
     return {
+        "layout": layout,
         "images": images,
         "remote_requests": [u for u in requested if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")],
         "failed": failed,
@@ -114,6 +129,34 @@ def test_failed_report_shows_the_banner(browser, tmp_path, fixture_env):
     assert "This run failed." in seen["text"]
     assert "RuntimeError: planted failure <b>bold</b>" in seen["text"]
     assert seen["console_errors"] == [] and seen["remote_requests"] == []
+    assert seen["layout"]["openDetails"] == [], "the traceback is folded"
+    assert "Traceback" not in seen["text"] and "Technical details" in seen["text"]
+
+
+def test_a_kit_report_fits_1400_px_has_alt_text_and_working_contents(browser, tmp_path):
+    # A real analysis on the sample data: long enough for a table of contents, with several charts.
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "-f", "params/nps_trends/by_region.yml",
+         "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    browser.set_window_size(1400, 2000)
+    report = tmp_path / "out" / "nps_trends" / "by_region" / "report.html"
+    seen = check_report_in_browser(browser, report, tmp_path / "nps.png")
+    layout = seen["layout"]
+    assert seen["console_errors"] == [] and seen["remote_requests"] == []
+    assert layout["overflow"] <= 0, "no horizontal scrolling at 1,400 px"
+    assert layout["wide"] == [], "every table and chart fits the page's 1,100 px"
+    assert len(layout["alts"]) >= 5 and all(alt.strip() for alt in layout["alts"]), "every chart has alt text"
+    assert not any("No description" in alt for alt in layout["alts"])
+    assert any(alt.startswith("Line chart of NPS by period") for alt in layout["alts"])
+    assert len(layout["contents"]) >= 4 and all(found for _href, found in layout["contents"]), layout["contents"]
+    assert layout["openDetails"] == [], "run parameters and long tables start folded"
+    assert "In short" in seen["text"] and "By region, NPS ranged from" in seen["text"]
+    index = check_report_in_browser(browser, tmp_path / "out" / "index.html", tmp_path / "index.png")
+    assert index["console_errors"] == [] and index["remote_requests"] == []
+    assert index["layout"]["overflow"] <= 0 and "At a glance" in index["text"]
 
 
 def test_the_check_sees_a_page_that_fetches_from_a_cdn(browser, tmp_path):

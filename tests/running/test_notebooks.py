@@ -89,6 +89,35 @@ def test_parameters_cell_matches_the_declaration(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_parameters_cell_comments_come_from_the_declaration(path):
+    # One line per parameter with its type and help, so JupyterLab readers see what is allowed.
+    from helpers.running.parameters import parameters_cell
+
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    declared = Notebook.load(path).parameters_class
+    assert cell.source == parameters_cell(declared), "regenerate the cell with helpers.running.parameters.parameters_cell"
+    # papermill must still read every line (it skips lines with a second "=") and shows the comment as help
+    inspected = papermill.inspect_notebook(str(path))
+    assert list(inspected) == list(declared.model_fields)
+    assert all(entry["help"] for entry in inspected.values())
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
+def test_default_params_file_equals_the_notebooks_defaults(path):
+    # JupyterLab's Run All, `itvalue run <nb> -p ...` and the scheduled default set tell one story.
+    from helpers.running.catalog import read_params_file
+
+    default = PARAMS_DIR / path.stem / "default.yml"
+    assert default.exists(), f"{path.stem} has no params/{path.stem}/default.yml"
+    declared = Notebook.load(path).parameters_class
+    values = read_params_file(default)
+    assert set(values) == set(declared.model_fields), "default.yml names every parameter"
+    from_file = declared.validate_values(values, check_inputs=False).as_dict()
+    assert from_file == declared.validate_values({}, check_inputs=False).as_dict()
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
 def test_every_parameter_has_help(path):
     for info in Notebook.load(path).describe():
         assert info.help, f"{path.stem}.{info.name} has no help text"

@@ -42,7 +42,7 @@ def test_defaults_validate():
         ({"min_n": "abc"}, "Parameter 'min_n' must be an integer >= 1; got 'abc'."),
         ({"min_n": 0}, "Parameter 'min_n' must be an integer >= 1; got 0."),
         ({"confidence": 2}, "Parameter 'confidence' must be a number > 0.5 and < 1; got 2."),
-        ({"segments": "region"}, "Parameter 'segments' must be a list of text; got 'region'."),
+        ({"segments": {"a": 1}}, "Parameter 'segments' must be a list of text; segments[0] is not valid (got {\"a\": 1})."),
         ({"start": "2025-13-01"}, "Parameter 'start' must be a date (YYYY-MM-DD) (or empty); got '2025-13-01'."),
         ({"data_path": "missing/nothing.csv"}, "Parameter 'data_path': input file not found: missing/nothing.csv."),
     ],
@@ -57,6 +57,22 @@ def test_errors_are_one_sentence(values, message):
 def test_error_inside_a_list_names_the_item():
     with pytest.raises(ParameterError, match=r"events\[0\]\.date"):
         Example.validate_values({"events": [{"date": "soon", "label": "x"}]})
+
+
+def test_a_single_value_where_a_list_is_expected_is_a_one_item_list():
+    assert Example.validate_values({"segments": "region"}).segments == ["region"]
+    assert Example.validate_values({"segments": ["a", "b"]}).segments == ["a", "b"]
+
+
+def test_errors_in_lists_show_the_expected_syntax_not_library_internals():
+    from helpers.nps_trends import Parameters
+
+    for bad in ([{"date": "soon", "label": "x"}], [{"label": "x"}], "2025-03-01", [{"date": "2025-03-01", "lable": "x"}]):
+        with pytest.raises(ParameterError) as caught:
+            Parameters.validate_values({"events": bad}, check_inputs=False)
+        message = str(caught.value)
+        assert 'Write it as: events: [{date: 2025-03-01, label: "New desk"}]' in message, message
+        assert "Input should" not in message and "pydantic" not in message and "\n" not in message
 
 
 def test_yaml_dates_and_strings_both_validate():

@@ -38,11 +38,19 @@ class Parameters(NotebookParameters):
     stale_after_days_by_class: Annotated[
         dict[str, Annotated[int, Field(ge=0)]],
         TypeName("a mapping of class names to whole days >= 0"),
-    ] = Field({}, description="Staleness limit in days for particular classes, e.g. {laptop: 30}")
+    ] = Field(
+        {}, description="Staleness limit in days for particular classes, e.g. {laptop: 30}",
+        examples=["{laptop: 30, mobile_device: 30}"],
+    )
     excluded_processes: list[str] = Field(
-        ["discovery", "audit"], description="Processes whose reads are upkeep, not use (case-insensitive)"
+        ["discovery", "audit"], description="Processes whose reads are upkeep, not use (case-insensitive)",
+        examples=["[discovery, audit]"],
     )
     min_reads: int = Field(1, ge=1, description="Fewest reads in the window for an attribute to count as used")
+    hourly_rate: float | None = Field(
+        75.0, ge=0, description="What one hour of upkeep costs, in `currency` (empty = hours only, no money)"
+    )
+    currency: str = Field("EUR", min_length=1, description="Currency of hourly_rate, e.g. EUR or USD")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps in the inputs")
 
     @field_validator("as_of", mode="before")

@@ -7,7 +7,8 @@ literal text (a ``$`` would otherwise start matplotlib's math mode).
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
+from collections.abc import Mapping
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from helpers.report.plotting import plain_text
+from helpers.report.plotting import date_axis, plain_text
 
 __all__ = ["QUADRANT_COLOURS", "process_class_heatmap", "usage_quadrant_plot", "usage_trend_plot"]
 
@@ -40,6 +41,30 @@ def _say_nothing_to_draw(ax: Axes, message: str) -> Axes:
     return ax
 
 
+#: What each quadrant means, for the legend (the chart itself carries no corner labels over the dots).
+QUADRANT_MEANING = {"value": "read, fresh", "risk": "read, stale", "waste": "unread, fresh", "retire": "unread, stale"}
+
+
+def _class_limits(by_class: Mapping[str, float] | None) -> dict[float, list[str]]:
+    limits: dict[float, list[str]] = {}
+    for ci_class, days in sorted((by_class or {}).items()):
+        limits.setdefault(float(days), []).append(str(ci_class))
+    return limits
+
+
+def _label_points(ax: Axes, rows: pd.DataFrame, *, x: str, y: str) -> None:
+    """Name a few dots in a column of labels at the top middle, each with a leader line to its dot."""
+    rows = rows.sort_values(y, ascending=False)
+    for rank, row in enumerate(rows.itertuples(index=False)):
+        ax.annotate(
+            plain_text(f"{row.ci_class}.{row.attribute}"),
+            (getattr(row, x), getattr(row, y)),
+            xytext=(0.19, 0.95 - 0.065 * rank), textcoords="axes fraction", fontsize=8, ha="left", va="center",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.9},
+            arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.7, "shrinkB": 3},
+        )
+
+
 def usage_quadrant_plot(
     data: pd.DataFrame,
     *,
@@ -50,6 +75,7 @@ def usage_quadrant_plot(
     min_reads: int = 1,
     stale_after_days: float = 60,
     window_days: int = 90,
+    stale_after_days_by_class: Mapping[str, float] | None = None,
     label_top: int = 5,
     ax: Axes | None = None,
     **kwargs,
@@ -67,6 +93,8 @@ def usage_quadrant_plot(
         Where the used/unused and fresh/stale lines are drawn, and the window's length for
         the axis label. With per-class limits, the line is the common limit and the colours
         carry each class's own verdict.
+    stale_after_days_by_class : mapping of class to days, optional
+        Classes with their own staleness limit; each limit is drawn as a dotted line, labelled.
     label_top : int
         Label this many most-read risk attributes.
     **kwargs
@@ -74,8 +102,8 @@ def usage_quadrant_plot(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
-    ax.set_xlabel(f"Reads in the last {window_days} days by counted processes (symlog scale; unread spread around 0)")
-    ax.set_ylabel("Median value age at as_of (days)")
+    ax.set_xlabel(f"Reads in the last {window_days} days by counted processes (log scale; unread attributes at 0)")
+    ax.set_ylabel("Median age of its values on the audit date (days)")
     ax.set_title("Usage against freshness, one dot per attribute (size = maintenance hours a month)")
     if data.empty:
         return _say_nothing_to_draw(ax, "No attributes in the inventory")
@@ -91,7 +119,8 @@ def usage_quadrant_plot(
         if mine.any():
             ax.scatter(
                 xs[mine], data.loc[mine, y], s=area[mine], color=colour, alpha=0.6,
-                edgecolor="white", linewidth=0.5, label=f"{name} ({int(mine.sum())})", **kwargs,
+                edgecolor="white", linewidth=0.5, label=f"{name}: {QUADRANT_MEANING[name]} ({int(mine.sum())})",
+                **kwargs,
             )
     ax.set_xscale("symlog", linthresh=1)
     # room for the unread spread on the left; at least up to 10 reads, so a window nobody read still has a scale
@@ -99,19 +128,15 @@ def usage_quadrant_plot(
     _plain_numbers(ax.xaxis)
     ax.axvline(max(min_reads - 0.5, 0.5), color="0.3", linestyle="--", linewidth=1)
     ax.axhline(stale_after_days, color="0.3", linestyle="--", linewidth=1)
-    ax.text(0.99, 0.98, "risk: used, stale", transform=ax.transAxes, ha="right", va="top", color=QUADRANT_COLOURS["risk"])
-    ax.text(0.99, 0.02, "value: used, fresh", transform=ax.transAxes, ha="right", va="bottom", color=QUADRANT_COLOURS["value"])
-    ax.text(0.01, 0.98, "retire: unused, stale", transform=ax.transAxes, ha="left", va="top", color="0.35")
-    ax.text(0.01, 0.02, "waste: unused, fresh", transform=ax.transAxes, ha="left", va="bottom", color=QUADRANT_COLOURS["waste"])
-
-    risk = data[data[hue] == "risk"].nlargest(label_top, x)
-    for row in risk.itertuples(index=False):
-        ax.annotate(
-            plain_text(f"{row.ci_class}.{row.attribute}"),
-            # the most-read points sit at the right edge: write their names leftwards
-            (getattr(row, x), getattr(row, y)), xytext=(-4, 4), textcoords="offset points", fontsize=8, ha="right",
-        )
+    own_limits = []
+    for limit, classes in _class_limits(stale_after_days_by_class).items():
+        ax.axhline(limit, color="0.3", linestyle=":", linewidth=1)
+        label = plain_text(f"{', '.join(classes)}: stale after {limit:g} days")
+        own_limits.append(Line2D([], [], color="0.3", linestyle=":", label=label))
+    _label_points(ax, data[data[hue] == "risk"].nlargest(label_top, x), x=x, y=y)
     handles, _labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="0.3", linestyle="--", label=f"stale after {stale_after_days:g} days"))
+    handles += own_limits
     if top_hours > 0:
         handles.append(Line2D([], [], linestyle="", label="Hours a month:"))
         handles += [
@@ -166,7 +191,7 @@ def process_class_heatmap(
     labels = [plain_text(p) + ("" if is_counted[p] else " (excluded)") for p in table.index]
     options = {
         "annot": True, "fmt": ",.0f", "cmap": "Blues", "linewidths": 0.5, "linecolor": "white",
-        "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period} (log colour scale)"},
+        "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period}, log scale\npale = few, dark = many, blank = none"},
         "annot_kws": {"fontsize": 8},
         "norm": LogNorm(vmin=1, vmax=max(float(table.to_numpy().max()), 10.0)),
     }
@@ -232,8 +257,8 @@ def usage_trend_plot(
         ax.axvspan(pd.Timestamp(window[0]), pd.Timestamp(window[1]), color="0.85", alpha=0.5, zorder=0,
                    label="audit window")
     ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    months = pd.to_datetime(data[x])
+    date_axis(ax, months.min(), months.max() + pd.offsets.MonthBegin(1))
     ax.tick_params(axis="x", labelrotation=30)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
     return ax

@@ -58,7 +58,7 @@ def headline(audit: Result) -> list[str]:
     )
     hours = unused["hours_per_month"].sum(min_count=1)
     if audit.has_costs and not pd.isna(hours):
-        first += f"; keeping them costs about {_about(hours)} hours a month."
+        first += f"; keeping them costs about {_about(hours)} hours a month{_money_phrase(hours, params)}."
     else:
         first += "."
     sentences = [first]
@@ -76,7 +76,30 @@ def headline(audit: Result) -> list[str]:
         )
     elif attributes["used"].any():
         sentences.append(f"No attribute that is read is stale (median value age over {limit}).")
+    todo = _what_to_do(audit)
+    if todo:
+        sentences.append(todo)
     return sentences
+
+
+def _what_to_do(audit: Result) -> str:
+    """The recommendations in one sentence: how many to fix, how many to stop, what stopping saves."""
+    r = audit.recommendations
+    fix, stop = r[r["recommendation"] == "fix freshness"], r[r["recommendation"] == "stop collecting"]
+    parts = []
+    if len(fix):
+        parts.append(f"refresh {len(fix):,} stale attribute{'s' if len(fix) != 1 else ''} that people read")
+    if len(stop):
+        saved = stop["hours_saved_per_month"].sum(min_count=1)
+        gain = ""
+        rate = audit.params.hourly_rate
+        if audit.has_costs and not pd.isna(saved):
+            money = f" (about {_about(saved * rate)} {audit.params.currency})" if rate else ""
+            gain = f", which saves about {_about(saved)} hours{money} a month"
+        parts.append(f"stop collecting the {len(stop):,} nobody reads{gain}")
+    if not parts:
+        return ""
+    return "What to do: " + ", and ".join(parts) + "."
 
 
 def results(audit: Result) -> dict[str, Any]:
@@ -121,6 +144,7 @@ def results(audit: Result) -> dict[str, Any]:
         "quadrants": {q: int(quadrant_counts.get(q, 0)) for q in ("value", "risk", "waste", "retire")},
         "hours_per_month": _hours(attributes["hours_per_month"], audit.has_costs),
         "hours_on_unused": _hours(unused["hours_per_month"], audit.has_costs),
+        "money_on_unused": _money_total(unused["hours_per_month"], audit),
         "cis": int(audit.classes["cis"].sum()),
         "cis_read": int(audit.classes["cis_read"].sum()),
     }
@@ -134,6 +158,7 @@ def results(audit: Result) -> dict[str, Any]:
 #: Column names shared by several tables, each with its unit.
 HOURS = "Maintenance (hours a month)"
 HOURS_SAVED = "Hours saved a month"
+SAVED_MONEY = "Saved a month"
 AGE = "Median value age (days)"
 
 
@@ -170,6 +195,8 @@ def column_formats(audit: Result) -> dict[str, str]:
         HOURS: "{:,.1f}",
         "Maintenance of unused (hours a month)": "{:,.1f}",
         HOURS_SAVED: "{:,.1f}",
+        f"Saved a month ({audit.params.currency})": "{:,.0f}",
+        f"Upkeep a month ({audit.params.currency})": "{:,.0f}",
     }
 
 
@@ -207,6 +234,7 @@ def waste_table(audit: Result) -> Table:
         "Attribute": unused["attribute"],
         "Quadrant": unused["quadrant"],
         HOURS: unused["hours_per_month"],
+        **({money_column(audit): _money(unused["hours_per_month"], audit)} if money_column(audit) else {}),
         "CIs populated": unused["populated"],
         AGE: unused["median_age_days"],
         _in_window("Reads by excluded processes", audit): unused["excluded_reads"],
@@ -244,15 +272,21 @@ def recommendation_summary(audit: Result) -> Table:
         if mine.empty:
             continue
         examples = ", ".join(f"{c}.{a}" for c, a in zip(mine["ci_class"].head(3), mine["attribute"].head(3)))
+        saved = mine["hours_saved_per_month"].sum(min_count=1)
         rows.append({
             "Recommendation": name,
             "Attributes": len(mine),
-            HOURS_SAVED: mine["hours_saved_per_month"].sum(min_count=1),
+            HOURS_SAVED: saved,
+            SAVED_MONEY: saved * audit.params.hourly_rate if audit.params.hourly_rate and not pd.isna(saved) else None,
             stale_reads: mine["stale_reads"].sum(min_count=1),
             "First in line": examples,
         })
-    rows = pd.DataFrame(rows, columns=["Recommendation", "Attributes", HOURS_SAVED, stale_reads, "First in line"])
-    caption = "Recommendations in brief: attributes, maintenance hours a month saved, reads of stale data in the window"
+    columns = ["Recommendation", "Attributes", HOURS_SAVED, SAVED_MONEY, stale_reads, "First in line"]
+    rows = pd.DataFrame(rows, columns=columns)
+    if not audit.params.hourly_rate:
+        rows = rows.drop(columns=SAVED_MONEY)
+    rows = rows.rename(columns={SAVED_MONEY: f"Saved a month ({audit.params.currency})"})
+    caption = "Recommendations in brief: attributes, upkeep saved a month, reads of stale data in the window"
     return Table(rows, caption=caption, formats=column_formats(audit))
 
 
@@ -319,12 +353,32 @@ def _limit_phrase(params) -> str:
     return f"the {params.stale_after_days}-day limit"
 
 
+def _money_phrase(hours: float, params: Any) -> str:
+    """`` (about 21,000 EUR a month at 75 EUR an hour)``, or nothing without an hourly rate."""
+    rate = getattr(params, "hourly_rate", None)
+    if rate is None or not rate:
+        return ""
+    return f" (about {_about(hours * rate)} {params.currency} a month at {rate:,g} {params.currency} an hour)"
+
+
+def money_column(audit: Result) -> str | None:
+    """The name of the money column (``Upkeep a month (EUR)``), or None without an hourly rate."""
+    rate = getattr(audit.params, "hourly_rate", None)
+    return f"Upkeep a month ({audit.params.currency})" if rate else None
+
+
+def _money(hours: pd.Series, audit: Result) -> pd.Series:
+    return hours * float(audit.params.hourly_rate)
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
 def _about(hours: float) -> str:
     """A cost rounded the way people say it: 340, 45, 2.5."""
+    if hours >= 10_000:
+        return f"{round(hours, -3):,.0f}"
     if hours >= 100:
         return f"{round(hours, -1):,.0f}"
     if hours >= 10:
@@ -337,6 +391,13 @@ def _hours(values: pd.Series, has_costs: bool) -> float | None:
         return None
     total = values.sum(min_count=1)
     return None if pd.isna(total) else round(float(total), 2)
+
+
+def _money_total(hours: pd.Series, audit: Result) -> float | None:
+    """Upkeep of ``hours`` a month in the ``currency`` (None without costs or an hourly rate)."""
+    total = _hours(hours, audit.has_costs)
+    rate = audit.params.hourly_rate
+    return None if total is None or not rate else round(total * float(rate), 2)
 
 
 def _is_counted(frame: pd.DataFrame, process: str) -> bool:

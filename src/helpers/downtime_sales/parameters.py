@@ -40,12 +40,16 @@ class Parameters(NotebookParameters):
     recovery_hours: float = Field(
         3.0, ge=0, le=48, description="Hours after an outage in which displaced demand may come back"
     )
-    channels: list[str] = Field([], description="Sales channels to measure (empty = all); the others act as controls")
+    channels: list[str] = Field(
+        [], description="Sales channels to measure (empty = all); the others act as controls", examples=["[web]"]
+    )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Level of every interval")
     currency: str = Field("EUR", min_length=1, description="Currency of the revenue, as a label")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of days")
     holidays: list[dt.date] = Field(
-        [], description="Extra special days for the baseline (days a channel was closed are found in the data)"
+        [],
+        description="Extra special days for the baseline (days a channel was closed are found in the data)",
+        examples=["[2024-12-24, 2024-12-31]"],
     )
 
     @classmethod

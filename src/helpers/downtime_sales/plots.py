@@ -16,7 +16,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from helpers.report.plotting import new_axes, plain_text
+from helpers.report.plotting import date_axis, describe, new_axes, plain_text, visible_span
 
 __all__ = ["timeline_plot", "incidents_plot", "costliest_plot", "campaign_plot", "campaign_share_plot"]
 
@@ -74,12 +74,17 @@ def timeline_plot(
                     label=f"expected, {confidence:.0%} band")
     ax.plot(times, data["expected"], color="0.35", linewidth=1.2, linestyle="--", label="expected")
     ax.plot(times, data["actual"], **{"color": sns.color_palette()[0], "linewidth": 1.3, "label": "actual", **kwargs})
+    if len(data):
+        # The axis spans the data's whole days, so every tick names the right day, month and year.
+        days = pd.to_datetime(data[x])
+        date_axis(ax, days.min().normalize(), days.max().normalize() + pd.Timedelta(days=1))
     if outages is not None and len(outages):
         for row in outages.itertuples():
-            ax.axvspan(row.start, row.end, color=_OUTAGE, alpha=0.35, linewidth=0)
+            # at least a visible stripe wide: a 10-minute outage on a year-long axis is no hairline
+            visible_span(ax, row.start, row.end, color=_OUTAGE, alpha=0.35, linewidth=0)
         ax.plot([], [], color=_OUTAGE, alpha=0.35, linewidth=6, label="outage")
         if x == "day":
-            # On a daily chart an outage of minutes is a hairline: mark its day as well.
+            # On a daily chart an outage of minutes is a thin stripe: mark its day as well.
             hit = pd.DatetimeIndex(pd.to_datetime(outages["start"])).normalize().unique()
             marked = pd.to_datetime(data[x]).isin(hit).to_numpy()
             ax.scatter(times[marked], data.loc[marked, "actual"], color=_OUTAGE, s=18, zorder=3,
@@ -88,13 +93,15 @@ def timeline_plot(
     _money_axis(ax)
     step = "day" if x == "day" else "bucket"
     ax.set_ylabel(plain_text(f"Revenue per {step} ({currency})"))
-    ax.set_xlabel("")
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", ncols=5, frameon=False, fontsize=9)
+    # below the plot, never over the data
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=5, frameon=False, fontsize=9)
+    n_outages = 0 if outages is None else len(outages)
+    describe(ax, (
+        f"Line chart of revenue per {step} in {currency}: actual against the expected revenue and its "
+        f"{confidence:.0%} band; {n_outages} outage{'s' if n_outages != 1 else ''} shaded in red."
+    ))
     return ax
 
 
@@ -118,13 +125,16 @@ def incidents_plot(
     incidents : pandas.DataFrame
         :attr:`OutageCosts.incidents` (``incident_id, start, end, minutes, net_lost_revenue``...).
     top : int
-        How many incidents, by net lost revenue.
+        How many incidents, by net lost revenue (those with a net loss only, when any has one).
 
     Returns
     -------
     numpy.ndarray of matplotlib.axes.Axes
     """
-    chosen = incidents.sort_values("net_lost_revenue", ascending=False).head(top)
+    ranked = incidents.sort_values("net_lost_revenue", ascending=False)
+    # the costliest are those that lost revenue; only when none did are the others shown up close
+    losses = ranked[ranked["net_lost_revenue"] > 0]
+    chosen = (losses if len(losses) else ranked).head(top)
     n = max(len(chosen), 1)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows + 0.6), squeeze=False, layout="constrained")
@@ -188,7 +198,8 @@ def costliest_plot(
     (matplotlib.axes.Axes, matplotlib.axes.Axes)
         The net-loss axes and the duration axes.
     """
-    chosen = incidents.sort_values("net_lost_revenue", ascending=False).head(top).iloc[::-1]
+    losses = incidents[incidents["net_lost_revenue"] > 0]
+    chosen = losses.sort_values("net_lost_revenue", ascending=False).head(top).iloc[::-1]
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(11, 0.42 * max(len(chosen), 4) + 1.2), sharey=True,
                                gridspec_kw={"width_ratios": [2.2, 1]})
@@ -204,13 +215,17 @@ def costliest_plot(
     cost_ax.set_yticks(y, labels)
     cost_ax.set_xlabel(plain_text(f"Net lost revenue ({currency}), {confidence:.0%} interval"))
     _money_axis(cost_ax, "x")
-    cost_ax.set_title("Costliest incidents")
+    no_loss = len(incidents) - len(losses)
+    cost_ax.set_title("Costliest incidents" + (f" ({no_loss} with no net loss not shown)" if no_loss else ""))
+    describe(cost_ax, f"Bar chart of the {len(chosen)} costliest incidents by net lost revenue in {currency}, "
+                      f"with {confidence:.0%} intervals, beside their duration in minutes.")
     minutes_ax.barh(y, chosen["minutes"], color="0.55")
     minutes_ax.set_xlabel("Duration (minutes)")
     minutes_ax.set_title("Their duration")
-    cost_ax.legend(handles=[Patch(color=sns.color_palette()[1], label="during a campaign"),
-                            Patch(color=sns.color_palette()[0], label="outside campaigns")],
-                   loc="lower right", frameon=False, fontsize=9)
+    # beside the charts, never over an interval
+    minutes_ax.legend(handles=[Patch(color=sns.color_palette()[1], label="during a campaign"),
+                               Patch(color=sns.color_palette()[0], label="outside campaigns")],
+                      loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     return cost_ax, minutes_ax
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from helpers.report.display import Table
+from helpers.report.display import Table, with_interval
 
 if TYPE_CHECKING:
     from helpers.downtime_sales.result import Result
@@ -60,18 +60,21 @@ def headline(costs: Result) -> list[str]:
         return [f"No outage started between {costs.start:%d %B %Y} and {costs.end - pd.Timedelta(days=1):%d %B %Y}."]
     n = len(incidents)
     first = (
-        f"{n} {'outage' if n == 1 else 'outages'} cost {money(totals['net_lost_revenue'])} {currency} "
-        f"({level} interval {money(totals['net_lost_revenue_low'])} to {money(totals['net_lost_revenue_high'])}) "
-        f"in net lost revenue"
+        f"From {_period(costs)}, {n} {'outage' if n == 1 else 'outages'} cost {money(totals['net_lost_revenue'])} "
+        f"{currency} in net lost revenue ({level} interval {money(totals['net_lost_revenue_low'])} to "
+        f"{money(totals['net_lost_revenue_high'])}"
+        + ("; inconclusive: the outages may have cost nothing on balance)" if totals["net_lost_revenue_low"] <= 0 else ")")
     )
     inside = int(incidents["in_campaign"].sum())
     ratio = totals.get("campaign_minute_cost_ratio")
     if ratio is not None:
+        low, high = totals["campaign_minute_cost_ratio_low"], totals["campaign_minute_cost_ratio_high"]
         first += (
-            f"; a minute of downtime during a campaign cost {ratio:.1f}x "
-            f"({_times(totals['campaign_minute_cost_ratio_low'])} to {_times(totals['campaign_minute_cost_ratio_high'])}) "
-            f"one outside."
+            f"; a minute of downtime during a campaign cost {ratio:.1f}x one outside "
+            f"({_times(low)} to {_times(high)})"
         )
+        spans_one = low is not None and low <= 1 and (high is None or high >= 1)
+        first += ", which is inconclusive: campaign minutes may cost no more than others." if spans_one else "."
     elif inside == 0:
         first += "; none fell in a campaign."
     elif inside == n:
@@ -92,6 +95,9 @@ def headline(costs: Result) -> list[str]:
         )
     costliest = incidents.loc[incidents["net_lost_revenue"].idxmax()]
     longest = incidents.loc[incidents["minutes"].idxmax()]
+    if costliest["net_lost_revenue"] <= 0:
+        sentences.append("No single incident shows a net loss on balance: sales made up for every outage afterwards.")
+        return sentences
     text = (
         f"The costliest, {costliest['incident_id']} ({costliest['minutes']:.0f} minutes on "
         f"{costliest['start']:%d %b %Y}), cost {money(costliest['net_lost_revenue'])} {currency} "
@@ -105,6 +111,14 @@ def headline(costs: Result) -> list[str]:
         )
     sentences.append(text + ".")
     return sentences
+
+
+def _period(costs: Result) -> str:
+    """``3 January to 1 February 2025``: the window, end day included."""
+    start, last = pd.Timestamp(costs.start), pd.Timestamp(costs.end) - pd.Timedelta(days=1)
+    if start.year == last.year:
+        return f"{start.day} {start:%B} to {last.day} {last:%B %Y}"
+    return f"{start.day} {start:%B %Y} to {last.day} {last:%B %Y}"
 
 
 def incident_table_caption(costs: Result) -> str:
@@ -126,37 +140,40 @@ _BUCKET_WORDS = {"h": "hourly", "D": "daily", "15min": "quarter-hour"}
 
 
 def incident_table(costs: Result) -> Table:
-    """Per-incident figures for the report, costliest first; intervals as ``low to high`` text.
+    """Per-incident figures for the report, costliest first; each estimate with its interval in one cell.
 
     The recovered columns are starred: the caption (:func:`incident_table_caption`) gives the caveat.
     """
     frame = costs.incidents.sort_values("net_lost_revenue", ascending=False)
     level = f"{costs.confidence:.0%}"
 
-    def span(low, high):
-        return [f"{a:,.0f} to {b:,.0f}" for a, b in zip(low, high)]
+    def figures(name: str) -> list[str]:
+        return [with_interval(v, lo, hi) for v, lo, hi in zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"])]
 
     rows = pd.DataFrame(
         {
             "Incident": frame["incident_id"],
-            "Start": frame["start"].dt.strftime("%Y-%m-%d %H:%M"),
+            "Start": frame["start"].dt.strftime("%d %b %Y %H:%M"),
             "Minutes": frame["minutes"].round().astype(int),
             "Campaign": frame["campaign"].fillna("—"),
-            "Actual": frame["actual_revenue"].round(),
-            "Expected": frame["expected_revenue"].round(),
-            f"Expected, {level} interval": span(frame["expected_revenue_low"], frame["expected_revenue_high"]),
-            "Lost": frame["lost_revenue"].round(),
-            f"Lost, {level} interval": span(frame["lost_revenue_low"], frame["lost_revenue_high"]),
-            "Recovered*": frame["recovered_revenue"].round(),
-            f"Recovered*, {level} interval": span(frame["recovered_revenue_low"], frame["recovered_revenue_high"]),
-            "Net lost": frame["net_lost_revenue"].round(),
-            f"Net lost, {level} interval": span(frame["net_lost_revenue_low"], frame["net_lost_revenue_high"]),
+            f"Expected ({level} interval)": figures("expected_revenue"),
+            f"Lost ({level} interval)": figures("lost_revenue"),
+            "After the restore*": [_after_restore(v) for v in frame["recovered_revenue"]],
+            f"Net lost ({level} interval)": figures("net_lost_revenue"),
             "Lost per minute": frame["lost_revenue_per_minute"],
         }
     )
-    formats = {"Actual": "{:,.0f}", "Expected": "{:,.0f}", "Lost": "{:,.0f}", "Recovered*": "{:,.0f}",
-               "Net lost": "{:,.0f}", "Lost per minute": "{:,.1f}"}
+    formats = {"Lost per minute": "{:,.1f}"}
     return Table(rows, caption=incident_table_caption(costs), formats=formats, max_rows=None)
+
+
+def _after_restore(recovered: float) -> str:
+    """Recovered revenue in words: sales that kept falling after the restore are further loss, not "-230 recovered"."""
+    if not np.isfinite(recovered):
+        return "—"
+    if round(recovered) >= 0:
+        return f"{recovered:,.0f} recovered"
+    return f"{-recovered:,.0f} further loss"
 
 
 def campaign_table(costs: Result) -> Table:
@@ -171,21 +188,19 @@ def campaign_table(costs: Result) -> Table:
             "From": pd.to_datetime(frame["start"]).dt.strftime("%Y-%m-%d"),
             "To": pd.to_datetime(frame["end"]).dt.strftime("%Y-%m-%d"),
             "Spend": frame["spend"],
-            "Incremental revenue": frame["incremental_revenue"],
-            f"Incremental, {level} interval": [
-                f"{a:,.0f} to {b:,.0f}" for a, b in zip(frame["incremental_revenue_low"], frame["incremental_revenue_high"])
+            f"Incremental revenue ({level} interval)": [
+                with_interval(v, a, b) for v, a, b in
+                zip(frame["incremental_revenue"], frame["incremental_revenue_low"], frame["incremental_revenue_high"])
             ],
             "Incidents": frame["incidents"],
             "Net lost to outages": frame["net_lost_revenue"],
-            "Share lost (%)": 100 * frame["lost_share"],
-            f"Share, {level} interval (%)": [
-                "—" if not (np.isfinite(a) and np.isfinite(b)) else f"{100 * a:.1f} to {100 * b:.1f}"
-                for a, b in zip(frame["lost_share_low"], frame["lost_share_high"])
+            f"Share lost, % ({level} interval)": [
+                with_interval(100 * v, 100 * a, 100 * b, "{:.1f}")
+                for v, a, b in zip(frame["lost_share"], frame["lost_share_low"], frame["lost_share_high"])
             ],
         }
     )
-    formats = {"Spend": "{:,.0f}", "Incremental revenue": "{:,.0f}", "Net lost to outages": "{:,.0f}",
-               "Share lost (%)": "{:.1f}"}
+    formats = {"Spend": "{:,.0f}", "Net lost to outages": "{:,.0f}"}
     return Table(rows, caption=f"Campaigns (money in {currency})", formats=formats)
 
 
@@ -224,7 +239,12 @@ def _order_value_note(costs: Result) -> str:
 
 def method_notes(costs: Result) -> list[str]:
     """Sentences on how this run's baseline came out: order values, special days, controls, noise, bucket size."""
-    notes = [_order_value_note(costs)]
+    notes = [
+        _order_value_note(costs),
+        "The same incident can cost slightly different amounts in different parameter sets (for example the "
+        "whole year against the last 30 days): each set fits its baseline on the weeks around its own window "
+        "and bucket size, so the expected revenue differs a little; such differences lie well inside the intervals.",
+    ]
     days = costs.special_days
     if days:
         listed = ", ".join(f"{d:%d %b %Y}" for d in days[:8]) + (" and others" if len(days) > 8 else "")

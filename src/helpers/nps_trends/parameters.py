@@ -39,9 +39,16 @@ class Parameters(NotebookParameters):
     period: Literal["W", "M", "Q"] = Field("M", description="Period length: week, month or quarter")
     start: dt.date | None = Field(None, description="First day analysed (empty = first response)")
     end: dt.date | None = Field(None, description="Last day analysed (empty = last response)")
-    segments: list[str] = Field([], description="Segment columns to break NPS down by, e.g. region")
+    segments: list[str] = Field(
+        [], description="Segment columns to break NPS down by, e.g. region", examples=["[region, channel]"]
+    )
     min_n: int = Field(30, ge=1, description="Fewest responses for a period or segment to be shown")
-    events: list[Event] = Field([], description="Dated events to measure, e.g. a support-system change")
+    events: list[Event] = Field(
+        # The sample data's support-desk change: the default tells the same story as params/nps_trends/default.yml.
+        [Event(date=dt.date(2025, 2, 3), label="New support desk live")],
+        description="Dated events to measure, e.g. a support-system change",
+        examples=['[{date: 2025-03-01, label: "New desk"}]'],
+    )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
 

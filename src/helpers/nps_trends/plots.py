@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
-from helpers.report.plotting import new_axes, plain_text
+from helpers.report.plotting import date_axis, describe, new_axes, plain_text
 
 __all__ = ["trend_plot", "distribution_plot", "interval_plot", "segment_heatmap", "event_plot"]
 
@@ -100,7 +99,7 @@ def trend_plot(
     shown = ~np.isnan(values)
     colour = kwargs.pop("color", sns.color_palette("colorblind")[0])
     ax.fill_between(dates, lower, upper, where=shown, color=colour, alpha=0.2, linewidth=0,
-                    label=f"{confidence:.0%} interval (adjusted Wald)")
+                    label=f"{confidence:.0%} interval")
     ax.plot(dates, values, marker="o", markersize=4, color=colour, label="NPS", **kwargs)
     if partial and partial in frame and frame[partial].any():
         part = frame[partial].to_numpy(dtype=bool) & shown
@@ -119,15 +118,41 @@ def trend_plot(
     _mark_events(ax, events)
     ax.axhline(0, color="0.5", linewidth=0.8)
     ax.set_ylabel(NPS_LABEL)
-    ax.set_xlabel("Period")
+    ax.set_xlabel("")
     ax.set_title("Net Promoter Score by period")
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    _period_axis(ax, frame)
     handles, labels = ax.get_legend_handles_labels()
     if suppressed and suppressed in frame and frame[suppressed].any():
         handles.append(Patch(color="0.85", alpha=0.6))
         labels.append(f"{'fewer than ' + str(min_n) if min_n else 'too few'} responses (not shown)")
-    ax.legend(handles, labels, loc="lower right", fontsize=8, frameon=True)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    describe(ax, _trend_alt(frame, y=y))
     return ax
+
+
+def _period_axis(ax: Axes, periods: pd.DataFrame) -> None:
+    """The date axis from the first period's start to the last period's end (day-level ticks on short spans)."""
+    if {"period_start", "period_end"} <= set(periods.columns) and len(periods):
+        start = pd.to_datetime(periods["period_start"]).min()
+        end = pd.to_datetime(periods["period_end"]).max() + pd.Timedelta(days=1)
+    elif len(periods):
+        start, end = pd.to_datetime(periods["period_mid"]).min(), pd.to_datetime(periods["period_mid"]).max()
+    else:
+        return
+    date_axis(ax, start, end)
+
+
+def _trend_alt(periods: pd.DataFrame, *, y: str = "nps") -> str:
+    shown = periods[periods[y].notna()]
+    if shown.empty:
+        return "Line chart of NPS by period; no period had enough responses to show."
+    first, last = shown.iloc[0], shown.iloc[-1]
+    when = "period_start" if "period_start" in shown else "period_mid"
+    return (
+        f"Line chart of NPS by period with its interval band, from {pd.Timestamp(first[when]):%B %Y} "
+        f"({first[y]:.0f} points) to {pd.Timestamp(last[when]):%B %Y} ({last[y]:.0f} points); "
+        f"lowest {shown[y].min():.0f}, highest {shown[y].max():.0f}."
+    )
 
 
 def distribution_plot(
@@ -316,7 +341,7 @@ def segment_heatmap(
     sns.heatmap(
         table, ax=ax, cmap="vlag_r", center=center, annot=labels, fmt="",
         annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
-        cbar_kws={"label": NPS_LABEL}, **kwargs,
+        cbar_kws={"label": _colour_scale_label(center)}, **kwargs,
     )
     for i, j in zip(*np.nonzero(uncertain)):
         ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.35", linewidth=0))
@@ -334,6 +359,13 @@ def segment_heatmap(
     ax.set_ylabel("")
     ax.set_title("NPS by segment and period", pad=24)
     return ax
+
+
+def _colour_scale_label(center: float | None) -> str:
+    """What the heatmap's colours mean: its centre and its two ends."""
+    if center is None or np.isnan(center):
+        return "NPS (points)\nred = low, blue = high"
+    return f"NPS (points)\nwhite = overall NPS {center:.0f}\nblue above, red below"
 
 
 def event_plot(
@@ -371,12 +403,14 @@ def event_plot(
         ax.plot(
             pd.to_datetime(line["day"]), line["nps"], color=palette[1] if fitted else "0.3",
             linestyle="-" if fitted else "--", linewidth=2 if fitted else 1.5,
-            label="segmented regression fit" if fitted else plain_text(name),
+            label="fitted: trend with a step at each event" if fitted else plain_text(name),
         )
     _mark_events(ax, events)
     ax.set_ylabel(NPS_LABEL)
-    ax.set_xlabel("Date")
+    ax.set_xlabel("")
     ax.set_title("NPS against the trend it was on before each event")
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    ax.legend(loc="lower right", fontsize=8)
+    _period_axis(ax, periods)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    describe(ax, "Chart of NPS per period with intervals, the fitted line with a step at each event, and "
+                 "dashed lines where the earlier trend would have gone without the event.")
     return ax

@@ -132,12 +132,11 @@ def headline(result: Result) -> list[str]:
     position = result.periods.index.get_loc(latest.name)
     previous = result.periods.iloc[position - 1] if position > 0 else None
     if not pd.isna(latest["change"]) and previous is not None:
-        verdict = "significant" if latest["significant"] else "not significant"
-        text += (
-            f", {_change_words(latest['change'])} {_period_words(previous, params.period)}; "
-            f"the change is {verdict} at {level} confidence after correcting for "
-            f"{result.comparisons} period-to-period comparisons."
-        )
+        if latest["significant"]:
+            verdict = "a real change, beyond the usual ups and downs"
+        else:
+            verdict = f"within the usual ups and downs from one {_period_word(params.period)} to the next"
+        text += f", {_change_words(latest['change'])} {_period_words(previous, params.period)}: {verdict}."
     elif previous is None:
         text += "; it is the first period in the window."
     else:
@@ -149,20 +148,60 @@ def headline(result: Result) -> list[str]:
         direction = "up" if event["level_change"] >= 0 else "down"
         clear = (event["level_change_low"] > 0) or (event["level_change_high"] < 0)
         sentences.append(
-            f"On {event['date']:%Y-%m-%d} ({event['label']}) NPS stepped {direction} "
+            f"On {_day(event['date'])} ({event['label']}) NPS stepped {direction} "
             f"{abs(event['level_change']):.0f} points ({level} interval "
             f"{format_interval(event['level_change_low'], event['level_change_high'])}) beyond the trend it was "
-            f"already on{'' if clear else '; a step this size cannot be told from noise'}."
+            f"already on{'' if clear else ': inconclusive, the interval includes no step at all'}."
         )
     if result.trend is not None:
         sentences.append(trend_sentence(result))
+    sentences.extend(segment_sentences(result))
+    sentences.append(_coverage_sentence(result))
     return sentences
 
 
+def segment_sentences(result: Result) -> list[str]:
+    """Per segment column, its highest and lowest value over the window, and whether they clearly differ."""
+    segments = result.segments
+    if segments is None or segments.empty:
+        return []
+    level = f"{result.params.confidence:.0%}"
+    sentences = []
+    for column, rows in segments.groupby("segment", sort=False):
+        shown = rows[~rows["suppressed"].astype(bool) & rows["nps"].notna()]
+        if len(shown) < 2:
+            continue
+        top, bottom = shown.loc[shown["nps"].idxmax()], shown.loc[shown["nps"].idxmin()]
+        apart = top["nps_low"] > bottom["nps_high"]
+        sentences.append(
+            f"By {column}, NPS ranged from {_points(bottom['nps'])} in {bottom['value']} ({level} interval "
+            f"{format_interval(bottom['nps_low'], bottom['nps_high'])}) to {_points(top['nps'])} in {top['value']} "
+            f"({format_interval(top['nps_low'], top['nps_high'])})"
+            + (": a clear gap." if apart else ": the intervals overlap, so the gap is inconclusive.")
+        )
+    return sentences
+
+
+def _day(value: Any) -> str:
+    """``3 February 2025``."""
+    day = pd.Timestamp(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+def _coverage_sentence(result: Result) -> str:
+    """The period the report covers, with the number of responses in it."""
+    if result.window_start is None or result.window_end is None:
+        return "No responses fell in the window."
+    overall = result.overall
+    count = "" if overall["suppressed"] or pd.isna(overall["n"]) else f", {int(overall['n']):,} responses"
+    return f"Period covered: {_day(result.window_start)} to {_day(result.window_end)}{count}."
+
+
 def _slope_words(slope: Any, level: str) -> str:
+    flat = "; no clear trend" if slope.low <= 0 <= slope.high else ""
     return (
         f"{_signed(slope.value, 1)} points a month ({level} interval {_signed(slope.low, 1)} to "
-        f"{_signed(slope.high, 1)})"
+        f"{_signed(slope.high, 1)}{flat})"
     )
 
 
@@ -171,21 +210,19 @@ def trend_sentence(result: Result) -> str:
     trend = result.trend
     level = f"{result.params.confidence:.0%}"
     if trend.basis == "segmented":
-        parts = [
-            f"{_slope_words(s.slope, level)} from {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d}" for s in trend.stretches
-        ]
+        parts = [f"{_slope_words(s.slope, level)} from {_day(s.start)} to {_day(s.end)}" for s in trend.stretches]
         return (
-            "With the step at each event taken out (segmented regression), the underlying trend was "
+            "Apart from the step at each event, the underlying trend was "
             + (", then ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
             + "."
         )
     stretch = trend.headline
     text = (
-        f"Across {stretch.start:%Y-%m-%d} to {stretch.end:%Y-%m-%d} NPS moved {_slope_words(stretch.slope, level)}, "
+        f"From {_day(stretch.start)} to {_day(stretch.end)} NPS moved {_slope_words(stretch.slope, level)}, "
         f"a straight line through the whole window"
     )
     if trend.unmeasured_events:
-        named = ", ".join(f"{label} on {date:%Y-%m-%d}" for date, label in trend.unmeasured_events)
+        named = ", ".join(f"{label} on {_day(date)}" for date, label in trend.unmeasured_events)
         return text + f" including any step at {named}, which could not be measured separately."
     return text + "."
 
@@ -198,10 +235,13 @@ def comparisons_note(result: Result) -> str:
     """One sentence on how many period-over-period tests were made and how they were corrected."""
     significant = int(result.periods["significant"].eq(True).sum())
     level = f"{result.params.confidence:.0%}"
+    word = _period_word(result.params.period)
     return (
-        f"{result.comparisons} period-to-period changes were tested; with the Holm correction across all of "
-        f"them, {significant} {'is' if significant == 1 else 'are'} significant at {level} confidence, so a steady "
-        f"score raises a false alarm in at most {1 - result.params.confidence:.0%} of reports. Periods with fewer "
+        f"Of {result.comparisons} changes from one {word} to the next, {significant} "
+        f"{'is' if significant == 1 else 'are'} flagged as real (ringed in the chart, \"significant\" in the "
+        f"table); the others are within the noise. The check allows for how many changes were looked at, so a "
+        f"steady score is flagged by mistake in at most {1 - result.params.confidence:.0%} of reports "
+        f"({level} confidence; see the method notes). Periods with fewer "
         f"than {result.params.min_n} responses are shown as gaps and not compared."
         + (
             " Periods the window covers only in part are marked with the days covered; their NPS is for those days."
@@ -245,7 +285,7 @@ def _nps_cells(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int | None = None) -> Table:
-    """Per period: responses, NPS, interval, change on the period before and its Holm-adjusted p-value.
+    """Per period: responses, NPS, interval, and the change on the period before, flagged where significant.
 
     A period the window covers only in part reads e.g. ``2025-08 (to 2025-08-20)``; a period
     under ``min_n`` responses reads "fewer than <min_n>", not its exact count.
@@ -260,12 +300,17 @@ def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int 
             "Responses": [responses_cell(n, s, min_n) for n, s in zip(periods["n"], periods["suppressed"])],
             "NPS (points)": nps,
             f"{confidence:.0%} interval (points)": interval,
-            "Change (points)": ["—" if pd.isna(c) else _signed(c) for c in periods["change"]],
-            "p (Holm)": ["—" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}" for p in periods["change_p_value"]],
-            "Significant": ["—" if s is None else ("yes" if s else "no") for s in periods["significant"]],
+            "Change on the period before (points)": [
+                "—" if pd.isna(c) else _signed(c) + (" significant" if flag else "")
+                for c, flag in zip(periods["change"], periods["significant"].eq(True))
+            ],
         }
     )
-    return Table(rows, caption="NPS by period (points; p-values Holm-adjusted)", max_rows=None)
+    caption = (
+        "NPS by period (points); a change marked \"significant\" is beyond the noise, allowing for the "
+        "number of changes looked at (p-values are in results.json)"
+    )
+    return Table(rows, caption=caption, max_rows=None)
 
 
 def segment_table(segments: pd.DataFrame, *, confidence: float = 0.95, min_n: int | None = None) -> Table:

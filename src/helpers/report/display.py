@@ -26,7 +26,12 @@ __all__ = [
     "table",
     "data_quality",
     "is_missing",
+    "with_interval",
 ]
+
+#: Tables longer than this show their first :data:`TOP_ROWS` rows, with every row folded below.
+FOLD_AFTER_ROWS = 15
+TOP_ROWS = 10
 
 
 _TABLE_IDS = itertools.count(1)
@@ -63,9 +68,31 @@ def _html(markup: str) -> None:
 
 
 def headline(*sentences: str) -> None:
-    """The report's first paragraph: plain sentences with the key figures (escaped)."""
+    """The report's summary box: three to five plain sentences with the key figures (escaped).
+
+    What was measured and over which period, how much, how sure, and what to do; method words
+    belong in the method notes, not here.
+    """
     text = " ".join(s.strip() for s in sentences if s and s.strip())
-    _html(f'<p class="itvalue-headline" style="font-size:1.15em;line-height:1.5">{html.escape(text)}</p>')
+    _html(
+        '<div class="itvalue-summary" role="note" style="border-left:5px solid #0173b2;background:#f2f7fb;'
+        'padding:0.6em 1.1em;margin:0.6em 0 1em">'
+        '<p style="margin:0.2em 0"><b>In short</b></p>'
+        f'<p class="itvalue-headline" style="font-size:1.1em;line-height:1.5;margin:0.2em 0">{html.escape(text)}</p>'
+        "</div>"
+    )
+
+
+def with_interval(value: Any, low: Any, high: Any, fmt: str = "{:,.0f}") -> str:
+    """A figure with its interval in one cell: ``4,922 (3,137–7,065)``, or ``1,903 (-230 to 4,230)`` when a
+    bound is negative (a dash there would read as a minus); an em dash when missing."""
+    if is_missing(value):
+        return "—"
+    shown = fmt.format(value)
+    if is_missing(low) or is_missing(high):
+        return shown
+    joint = " to " if low < 0 or high < 0 else "–"
+    return f"{shown} ({fmt.format(low)}{joint}{fmt.format(high)})"
 
 
 def heading(text: str, level: int = 2) -> None:
@@ -94,7 +121,7 @@ def parameters_table(params: Any) -> None:
         for key, value in values.items()
     )
     _html(
-        "<details open class='itvalue-parameters'><summary><b>Run parameters</b></summary>"
+        "<details class='itvalue-parameters'><summary><b>Run parameters</b> (the settings of this run)</summary>"
         f"<table>{rows}</table></details>"
     )
 
@@ -141,31 +168,60 @@ def table(
     elif max_rows is _UNSET:
         max_rows = 50
     shown = data if max_rows is None else data.head(max_rows)
-    formatters = {column: _formatter(fmt) for column, fmt in (formats or {}).items() if column in shown.columns}
     table_id = f"itvalue-table-{next(_TABLE_IDS)}"
-    body = shown.to_html(
+    parts = [_column_rules(shown, table_id, index=index)]
+    if caption:
+        cut = f" (first {max_rows} of {len(data)} rows)" if max_rows is not None and len(data) > max_rows else ""
+        parts.append(f"<p><b>{html.escape(caption + cut)}</b></p>")
+    if len(shown) > FOLD_AFTER_ROWS:
+        parts.append(_table_html(shown.head(TOP_ROWS), formats, index=index, table_id=table_id))
+        parts.append(
+            f"<details class='itvalue-more'><summary>Show all {len(shown):,} rows</summary>"
+            f"{_table_html(shown, formats, index=index, table_id=table_id + '-all')}</details>"
+        )
+    else:
+        parts.append(_table_html(shown, formats, index=index, table_id=table_id))
+    _html("".join(parts))
+
+
+def _table_html(shown: pd.DataFrame, formats: Mapping[str, str] | None, *, index: bool, table_id: str) -> str:
+    """The rows as HTML; the class named like the first table's id carries the column rules."""
+    formatters = {column: _formatter(fmt) for column, fmt in (formats or {}).items() if column in shown.columns}
+    return shown.to_html(
         index=index,
         escape=True,
         formatters=formatters,
         na_rep="—",
         border=0,
-        classes="itvalue-table",
+        classes=f"itvalue-table {table_id.removesuffix('-all')}",
         table_id=table_id,
     )
-    # Numbers line up on the right, text on the left; pandas does not mark which is which.
+
+
+def _column_rules(shown: pd.DataFrame, table_id: str, *, index: bool) -> str:
+    """CSS for a table and its folded copy: figures right-aligned; short cells (ids, dates) never wrap."""
     offset = shown.index.nlevels if index else 0
-    numeric = [offset + position + 1 for position, column in enumerate(shown.columns) if _is_figures(shown[column])]
+    right, nowrap = [], []
+    for position, column in enumerate(shown.columns):
+        k = offset + position + 1
+        if _is_figures(shown[column]):
+            right.append(k)
+        if _is_short(shown[column]):
+            nowrap.append(k)
+    scope = f".{table_id}"
     rules = "".join(
-        f".jp-RenderedHTMLCommon #{table_id} td:nth-child({k}),.jp-RenderedHTMLCommon #{table_id} th:nth-child({k}),"
-        f"#{table_id} td:nth-child({k}),#{table_id} th:nth-child({k}){{text-align:right}}"
-        for k in numeric
-    )
-    parts = [f"<style>{rules}</style>"] if rules else []
-    if caption:
-        cut = f" (first {max_rows} of {len(data)} rows)" if max_rows is not None and len(data) > max_rows else ""
-        parts.append(f"<p><b>{html.escape(caption + cut)}</b></p>")
-    parts.append(body)
-    _html("".join(parts))
+        f".jp-RenderedHTMLCommon {scope} td:nth-child({k}),.jp-RenderedHTMLCommon {scope} th:nth-child({k}),"
+        f"{scope} td:nth-child({k}),{scope} th:nth-child({k}){{text-align:right}}"
+        for k in right
+    ) + "".join(f"{scope} td:nth-child({k}){{white-space:nowrap}}" for k in nowrap)
+    return f"<style>{rules}</style>" if rules else ""
+
+
+def _is_short(column: pd.Series) -> bool:
+    """Ids, dates and figures (``INC-0031``, ``15 Apr 2024 18:43``, ``230 further loss``): short cells that
+    should never break. Words (``Summer clearance``) and lists (``a, b, c``) may."""
+    texts = [str(v) for v in column.head(200) if not is_missing(v)]
+    return all(len(t) <= 24 and ", " not in t and (" " not in t or t[:1].isdigit()) for t in texts)
 
 
 def _formatter(fmt: str) -> Any:
@@ -173,8 +229,13 @@ def _formatter(fmt: str) -> Any:
     return lambda value: "—" if is_missing(value) else fmt.format(value)
 
 
-# A figure already formatted as text: "1,234", "-5.2", "12%", "9 to 18", "+0.7 to +1.1", "<0.001".
-_FIGURE = re.compile(r"^[<>≈~]?[-+−]?[\d,.]+%?( to [-+−]?[\d,.]+%?)?$")
+# A figure already formatted as text: "1,234", "-5.2", "12%", "9 to 18", "+0.7 to +1.1", "<0.001",
+# "4,922 (3,137–7,065)", "1.3x"; a suppressed small group ("fewer than 30") sits among figures.
+_NUMBER = r"[<>≈~]?[-+−]?[\d,.]+(%|x| min| h)?"
+_FIGURE = re.compile(
+    rf"^({_NUMBER}( to {_NUMBER})?( \({_NUMBER}[–-]{_NUMBER}\)| \({_NUMBER} to {_NUMBER}\))?( significant)?"
+    rf"|fewer than [\d,]+)$"
+)
 
 
 def _is_figures(column: pd.Series) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
-__all__ = ["PALETTE", "use_theme"]
+__all__ = ["PALETTE", "give_charts_alt_text", "use_theme"]
 
 #: The kit's colours: one palette for every report, colour-blind safe.
 PALETTE = "colorblind"
@@ -35,5 +36,47 @@ def use_theme() -> None:
     import pandas as pd
 
     pd.set_option("display.max_columns", 30)
+    give_charts_alt_text()
 
 
+def give_charts_alt_text() -> None:
+    """Every matplotlib figure the notebook shows carries alt text in its PNG's metadata.
+
+    The inline backend shows a figure through IPython's ``image/png`` formatter; the kit wraps
+    that formatter so it also returns ``{"alt": ...}`` (from :func:`helpers.report.plotting.describe`
+    or the chart's titles and axis labels), and the report template writes it into ``<img alt>``.
+    The inline backend may register its formatter only after the first cell, so the wrapper is
+    (re)applied before every cell runs and before its figures are shown. Outside IPython this does nothing.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    _wrap_figure_formatter(shell)
+    if not getattr(shell, "_itvalue_alt_hook", False):
+        # post_execute: this hook runs before the inline backend's own (registered later), which
+        # shows the cell's figures.
+        shell.events.register("pre_execute", lambda: _wrap_figure_formatter(shell))
+        shell.events.register("post_execute", lambda: _wrap_figure_formatter(shell))
+        shell._itvalue_alt_hook = True
+
+
+def _wrap_figure_formatter(shell: Any) -> None:
+    from matplotlib.figure import Figure
+
+    from helpers.report.plotting import alt_text
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return  # the inline backend has not registered its formatter yet
+    if getattr(draw, "itvalue_alt", False):
+        return
+
+    def png_with_alt(figure: Figure) -> tuple[object, dict[str, str]]:
+        return draw(figure), {"alt": alt_text(figure)}
+
+    png_with_alt.itvalue_alt = True  # type: ignore[attr-defined]
+    formatter.for_type(Figure, png_with_alt)

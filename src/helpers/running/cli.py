@@ -97,6 +97,9 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
     notebook = find_notebook(args.notebook)
     print(f"{notebook.title} ({notebook.path.name})\n")
+    if (notebook.params_dir / "default.yml").exists():
+        print(f"  The defaults below are params/{notebook.name}/default.yml: 'itvalue run {notebook.name} -p ...'")
+        print("  and JupyterLab's Run All start from them (a test keeps the notebook and the file equal).\n")
     for info in notebook.describe():
         default = yaml.safe_dump(info.default, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
         print(f"  {info.name}: {info.type}")

@@ -7,6 +7,8 @@ naming the failed cell and its error.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from helpers.contract import RESULTS_MIMETYPE
 
-__all__ = ["Failure", "find_failure", "notebook_to_html"]
+__all__ = ["Failure", "find_failure", "notebook_to_html", "with_contents"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -59,6 +61,48 @@ class _HideForReaders(Preprocessor):
         return cell, resources
 
 
+class _StopAtFailure(Preprocessor):
+    """A failed run's report ends with the failed step: the sections after it would be empty."""
+
+    def preprocess(self, nb, resources):
+        for position, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                nb.cells = nb.cells[: position + 1]
+                break
+        return nb, resources
+
+
+#: A section heading as nbconvert renders a Markdown ``##`` (its id is the anchor target).
+_SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+_CELL_START = re.compile(r'<div\s+class="jp-Cell\b')
+#: Pages with at least this many sections get a table of contents (about two screens and more).
+MIN_SECTIONS_FOR_CONTENTS = 4
+
+
+def with_contents(body: str) -> str:
+    """The page with a table of contents from its ``h2`` headings, before the first section.
+
+    Pages with fewer than :data:`MIN_SECTIONS_FOR_CONTENTS` sections are returned unchanged.
+    """
+    sections = _SECTION.findall(body)
+    if len(sections) < MIN_SECTIONS_FOR_CONTENTS:
+        return body
+    items = "".join(
+        f'<li><a href="#{anchor}">{html.escape(_plain(title))}</a></li>' for anchor, title in sections
+    )
+    nav = f'<nav class="itvalue-contents" aria-label="Contents"><b>Contents</b><ol>{items}</ol></nav>\n'
+    first = body.index(f'<h2 id="{sections[0][0]}"')
+    starts = [m.start() for m in _CELL_START.finditer(body, 0, first)]
+    at = starts[-1] if starts else first
+    return body[:at] + nav + body[at:]
+
+
+def _plain(fragment: str) -> str:
+    """A heading's text: its anchor link ("¶") and any markup dropped."""
+    fragment = re.sub(r'<a class="anchor-link".*?</a>', "", fragment, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
 def notebook_to_html(
     nb: nbformat.NotebookNode,
     *,
@@ -87,10 +131,12 @@ def notebook_to_html(
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=_ALWAYS_REMOVED), enabled=True)
     if not show_code:
         exporter.register_preprocessor(_HideForReaders(), enabled=True)
+    if failure is not None:
+        exporter.register_preprocessor(_StopAtFailure(), enabled=True)
     resources = {"itvalue": {"failure": failure, "footer": footer}}
     title = nb.metadata.get("itvalue", {}).get("title")
     if title:
         nb = nbformat.from_dict(nb)  # a copy: the executed notebook on disk keeps its own metadata
         nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return with_contents(body)

@@ -2,9 +2,10 @@
 
 Each analysis declares a :class:`NotebookParameters` subclass next to its logic
 (e.g. ``helpers.nps_trends.Parameters``). Its fields carry the type, the default and
-a one-line help. The notebook's ``parameters`` cell repeats the literal defaults
-(papermill needs literals there; ``tests/test_notebooks.py`` keeps the two in
-sync) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
+a one-line help. The notebook's ``parameters`` cell repeats the literal defaults,
+one line each with a comment giving type and help (papermill needs literals there;
+:func:`parameters_cell` writes it and ``tests/running/test_notebooks.py`` keeps it, the
+declaration and ``params/<notebook>/default.yml`` equal) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
 raises :class:`~helpers.exceptions.ParameterError` with the same one-sentence
 message the runner prints before any kernel starts.
 
@@ -36,6 +37,8 @@ __all__ = [
     "OptionalInputPath",
     "InputFile",
     "ParameterInfo",
+    "parameters_cell",
+    "python_literal",
     "TimeZone",
     "TypeName",
 ]
@@ -112,7 +115,7 @@ class NotebookParameters(BaseModel):
         if unknown:
             raise ParameterError(unknown_parameter_message(unknown[0], list(cls.model_fields)))
         try:
-            params = cls.model_validate(dict(values))
+            params = cls.model_validate(_lists_from_scalars(cls, values))
         except ValidationError as exc:
             raise ParameterError(_explain(cls, exc)) from None
         for first, last in cls.ordered:
@@ -186,6 +189,50 @@ class NotebookParameters(BaseModel):
         return self.model_dump(mode="json")
 
 
+def _is_list_type(annotation: Any) -> bool:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _is_list_type(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_list_type(a) for a in args if a is not type(None))
+    return origin is list
+
+
+def _lists_from_scalars(cls: type[NotebookParameters], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A single value where a list is expected is a one-item list: ``-p segments=region``."""
+    return {
+        key: [value]
+        if value is not None and not isinstance(value, (list, tuple)) and _is_list_type(cls.model_fields[key].annotation)
+        else value
+        for key, value in values.items()
+    }
+
+
+def parameters_cell(cls: type[NotebookParameters]) -> str:
+    """The notebook's ``parameters`` cell, generated from the declaration: one literal default per
+    line, with a comment giving the type (allowed values) and the help. A test keeps each notebook's
+    cell equal to this."""
+    lines = []
+    for info in cls.describe():
+        # papermill reads a line with a second "=" as no parameter at all, so the comment has none
+        comment = f"{info.type}: {info.help}".replace(">=", "≥").replace("<=", "≤").replace(" = ", ": ")
+        lines.append(f"{info.name} = {python_literal(info.default)}  # {comment.replace('=', ':')}")
+    return "\n".join(lines)
+
+
+def python_literal(value: Any) -> str:
+    """A JSON-typed value as a Python literal, strings in double quotes: ``[{"date": "2025-02-03"}]``."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(python_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
 # --- messages -----------------------------------------------------------------------------
 
 def unknown_parameter_message(key: str, valid: list[str]) -> str:
@@ -201,14 +248,16 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
     field = cls.model_fields.get(key)
     expected = describe_type(field.annotation, field.metadata) if field else "a valid value"
     given = error.get("input")
+    examples = getattr(field, "examples", None) if field else None
+    syntax = f" Write it as: {key}: {examples[0]}." if examples else ""
     if len(error["loc"]) > 1:
-        # The problem is inside a list or mapping: name where, and show the whole value given.
+        # The problem is inside a list or mapping: name where, in words, never the library's message.
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"][1:])
-        return (
-            f"Parameter '{key}' must be {expected}; {key}{where}: {error['msg'][0].lower()}{error['msg'][1:]} "
-            f"(got {_show(given)})."
+        problem = {"missing": "is missing", "extra_forbidden": "is not a known key"}.get(
+            error.get("type", ""), f"is not valid (got {_show(given)})"
         )
-    return f"Parameter '{key}' must be {expected}; got {_show(given)}."
+        return f"Parameter '{key}' must be {expected}; {key}{where} {problem}.{syntax}"
+    return f"Parameter '{key}' must be {expected}; got {_show(given)}.{syntax}"
 
 
 def _show(value: Any) -> str:
