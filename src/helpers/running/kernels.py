@@ -23,6 +23,7 @@ import atexit
 import concurrent.futures
 import os
 import secrets
+import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -80,7 +81,12 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
     manager = KernelManager(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
-    manager.start_kernel(cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS)
+    # The kernel may start before the inputs are known to be good: its own chatter on stdout and stderr
+    # (debugger notices, library warnings at import) must never reach the user's one-sentence error.
+    # Cell output and errors travel over the kernel's messaging channels, unaffected.
+    manager.start_kernel(
+        cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     kernel = WarmKernel(manager, kernel_name, cwd, record)
     client = manager.client()
     try:
