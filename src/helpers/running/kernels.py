@@ -76,6 +76,10 @@ class WarmKernel:
 
 
 def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
+    # Looking up the environment's own "python3" spec imports ipykernel here, and older ipykernels
+    # import debugpy, which prints a notice about frozen modules to this process's stderr; the
+    # runner's output must be its own sentence. This is debugpy's own switch for that notice.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     from jupyter_client import KernelManager
 
     record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"

@@ -192,17 +192,19 @@ def run_notebook(
         and before anything is written.
     """
     clock = time.perf_counter()
-    # While DuckDB checks the inputs, the kernel starts and imports the analytical stack, and a
-    # thread imports papermill and nbconvert (a second or more of pure Python, mostly jsonschema).
+    # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
+    # goes nowhere, so bad input still ends with one sentence).
     kernel_name = kernel or OWN_KERNEL
     kernels.prepare(kernel_name, notebook.path.parent)
+    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
+    # Only then papermill and nbconvert (a second of pure Python, mostly jsonschema; some versions print
+    # notices when imported), while the inputs are fingerprinted.
     preloading = threading.Thread(target=_preload, name="itvalue-imports", daemon=True)
     preloading.start()
-    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
-    preloading.join()
-    from helpers.running.export import Failure, find_failure, notebook_to_html
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
     fingerprints = provenance.input_fingerprints(prepared.inputs)
+    preloading.join()
+    from helpers.running.export import Failure, find_failure, notebook_to_html
     set_dir = Path(out_dir) / notebook.name / prepared.param_set
     history = set_dir / "history"
     history.mkdir(parents=True, exist_ok=True)
