@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
 
 __all__ = ["Parameters"]
 
@@ -44,6 +44,7 @@ class Parameters(NotebookParameters):
     )
     min_reads: int = Field(1, ge=1, description="Fewest reads in the window for an attribute to count as used")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps in the inputs")
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @field_validator("as_of", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from typing import Any, Literal, Self
 from pydantic import Field
 
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = ["Parameters"]
 
@@ -47,6 +47,7 @@ class Parameters(NotebookParameters):
     holidays: list[dt.date] = Field(
         [], description="Extra special days for the baseline (days a channel was closed are found in the data)"
     )
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:

@@ -38,7 +38,9 @@ def bucket_start(frame: pd.DataFrame, freq: str) -> pd.Series:
     """The start of each bucket of an aggregate grouped by :func:`bucket_expression` (naive timestamps)."""
     minutes = _bucket_minutes(freq) % (24 * 60)
     slots = pd.to_numeric(frame["bucket_slot"]).astype("int64")
-    return pd.to_datetime(frame["bucket_hour"]) + pd.to_timedelta(slots * minutes, unit="min")
+    # Microseconds, as every engine's timestamps (Spark's pandas conversion would give nanoseconds).
+    hours = pd.to_datetime(frame["bucket_hour"]).astype("datetime64[us]")
+    return hours + pd.to_timedelta(slots * minutes, unit="min").astype("timedelta64[us]")
 
 
 def _bucket_minutes(freq: str) -> int:
