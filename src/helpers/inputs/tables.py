@@ -59,11 +59,13 @@ def _connect_url(source: Source, timezone: str) -> Any:
     try:
         backend = ibis.connect(url, **options)
     except ImportError:
-        extra = "postgres" if scheme == "postgres" else scheme
+        package = "itvalue[postgres]" if scheme == "postgres" else f"ibis-framework[{scheme}]"
         raise InputDataError(
-            f"{_shown(source)}: reading {scheme} tables needs its Ibis backend; install it with pip install 'itvalue[{extra}]'."
+            f"{_shown(source)}: reading {scheme} tables needs its Ibis backend; install it with pip install '{package}'."
         ) from None
     except Exception as exc:  # the drivers' own error classes differ: psycopg, pymysql, google...
+        if "don't know how to connect" in str(exc).lower():
+            raise InputDataError(f"{_shown(source)}: no Ibis backend connects to '{scheme}://' URLs.") from None
         raise InputDataError(_connection_problem(source, exc)) from None
     if scheme == "postgres":
         # timestamptz values come back as wall-clock times in the analysis zone
