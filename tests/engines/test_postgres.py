@@ -6,14 +6,16 @@ import json
 import os
 
 import pytest
-from engines_support import PG_PASSWORD, assert_same_results, free_port, load_tables, postgres_server  # noqa: F401 - the 'postgres' fixture
+from engines_support import PG_PASSWORD, assert_same_results, free_port, load_tables, postgres_server, spark_backend  # noqa: F401 - the fixtures
 
 from helpers import nps_trends as nps
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading, tables
+from helpers.report.results import to_jsonable
 from helpers.running import cli, provenance
 
-pytestmark = pytest.mark.xdist_group("postgres")
+# One worker for the engine tests: one Spark session, one server.
+pytestmark = pytest.mark.xdist_group("engines")
 
 BAD_ID = "R00000042"
 
@@ -37,15 +39,23 @@ def pg(postgres):
         os.environ["PGPASSWORD"] = before
 
 
-def _nps(**values):
+def _nps(con=None, **values):
     params = nps.Parameters.validate_values({"events": [{"date": "2025-02-03", "label": "New support desk live"}]} | values)
-    return nps.results(nps.analyse(nps.load_inputs(params), params))
+    return json.loads(json.dumps(to_jsonable(nps.results(nps.analyse(nps.load_inputs(params, con=con), params)))))
 
 
 def test_nps_from_postgres_matches_the_files(pg):
     from_files = _nps()
     from_tables = _nps(responses_path=pg.url("responses"), tickets_path=pg.url("tickets"))
     assert from_files["tickets"]["linked_responses"] > 0, "the tickets were linked"
+    assert_same_results(from_files, from_tables)
+
+
+def test_nps_from_postgres_on_spark_matches_the_files(pg, spark):
+    # The tables are checked in PostgreSQL, then handed to Spark as Arrow (empty cells stay empty).
+    from_files = _nps()
+    from_tables = _nps(spark, responses_path=pg.url("responses"), tickets_path=pg.url("tickets"))
+    assert from_files["tickets"]["responses_with_unknown_ticket"] == from_tables["tickets"]["responses_with_unknown_ticket"]
     assert_same_results(from_files, from_tables)
 
 

@@ -16,7 +16,8 @@ from helpers.paths import PROJECT_ROOT
 from helpers.report.results import to_jsonable
 from helpers.running import cli
 
-pytestmark = pytest.mark.xdist_group("spark")
+# One worker for the engine tests: one Spark session, one server.
+pytestmark = pytest.mark.xdist_group("engines")
 
 # The sample parameter sets: every analysis's default, and 15-minute buckets (spring_campaign).
 PARAM_SETS = [

@@ -15,6 +15,13 @@ Every analysis reads its inputs here::
 A source is a CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``
 (see ``data/README.md``); the schemas are in :mod:`helpers.inputs.schemas`.
 
+Engines: the analysis queries run on the backend :func:`connect_engine` gives (DuckDB, or
+Spark through Ibis's PySpark backend). A table an engine holds (a database URL with
+``?table=``, ``spark:db.table``, files at an ``s3a://`` URL) is checked where it lives by the
+same rules as Ibis expressions (:mod:`helpers.inputs.tables`, rows named by key). Local files
+are always read and checked by the DuckDB reader below (dialects, row numbers, cells as
+written); for Spark they are then handed over as a Parquet copy.
+
 Why the rules are DuckDB queries and not pandera
 ------------------------------------------------
 pandera (0.35) has an Ibis backend, and it would run a valid file's checks inside

@@ -173,6 +173,11 @@ def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
         con.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
         con.con.unregister(f"{name}_arrow")
         return con.table(name)
+    if con.name == "pyspark":
+        # Straight from Arrow: Ibis's memtable goes through pandas, where an empty text cell
+        # becomes NaN and Spark then stores the text 'NaN'.
+        con._session.createDataFrame(rows).createOrReplaceTempView(name)
+        return con.table(name)
     return con.create_view(name, ibis.memtable(rows), overwrite=True)
 
 
