@@ -74,3 +74,30 @@ def test_engine_pyspark_without_pyspark_stops_before_any_kernel(tmp_path, capsys
         "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
     )
     assert not (tmp_path / "reports").exists()
+
+
+def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path):
+    # What an s3a:// or hdfs:// CSV gets: read by Spark as text, typed and checked as Ibis expressions.
+    from helpers.inputs.schemas import get_schema
+    from helpers.inputs.sources import Source
+    from helpers.inputs.tables import open_engine_input
+
+    csv = (PROJECT_ROOT / "data" / "sample" / "responses.csv").read_text().splitlines()
+    good = tmp_path / "responses.csv"
+    good.write_text("\n".join(csv[:201]) + "\n")
+    remote = Source("s3a://lake/responses.csv", (), None, location=str(good))
+    on_spark = open_engine_input(remote, get_schema("responses"), con=spark, timezone="UTC")
+    local = loading.load_input(good, "responses")
+    figures = on_spark.aggregate(n=on_spark.count(), score=on_spark.score.sum(), last=on_spark.timestamp.max()).to_pyarrow().to_pylist()[0]
+    assert (figures["n"], figures["score"]) == (len(local), int(local["score"].sum()))
+    assert figures["last"].replace(tzinfo=None) == local["timestamp"].max().to_pydatetime()
+
+    header, first = csv[0].split(","), csv[1].split(",")
+    first[header.index("score")] = "ten"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([csv[0], ",".join(first), *csv[2:20]]) + "\n")
+    with pytest.raises(InputDataError) as error:
+        open_engine_input(Source("s3a://lake/bad.csv", (), None, location=str(bad)), get_schema("responses"), con=spark, timezone="UTC")
+    assert str(error.value) == (
+        f"s3a://lake/bad.csv: column 'score' must be an integer from 0 to 10; 1 row breaks this ({header[0]} '{first[0]}': 'ten')."
+    )

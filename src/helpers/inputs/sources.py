@@ -69,7 +69,7 @@ class Source:
     def name(self) -> str:
         """Short name for messages: the file name, the glob, ``db.duckdb:table``, the table or the URL."""
         if self.is_engine:
-            return self.table or self.location
+            return self.table or self.spec
         if self.table is not None:
             return f"{self.paths[0].name}:{self.table}"
         if len(self.paths) == 1 and not any(c in self.spec for c in _GLOB_CHARS):
