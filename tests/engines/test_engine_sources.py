@@ -50,3 +50,23 @@ def test_the_runner_passes_tables_through_and_the_engine_keeps_the_set():
     assert _portable_source(url) == url
     assert parameter_set_name("params/nps_trends/default.yml", {"engine": "pyspark"}) == "default"
     assert parameter_set_name("params/nps_trends/default.yml", {"engine": "pyspark", "min_n": 5}) == "default-custom"
+
+
+def test_a_table_by_url_is_checked_where_it_lives_and_handed_to_the_engine(tmp_path):
+    import duckdb
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as db:
+        db.execute("CREATE TABLE responses AS SELECT * FROM read_csv('data/sample/responses.csv')")
+        db.execute("CREATE TABLE responses_bad AS SELECT * FROM responses")
+        db.execute("UPDATE responses_bad SET score = 12 WHERE response_id = 'R00000005'")
+    con = loading.connect()
+    table = loading.open_input(f"duckdb://{database}?table=responses", "responses", con=con)
+    local = loading.load_input("data/sample/responses.csv", "responses")
+    assert table.get_backend() is con
+    assert (table.count().execute(), table.ticket_id.notnull().sum().execute()) == (len(local), local["ticket_id"].notna().sum())
+    with pytest.raises(InputDataError) as error:
+        loading.check_input(f"duckdb://{database}?table=responses_bad", "responses")
+    assert str(error.value) == (
+        "responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (response_id 'R00000005': 12)."
+    )

@@ -154,7 +154,10 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
             f"{source.name}: missing required {noun} {names} (columns found: {', '.join(raw.columns) or 'none'})."
         )
     typed = typed_table(schema, raw)
-    problems = table_problems(schema, typed, source.name)
+    try:
+        problems = table_problems(schema, typed, source.name)
+    except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
+        raise InputDataError(f"{_shown(source)} could not be checked: {_first(_secret_free(str(exc)))}.") from None
     if problems:
         raise InputDataError("\n".join(problems))
     output = output_table(schema, typed, list(raw.columns))
@@ -165,14 +168,17 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
 
 def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
     """Bring a (checked) table from its backend to the analysis engine ``con``, through Arrow."""
-    rows = table.to_pyarrow()
     name = f"input_{uuid.uuid4().hex[:12]}"
     if con.name == "duckdb":
-        # Ibis 12 cannot register in-memory tables on DuckDB 2 (it emits "DROP VIEW IF EXISTS" with no name).
-        con.con.register(f"{name}_arrow", rows)
+        # Streamed in batches into a DuckDB temporary table. (Ibis 12 cannot register
+        # in-memory tables on DuckDB 2: it emits "DROP VIEW IF EXISTS" with no name.)
+        # (Ibis 12's batches from DuckDB 2 fail: a DuckDB-held table comes whole.)
+        source_is_duckdb = table.get_backend().name == "duckdb"
+        con.con.register(f"{name}_arrow", table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches())
         con.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
         con.con.unregister(f"{name}_arrow")
         return con.table(name)
+    rows = table.to_pyarrow()
     if con.name == "pyspark":
         # Straight from Arrow: Ibis's memtable goes through pandas, where an empty text cell
         # becomes NaN and Spark then stores the text 'NaN'.
