@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -101,3 +103,27 @@ def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path
     assert str(error.value) == (
         f"s3a://lake/bad.csv: column 'score' must be an integer from 0 to 10; 1 row breaks this ({header[0]} '{first[0]}': 'ten')."
     )
+
+
+@pytest.mark.notebook
+def test_itvalue_run_engine_pyspark_runs_the_notebook_in_spark(tmp_path):
+    # The whole path a user takes: --engine sets the notebook's parameter, the kernel opens a Spark
+    # session as Spark's own configuration says (here PYSPARK_SUBMIT_ARGS: local, two cores).
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    env = os.environ | {
+        "PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false pyspark-shell"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "-f", "params/nps_trends/default.yml",
+         "--engine", "pyspark", "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT, env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    set_dir = tmp_path / "nps_trends" / "default"
+    run = json.loads((set_dir / "run.json").read_text())
+    assert run["parameters"]["engine"] == "pyspark" and "pyspark" in run["packages"]
+    on_spark = json.loads((set_dir / "results.json").read_text())
+    on_duckdb = _results("nps_trends", "default")
+    on_duckdb.get("parameters", {}).pop("engine", None)
+    on_spark.get("parameters", {}).pop("engine", None)
+    assert_same_results(on_duckdb, on_spark)
