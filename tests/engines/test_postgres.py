@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import pandas as pd
 import pytest
 from engines_support import PG_PASSWORD, assert_same_results, free_port, load_tables, postgres_server, spark_backend  # noqa: F401 - the fixtures
 
@@ -127,3 +128,16 @@ def test_a_password_in_the_url_is_refused_and_never_shown(pg):
     assert PG_PASSWORD not in str(error.value)
     assert "must not hold a password" in str(error.value)
     assert json.dumps(str(error.value)).count("***") == 1
+
+
+def test_timestamps_with_time_zone_load_as_wall_clock_times_in_the_analysis_zone(pg):
+    import psycopg
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute('DROP TABLE IF EXISTS outages_tz')
+        db.execute('CREATE TABLE outages_tz (incident_id text, start timestamptz, "end" timestamptz, service text)')
+        db.execute("INSERT INTO outages_tz VALUES ('INC-1', '2025-03-01 12:00+00', '2025-03-01 13:30+00', 'shop')")
+    outages = loading.load_input(pg.url("outages_tz"), "outages", timezone="Europe/Paris")
+    assert outages["start"].tolist() == [pd.Timestamp("2025-03-01 13:00")]
+    assert outages["end"].tolist() == [pd.Timestamp("2025-03-01 14:30")]
+    assert outages["channels"].isna().all() and list(outages.columns[:4]) == ["incident_id", "start", "end", "service"]
