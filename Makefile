@@ -12,7 +12,7 @@ LOCK := requirements.lock
 FLOORS_VENV ?= /tmp/itvalue-floors-venv
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lint test-fast test-floors lock bench sample-data browser lab clean
+.PHONY: help install reports test lint test-fast test-floors lock bench sample-data browser engines lab clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -20,7 +20,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test,lab]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test,lab,spark,postgres]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name itvalue --display-name "Python (itvalue)" > /dev/null
 	touch $(STAMP)
 
@@ -29,7 +29,7 @@ install: $(STAMP) ## create .venv with the kit (locked versions), JupyterLab, th
 reports: $(STAMP) ## run every parameter set on the sample data into reports/ (ends with reports/index.html)
 	$(BIN)/itvalue run --all -j $(JOBS)
 
-test: $(STAMP) browser lint ## run the whole test suite (installs Debian chromium for the browser test if missing)
+test: $(STAMP) browser engines lint ## run the whole test suite (installs Debian chromium, Java and PostgreSQL if missing)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lint: $(STAMP) ## ruff: lint and import order (configured in pyproject.toml)
@@ -61,6 +61,12 @@ browser: ## install Debian's headless chromium and chromedriver if they are miss
 	  echo "Installing chromium and chromium-driver from Debian..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver > /dev/null; }
+
+engines: ## install Debian's Java runtime (for Spark) and PostgreSQL server if they are missing (needs root)
+	@command -v java > /dev/null && ls /usr/lib/postgresql/*/bin/pg_ctl > /dev/null 2>&1 || { \
+	  echo "Installing default-jre-headless and postgresql from Debian..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless postgresql > /dev/null; }
 
 lab: $(STAMP) ## open JupyterLab on the notebooks (adds --allow-root when run as root, e.g. in a container)
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -52,6 +52,16 @@ def test_environment_yml_ends_with_the_kit_itself():
     assert env["dependencies"][-1] == {"pip": ["-e ."]}, "environment.yml ends with pip: [-e .]"
 
 
+def test_environment_yml_names_the_optional_engines():
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    text = (PROJECT_ROOT / "environment.yml").read_text()
+    for extra in ("spark", "postgres"):
+        for requirement in pyproject["project"]["optional-dependencies"][extra]:
+            name, bound = _name_and_bound(requirement)
+            if not name.startswith("ibis-framework["):  # its backends add only these packages to ibis-framework-duckdb
+                assert f"  # - {name}{bound}\n" in text, f"environment.yml names {name}{bound} (extra [{extra}])"
+
+
 def test_readme_opens_with_the_two_commands():
     lines = [line.strip() for line in (PROJECT_ROOT / "README.md").read_text().splitlines()]
     commands = [line for line in lines[:40] if line.startswith("make ")]

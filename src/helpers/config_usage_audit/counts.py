@@ -97,16 +97,19 @@ def class_sizes(classes: ibis.Table) -> pd.DataFrame:
 
 
 def materialise(table: ibis.Table, name: str) -> ibis.Table:
-    """Compute a small intermediate once, into a temporary table on the same connection.
+    """Compute a small intermediate once, on the same engine, for the queries that follow.
 
     Several queries join the access log to the CI -> class map; computing that map once
-    saves a pass over the inventory per query. (Ibis's ``Table.cache()`` would do, but
-    with DuckDB 2 it fails to drop its table at exit.)
+    saves a pass over the inventory per query. The backend's own API does it: a
+    temporary table where the backend has them (DuckDB, PostgreSQL), otherwise Ibis's
+    ``cache()`` (Spark keeps the DataFrame in its own memory). ``cache()`` is not used on
+    DuckDB because with DuckDB 2 it fails to drop its table at exit.
     """
     backend = table.get_backend()
-    unique = f"{name}_{uuid.uuid4().hex[:12]}"
-    backend.raw_sql(f'CREATE TEMP TABLE "{unique}" AS {ibis.to_sql(table)}')
-    return backend.table(unique)
+    try:
+        return backend.create_table(f"{name}_{uuid.uuid4().hex[:12]}", table, temp=True)
+    except NotImplementedError:
+        return table.cache()
 
 
 def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:

@@ -32,21 +32,22 @@ class Inputs:
 
 
 def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
-    """Open the inventory and access log in DuckDB (validated), and load the small cost table.
+    """Open the inventory and access log in the query engine (validated), and load the small cost table.
 
     Parameters
     ----------
     params : Parameters
         The run's parameters (input paths as the user wrote them, and the time zone).
     con : ibis backend, optional
-        A connection from :func:`helpers.inputs.loading.connect`; a new one by default.
+        The query engine (see :func:`helpers.inputs.loading.connect_engine`); by default the
+        one ``params.engine`` names.
     """
 
-    con = con if con is not None else inputs.connect(timezone=params.timezone)
+    con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     inventory = inputs.open_input(params.inventory_path, "inventory", con=con, timezone=params.timezone)
     access_log = inputs.open_input(params.access_log_path, "access_log", con=con, timezone=params.timezone)
     costs = (
-        inputs.load_input(params.cost_path, "collection_cost", timezone=params.timezone)
+        inputs.load_input(params.cost_path, "collection_cost", timezone=params.timezone, con=con)
         if params.cost_path
         else None
     )

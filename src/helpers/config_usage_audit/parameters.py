@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
 
 __all__ = ["Parameters"]
 
@@ -52,6 +52,7 @@ class Parameters(NotebookParameters):
     )
     currency: str = Field("EUR", min_length=1, description="Currency of hourly_rate, e.g. EUR or USD")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps in the inputs")
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @field_validator("as_of", mode="before")
     @classmethod

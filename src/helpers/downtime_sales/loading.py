@@ -6,6 +6,7 @@ All money is in the sales currency (the ``currency`` parameter only labels it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -55,8 +56,11 @@ class Inputs:
     notes: list[QualityNote] = field(default_factory=list)
 
 
-def load_inputs(params: Parameters) -> Inputs:
-    """Validate the inputs and aggregate the sales to ``params.freq`` buckets in DuckDB.
+def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
+    """Validate the inputs and aggregate the sales to ``params.freq`` buckets in the query engine.
+
+    ``con`` is an Ibis backend (see :func:`helpers.inputs.loading.connect_engine`); by
+    default the one ``params.engine`` names, closed when done.
 
     Raises
     ------
@@ -65,7 +69,8 @@ def load_inputs(params: Parameters) -> Inputs:
     helpers.exceptions.ParameterError
         The window holds no sales.
     """
-    con = inputs.connect(params.timezone)
+    own = con is None
+    con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     try:
         sales = inputs.open_input(params.sales_path, "sales", con=con, timezone=params.timezone)
         first, last, channels = sales_range(sales)
@@ -109,7 +114,9 @@ def load_inputs(params: Parameters) -> Inputs:
         else:
             campaigns = pd.DataFrame(columns=["campaign_id", "name", "start", "end", "channel", "spend"])
     finally:
-        con.disconnect()
+        # A Spark session is shared by the whole process (and may be a cluster's): not stopped here.
+        if own and con.name != "pyspark":
+            con.disconnect()
     if span[1] - span[0] < MIN_HISTORY:
         notes.append(
             QualityNote(

@@ -12,7 +12,7 @@ from typing import Any, Literal, Self
 from pydantic import Field
 
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = ["Parameters"]
 
@@ -51,6 +51,7 @@ class Parameters(NotebookParameters):
         description="Extra special days for the baseline (days a channel was closed are found in the data)",
         examples=["[2024-12-24, 2024-12-31]"],
     )
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:

@@ -39,14 +39,14 @@ class Inputs:
 
 
 def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
-    """Open and validate the three inputs in DuckDB.
+    """Open and validate the three inputs in the query engine (``con``, else the one ``params.engine`` names).
 
     Raises
     ------
     InputDataError
         An input breaks its schema (one sentence, from the data layer).
     """
-    con = con if con is not None else inputs.connect(timezone=params.timezone)
+    con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     features = inputs.open_input(params.features_path, "features", con=con, timezone=params.timezone)
     usage = inputs.open_input(params.usage_path, "feature_usage", con=con, timezone=params.timezone)
     users = inputs.open_input(params.users_path, "users", con=con, timezone=params.timezone)

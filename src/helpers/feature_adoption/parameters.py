@@ -13,7 +13,7 @@ from typing import Any, Self
 from pydantic import Field, field_validator
 
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import InputPath, NotebookParameters, TimeZone
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, TimeZone
 
 __all__ = ["Parameters", "HABIT_SHARE_OF_WEEKS"]
 
@@ -48,6 +48,7 @@ class Parameters(NotebookParameters):
     min_n: int = Field(30, ge=1, description="Fewest eligible users for a department to be shown")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of every interval")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of day boundaries")
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @field_validator("as_of", mode="before")
     @classmethod

@@ -15,6 +15,13 @@ Every analysis reads its inputs here::
 A source is a CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``
 (see ``data/README.md``); the schemas are in :mod:`helpers.inputs.schemas`.
 
+Engines: the analysis queries run on the backend :func:`connect_engine` gives (DuckDB, or
+Spark through Ibis's PySpark backend). A table an engine holds (a database URL with
+``?table=``, ``spark:db.table``, files at an ``s3a://`` URL) is checked where it lives by the
+same rules as Ibis expressions (:mod:`helpers.inputs.tables`, rows named by key). Local files
+are always read and checked by the DuckDB reader below (dialects, row numbers, cells as
+written); for Spark they are then handed over as a Parquet copy.
+
 Why the rules are DuckDB queries and not pandera
 ------------------------------------------------
 pandera (0.35) has an Ibis backend, and it would run a valid file's checks inside
@@ -43,8 +50,13 @@ outages, campaigns, collection costs), not to sales or the access log.
 
 from __future__ import annotations
 
+import atexit
 import difflib
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import ibis
@@ -58,10 +70,13 @@ from helpers.inputs.quality import QualityNote, outside_window, time_gaps, time_
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.schemas import Schema, get_schema
 from helpers.inputs.sources import Source, parse_source
+from helpers.inputs.tables import hand_over, open_engine_input
 from helpers.inputs.trust import was_checked
 
 __all__ = [
     "connect",
+    "connect_engine",
+    "ENGINES",
     "open_input",
     "load_input",
     "check_input",
@@ -93,6 +108,42 @@ def connect(timezone: str = "UTC") -> ibis.BaseBackend:
     _check_timezone(con.con, timezone)
     con.raw_sql(f"SET TimeZone = {quote_text(timezone)}")
     return con
+
+
+#: The engines an analysis can run its queries on (the ``engine`` parameter).
+ENGINES = ("duckdb", "pyspark")
+
+
+def connect_engine(engine: str = "duckdb", timezone: str = "UTC") -> Any:
+    """The Ibis backend the analysis queries run on: DuckDB in this process, or Spark.
+
+    Parameters
+    ----------
+    engine : {"duckdb", "pyspark"}
+        ``duckdb`` is :func:`connect`. ``pyspark`` is the active Spark session, or a new one
+        as Spark's own configuration says: ``SPARK_REMOTE`` for Spark Connect,
+        ``spark-defaults.conf`` or ``PYSPARK_SUBMIT_ARGS`` for a cluster, local mode when
+        nothing is configured. The kit adds no settings of its own.
+    timezone : str
+        IANA zone of the analysis (DuckDB's session zone; Spark works in UTC on naive times).
+
+    Raises
+    ------
+    ParameterError
+        An unknown engine, or ``pyspark`` without PySpark installed.
+    """
+    if engine == "duckdb":
+        return connect(timezone)
+    if engine != "pyspark":
+        raise ParameterError(f"Parameter 'engine' must be one of {', '.join(repr(e) for e in ENGINES)}; got {engine!r}.")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ParameterError(
+            "Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
+            "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
+        ) from None
+    return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
 
 
 def _check_timezone(db: duckdb.DuckDBPyConnection, timezone: str) -> None:
@@ -140,13 +191,17 @@ def open_input(
         or rows breaking a rule (with their count, row numbers and values).
     """
     schema = get_schema(kind)
+    parsed = _parse(source, kind)
+    if parsed.is_engine:
+        return open_engine_input(parsed, schema, con=con, timezone=timezone or "UTC")
+    if con is not None and con.name != "duckdb":
+        return _open_local_elsewhere(parsed, kind, con=con, timezone=timezone or "UTC")
     if con is None:
         con = connect(timezone or "UTC")
     db = con.con
     if timezone is None:
         (timezone,) = db.execute("SELECT current_setting('TimeZone')").fetchone()
     _check_timezone(db, timezone)
-    parsed = _parse(source, kind)
     text_columns = {c.name for c in schema.columns}
     raw = read_raw(db, parsed, text_columns=text_columns)
     problem = missing_columns(schema, raw)
@@ -189,6 +244,13 @@ def load_input(
     aggregate large ones with :func:`open_input` instead. Parameters and errors are those
     of :func:`open_input`. Integer columns that may be empty load as pandas ``Int64``.
     """
+    parsed = _parse(source, kind)
+    if parsed.is_engine:
+        on = con if parsed.in_spark else None  # a database table comes straight from its database
+        table = open_engine_input(parsed, get_schema(kind), con=on, timezone=timezone or "UTC")
+        return _to_pandas(table.to_pyarrow(), get_schema(kind))
+    if con is not None and con.name != "duckdb":
+        con = None  # a small local file comes straight from the DuckDB reader, not through Spark
     own = con is None
     con = con or connect(timezone or "UTC")
     try:
@@ -207,11 +269,52 @@ def check_input(source: str | Path, kind: str, *, timezone: str = "UTC") -> list
     InputDataError
         One sentence per problem, if the input is invalid.
     """
+    parsed = _parse(source, kind)
+    if parsed.is_engine:
+        # checked where it lives; nothing is copied
+        return list(open_engine_input(parsed, get_schema(kind), con=None, timezone=timezone).columns)
     con = connect(timezone)
     try:
         return list(open_input(source, kind, con=con, timezone=timezone).columns)
     finally:
         con.disconnect()
+
+
+def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str) -> ibis.Table:
+    """A local file for another engine (Spark): read and checked by the DuckDB reader, then handed over.
+
+    The CSV dialect handling and the row-numbered messages stay those of local files. A
+    local Spark session reads the checked rows from a Parquet copy (written by DuckDB,
+    streamed, removed at exit); a remote session gets them through Arrow.
+    """
+    local = connect(timezone)
+    try:
+        table = open_input(source.spec, kind, con=local, timezone=timezone)
+        if not _is_local_spark(con):
+            return hand_over(table, con)
+        path = _staging_dir() / f"{kind}_{uuid.uuid4().hex[:12]}.parquet"
+        table.to_parquet(path)
+    finally:
+        local.disconnect()
+    return con.read_parquet(str(path))
+
+
+def _is_local_spark(con: Any) -> bool:
+    session = getattr(con, "_session", None)
+    try:
+        return session is not None and str(session.conf.get("spark.master", "")).startswith("local")
+    except Exception:  # noqa: BLE001 - Spark Connect sessions do not expose spark.master
+        return False
+
+
+_STAGING: list[Path] = []
+
+
+def _staging_dir() -> Path:
+    if not _STAGING:
+        _STAGING.append(Path(tempfile.mkdtemp(prefix="itvalue-inputs-")))
+        atexit.register(shutil.rmtree, _STAGING[0], True)
+    return _STAGING[0]
 
 
 def _parse(source: str | Path, kind: str) -> Source:
@@ -267,6 +370,9 @@ def _to_pandas(table: pa.Table, schema: Schema) -> pd.DataFrame:
     nullable_integers = {c.name for c in schema.columns if c.type == "integer" and c.nullable}
     for name in frame.columns:
         arrow_type = table.schema.field(name).type
-        if pa.types.is_integer(arrow_type) and (name in nullable_integers or table[name].null_count):
+        if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+            # Spark hands naive times over as UTC instants (its session zone is UTC): the wall clock is the UTC one.
+            frame[name] = frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
+        elif pa.types.is_integer(arrow_type) and (name in nullable_integers or table[name].null_count):
             frame[name] = table[name].to_pandas(types_mapper={arrow_type: pd.Int64Dtype()}.get).astype("Int64")
     return frame

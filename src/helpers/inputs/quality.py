@@ -98,7 +98,9 @@ def time_span(table: ibis.Table, column: str = "timestamp") -> tuple[pd.Timestam
     E.g. what an access log or a sales file covers, or the range of inventory ``last_updated`` values.
     """
     span = table.aggregate(first=table[column].min(), last=table[column].max()).to_pandas().iloc[0]
-    return tuple(None if pd.isna(span[key]) else pd.Timestamp(span[key]) for key in ("first", "last"))
+    # Microseconds whatever the engine (Spark's pandas conversion gives nanoseconds), so that
+    # ranges built from them match the buckets' resolution.
+    return tuple(None if pd.isna(span[key]) else pd.Timestamp(span[key]).as_unit("us") for key in ("first", "last"))
 
 
 def unmatched_ids(

@@ -1,10 +1,15 @@
-"""What an input source string means: a file, a glob of files, or a DuckDB table.
+"""What an input source string means: a file, a glob of files, a DuckDB table, or a table an engine holds.
 
 Forms (documented in ``data/README.md``):
 
 - ``data/sample/sales.parquet`` or ``exports/sales.csv``: one CSV or Parquet file;
 - ``data/raw/sales/2025-*.parquet``: a glob of files of one format;
-- ``duckdb:data/warehouse.duckdb?table=sales``: a table in a DuckDB database file.
+- ``duckdb:data/warehouse.duckdb?table=sales``: a table in a DuckDB database file;
+- ``postgres://reporting@db.internal:5432/itsm?table=tickets``: a table in any database
+  Ibis connects to by URL. The URL holds no password: the backend's own mechanisms supply it
+  (``PGPASSWORD``, ``~/.pgpass``, cloud credentials);
+- ``spark:db.table``: a table in the Spark catalog (with ``engine: pyspark``);
+- ``s3a://bucket/sales/*.parquet``, ``hdfs://...``: files Spark reads (with ``engine: pyspark``).
 
 Relative paths are resolved against the working directory, then the project root.
 """
@@ -12,15 +17,19 @@ Relative paths are resolved against the working directory, then the project root
 from __future__ import annotations
 
 import glob as _glob
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from helpers.paths import resolve_path
 
-__all__ = ["Source", "parse_source", "source_name"]
+__all__ = ["Source", "parse_source", "source_name", "redacted"]
 
 _GLOB_CHARS = "*?["
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+#: URL schemes that name files Spark reads, not a database.
+SPARK_FILE_SCHEMES = ("s3a", "s3", "s3n", "hdfs", "gs", "abfs", "abfss", "wasbs", "dbfs")
 
 
 @dataclass(frozen=True)
@@ -34,16 +43,33 @@ class Source:
     paths : tuple of Path
         The files it covers (one for a file or a DuckDB database; the matches of a glob).
     table : str or None
-        The table name, for a DuckDB database; None for files.
+        The table name, for a DuckDB database or an engine table; None for files.
+    location : str or None
+        Where an engine holds it: the connection URL without its ``table`` query (and
+        without any secret), ``spark`` for the Spark catalog, or the URL of files Spark
+        reads; None for local files and DuckDB databases.
     """
 
     spec: str
     paths: tuple[Path, ...]
     table: str | None = None
+    location: str | None = None
+
+    @property
+    def is_engine(self) -> bool:
+        """The data is in an engine (a database, Spark), not in local files DuckDB reads."""
+        return self.location is not None
+
+    @property
+    def in_spark(self) -> bool:
+        """Only a Spark session can read it: a Spark catalog table or files at an s3a://, hdfs://... URL."""
+        return self.location == "spark" or (self.is_engine and self.table is None)
 
     @property
     def name(self) -> str:
-        """Short name for messages: the file name, the glob, or ``db.duckdb:table``."""
+        """Short name for messages: the file name, the glob, ``db.duckdb:table``, the table or the URL."""
+        if self.is_engine:
+            return self.table or self.spec
         if self.table is not None:
             return f"{self.paths[0].name}:{self.table}"
         if len(self.paths) == 1 and not any(c in self.spec for c in _GLOB_CHARS):
@@ -52,13 +78,17 @@ class Source:
 
     @property
     def is_duckdb(self) -> bool:
-        return self.table is not None
+        return self.table is not None and not self.is_engine
 
     @property
     def format(self) -> str:
-        """``duckdb``, ``parquet`` or ``csv`` (anything else is read as CSV and fails there if it is not)."""
+        """``duckdb``, ``table``, ``parquet`` or ``csv`` (anything else is read as CSV and fails there if it is not)."""
         if self.is_duckdb:
             return "duckdb"
+        if self.is_engine and self.table is not None:
+            return "table"
+        if self.is_engine:
+            return "parquet" if self.location.lower().rstrip("/").endswith((".parquet", ".pq")) else "csv"
         suffixes = {p.suffix.lower() for p in self.paths}
         return "parquet" if suffixes <= {".parquet", ".pq"} else "csv"
 
@@ -71,6 +101,13 @@ def parse_source(spec: str | Path) -> Source:
     >>> parse_source("duckdb:data/sample/warehouse.duckdb?table=sales")  # doctest: +SKIP
     """
     text = str(spec).strip()
+    if text.startswith("spark:") and not text.startswith("spark://"):
+        table = text[len("spark:"):]
+        if not table:
+            raise FileNotFoundError(f"{text}: a Spark source names a catalog table, e.g. spark:sales_db.orders")
+        return Source(text, (), table, location="spark")
+    if _URL.match(text) and not text.lower().startswith("file://"):
+        return _engine_source(text)
     if text.startswith("duckdb:"):
         rest = text[len("duckdb:"):]
         file_part, _, query = rest.partition("?")
@@ -91,6 +128,33 @@ def parse_source(spec: str | Path) -> Source:
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {text}")
     return Source(text, (path,))
+
+
+def _engine_source(text: str) -> Source:
+    parts = urlsplit(text)
+    if parts.password:
+        raise FileNotFoundError(
+            f"{redacted(text)}: the URL must not hold a password; give it through the database's own "
+            "mechanism (PGPASSWORD, ~/.pgpass, cloud credentials)"
+        )
+    scheme = parts.scheme.lower()
+    query = parse_qs(parts.query)
+    table = query.pop("table", [""])[0]
+    if scheme in SPARK_FILE_SCHEMES:
+        return Source(text, (), None, location=text)
+    if not table:
+        raise FileNotFoundError(f"{text}: a database source needs '?table=NAME'")
+    rest = "&".join(f"{key}={value}" for key, values in query.items() for value in values)
+    return Source(text, (), table, location=urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")))
+
+
+def redacted(spec: str) -> str:
+    """The source with any password in a URL replaced by ``***`` (what run.json and messages show)."""
+    parts = urlsplit(spec) if _URL.match(spec) else None
+    if parts is None or parts.password is None:
+        return spec
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def source_name(spec: str | Path | None) -> str | None:

@@ -35,7 +35,10 @@ class Inputs:
 
 
 def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
-    """Open and validate the responses (and tickets, when given) in DuckDB.
+    """Open and validate the responses (and tickets, when given) in the query engine.
+
+    ``con`` is an Ibis backend (see :func:`helpers.inputs.loading.connect_engine`); by
+    default the one ``params.engine`` names.
 
     Raises
     ------
@@ -45,7 +48,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
         A segment column is not in the responses.
     """
 
-    con = con if con is not None else inputs.connect(timezone=params.timezone)
+    con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone)
     tickets = None
     if params.tickets_path:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import source_name
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = ["Event", "Parameters"]
 
@@ -51,6 +51,7 @@ class Parameters(NotebookParameters):
     )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
+    engine: Engine = Field("duckdb", description=ENGINE_HELP)
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:

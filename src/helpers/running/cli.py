@@ -66,6 +66,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="run every parameter set under params/ (of NOTEBOOK only, if given)"
     )
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
+    run.add_argument(
+        "--engine", choices=("duckdb", "pyspark"),
+        help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says)",
+    )
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
     sample.add_argument("--out", help="output folder (default: the project's data/sample/)")
@@ -112,8 +116,8 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     args.out = args.out or str(paths.REPORTS_DIR)
     if args.all:
-        if args.params_file or args.overrides or args.name:
-            raise ParameterError("--all runs every parameter set as it is; give no -f, -p or --name with it.")
+        if args.params_file or args.overrides or args.name or args.engine:
+            raise ParameterError("--all runs every parameter set as it is; give no -f, -p, --name or --engine with it.")
         return _run_all(args)
     if not args.notebook:
         raise ParameterError("Name a notebook to run (see 'itvalue list'), or use --all.")
@@ -122,6 +126,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     notebook = find_notebook(args.notebook)
     overrides = {key: notebook.parse_override(key, raw) for key, raw in map(_split_override, args.overrides)}
+    if args.engine:
+        overrides["engine"] = args.engine
     outcome = run_notebook(
         notebook,
         params_file=args.params_file,

@@ -41,6 +41,7 @@ __all__ = [
     "python_literal",
     "TimeZone",
     "TypeName",
+    "Engine",
 ]
 
 
@@ -79,6 +80,14 @@ def _known_time_zone(name: str) -> str:
 
 #: An IANA time zone name; naive timestamps in the inputs are read in it.
 TimeZone = Annotated[str, AfterValidator(_known_time_zone), TypeName("a time zone name such as 'UTC' or 'Europe/Berlin'")]
+
+
+#: The engine the queries run on: DuckDB in the notebook's process, or Spark (local or a cluster,
+#: as Spark's own configuration says); see ``helpers.inputs.loading.connect_engine``.
+Engine = Literal["duckdb", "pyspark"]
+
+#: The help of every notebook's ``engine`` parameter.
+ENGINE_HELP = "Query engine: duckdb on this machine, or pyspark (Spark, local or the cluster Spark's configuration names)"
 
 
 @dataclass(frozen=True)

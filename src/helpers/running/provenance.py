@@ -1,4 +1,9 @@
-"""What a run records about itself in ``run.json``: versions, commit, input fingerprints."""
+"""What a run records about itself in ``run.json``: versions, commit, input fingerprints.
+
+A file is fingerprinted by its size and sha256. A table in an engine cannot be hashed
+cheaply, so it is fingerprinted by what can be known cheaply (its row count and newest
+timestamp); its source is recorded with any secret removed.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from helpers.inputs.sources import parse_source
+from helpers.inputs.sources import parse_source, redacted
 from helpers.paths import find_project_root
 
 __all__ = ["kit_version", "package_versions", "git_commit", "input_fingerprints"]
 
 _PACKAGES = (
     "itvalue", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-    "papermill", "nbconvert", "duckdb", "ibis-framework", "pyarrow", "pydantic",
+    "papermill", "nbconvert", "duckdb", "ibis-framework", "pyarrow", "pydantic", "pyspark", "psycopg",
 )
 
 
@@ -62,17 +67,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def input_fingerprints(inputs: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Size and sha256 of every file behind each input parameter.
+def input_fingerprints(inputs: dict[str, tuple[str, str]], *, timezone: str = "UTC") -> dict[str, Any]:
+    """Size and sha256 of every file behind each input parameter; row count and newest timestamp of a table.
 
     Parameters
     ----------
     inputs : mapping
         ``{parameter: (kind, source)}`` as ``NotebookParameters.inputs()`` gives it.
+    timezone : str
+        The analysis time zone (a table's newest timestamp is given in it).
     """
     fingerprints = {}
     for name, (kind, spec) in inputs.items():
         source = parse_source(spec)
+        if source.is_engine:
+            fingerprints[name] = {"kind": kind, "source": redacted(spec), "table": _table_facts(source, kind, timezone)}
+            continue
         fingerprints[name] = {
             "kind": kind,
             "source": spec,
@@ -81,3 +91,12 @@ def input_fingerprints(inputs: dict[str, tuple[str, str]]) -> dict[str, Any]:
             ],
         }
     return fingerprints
+
+
+def _table_facts(source: Any, kind: str, timezone: str) -> dict[str, Any] | None:
+    """Row count and newest timestamp of a database table; None for Spark sources (read only in the kernel)."""
+    if source.in_spark:
+        return None
+    from helpers.inputs.tables import table_fingerprint  # Ibis loads only for runs that read tables
+
+    return table_fingerprint(source, kind, timezone=timezone)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import secrets
 import threading
@@ -115,6 +116,8 @@ def prepare_run(
     params = declaration.validate_values(values)
     inputs = {key: (kind, _portable_source(spec)) for key, (kind, spec) in params.inputs().items()}
     injected = params.as_dict() | {key: spec for key, (_kind, spec) in inputs.items()}
+    if injected.get("engine") == "pyspark":
+        check_spark_available()
     checked: list[dict[str, Any]] = []
     if inputs:
         from helpers.inputs import loading  # DuckDB loads only for runs that read data
@@ -122,10 +125,34 @@ def prepare_run(
         timezone = injected.get("timezone", "UTC")
         columns = {}
         for key, (kind, spec) in inputs.items():
+            source = parse_source(spec)
+            if source.in_spark:
+                continue  # only the kernel's Spark session can read it; it checks it there
             columns[key] = loading.check_input(spec, kind, timezone=timezone)
-            checked.append(trust.checked_entry(parse_source(spec), kind, timezone))
-        params.check_input_columns(columns)
+            if not source.is_engine:
+                # A table may change between this check and the kernel's read: only files are trusted.
+                checked.append(trust.checked_entry(source, kind, timezone))
+        if all(key in columns for key in inputs):
+            params.check_input_columns(columns)
     return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+
+
+def check_spark_available() -> None:
+    """Raise ParameterError (exit 2, before any kernel) when ``engine: pyspark`` cannot start Spark here."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise ParameterError(
+            "Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
+            "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
+        )
+    local = not os.environ.get("SPARK_REMOTE")
+    if local and not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        raise ParameterError(
+            "Parameter 'engine' is 'pyspark' but no Java runtime was found for a local Spark session; install Java 17 "
+            "or later (Debian: apt-get install default-jre-headless) or set SPARK_REMOTE to a Spark Connect server."
+        )
 
 
 def prepare_parameters(
@@ -150,6 +177,8 @@ def _portable_source(spec: str) -> str:
     inside the project stays relative to the project root, so reports read
     ``data/sample/sales.parquet`` rather than a home directory.
     """
+    if parse_source(spec).is_engine:
+        return spec  # a table or remote files: the same wherever the kernel runs
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
@@ -202,7 +231,7 @@ def run_notebook(
     preloading = threading.Thread(target=_preload, name="itvalue-imports", daemon=True)
     preloading.start()
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
-    fingerprints = provenance.input_fingerprints(prepared.inputs)
+    fingerprints = provenance.input_fingerprints(prepared.inputs, timezone=prepared.values.get("timezone", "UTC"))
     preloading.join()
     from helpers.running.export import Failure, find_failure, notebook_to_html
     set_dir = Path(out_dir) / notebook.name / prepared.param_set
@@ -328,7 +357,8 @@ def parameter_set_name(
 ) -> str:
     """The folder a run's reports go to: ``--name``, else the params file's stem (``default``),
     ``custom`` for ``-p`` alone, and ``default-custom`` when ``-p`` changes a params file, so an
-    ad-hoc variation never replaces the scheduled report of that set."""
+    ad-hoc variation never replaces the scheduled report of that set. The ``engine`` changes where
+    the queries run, not the figures: it does not make a set custom (run.json records it)."""
     if name is not None:
         if not _SAFE_NAME.fullmatch(name):
             raise ParameterError(f"--name must be letters, digits, '.', '_' or '-'; got {name!r}.")
@@ -336,7 +366,8 @@ def parameter_set_name(
     if params_file is None:
         return "custom"
     stem = Path(params_file).stem
-    return f"{stem}-custom" if overrides else stem
+    changed = [key for key in overrides or {} if key != "engine"]
+    return f"{stem}-custom" if changed else stem
 
 
 def extract_results(nb: nbformat.NotebookNode) -> dict[str, Any] | None:

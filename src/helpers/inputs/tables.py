@@ -1,0 +1,362 @@
+"""Inputs an engine holds (a database table, a Spark table, files Spark reads), typed and checked as Ibis expressions.
+
+The same rules as for local files (declared once in :mod:`helpers.inputs.schemas`) are
+evaluated where the data lives: one aggregate query counts the rows breaking each rule,
+and only for a broken rule does a second query fetch its first rows. An engine table has
+no file row numbers, so messages name the failing rows by their key column
+(``response_id 'R-1042'``): the schema's unique column, else its first column.
+
+Local files keep their own reader (:mod:`helpers.inputs.reading`, DuckDB SQL), whose
+messages quote row numbers and cells as written.
+
+Connections: a database source is opened with ``ibis.connect`` on its URL, whose
+password comes from the backend's own mechanism (``PGPASSWORD``, ``~/.pgpass``...), once
+per process and time zone. A table on another backend than the analysis engine is
+checked where it lives and then handed to the engine as Arrow (only its rows, once).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from helpers.exceptions import InputDataError
+from helpers.inputs.checking import EXAMPLES, _quote, _rows, _verb
+from helpers.inputs.schemas import Column, Schema
+from helpers.inputs.sources import Source, redacted
+
+__all__ = ["open_engine_input", "engine_backend", "table_fingerprint", "hand_over"]
+
+_RAW = "__itv_raw_"
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+_BACKENDS: dict[tuple[str, str], Any] = {}
+
+
+# --- connections --------------------------------------------------------------------------
+
+def engine_backend(source: Source, *, con: Any, timezone: str) -> Any:
+    """The Ibis backend that holds ``source``: ``con`` for Spark sources, a connection to its URL otherwise."""
+    if source.location == "spark" or source.format in ("parquet", "csv"):
+        if con is None or con.name != "pyspark":
+            raise InputDataError(f"{source.spec}: Spark tables and s3a:// or hdfs:// files need engine 'pyspark'.")
+        return con
+    key = (source.location, timezone)
+    if key not in _BACKENDS:
+        _BACKENDS[key] = _connect_url(source, timezone)
+    return _BACKENDS[key]
+
+
+def _connect_url(source: Source, timezone: str) -> Any:
+    url = re.sub(r"^postgresql(\+\w+)?://", "postgres://", source.location)
+    scheme = url.split("://", 1)[0].lower()
+    options = {"connect_timeout": 10} if scheme == "postgres" and "connect_timeout" not in url else {}
+    try:
+        backend = ibis.connect(url, **options)
+    except ImportError:
+        package = "itvalue[postgres]" if scheme == "postgres" else f"ibis-framework[{scheme}]"
+        raise InputDataError(
+            f"{_shown(source)}: reading {scheme} tables needs its Ibis backend; install it with pip install '{package}'."
+        ) from None
+    except Exception as exc:  # the drivers' own error classes differ: psycopg, pymysql, google...
+        if "don't know how to connect" in str(exc).lower():
+            raise InputDataError(f"{_shown(source)}: no Ibis backend connects to '{scheme}://' URLs.") from None
+        raise InputDataError(_connection_problem(source, exc)) from None
+    if scheme == "postgres":
+        # timestamptz values come back as wall-clock times in the analysis zone
+        backend.raw_sql(f"SET TIME ZONE '{timezone.replace(chr(39), '')}'")
+    return backend
+
+
+def _connection_problem(source: Source, exc: Exception) -> str:
+    text = _secret_free(str(exc))
+    lowered = text.lower()
+    where = _shown(source)
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return (
+            f"{where}: the database refused the login ({_first(text)}); the password comes from PGPASSWORD or "
+            "~/.pgpass (or the database's own credentials), never from the parameters."
+        )
+    if any(s in lowered for s in ("connection refused", "could not translate host", "timeout expired", "name or service")):
+        return f"{where}: cannot reach the database ({_first(text)}); is it running, and are the host and port right?"
+    return f"{where}: could not connect to the database: {_first(text)}."
+
+
+def _secret_free(text: str) -> str:
+    for name in ("PGPASSWORD",):
+        secret = os.environ.get(name)
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _first(text: str) -> str:
+    """The driver's reason in a few words: ``Connection refused``, ``password authentication failed for user "x"``."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    line = lines[0] if lines else "unknown error"
+    if "failed: " in line:
+        line = line.rsplit("failed: ", 1)[1]
+    line = re.sub(r"^(FATAL|ERROR):\s+", "", line)
+    return re.sub(r"^[A-Za-z.]*(Error|Exception): ", "", line).rstrip(".")
+
+
+def _shown(source: Source) -> str:
+    return redacted(source.spec)
+
+
+# --- opening ------------------------------------------------------------------------------
+
+def _raw_table(source: Source, backend: Any) -> ibis.Table:
+    """The source as the engine holds it; InputDataError naming the tables there if it is missing."""
+    try:
+        if source.location == "spark" or source.table is not None:
+            database, _, table = source.table.rpartition(".")
+            return backend.table(table, database=database or None)
+        if source.format == "parquet":
+            return backend.read_parquet(source.location)
+        return backend.read_csv(source.location, header=True)
+    except Exception as exc:  # noqa: BLE001 - each backend names a missing table in its own way
+        if source.table is None:
+            raise InputDataError(f"{_shown(source)} could not be read: {_first(_secret_free(str(exc)))}.") from None
+        database = source.table.rpartition(".")[0] or None
+        names = []
+        # Ibis 12's DuckDB list_tables leaves DuckDB 2's connection unusable: not asked there.
+        if backend.name != "duckdb":
+            try:
+                names = sorted(backend.list_tables(database=database))
+            except Exception:  # noqa: BLE001
+                names = []
+        found = ", ".join(names[:20]) if names else "none"
+        raise InputDataError(f"{_shown(source)}: the database has no table '{source.table}' (tables found: {found}).") from None
+
+
+def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str) -> ibis.Table:
+    """Check an engine table against its schema where it lives; return it on ``con``.
+
+    Raises
+    ------
+    InputDataError
+        One sentence per problem: unreachable database, refused login, missing table or
+        column, rows breaking a rule (named by their key).
+    """
+    backend = engine_backend(source, con=con, timezone=timezone)
+    raw = _raw_table(source, backend)
+    missing = [c for c in schema.required if c not in raw.columns]
+    if missing:
+        names = ", ".join(f"'{m}'" for m in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        raise InputDataError(
+            f"{source.name}: missing required {noun} {names} (columns found: {', '.join(raw.columns) or 'none'})."
+        )
+    typed = typed_table(schema, raw)
+    try:
+        problems = table_problems(schema, typed, source.name)
+    except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
+        raise InputDataError(f"{_shown(source)} could not be checked: {_first(_secret_free(str(exc)))}.") from None
+    if problems:
+        raise InputDataError("\n".join(problems))
+    output = output_table(schema, typed, list(raw.columns))
+    if con is None or backend is con:
+        return output
+    return hand_over(output, con)
+
+
+def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
+    """Bring a (checked) table from its backend to the analysis engine ``con``, through Arrow."""
+    name = f"input_{uuid.uuid4().hex[:12]}"
+    if con.name == "duckdb":
+        # Streamed in batches into a DuckDB temporary table. (Ibis 12 cannot register
+        # in-memory tables on DuckDB 2: it emits "DROP VIEW IF EXISTS" with no name.)
+        # (Ibis 12's batches from DuckDB 2 fail: a DuckDB-held table comes whole.)
+        source_is_duckdb = table.get_backend().name == "duckdb"
+        con.con.register(f"{name}_arrow", table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches())
+        con.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
+        con.con.unregister(f"{name}_arrow")
+        return con.table(name)
+    rows = table.to_pyarrow()
+    if con.name == "pyspark":
+        # Straight from Arrow: Ibis's memtable goes through pandas, where an empty text cell
+        # becomes NaN and Spark then stores the text 'NaN'.
+        con._session.createDataFrame(rows).createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_view(name, ibis.memtable(rows), overwrite=True)
+
+
+# --- types --------------------------------------------------------------------------------
+
+def typed_table(schema: Schema, raw: ibis.Table) -> ibis.Table:
+    """Each schema column converted (null where empty or not convertible), beside its raw value, plus extra columns."""
+    values = {}
+    for column in schema.columns:
+        if column.name in raw.columns:
+            cell = raw[column.name]
+            if cell.type().is_string():
+                cell = cell.strip().nullif("")
+            values[column.name] = _convert(column, cell).name(column.name)
+            values[_RAW + column.name] = cell.name(_RAW + column.name)
+    names = {c.name for c in schema.columns}
+    extras = {name: raw[name] for name in raw.columns if name not in names}
+    return raw.select(**values, **extras)
+
+
+def _convert(column: Column, cell: ibis.Value) -> ibis.Value:
+    dtype = cell.type()
+    target = {"text": dt.string, "number": dt.float64, "integer": dt.int64, "timestamp": dt.Timestamp(), "boolean": dt.boolean}
+    if column.type == "text":
+        return cell if dtype.is_string() else cell.cast("string")
+    if column.type == "boolean":
+        if dtype.is_boolean():
+            return cell
+        if dtype.is_integer():
+            return ibis.cases((cell == 1, True), (cell == 0, False), else_=ibis.null(dt.boolean))
+        if dtype.is_string():
+            word = cell.lower()
+            return ibis.cases((word.isin(_TRUE), True), (word.isin(_FALSE), False), else_=ibis.null(dt.boolean))
+    if column.type == "timestamp":
+        if dtype.is_timestamp():
+            return cell.cast(dt.Timestamp()) if dtype.timezone else cell
+        if dtype.is_date() or dtype.is_string():
+            return cell.try_cast(dt.Timestamp()) if dtype.is_string() else cell.cast(dt.Timestamp())
+    if column.type in ("number", "integer"):
+        if dtype.is_integer():
+            return cell.cast(target[column.type])
+        if dtype.is_numeric() or dtype.is_string():
+            number = cell.try_cast(dt.float64) if dtype.is_string() else cell.cast(dt.float64)
+            if column.type == "number":
+                return number
+            return ibis.ifelse(number == number.floor(), number.cast(dt.int64), ibis.null(dt.int64))
+    return ibis.null(target[column.type])
+
+
+def output_table(schema: Schema, typed: ibis.Table, raw_columns: list[str]) -> ibis.Table:
+    """The loaded input: schema columns (filled, absent optional ones added), then extra columns."""
+    target = {"text": dt.string, "number": dt.float64, "integer": dt.int64, "timestamp": dt.Timestamp(), "boolean": dt.boolean}
+    out = {}
+    for column in schema.columns:
+        if column.name not in raw_columns:
+            out[column.name] = ibis.literal(column.fill, type=target[column.type])
+        elif column.fill is not None:
+            out[column.name] = typed[column.name].fill_null(ibis.literal(column.fill, type=target[column.type]))
+        else:
+            out[column.name] = typed[column.name]
+    names = {c.name for c in schema.columns}
+    extras = {name: typed[name] for name in raw_columns if name not in names}
+    return typed.select(**out, **extras)
+
+
+# --- rules --------------------------------------------------------------------------------
+
+def _rules(schema: Schema, typed: ibis.Table) -> list[tuple[str, ibis.Value, list[tuple[str, str]]]]:
+    """(what the rule says, when a row breaks it, what to quote: (label, column)) for each rule that applies."""
+    rules = []
+    for column in schema.columns:
+        if column.name not in typed.columns:
+            continue
+        value, cell = typed[column.name], typed[_RAW + column.name]
+        conditions = [] if column.nullable else [cell.isnull()]
+        if column.type == "text":
+            if column.allowed:
+                filled = value.fill_null(column.fill) if column.fill is not None else value
+                conditions.append(~filled.isin(list(column.allowed)))
+        else:
+            conditions.append(cell.notnull() & value.isnull())
+            if column.minimum is not None:
+                conditions.append(value < column.minimum)
+            if column.maximum is not None:
+                conditions.append(value > column.maximum)
+        if conditions:
+            breaks = conditions[0]
+            for condition in conditions[1:]:
+                breaks = breaks | condition
+            rules.append((f"column '{column.name}' {column.rule}", breaks, [("", _RAW + column.name)]))
+    for order in schema.order:
+        if order.later in typed.columns and order.earlier in typed.columns:
+            later, earlier = typed[order.later], typed[order.earlier]
+            breaks = (later <= earlier) if order.strict else (later < earlier)
+            rules.append((order.rule, breaks, [(order.earlier, order.earlier), (order.later, order.later)]))
+    return rules
+
+
+def key_column(schema: Schema) -> str:
+    """The column that names a row in messages: the schema's unique column, else its first column."""
+    return schema.unique[0] if schema.unique else schema.columns[0].name
+
+
+def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
+    """One sentence per rule broken (empty when the table is valid), rows named by their key column."""
+    rules = _rules(schema, typed)
+    counts = {"total": typed.count()}
+    for n, (_, breaks, _) in enumerate(rules):
+        counts[f"rule_{n}"] = ibis.ifelse(breaks.fill_null(False), 1, 0).sum()
+    tally = typed.aggregate(**counts).to_pyarrow().to_pylist()[0]
+    if not tally["total"]:
+        return [] if schema.may_be_empty else [f"{name} has no rows; a {schema.kind} input needs at least one row."]
+    key = key_column(schema)
+    key_value = typed[_RAW + key] if _RAW + key in typed.columns else typed[key]
+    problems = []
+    for n, (says, breaks, quotes) in enumerate(rules):
+        count = tally[f"rule_{n}"] or 0
+        if not count:
+            continue
+        examples = (
+            typed.filter(breaks.fill_null(False))
+            .select(key_value.name("key"), *[typed[c].name(f"q{i}") for i, (_, c) in enumerate(quotes)])
+            .order_by("key")
+            .limit(EXAMPLES)
+            .to_pyarrow()
+            .to_pylist()
+        )
+        shown = ", ".join(f"{key} {_quote(row['key'])}: {_quoted(quotes, row)}" for row in examples)
+        problems.append(f"{name}: {says}; {_rows(count)} {_verb(count)} this ({shown}).")
+    return problems + _duplicates(schema, typed, name)
+
+
+def _quoted(quotes: list[tuple[str, str]], row: dict[str, Any]) -> str:
+    values = [row[f"q{i}"] for i in range(len(quotes))]
+    return ", ".join(_quote(v) if not label else f"{label} {_quote(v)}" for (label, _), v in zip(quotes, values))
+
+
+def _duplicates(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
+    keys = [k for k in schema.unique if k in typed.columns]
+    if not keys:
+        return []
+    present = typed
+    for k in keys:
+        present = present.filter(typed[k].notnull())
+    repeated = present.group_by(keys).aggregate(times=present.count()).filter(lambda t: t.times > 1)
+    tally = repeated.aggregate(rows=(repeated.times - 1).sum()).to_pyarrow().to_pylist()[0]
+    count = tally["rows"] or 0
+    if not count:
+        return []
+    examples = repeated.order_by(keys).limit(EXAMPLES).to_pyarrow().to_pylist()
+    shown = ", ".join(
+        " and ".join(f"{k} {_quote(row[k])}" for k in keys) + f" appears {row['times']} times" for row in examples
+    )
+    if len(keys) == 1:
+        says, what = f"column '{keys[0]}' must be unique", "an earlier value"
+    else:
+        says, what = "columns " + " and ".join(f"'{k}'" for k in keys) + " must be unique together", "an earlier combination"
+    return [f"{name}: {says}; {_rows(count)} {'repeats' if count == 1 else 'repeat'} {what} ({shown})."]
+
+
+# --- provenance ---------------------------------------------------------------------------
+
+def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: str = "UTC") -> dict[str, Any]:
+    """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp."""
+    from helpers.inputs.schemas import get_schema
+
+    schema = get_schema(kind)
+    backend = engine_backend(source, con=con, timezone=timezone)
+    raw = _raw_table(source, backend)
+    stamp = next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
+    facts = {"rows": raw.count()}
+    if stamp is not None and raw[stamp].type().is_timestamp():
+        facts["newest"] = raw[stamp].max()
+    row = raw.aggregate(**facts).to_pyarrow().to_pylist()[0]
+    newest = row.get("newest")
+    return {"rows": int(row["rows"]), "newest": newest.isoformat() if newest is not None else None, "newest_column": stamp}

@@ -1,0 +1,143 @@
+"""NPS from a real PostgreSQL server: the same results as from the files, and one sentence for each bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+from engines_support import PG_PASSWORD, assert_same_results, free_port, load_tables, postgres_server, spark_backend  # noqa: F401 - the fixtures
+
+from helpers import nps_trends as nps
+from helpers.exceptions import InputDataError, ParameterError
+from helpers.inputs import loading, tables
+from helpers.report.results import to_jsonable
+from helpers.running import cli, provenance
+
+# One worker for the engine tests: one Spark session, one server.
+pytestmark = pytest.mark.xdist_group("engines")
+
+BAD_ID = "R00000042"
+
+
+@pytest.fixture(scope="module")
+def pg(postgres):
+    """The server with the sample responses and tickets loaded, a copy with one bad row, and PGPASSWORD set."""
+    responses = loading.load_input("data/sample/responses.csv", "responses")
+    bad = responses.copy()
+    bad.loc[bad["response_id"] == BAD_ID, "score"] = 11
+    tickets = loading.load_input("data/sample/tickets.csv", "tickets")
+    load_tables(postgres, {"responses": responses, "tickets": tickets, "responses_bad": bad})
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = postgres.password
+    tables._BACKENDS.clear()
+    yield postgres
+    tables._BACKENDS.clear()
+    if before is None:
+        os.environ.pop("PGPASSWORD", None)
+    else:
+        os.environ["PGPASSWORD"] = before
+
+
+def _nps(con=None, **values):
+    params = nps.Parameters.validate_values({"events": [{"date": "2025-02-03", "label": "New support desk live"}]} | values)
+    return json.loads(json.dumps(to_jsonable(nps.results(nps.analyse(nps.load_inputs(params, con=con), params)))))
+
+
+def test_nps_from_postgres_matches_the_files(pg):
+    from_files = _nps()
+    from_tables = _nps(responses_path=pg.url("responses"), tickets_path=pg.url("tickets"))
+    assert from_files["tickets"]["linked_responses"] > 0, "the tickets were linked"
+    assert_same_results(from_files, from_tables)
+
+
+def test_nps_from_postgres_on_spark_matches_the_files(pg, spark):
+    # The tables are checked in PostgreSQL, then handed to Spark as Arrow (empty cells stay empty).
+    from_files = _nps()
+    from_tables = _nps(spark, responses_path=pg.url("responses"), tickets_path=pg.url("tickets"))
+    assert from_files["tickets"]["responses_with_unknown_ticket"] == from_tables["tickets"]["responses_with_unknown_ticket"]
+    assert_same_results(from_files, from_tables)
+
+
+def test_a_bad_row_in_a_table_is_named_by_its_key(pg):
+    with pytest.raises(InputDataError) as error:
+        loading.check_input(pg.url("responses_bad"), "responses")
+    assert str(error.value) == (
+        f"responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (response_id '{BAD_ID}': 11)."
+    )
+
+
+def test_a_table_is_fingerprinted_by_rows_and_newest_timestamp(pg):
+    facts = provenance.input_fingerprints({"responses_path": ("responses", pg.url("responses"))})["responses_path"]
+    assert facts["source"] == pg.url("responses")
+    assert facts["table"]["rows"] == 22564
+    assert facts["table"]["newest_column"] == "timestamp"
+    assert facts["table"]["newest"].startswith("2025-")
+    assert "files" not in facts
+
+
+def _run(tmp_path, capsys, *args):
+    status = cli.main(["run", "nps_trends", "--out", str(tmp_path / "reports"), "--quiet", *args])
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("itvalue: ")
+    return status, message.removeprefix("itvalue: ")
+
+
+def test_bad_table_input_stops_before_any_kernel(pg, tmp_path, capsys):
+    status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('responses_bad')}")
+    assert status == 2
+    assert message == (
+        f"responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (response_id '{BAD_ID}': 11)."
+    )
+    assert not (tmp_path / "reports").exists(), "nothing is written before the inputs are valid"
+
+
+def test_a_missing_table_names_the_tables_there(pg, tmp_path, capsys):
+    status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('respones')}")
+    assert status == 2
+    assert message.startswith(f"{pg.url('respones')}: the database has no table 'respones' (tables found: ")
+    assert "responses" in message and message.count("\n") == 0
+
+
+def test_an_unreachable_database_is_one_sentence(pg, tmp_path, capsys):
+    closed = pg.url("responses", port=free_port())
+    status, message = _run(tmp_path, capsys, "-p", f"responses_path={closed}")
+    assert status == 2
+    assert message.startswith(f"{closed}: cannot reach the database (")
+    assert message.endswith("is it running, and are the host and port right?")
+
+
+def test_a_wrong_password_is_refused_without_showing_it(pg, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", "wrong-Pw-7")
+    tables._BACKENDS.clear()
+    try:
+        status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('responses')}")
+    finally:
+        tables._BACKENDS.clear()
+    assert status == 2
+    assert message.startswith(f"{pg.url('responses')}: the database refused the login (")
+    assert "password authentication failed" in message
+    assert "wrong-Pw-7" not in message and PG_PASSWORD not in message
+
+
+def test_a_password_in_the_url_is_refused_and_never_shown(pg):
+    with_password = f"postgres://{pg.user}:{PG_PASSWORD}@{pg.host}:{pg.port}/postgres?table=responses"
+    with pytest.raises(ParameterError) as error:
+        nps.Parameters.validate_values({"responses_path": with_password})
+    assert PG_PASSWORD not in str(error.value)
+    assert "must not hold a password" in str(error.value)
+    assert json.dumps(str(error.value)).count("***") == 1
+
+
+def test_timestamps_with_time_zone_load_as_wall_clock_times_in_the_analysis_zone(pg):
+    import psycopg
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute('DROP TABLE IF EXISTS outages_tz')
+        db.execute('CREATE TABLE outages_tz (incident_id text, start timestamptz, "end" timestamptz, service text)')
+        db.execute("INSERT INTO outages_tz VALUES ('INC-1', '2025-03-01 12:00+00', '2025-03-01 13:30+00', 'shop')")
+    outages = loading.load_input(pg.url("outages_tz"), "outages", timezone="Europe/Paris")
+    assert outages["start"].tolist() == [pd.Timestamp("2025-03-01 13:00")]
+    assert outages["end"].tolist() == [pd.Timestamp("2025-03-01 14:30")]
+    assert outages["channels"].isna().all() and list(outages.columns[:4]) == ["incident_id", "start", "end", "service"]

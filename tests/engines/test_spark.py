@@ -1,0 +1,130 @@
+"""Each analysis on PySpark (local mode) gives the results it gives on DuckDB; Spark inputs are checked in Spark."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from engines_support import assert_same_results, spark_backend  # noqa: F401 - the 'spark' fixture
+
+from helpers.exceptions import InputDataError
+from helpers.inputs import loading
+from helpers.paths import PROJECT_ROOT
+from helpers.report.results import to_jsonable
+from helpers.running import cli
+
+# One worker for the engine tests: one Spark session, one server.
+pytestmark = pytest.mark.xdist_group("engines")
+
+# The sample parameter sets: every analysis's default, and 15-minute buckets (spring_campaign).
+PARAM_SETS = [
+    ("nps_trends", "default"),
+    ("config_usage_audit", "default"),
+    ("downtime_sales", "default"),
+    ("downtime_sales", "spring_campaign"),
+    ("feature_adoption", "default"),
+]
+
+
+def _results(name: str, param_set: str, con=None) -> dict:
+    analysis = importlib.import_module(f"helpers.{name}")
+    values = yaml.safe_load((PROJECT_ROOT / "params" / name / f"{param_set}.yml").read_text()) or {}
+    params = analysis.Parameters.validate_values(values)
+    result = analysis.analyse(analysis.load_inputs(params, con=con), params)
+    # through JSON, as the notebook hands them to results.json
+    return json.loads(json.dumps(to_jsonable(analysis.results(result)), allow_nan=False))
+
+
+@pytest.mark.parametrize(("name", "param_set"), PARAM_SETS, ids=[f"{n}-{p}" for n, p in PARAM_SETS])
+def test_same_results_on_duckdb_and_spark(spark, name, param_set):
+    on_duckdb = _results(name, param_set)
+    on_spark = _results(name, param_set, con=spark)
+    assert on_duckdb, "the analysis returned results"
+    assert_same_results(on_duckdb, on_spark)
+
+
+def test_a_bad_row_in_a_spark_table_is_named_by_its_key(spark):
+    responses = loading.load_input("data/sample/responses.csv", "responses")
+    bad = responses.head(50).copy()
+    bad.loc[bad["response_id"] == "R00000007", "score"] = -1
+    bad.loc[bad["response_id"] == "R00000009", "response_id"] = "R00000008"
+    spark._session.createDataFrame(bad.astype({"timestamp": "datetime64[us]"})).createOrReplaceTempView("responses_bad")
+    with pytest.raises(InputDataError) as error:
+        loading.open_input("spark:responses_bad", "responses", con=spark)
+    assert str(error.value).splitlines() == [
+        "responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (response_id 'R00000007': -1).",
+        "responses_bad: column 'response_id' must be unique; 1 row repeats an earlier value "
+        "(response_id 'R00000008' appears 2 times).",
+    ]
+
+
+def test_a_spark_source_on_duckdb_says_which_engine_it_needs():
+    with pytest.raises(InputDataError, match=r"^spark:sales_db\.orders: Spark tables .* need engine 'pyspark'\.$"):
+        loading.open_input("spark:sales_db.orders", "sales", con=loading.connect())
+
+
+def test_engine_pyspark_without_pyspark_stops_before_any_kernel(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if it were not installed
+    status = cli.main(["run", "nps_trends", "--engine", "pyspark", "--out", str(tmp_path / "reports"), "--quiet"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        "itvalue: Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
+        "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path):
+    # What an s3a:// or hdfs:// CSV gets: read by Spark as text, typed and checked as Ibis expressions.
+    from helpers.inputs.schemas import get_schema
+    from helpers.inputs.sources import Source
+    from helpers.inputs.tables import open_engine_input
+
+    csv = (PROJECT_ROOT / "data" / "sample" / "responses.csv").read_text().splitlines()
+    good = tmp_path / "responses.csv"
+    good.write_text("\n".join(csv[:201]) + "\n")
+    remote = Source("s3a://lake/responses.csv", (), None, location=str(good))
+    on_spark = open_engine_input(remote, get_schema("responses"), con=spark, timezone="UTC")
+    local = loading.load_input(good, "responses")
+    figures = on_spark.aggregate(n=on_spark.count(), score=on_spark.score.sum(), last=on_spark.timestamp.max()).to_pyarrow().to_pylist()[0]
+    assert (figures["n"], figures["score"]) == (len(local), int(local["score"].sum()))
+    assert figures["last"].replace(tzinfo=None) == local["timestamp"].max().to_pydatetime()
+
+    header, first = csv[0].split(","), csv[1].split(",")
+    first[header.index("score")] = "ten"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([csv[0], ",".join(first), *csv[2:20]]) + "\n")
+    with pytest.raises(InputDataError) as error:
+        open_engine_input(Source("s3a://lake/bad.csv", (), None, location=str(bad)), get_schema("responses"), con=spark, timezone="UTC")
+    assert str(error.value) == (
+        f"s3a://lake/bad.csv: column 'score' must be an integer from 0 to 10; 1 row breaks this ({header[0]} '{first[0]}': 'ten')."
+    )
+
+
+@pytest.mark.notebook
+def test_itvalue_run_engine_pyspark_runs_the_notebook_in_spark(tmp_path):
+    # The whole path a user takes: --engine sets the notebook's parameter, the kernel opens a Spark
+    # session as Spark's own configuration says (here PYSPARK_SUBMIT_ARGS: local, two cores).
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    env = os.environ | {
+        "PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false pyspark-shell"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "-f", "params/nps_trends/default.yml",
+         "--engine", "pyspark", "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT, env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    set_dir = tmp_path / "nps_trends" / "default"
+    run = json.loads((set_dir / "run.json").read_text())
+    assert run["parameters"]["engine"] == "pyspark" and "pyspark" in run["packages"]
+    on_spark = json.loads((set_dir / "results.json").read_text())
+    on_duckdb = _results("nps_trends", "default")
+    on_duckdb.get("parameters", {}).pop("engine", None)
+    on_spark.get("parameters", {}).pop("engine", None)
+    assert_same_results(on_duckdb, on_spark)
