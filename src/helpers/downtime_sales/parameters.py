@@ -42,7 +42,7 @@ class Parameters(NotebookParameters):
     )
     channels: list[str] = Field([], description="Sales channels to measure (empty = all); the others act as controls")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Level of every interval")
-    currency: str = Field("EUR", min_length=1, description="Currency of the revenue, as a label")
+    currency: str = Field("EUR", min_length=1, max_length=12, description="Currency of the revenue, as a label")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of days")
     holidays: list[dt.date] = Field(
         [], description="Extra special days for the baseline (days a channel was closed are found in the data)"

@@ -20,7 +20,7 @@ import json
 import types
 import typing
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -38,7 +38,17 @@ __all__ = [
     "ParameterInfo",
     "TimeZone",
     "TypeName",
+    "MAX_TEXT_LENGTH",
+    "MAX_PATH_LENGTH",
+    "MAX_ITEMS",
 ]
+
+#: Longest text a parameter may hold (a label, a column name, a currency), in characters.
+MAX_TEXT_LENGTH = 500
+#: Longest input source (a path, a glob, ``duckdb:...?table=``), in characters.
+MAX_PATH_LENGTH = 4096
+#: Most items in a list or mapping parameter (segments, events, holidays, channels).
+MAX_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ class NotebookParameters(BaseModel):
         unknown = [key for key in values if key not in cls.model_fields]
         if unknown:
             raise ParameterError(unknown_parameter_message(unknown[0], list(cls.model_fields)))
+        cls._check_sizes(values)
         try:
             params = cls.model_validate(dict(values))
         except ValidationError as exc:
@@ -122,6 +133,28 @@ class NotebookParameters(BaseModel):
         if check_inputs:
             params.check_input_files()
         return params
+
+    @classmethod
+    def _check_sizes(cls, values: Mapping[str, Any]) -> None:
+        """Refuse text too long to be a label or a path, and lists too long to be a choice.
+
+        A 100,000-character currency label once ran a kernel to 7.8 GB; no parameter needs that.
+        """
+        inputs = cls.input_fields()
+        for key, value in values.items():
+            limit = MAX_PATH_LENGTH if key in inputs else MAX_TEXT_LENGTH
+            for text in _texts(value):
+                if len(text) > limit:
+                    raise ParameterError(
+                        f"Parameter '{key}' holds text of {len(text):,} characters; at most {limit:,} are allowed."
+                    )
+            if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+                raise ParameterError(f"Parameter '{key}' has {len(value):,} items; at most {MAX_ITEMS:,} are allowed.")
+            marker = inputs.get(key)
+            if marker is not None and not marker.optional and (value is None or not str(value).strip()):
+                raise ParameterError(
+                    f"Parameter '{key}' needs a path to {marker.kind.replace('_', ' ')} data; it is empty."
+                )
 
     @classmethod
     def from_notebook(cls, namespace: Mapping[str, Any]) -> Self:
@@ -212,9 +245,39 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
 
 
 def _show(value: Any) -> str:
-    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs.
-    text = json.dumps(_jsonable(value), ensure_ascii=False, default=str) if isinstance(value, (list, dict)) else repr(value)
+    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs; built
+    # from a bounded part of the value, so a huge or deeply aliased value costs no more to show.
+    text = _brief(value) if isinstance(value, (list, dict)) else repr(value[:100] if isinstance(value, str) else value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _brief(value: Any, depth: int = 0) -> str:
+    """JSON-like text of at most a few items per level and a few levels."""
+    if depth > 3:
+        return "..."
+    if isinstance(value, list):
+        parts = [_brief(item, depth + 1) for item in value[:6]] + (["..."] if len(value) > 6 else [])
+        return "[" + ", ".join(parts) + "]"
+    if isinstance(value, dict):
+        items = list(value.items())
+        parts = [f"{_brief(str(k), depth + 1)}: {_brief(v, depth + 1)}" for k, v in items[:6]]
+        return "{" + ", ".join(parts + (["..."] if len(items) > 6 else [])) + "}"
+    if isinstance(value, str):
+        value = value[:100]
+    return json.dumps(_jsonable(value), ensure_ascii=False, default=str)
+
+
+def _texts(value: Any, depth: int = 0) -> Iterator[str]:
+    """The strings in a parameter value (keys included), a few levels deep."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key, depth + 1)
+            yield from _texts(item, depth + 1)
+    elif depth < 4 and isinstance(value, list):
+        for item in value[:MAX_ITEMS + 1]:
+            yield from _texts(item, depth + 1)
 
 
 def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
@@ -226,6 +289,8 @@ def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
             if isinstance(item, (Ge, Gt, Le, Lt)) or bound is not None:
                 if bound is not None:
                     constraints.append(f"{op} {bound}")
+        if getattr(item, "max_length", None) is not None and not isinstance(item, (Ge, Gt, Le, Lt)):
+            constraints.append(f"of at most {item.max_length} characters")
     base = _describe(annotation, metadata)
     if not constraints:
         return base

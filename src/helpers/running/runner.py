@@ -47,7 +47,8 @@ RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
 
 # Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
 _KIT_ERRORS = {"ParameterError", "InputDataError"}
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+# A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's).
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -335,11 +336,18 @@ def parameter_set_name(
     ad-hoc variation never replaces the scheduled report of that set."""
     if name is not None:
         if not _SAFE_NAME.fullmatch(name):
-            raise ParameterError(f"--name must be letters, digits, '.', '_' or '-'; got {name!r}.")
+            raise ParameterError(
+                "--name must be letters, digits, '.', '_' or '-', a plain folder name not starting with '.' "
+                f"(at most 100 characters); got {name[:100]!r}."
+            )
         return name
     if params_file is None:
         return "custom"
     stem = Path(params_file).stem
+    if not _SAFE_NAME.fullmatch(stem):
+        raise ParameterError(
+            f"The parameter file's name {stem[:100]!r} cannot name a report folder; rename the file or give --name."
+        )
     return f"{stem}-custom" if overrides else stem
 
 
