@@ -11,6 +11,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers import privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs import loading as inputs
 from helpers.nps_trends import queries, stats
@@ -142,7 +143,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end)
     trend = _trend(daily, day_numbers, params, start, end, events, fit, measured)
 
-    segments, segment_periods, segment_notes = _segments(responses, params, periods, data.responses_name)
+    segments, segment_periods, segment_notes, hidden_segments = _segments(
+        responses, params, periods, data.responses_name
+    )
     notes.extend(segment_notes)
     ticket_link = None
     if data.tickets is not None:
@@ -163,6 +166,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         event_lines=event_lines,
         segments=segments,
         segment_periods=segment_periods,
+        hidden_segments=hidden_segments,
         tickets=ticket_link,
         terms=terms,
         quality_notes=notes,
@@ -301,17 +305,26 @@ def _event_lines(coef: np.ndarray, event_days: list[int], labels: list[str], sta
 
 def _segments(
     responses: ibis.Table, params: Parameters, periods: pd.DataFrame, input_name: str
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
-    overall_parts, period_parts, notes = [], [], []
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Any], list[dict[str, Any]]]:
+    overall_parts, period_parts, notes, hidden_groups = [], [], [], []
     for column in params.segments:
         by_period = queries.segment_period_counts(responses, column, period=params.period)
         by_period.insert(0, "segment", column)
         overall_counts = by_period.groupby(["segment", "value"], as_index=False)[
             ["detractors", "passives", "promoters", "n"]
         ].sum()
-        overall_parts.append(nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence))
+        overall = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence)
         labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
-        period_parts.append(nps_table(labelled, min_n=params.min_n, confidence=params.confidence))
+        shown, by_period_shown, hidden = _unnamed_small_groups(
+            overall, nps_table(labelled, min_n=params.min_n, confidence=params.confidence), params.min_n
+        )
+        overall_parts.append(shown)
+        period_parts.append(by_period_shown)
+        if hidden:
+            hidden_groups.append(hidden)
+            notes.append(_note(input_name, f"segment column '{column}': "
+                                           f"{privacy.hidden_groups_text(hidden['groups'], hidden['responses'])}",
+                               hidden["responses"], unit="responses"))
         missing = int(overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum())
         if missing >= params.min_n:
             notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
@@ -322,9 +335,39 @@ def _segments(
     columns = ["segment", "value", "detractors", "passives", "promoters", "n", "nps", "nps_low", "nps_high",
                "nps_se", "suppressed"]
     if not overall_parts:
-        return pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"]), notes
+        empty = pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"])
+        return *empty, notes, hidden_groups
     segments = pd.concat(overall_parts, ignore_index=True).sort_values(["segment", "n"], ascending=[True, False])
-    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes
+    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes, hidden_groups
+
+
+_MASKED = {"detractors": pd.NA, "passives": pd.NA, "promoters": pd.NA, "n": pd.NA,
+           "nps": np.nan, "nps_low": np.nan, "nps_high": np.nan, "nps_se": np.nan}
+
+
+def _unnamed_small_groups(
+    overall: pd.DataFrame, by_period: pd.DataFrame, min_n: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any] | None]:
+    """Drop the values of one segment column that are too small to show, and what would give them away.
+
+    A value under ``min_n`` responses is not named anywhere: its rows leave both tables and a
+    note counts them ("3 smaller groups, 41 responses, not shown"). Complementary suppression
+    then hides further values and period cells until no hidden figure is a total minus the
+    figures shown (see :mod:`helpers.privacy`).
+    """
+    hidden = privacy.complementary_suppression(overall, lines=[["segment"]], min_n=min_n)
+    hidden_values = set(overall.loc[hidden, "value"])
+    cells = by_period.reset_index(drop=True)
+    cells["suppressed"] = cells["suppressed"].to_numpy(dtype=bool) | cells["value"].isin(hidden_values).to_numpy()
+    cells_hidden = privacy.complementary_suppression(cells, lines=[["period_start"], ["value"]], min_n=min_n)
+    cells = privacy.mask_hidden(cells, cells_hidden, _MASKED)
+    cells["suppressed"] = cells_hidden
+    kept = cells[~cells["value"].isin(hidden_values)].reset_index(drop=True)
+    shown = overall[~hidden].reset_index(drop=True)
+    if not hidden_values:
+        return shown, kept, None
+    column = str(overall["segment"].iloc[0])
+    return shown, kept, {"segment": column, "groups": len(hidden_values), "responses": int(overall.loc[hidden, "n"].sum())}
 
 
 def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> TicketLink:

@@ -53,6 +53,14 @@ class Parameters(NotebookParameters):
             raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
         return params
 
+    def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+        """Segments group the responses; ids, timestamps and comments never do."""
+        return {"responses_path": ("segments", list(self.segments), ("response_id", "timestamp", "comment", "ticket_id"))}
+
+    def smallest_group(self) -> int:
+        """``min_n`` responses."""
+        return self.min_n
+
     def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
         """Every segment column must be a column of the responses."""
         present = columns.get("responses_path", [])

@@ -214,6 +214,19 @@ class NotebookParameters(BaseModel):
         before any kernel starts; analyses call it when they load. Raise ParameterError.
         """
 
+    def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+        """The columns a report is broken down by: ``{input parameter: (parameter, columns, not groups)}``.
+
+        ``not groups`` are the input's identifier and free-text columns, never a grouping. The
+        runner refuses, before any kernel, a grouping column that identifies people (see
+        :mod:`helpers.privacy`); groups are then shown only with :meth:`smallest_group` members.
+        """
+        return {}
+
+    def smallest_group(self) -> int:
+        """The fewest people (rows) a figure of the report may describe."""
+        return 1
+
     def as_dict(self) -> dict[str, Any]:
         """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
         return self.model_dump(mode="json")

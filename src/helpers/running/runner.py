@@ -125,7 +125,23 @@ def prepare_run(
             columns[key] = loading.check_input(spec, kind, timezone=timezone)
             checked.append(trust.checked_entry(parse_source(spec), kind, timezone))
         params.check_input_columns(columns)
+        _refuse_identifying_groups(params, inputs)
     return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+
+
+def _refuse_identifying_groups(params: Any, inputs: dict[str, tuple[str, str]]) -> None:
+    """Raise ParameterError if a grouping column (e.g. NPS segments) would name people, not groups."""
+    groupings = {key: grouping for key, grouping in params.grouping_columns().items() if grouping[1] and key in inputs}
+    if not groupings:
+        return
+    from helpers import privacy  # one DuckDB aggregate per grouping column
+
+    for key, (parameter, columns, not_groups) in groupings.items():
+        kind, spec = inputs[key]
+        privacy.check_groupings(
+            parameter, columns, spec=spec, kind=kind, min_n=params.smallest_group(), not_groups=not_groups,
+            input_name=parse_source(spec).name,
+        )
 
 
 def prepare_parameters(
