@@ -93,6 +93,8 @@ def _rules(schema: Schema, raw: RawRelation) -> list[_Rule]:
             rule = _value_rule(column)
             if rule is not None:
                 rules.append(rule)
+            if column.type == "timestamp":
+                rules.append(_plausible_time_rule(column))
     for order in schema.order:
         if order.later in raw.columns and order.earlier in raw.columns:
             later, earlier = quote_name(order.later), quote_name(order.earlier)
@@ -127,6 +129,16 @@ def _value_rule(column: Column) -> _Rule | None:
     return _Rule(
         says=f"column '{column.name}' {column.rule}",
         breaks="(" + " OR ".join(conditions) + ")",
+        quotes=(("", f"CAST({cell} AS VARCHAR)"),),
+    )
+
+
+def _plausible_time_rule(column: Column) -> _Rule:
+    """Times before 1900 or from 2200 on are typing or export errors (year 0, 9999-12-31 placeholders)."""
+    value, cell = quote_name(column.name), quote_name(RAW_PREFIX + column.name)
+    return _Rule(
+        says=f"column '{column.name}' must be a time between the years 1900 and 2199",
+        breaks=f"(CAST({value} AS DATE) NOT BETWEEN DATE '1900-01-01' AND DATE '2199-12-31')",
         quotes=(("", f"CAST({cell} AS VARCHAR)"),),
     )
 

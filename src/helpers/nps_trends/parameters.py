@@ -29,6 +29,7 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
     ordered = (("start", "end"),)
+    data_check = "helpers.nps_trends.analysis:check_window"
 
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"

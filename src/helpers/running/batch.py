@@ -49,7 +49,7 @@ class JobOutcome:
     seconds: float
 
 
-def _run_one(job: Job, out_dir: str, show_code: bool) -> tuple[int, str, str | None]:
+def _run_one(job: Job, out_dir: str, show_code: bool, timeout: float | None = None) -> tuple[int, str, str | None]:
     """In a worker: run one set; return (exit status, message, run folder or None)."""
     from helpers.running.catalog import find_notebook
     from helpers.running.runner import run_notebook
@@ -57,7 +57,8 @@ def _run_one(job: Job, out_dir: str, show_code: bool) -> tuple[int, str, str | N
     try:
         notebook = find_notebook(job.notebook)
         outcome = run_notebook(
-            notebook, params_file=job.params_file, out_dir=out_dir, show_code=show_code, quiet=True, update_index=False
+            notebook, params_file=job.params_file, out_dir=out_dir, show_code=show_code, quiet=True,
+            update_index=False, timeout=timeout,
         )
     except KitError as exc:
         return exc.exit_status, str(exc), None
@@ -83,6 +84,7 @@ def run_jobs(
     workers: int,
     show_code: bool = False,
     say: Callable[[str], None] = print,
+    timeout: float | None = None,
 ) -> list[JobOutcome]:
     """Run every job, ``workers`` at a time; say a line when each starts and when it ends.
 
@@ -112,7 +114,7 @@ def run_jobs(
                 say(f"[{number}/{total}] started {job.label}")
             clock = time.perf_counter()
             try:
-                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code).result()
+                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code, timeout).result()
                 detail = _describe(status, message, run_dir)
             except Exception as exc:  # a worker that died (killed, out of memory)
                 status, detail = 1, f"the worker process ended: {type(exc).__name__}: {exc}"

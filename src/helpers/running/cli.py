@@ -60,6 +60,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="run every parameter set under params/ (of NOTEBOOK only, if given)"
     )
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
+    run.add_argument(
+        "--timeout", type=float, default=1800, metavar="SECONDS",
+        help="stop a run (its kernel) after this many seconds and record it as failed (default 1800; 0 = none)",
+    )
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
     sample.add_argument("--out", default=str(SAMPLE_DATA_DIR), help="output folder (default: data/sample/)")
@@ -93,6 +97,8 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if not 0 <= args.timeout < 10**7:
+        raise ParameterError(f"--timeout must be a number of seconds (0 for none); got {args.timeout:g}.")
     if args.all:
         if args.params_file or args.overrides or args.name:
             raise ParameterError("--all runs every parameter set as it is; give no -f, -p or --name with it.")
@@ -112,6 +118,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         name=args.name,
         show_code=args.show_code,
         quiet=args.quiet,
+        timeout=args.timeout or None,
     )
     stream = sys.stdout if outcome.status == "ok" else sys.stderr
     print(outcome.message, file=stream)
@@ -132,7 +139,9 @@ def _run_all(args: argparse.Namespace) -> int:
     out = Path(args.out)
     print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}", flush=True)
     clock = time.perf_counter()
-    outcomes = run_jobs(jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, say=_say)
+    outcomes = run_jobs(
+        jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, say=_say, timeout=args.timeout or None
+    )
 
     from helpers.running.index import write_index
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["locked", "replace_atomically", "write_json", "write_text_atomically"]
+__all__ = ["fsync_tree", "locked", "replace_atomically", "write_json", "write_text_atomically"]
 
 
 @contextmanager
@@ -47,3 +47,15 @@ def write_text_atomically(target: Path, text: str) -> None:
 
 def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush a folder's files and the folder itself to disk, so a rename after it never exposes lost data."""
+    for path in [*folder.iterdir(), folder]:
+        if path.is_symlink():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.running.files import locked, write_text_atomically
+from helpers.running.publishing import latest_run
 
-__all__ = ["RunRecord", "read_runs", "write_index", "headline_figures"]
+__all__ = ["RunRecord", "good_run", "read_runs", "write_index", "headline_figures"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,25 @@ def read_runs(out_dir: Path) -> dict[tuple[str, str], list[RunRecord]]:
             continue
         grouped.setdefault(record.key, []).append(record)
     for runs in grouped.values():
-        runs.sort(key=lambda r: r.info.get("started", ""), reverse=True)
+        # The order runs finished in (numbered under the set's lock), not the clock: a clock set
+        # back must not make the newest run look old. Runs from before numbering sort by time.
+        runs.sort(key=lambda r: (_sequence(r), r.info.get("started", "")), reverse=True)
     return dict(sorted(grouped.items()))
+
+
+def _sequence(record: RunRecord) -> int:
+    try:
+        return int(record.info.get("sequence") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def good_run(set_dir: Path, runs: list[RunRecord]) -> RunRecord | None:
+    """The run the set's top-level files show: the one ``latest`` names (else the newest ok run)."""
+    published = latest_run(set_dir)
+    if published is not None:
+        return next((r for r in runs if r.folder.resolve() == published), None)
+    return next((r for r in runs if r.ok), None)
 
 
 def _lookup(results: Any, path: str | None) -> Any:
@@ -134,10 +152,9 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _index_row(key: tuple[str, str], runs: list[RunRecord]) -> str:
+def _index_row(key: tuple[str, str], runs: list[RunRecord], good: RunRecord | None) -> str:
     notebook, param_set = key
     latest = runs[0]
-    good = next((r for r in runs if r.ok), None)
     base = f"{quote(notebook)}/{quote(param_set)}"
     links = []
     if good is not None:
@@ -193,7 +210,9 @@ def write_index(out_dir: Path) -> Path:
         grouped = read_runs(out_dir)
         for key, runs in grouped.items():
             write_text_atomically(out_dir / key[0] / key[1] / "history.html", _history_page(key, runs))
-        rows = "".join(_index_row(key, runs) for key, runs in grouped.items())
+        rows = "".join(
+            _index_row(key, runs, good_run(out_dir / key[0] / key[1], runs)) for key, runs in grouped.items()
+        )
         body = (
             "<p class='muted'>Every notebook and parameter set that has run into this folder; "
             "status, time and headline figures are those of the latest run.</p>"

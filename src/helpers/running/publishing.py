@@ -1,0 +1,100 @@
+"""A parameter set's latest good run, switched in one step.
+
+Layout under ``<out>/<notebook>/<param_set>/``::
+
+    latest -> history/<run_id>              # a relative symbolic link, swapped with rename
+    report.html -> latest/report.html       # and notebook.ipynb, results.json, run.json
+    history/<run_id>/...                    # every run, as written
+
+The four top-level names are fixed links through ``latest``; publishing a run writes a new
+link beside ``latest`` and renames it over it. A rename is atomic, so a reader (a browser, the
+index, a crash at any instant) sees the four files of one run or of the next, never a mix.
+Sets written before this layout hold four copied files; the first publish turns them into
+links while ``latest`` still names the run they came from, and only then switches it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["LATEST", "RUN_FILES", "latest_run", "next_sequence", "publish"]
+
+RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
+LATEST = "latest"
+
+
+def publish(run_dir: Path, set_dir: Path) -> None:
+    """Make ``run_dir`` (a folder under ``set_dir/history``) the set's latest good run.
+
+    The caller holds the set's lock. Each step leaves the set whole: links are replaced by rename.
+    """
+    _adopt_copied_files(set_dir)
+    _link(set_dir / LATEST, Path("history") / run_dir.name)
+    for name in RUN_FILES:
+        _ensure_link(set_dir / name, Path(LATEST) / name)
+    _fsync_folder(set_dir)
+
+
+def latest_run(set_dir: Path) -> Path | None:
+    """The run folder ``latest`` names, if it holds a whole run; else None."""
+    link = set_dir / LATEST
+    if not link.is_symlink():
+        return None
+    target = (set_dir / os.readlink(link)).resolve()
+    return target if all((target / name).is_file() for name in RUN_FILES) else None
+
+
+def next_sequence(set_dir: Path) -> int:
+    """One more than the highest ``sequence`` of the set's finished runs (1 for the first)."""
+    highest = 0
+    for run_json in (set_dir / "history").glob("*/run.json"):
+        try:
+            highest = max(highest, int(json.loads(run_json.read_text(encoding="utf-8")).get("sequence") or 0))
+        except (OSError, ValueError, TypeError):
+            continue
+    return highest + 1
+
+
+def _link(path: Path, target: Path) -> None:
+    """Point ``path`` at ``target`` (relative) in one rename."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _ensure_link(path: Path, target: Path) -> None:
+    if path.is_symlink() and os.readlink(path) == str(target):
+        return
+    _link(path, target)
+
+
+def _adopt_copied_files(set_dir: Path) -> None:
+    """Turn the copied top-level files of the older layout into links, without ever mixing two runs."""
+    if (set_dir / LATEST).is_symlink():
+        return
+    copied = [name for name in RUN_FILES if (set_dir / name).exists() and not (set_dir / name).is_symlink()]
+    if not copied:
+        return
+    try:
+        run_id = json.loads((set_dir / "run.json").read_text(encoding="utf-8"))["run_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no record of which run they are: the switch below replaces them, once
+    if all((set_dir / "history" / str(run_id) / name).is_file() for name in RUN_FILES):
+        _link(set_dir / LATEST, Path("history") / str(run_id))
+        for name in RUN_FILES:
+            _ensure_link(set_dir / name, Path(LATEST) / name)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
