@@ -76,20 +76,24 @@ def _ensure_link(path: Path, target: Path) -> None:
 
 
 def _adopt_copied_files(set_dir: Path) -> None:
-    """Turn the copied top-level files of the older layout into links, without ever mixing two runs."""
-    if (set_dir / LATEST).is_symlink():
-        return
+    """Turn the copied top-level files of the older layout into links, without ever mixing two runs.
+
+    ``latest`` is first pointed at the run the copies came from, and is switched to a new run
+    only once every top-level name is a link: a crash half-way leaves copies and links of one run.
+    """
     copied = [name for name in RUN_FILES if (set_dir / name).exists() and not (set_dir / name).is_symlink()]
     if not copied:
         return
-    try:
-        run_id = json.loads((set_dir / "run.json").read_text(encoding="utf-8"))["run_id"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # no record of which run they are: the switch below replaces them, once
-    if all((set_dir / "history" / str(run_id) / name).is_file() for name in RUN_FILES):
-        _link(set_dir / LATEST, Path("history") / str(run_id))
-        for name in RUN_FILES:
-            _ensure_link(set_dir / name, Path(LATEST) / name)
+    if not (set_dir / LATEST).is_symlink():
+        try:
+            run_id = str(json.loads((set_dir / "run.json").read_text(encoding="utf-8"))["run_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # no record of which run they are: publishing replaces them, once
+        if not all((set_dir / "history" / run_id / name).is_file() for name in RUN_FILES):
+            return
+        _link(set_dir / LATEST, Path("history") / run_id)
+    for name in RUN_FILES:
+        _ensure_link(set_dir / name, Path(LATEST) / name)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -308,7 +308,13 @@ def _finish(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tuple[Pat
         partial.rename(run_dir)
         if not ok:
             return run_dir, run_dir / "report.html"
-        publishing.publish(run_dir, set_dir)
+        try:
+            publishing.publish(run_dir, set_dir)
+        except BaseException:
+            # Not published: an ok run the set does not show would read as the latest good one.
+            if publishing.latest_run(set_dir) != run_dir.resolve():
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
     return run_dir, set_dir / "report.html"
 
 
