@@ -244,7 +244,7 @@ def test_a_run_over_its_time_limit_is_stopped_and_recorded_as_failed(out):
 
 def test_concurrent_runs_of_one_set_leave_one_whole_run_and_an_index_that_agrees(out):
     procs = {marker: _cli(out, "-p", f"marker={marker}") for marker in ("m1", "m2", "m3")}
-    for marker, proc in procs.items():
+    for proc in procs.values():
         _, stderr = proc.communicate(timeout=300)
         assert proc.returncode == 0, stderr
     shown = json.loads((out / "slow" / SET / "run.json").read_text())["parameters"]["marker"]
