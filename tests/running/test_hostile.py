@@ -165,3 +165,60 @@ def test_a_params_file_that_is_not_a_file_is_named(tmp_path, kind):
     with pytest.raises(ParameterError) as caught:
         read_params_file(path)
     assert f"is a {'folder' if kind == 'folder' else 'named pipe'}" in _one_sentence(caught.value)
+
+
+# --- values checked against the data before any kernel ------------------------------------------
+
+def test_timestamps_outside_1900_to_2199_break_a_schema_rule(tmp_path):
+    path = tmp_path / "years.csv"
+    path.write_text(CAMPAIGNS_HEADER + "c1,a,0001-03-01,2025-03-02\nc2,b,2025-03-01,9999-12-31\n"
+                    "c3,c,2025-01-01,2025-01-02\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as caught:
+        check_input(path, "campaigns")
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        "years.csv: column 'start' must be a time between the years 1900 and 2199; 1 row breaks this "
+        "(row 1: '0001-03-01').",
+        "years.csv: column 'end' must be a time between the years 1900 and 2199; 1 row breaks this "
+        "(row 2: '9999-12-31').",
+    ]
+
+
+def _prepare(notebook: str, overrides: dict):
+    from helpers.running.catalog import find_notebook
+    from helpers.running.runner import prepare_run
+
+    return prepare_run(find_notebook(notebook), overrides=overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides, said",
+    [
+        ({"channels": ["webshop"]}, "Parameter 'channels': no sales on 'webshop'; the sales have channels"),
+        ({"start": "2031-01-01", "end": "2031-02-01"}, "Parameter 'start' (2031-01-01) is after the last sale"),
+        ({"end": "1999-01-01", "start": "1998-01-01"}, "Parameter 'end' (1999-01-01) is before the first sale"),
+        ({"sales_path": "ONE_ROW"}, "is too short to measure: channel 'web' has 1 bucket(s)"),
+        ({"outages_path": ""}, "Parameter 'outages_path' needs a path to outages data; it is empty."),
+    ],
+)
+def test_downtime_values_that_do_not_fit_the_data_stop_before_the_kernel(tmp_path, overrides, said):
+    if overrides.get("sales_path") == "ONE_ROW":
+        one_row = tmp_path / "one_row.csv"
+        one_row.write_text("timestamp,revenue,channel\n2025-01-01T10:00:00,10.0,web\n", encoding="utf-8")
+        overrides = {"sales_path": str(one_row), "campaigns_path": ""}
+    with pytest.raises(KitError) as caught:
+        _prepare("downtime_sales", overrides)
+    assert said in _one_sentence(caught.value)
+
+
+def test_an_nps_window_without_responses_stops_before_the_kernel():
+    with pytest.raises(ParameterError) as caught:
+        _prepare("nps_trends", {"start": "2030-01-01", "end": "2030-03-01"})
+    assert _one_sentence(caught.value).startswith("No responses fall in the analysis window 2030-01-01 to 2030-03-01")
+
+
+def test_timeout_must_be_a_number_of_seconds(itvalue, tmp_path):
+    done = itvalue("run", "nps_trends", "--timeout", "-5", "--out", tmp_path / "out")
+    assert done.returncode == 2
+    assert done.stderr == "itvalue: --timeout must be a number of seconds (0 for none); got -5.\n"
+    assert not (tmp_path / "out").exists()
