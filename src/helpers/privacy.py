@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["GroupingProfile", "check_groupings", "complementary_suppression", "hidden_groups_text", "mask_hidden",
-           "profile_grouping"]
+           "profile_grouping", "refuse_identifying_groups"]
 
 #: Column names that say "this identifies a person or a record".
 _IDENTIFYING_NAME = re.compile(
@@ -39,8 +39,10 @@ _IDENTIFYING_NAME = re.compile(
 _EMAIL_LIKE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 #: More distinct values than this share of the rows is a column of (nearly) one value per person.
 _MAX_DISTINCT_SHARE = 0.5
-#: Groups under min_n holding more than this share of the rows: the column mostly names individuals.
+#: Groups under min_n holding more than this share of the rows: the column mostly names individuals...
 _MAX_SMALL_GROUP_SHARE = 0.5
+#: ... when it has at least this many values (a region column of five values names no one, whatever min_n).
+_MIN_VALUES_OF_AN_IDENTIFIER = 20
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,33 @@ def check_groupings(
             )
 
 
+def refuse_identifying_groups(params: Any) -> None:
+    """Run :func:`check_groupings` on every grouping a run's parameters declare (``grouping_columns``).
+
+    The runner calls it before the kernel starts; an analysis calls it when it loads, so a
+    notebook run by hand in JupyterLab is held to the same rule.
+    """
+    from helpers.inputs.sources import source_name
+
+    sources = params.inputs()
+    for key, (parameter, columns, not_groups) in params.grouping_columns().items():
+        if columns and key in sources:
+            kind, spec = sources[key]
+            check_groupings(
+                parameter, columns, spec=spec, kind=kind, min_n=params.smallest_group(), not_groups=not_groups,
+                input_name=source_name(spec) or "",
+            )
+
+
 def _identifying(profile: GroupingProfile, min_n: int) -> str:
     if profile.email_like_rows:
         return f"holds e-mail addresses ({profile.email_like_rows:,} rows)"
     if profile.rows and profile.distinct > 1 and profile.distinct > _MAX_DISTINCT_SHARE * profile.rows:
         return f"has {profile.distinct:,} different values in {profile.rows:,} rows"
-    if profile.rows and profile.distinct > 1 and profile.small_group_rows > _MAX_SMALL_GROUP_SHARE * profile.rows:
+    if (
+        profile.distinct >= _MIN_VALUES_OF_AN_IDENTIFIER
+        and profile.small_group_rows > _MAX_SMALL_GROUP_SHARE * profile.rows
+    ):
         return f"puts {profile.small_group_rows:,} of {profile.rows:,} rows in groups of fewer than {min_n}"
     return ""
 

@@ -134,3 +134,16 @@ def test_every_line_of_a_two_way_table_hides_nothing_or_at_least_min_n():
             hidden_n = line.loc[line["hidden"], "n"].sum()
             assert hidden_n == 0 or hidden_n >= 30, (column, line)
     assert cells.loc[cells["n"] < 30, "hidden"].all()
+
+
+def test_a_column_of_many_small_groups_is_refused_but_a_few_large_ones_are_not(tmp_path):
+    from helpers.exceptions import ParameterError
+    from helpers.privacy import check_groupings
+
+    path = tmp_path / "responses.csv"
+    rows = [f"R{i},2025-01-01T10:00:00,9,,,site{i // 4},{['north', 'south'][i % 2]}" for i in range(400)]
+    path.write_text("response_id,timestamp,score,comment,ticket_id,site,region\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ParameterError) as caught:
+        check_groupings("segments", ["site"], spec=str(path), kind="responses", min_n=30)
+    assert "puts 400 of 400 rows in groups of fewer than 30" in str(caught.value)
+    check_groupings("segments", ["region"], spec=str(path), kind="responses", min_n=1000)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import source_name
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, TimeZone, show_value
 
 __all__ = ["Event", "Parameters"]
 
@@ -51,7 +51,7 @@ class Parameters(NotebookParameters):
         """Validate as the base class does, then the rules between parameters (one sentence each)."""
         params = super().validate_values(values, check_inputs=check_inputs)
         if len(set(params.segments)) != len(params.segments):
-            raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
+            raise ParameterError(f"Parameter 'segments' names a column twice: {show_value(params.segments)}.")
         return params
 
     def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
@@ -69,6 +69,6 @@ class Parameters(NotebookParameters):
         if missing:
             extra = [c for c in present if c not in ("response_id", "timestamp", "score", "comment", "ticket_id")]
             raise ParameterError(
-                f"Parameter 'segments': column {missing[0]!r} is not in {source_name(self.responses_path)}; "
+                f"Parameter 'segments': column {show_value(missing[0])} is not in {source_name(self.responses_path)}; "
                 f"segment columns there: {', '.join(extra) if extra else 'none'}."
             )

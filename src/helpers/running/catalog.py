@@ -20,7 +20,7 @@ import yaml
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import require_file
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR
-from helpers.running.parameters import NotebookParameters, ParameterInfo, unknown_parameter_message
+from helpers.running.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
 
@@ -108,7 +108,7 @@ class Notebook:
             if python_type and value is not None and (
                 not isinstance(value, python_type) or (expected in ("int", "float") and isinstance(value, bool))
             ):
-                raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {value!r}.")
+                raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {show_value(value)}.")
         return dict(values)
 
     def parse_override(self, key: str, raw: str) -> Any:

@@ -23,7 +23,7 @@ __all__ = ["main"]
 def _split_override(text: str) -> tuple[str, str]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ParameterError(f"-p takes key=value; got {text!r}.")
+        raise ParameterError(f"-p takes key=value; got {text[:80]!r}.")
     return key.strip(), raw
 
 

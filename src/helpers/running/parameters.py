@@ -42,6 +42,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "MAX_PATH_LENGTH",
     "MAX_ITEMS",
+    "show_value",
 ]
 
 #: Longest text a parameter may hold (a label, a column name, a currency), in characters.
@@ -270,6 +271,11 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
             f"(got {_show(given)})."
         )
     return f"Parameter '{key}' must be {expected}; got {_show(given)}."
+
+
+def show_value(value: Any) -> str:
+    """A parameter value for a message: as the user wrote it, and at most 80 characters whatever its size."""
+    return _show(value)
 
 
 def _show(value: Any) -> str:

@@ -134,26 +134,13 @@ def prepare_run(
             columns[key] = loading.check_input(spec, kind, timezone=timezone)
             checked.append(trust.checked_entry(parse_source(spec), kind, timezone))
         params.check_input_columns(columns)
-        _refuse_identifying_groups(params, inputs)
+        from helpers import privacy  # one DuckDB aggregate per grouping column, if any
+
+        privacy.refuse_identifying_groups(params)
         # The inputs were just scanned: the analysis's own checks of values against data need no second scan.
         with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(checked, Path(scratch)):
             params.check_input_data()
     return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
-
-
-def _refuse_identifying_groups(params: Any, inputs: dict[str, tuple[str, str]]) -> None:
-    """Raise ParameterError if a grouping column (e.g. NPS segments) would name people, not groups."""
-    groupings = {key: grouping for key, grouping in params.grouping_columns().items() if grouping[1] and key in inputs}
-    if not groupings:
-        return
-    from helpers import privacy  # one DuckDB aggregate per grouping column
-
-    for key, (parameter, columns, not_groups) in groupings.items():
-        kind, spec = inputs[key]
-        privacy.check_groupings(
-            parameter, columns, spec=spec, kind=kind, min_n=params.smallest_group(), not_groups=not_groups,
-            input_name=parse_source(spec).name,
-        )
 
 
 def prepare_parameters(
@@ -320,9 +307,10 @@ def _finish(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tuple[Pat
 
 def _aborted(exc: OSError, where: Path, what: str = "the run") -> str:
     reason = exc.strerror or str(exc) or type(exc).__name__
+    if what == "the index":
+        return f"The index could not be written to {where} ({reason}); the run is in its history, the index as it was."
     return (
-        f"{what.capitalize()} could not be written to {where} ({reason}); the last good report and the index "
-        "are as they were."
+        f"The run could not be written to {where} ({reason}); the last good report and the index are as they were."
     )
 
 
