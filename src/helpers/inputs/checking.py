@@ -37,7 +37,10 @@ def missing_columns(schema: Schema, raw: RawRelation) -> str | None:
     missing = [name for name in schema.required if name not in raw.columns]
     if not missing:
         return None
-    found = ", ".join(raw.columns) if raw.columns else "none"
+    # At most a screenful: a 10,000-column file must not make a 70,000-character message.
+    shown = [name if len(name) <= 40 else name[:37] + "..." for name in list(raw.columns)[:20]]
+    more = len(raw.columns) - len(shown)
+    found = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") if raw.columns else "none"
     names = ", ".join(f"'{m}'" for m in missing)
     noun = "column" if len(missing) == 1 else "columns"
     lowered = {c.lower().strip(): c for c in raw.columns}
