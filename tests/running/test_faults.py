@@ -268,3 +268,47 @@ def test_the_clock_set_back_does_not_make_the_newest_run_look_old(out, monkeypat
     assert_whole(out, "second")
     runs = read_runs(out)[("slow", SET)]
     assert runs[0].info["parameters"]["marker"] == "second" and runs[0].info["started"].startswith("2001")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 3 MB tmpfs (where this machine lets the tests mount one); skipped elsewhere."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; the injected ENOSPC tests cover a full disk")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def _leave_free(disk: Path, kilobytes: int) -> None:
+    filler = disk / "filler"
+    filler.unlink(missing_ok=True)
+    stats = os.statvfs(disk)
+    free = stats.f_bavail * stats.f_frsize // 1024
+    with filler.open("wb") as handle:
+        handle.write(b"\0" * max(0, free - kilobytes) * 1024)
+
+
+def test_a_real_full_disk_at_any_point_keeps_a_whole_set(tiny_disk):
+    out = tiny_disk / "out"
+    proc = _cli(out, "-p", "marker=m0")
+    assert proc.wait(timeout=300) == 0
+    shown, outcomes = "m0", []
+    for number, free in enumerate([8, 40, 120, 200, 260, 290, 2000], start=1):
+        _leave_free(tiny_disk, free)
+        proc = _cli(out, "-p", f"marker=m{number}")
+        _, stderr = proc.communicate(timeout=300)
+        outcomes.append(proc.returncode)
+        if proc.returncode == 0:
+            shown = f"m{number}"
+        else:
+            assert proc.returncode == 1, stderr
+            assert stderr.startswith("itvalue: ") and len(stderr.strip().splitlines()) == 1, stderr
+            assert "No space left on device" in stderr
+        (tiny_disk / "filler").unlink()
+        write_index(out)
+        assert_whole(out, shown)
+        assert not [p for p in (out / "slow" / SET / "history").iterdir() if p.name.startswith(".")]
+    assert 1 in outcomes and 0 in outcomes, outcomes

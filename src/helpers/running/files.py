@@ -35,14 +35,22 @@ def _temporary_beside(target: Path) -> Path:
 def replace_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` over ``target`` so that readers never see a half-written file."""
     tmp = _temporary_beside(target)
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
+        raise
 
 
 def write_text_atomically(target: Path, text: str) -> None:
     tmp = _temporary_beside(target)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json(path: Path, value: Any) -> None:
