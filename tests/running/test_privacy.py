@@ -147,3 +147,13 @@ def test_a_column_of_many_small_groups_is_refused_but_a_few_large_ones_are_not(t
         check_groupings("segments", ["site"], spec=str(path), kind="responses", min_n=30)
     assert "puts 400 of 400 rows in groups of fewer than 30" in str(caught.value)
     check_groupings("segments", ["region"], spec=str(path), kind="responses", min_n=1000)
+
+
+def test_a_two_group_breakdown_with_one_small_group_hides_both():
+    from helpers.nps_trends.analysis import _hide_complements, nps_table
+
+    groups = pd.DataFrame({"group": ["first-time fix", "not fixed first time"], "detractors": [40, 2],
+                           "passives": [30, 1], "promoters": [60, 2], "n": [130, 5]})
+    shown = _hide_complements(nps_table(groups, min_n=30, confidence=0.95), 30)
+    assert shown["suppressed"].tolist() == [True, True]
+    assert shown["nps"].isna().all() and shown["promoters"].isna().all() and shown["n"].isna().all()

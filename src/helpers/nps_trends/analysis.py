@@ -398,8 +398,8 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
         by_fix.drop(columns="first_time_fix").set_index("group")
         .reindex(["first-time fix", "not fixed first time"], fill_value=0).reset_index()
     )
-    by_time = nps_table(by_time, min_n=params.min_n, confidence=params.confidence)
-    by_fix = nps_table(by_fix, min_n=params.min_n, confidence=params.confidence)
+    by_time = _hide_complements(nps_table(by_time, min_n=params.min_n, confidence=params.confidence), params.min_n)
+    by_fix = _hide_complements(nps_table(by_fix, min_n=params.min_n, confidence=params.confidence), params.min_n)
     difference = None
     if not by_fix["suppressed"].any():
         raw = found.groupby("first_time_fix")[sums[:3]].sum()
@@ -415,6 +415,15 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
         not_found=int(totals.get("ticket not found", 0)),
         without_ticket=int(totals.get("no ticket", 0)),
     )
+
+
+def _hide_complements(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Hide further groups of a breakdown until no hidden group is the linked total minus the others."""
+    hidden = privacy.complementary_suppression(groups.assign(_line=0), lines=[["_line"]], min_n=min_n)
+    complements = hidden & ~groups["suppressed"].to_numpy(dtype=bool)
+    groups = privacy.mask_hidden(groups, complements, _MASKED)
+    groups["suppressed"] = hidden
+    return groups
 
 
 def _no_terms() -> pd.DataFrame:
