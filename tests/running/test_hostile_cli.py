@@ -92,6 +92,7 @@ VALUE_CASES = {
     "a window after the data": ["downtime_sales", "-p", "start=2031-01-01"],
     "a window before the data": ["downtime_sales", "-p", "end=1999-01-01"],
     "an empty required path": ["downtime_sales", "-p", "sales_path="],
+    "an audit date before all the data": ["config_usage_audit", "-p", "as_of=1990-01-01"],
     "an NPS window without responses": ["nps_trends", "-p", "start=2030-01-01", "-p", "end=2030-02-01"],
     "the comment column as a segment": ["nps_trends", "-p", "segments=[comment]"],
     "the id column as a segment": ["nps_trends", "-p", "segments=[response_id]"],
