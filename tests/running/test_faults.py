@@ -312,3 +312,20 @@ def test_a_real_full_disk_at_any_point_keeps_a_whole_set(tiny_disk):
         assert_whole(out, shown)
         assert not [p for p in (out / "slow" / SET / "history").iterdir() if p.name.startswith(".")]
     assert 1 in outcomes and 0 in outcomes, outcomes
+
+
+def test_where_no_symbolic_links_can_be_made_the_files_are_copied(out, monkeypatch):
+    def unsupported(*args, **kwargs):
+        raise NotImplementedError("symlinks are not supported here")
+
+    monkeypatch.setattr(publishing.os, "symlink", unsupported)
+    set_dir = out / "slow" / SET
+    for name in RUN_FILES:  # a set made where links did not work: plain copies
+        data = (set_dir / name).read_bytes()
+        (set_dir / name).unlink()
+        (set_dir / name).write_bytes(data)
+    (set_dir / publishing.LATEST).unlink()
+    assert _run(out, "second").status == "ok"
+    assert not any((set_dir / name).is_symlink() for name in RUN_FILES)
+    assert json.loads((set_dir / "results.json").read_text()) == {"marker": "second"}
+    assert "marker: second" in (set_dir / "report.html").read_text()

@@ -15,10 +15,13 @@ links while ``latest`` still names the run they came from, and only then switche
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
 from pathlib import Path
+
+from helpers.running.files import replace_atomically
 
 __all__ = ["LATEST", "RUN_FILES", "latest_run", "next_sequence", "publish"]
 
@@ -30,7 +33,13 @@ def publish(run_dir: Path, set_dir: Path) -> None:
     """Make ``run_dir`` (a folder under ``set_dir/history``) the set's latest good run.
 
     The caller holds the set's lock. Each step leaves the set whole: links are replaced by rename.
+    Where the file system or the OS allows no symbolic links (Windows without developer mode),
+    the four files are copied over one by one instead, as before ``latest`` existed.
     """
+    if not _links_work(set_dir):
+        for name in RUN_FILES:
+            replace_atomically(run_dir / name, set_dir / name)
+        return
     _adopt_copied_files(set_dir)
     _link(set_dir / LATEST, Path("history") / run_dir.name)
     for name in RUN_FILES:
@@ -56,6 +65,21 @@ def next_sequence(set_dir: Path) -> int:
         except (OSError, ValueError, TypeError):
             continue
     return highest + 1
+
+
+def _links_work(folder: Path) -> bool:
+    """Whether symbolic links can be made in ``folder`` (a full disk is raised, not taken for a no)."""
+    probe = folder / f".link-probe.{secrets.token_hex(4)}"
+    try:
+        os.symlink("latest", probe)
+    except NotImplementedError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EINVAL, None):
+            return False
+        raise
+    probe.unlink()
+    return True
 
 
 def _link(path: Path, target: Path) -> None:
