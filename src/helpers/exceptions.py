@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["KitError", "ParameterError", "InputDataError", "NotebookFailed"]
+__all__ = ["KitError", "ParameterError", "InputDataError", "NotebookFailed", "RunAborted"]
 
 
 class KitError(Exception):
@@ -22,5 +22,11 @@ class InputDataError(KitError, ValueError):
 
 class NotebookFailed(KitError, RuntimeError):
     """A notebook cell raised while the runner executed it."""
+
+    exit_status = 1
+
+
+class RunAborted(KitError, RuntimeError):
+    """A run could not be written (a full disk, an OS error); nothing of it was kept."""
 
     exit_status = 1

@@ -349,18 +349,22 @@ def test_first_time_fix_difference_matches_the_planted_groups(sample, sample_ana
 
 def test_small_region_and_outage_weeks_are_suppressed(sample, sample_analysis):
     out, truth = sample
-    segments = sample_analysis.segments.set_index("value")
-    small = segments.loc[truth["suppressed_region"]]
-    assert small["n"] < 30 and small["suppressed"] and pd.isna(small["nps"]) and pd.isna(small["nps_low"])
-    assert pd.isna(small["promoters"]), "a suppressed group's breakdown is not shown either"
-    record = next(s for s in nps.results(sample_analysis)["segments"] if s["value"] == truth["suppressed_region"])
-    assert record["suppressed"] is True and record["nps"] is None and record["nps_low"] is None
-    assert "n" in record and record["n"] is None, "a suppressed group's exact size is not published"
-    row = nps_report.segment_table(sample_analysis.segments, min_n=30).data.set_index("Value").loc[truth["suppressed_region"]]
-    assert row["NPS (points)"] == "too few responses" and row["Responses"] == "fewer than 30"
+    small = truth["suppressed_region"]
+    # A group under min_n is not named anywhere: not in the tables, results, plots or notes.
+    assert small not in set(sample_analysis.segments["value"])
+    assert small not in set(sample_analysis.segment_periods["value"])
+    results = nps.results(sample_analysis)
+    assert small not in json.dumps(results, default=str)
+    assert not any(small in note.issue or small in str(note.examples) for note in sample_analysis.quality_notes)
+    hidden = next(h for h in results["hidden_segments"] if h["segment"] == "region")
+    # Complementary suppression: one small region alone would be the total minus the regions shown.
+    assert hidden["groups"] >= 2 and hidden["responses"] >= 30
+    shown = sample_analysis.segments[sample_analysis.segments["segment"] == "region"]
+    assert shown["n"].sum() + hidden["responses"] == sample_analysis.overall["n"]
+    note = next(note for note in sample_analysis.quality_notes if "segment column 'region'" in note.issue)
+    assert note.issue.endswith(f"{hidden['groups']} smaller groups, {hidden['responses']:,} responses, not shown")
     ax = nps_plots.interval_plot(sample_analysis.segments, min_n=30)
-    texts = [t.get_text() for t in ax.texts]
-    assert "too few responses (fewer than 30)" in texts and not any("n=" in t for t in texts)
+    assert not any(small in t.get_text() for t in ax.get_yticklabels())
     plt.close("all")
 
     params = _params(out, period="W")

@@ -223,10 +223,17 @@ def test_output_folder_that_is_a_file(itvalue, tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_parameters_the_notebook_itself_rejects_are_exit_2(itvalue, tmp_path):
-    done = itvalue("run", CHART, "-p", "reject=true", "--out", tmp_path, "--quiet")
+def test_parameters_the_notebook_itself_rejects_are_exit_2_and_leave_no_record(itvalue, tmp_path):
+    assert itvalue("run", CHART, "--name", "set", "--out", tmp_path, "--quiet").returncode == 0
+    set_dir = tmp_path / "chart" / "set"
+    before = {name: (set_dir / name).read_bytes() for name in ("report.html", "run.json", "history.html")}
+    index = (tmp_path / "index.html").read_bytes()
+    done = itvalue("run", CHART, "-p", "reject=true", "--name", "set", "--out", tmp_path, "--quiet")
     assert done.returncode == 2
-    assert "ParameterError: Parameter 'reject' asks the notebook to refuse its parameters." in done.stderr
+    assert done.stderr == "itvalue: Parameter 'reject' asks the notebook to refuse its parameters.\n"
+    assert {name: (set_dir / name).read_bytes() for name in before} == before
+    assert (tmp_path / "index.html").read_bytes() == index
+    assert len(list((set_dir / "history").iterdir())) == 1, "the rejected run left nothing in history"
 
 
 def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):

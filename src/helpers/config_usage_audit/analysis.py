@@ -9,14 +9,14 @@ import datetime as dt
 import pandas as pd
 
 from helpers.config_usage_audit import counts
-from helpers.config_usage_audit.loading import Inputs
+from helpers.config_usage_audit.loading import Inputs, load_inputs
 from helpers.config_usage_audit.parameters import Parameters
 from helpers.config_usage_audit.result import Result
 from helpers.config_usage_audit.verdicts import apportion_costs, attribute_verdicts, recommendations
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading as inputs
 
-__all__ = ["analyse"]
+__all__ = ["analyse", "check_as_of"]
 
 
 def analyse(data: Inputs, params: Parameters) -> Result:
@@ -30,11 +30,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         When ``as_of`` is before every access-log row and every inventory value: there is
         nothing to audit at that date.
     """
-    log_span = inputs.time_span(data.access_log, "timestamp")
-    if params.as_of is None and log_span[1] is None:
-        raise InputDataError(f"{params.access_log_path}: the access log has no rows, so as_of cannot default to its last day.")
-    as_of = params.as_of or log_span[1].date()
-    _check_as_of(as_of, log_span, inputs.time_span(data.inventory, "last_updated"))
+    as_of, log_span = _as_of(data, params)
     window = counts.usage_window(as_of, params.window_days)
 
     classes = counts.materialise(counts.ci_classes(data.inventory), "ci_classes")
@@ -76,6 +72,21 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         params=params,
         has_costs=data.costs is not None,
     )
+
+
+def check_as_of(params: Parameters) -> None:
+    """Raise if ``as_of`` is before all the data or cannot default (the runner's check before the kernel)."""
+    _as_of(load_inputs(params), params)
+
+
+def _as_of(data: Inputs, params: Parameters) -> tuple[dt.date, tuple]:
+    """The audit date (``as_of``, else the access log's last day) and the log's time span."""
+    log_span = inputs.time_span(data.access_log, "timestamp")
+    if params.as_of is None and log_span[1] is None:
+        raise InputDataError(f"{params.access_log_path}: the access log has no rows, so as_of cannot default to its last day.")
+    as_of = params.as_of or log_span[1].date()
+    _check_as_of(as_of, log_span, inputs.time_span(data.inventory, "last_updated"))
+    return as_of, log_span
 
 
 def _check_as_of(as_of: dt.date, log_span: tuple, inventory_span: tuple) -> None:

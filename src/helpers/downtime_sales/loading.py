@@ -73,38 +73,9 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     try:
         sales = inputs.open_input(params.sales_path, "sales", con=con, timezone=params.timezone)
-        first, last, channels = sales_range(sales)
-        if first is None:
-            raise InputDataError(f"Parameter 'sales_path': {params.sales_path} holds no sales.")
-        data_start, data_end = first.floor("D"), last.floor("D") + pd.Timedelta(days=1)
-        data_range = f"the sales run from {data_start:%Y-%m-%d} to {data_end - pd.Timedelta(days=1):%Y-%m-%d}"
-        unknown = [c for c in params.channels if c not in channels]
-        if unknown:
-            raise ParameterError(
-                f"Parameter 'channels': no sales on {_quoted(unknown)}; the sales have "
-                f"{'channel' if len(channels) == 1 else 'channels'} {_quoted(channels)}."
-            )
-        end = pd.Timestamp(params.end) + pd.Timedelta(days=1) if params.end else data_end
-        if params.last_days:
-            start = end - pd.Timedelta(days=params.last_days)
-        else:
-            start = pd.Timestamp(params.start) if params.start else data_start
-        if params.start and start >= data_end:
-            raise ParameterError(f"Parameter 'start' ({params.start}) is after the last sale; {data_range}.")
-        if params.end and end <= data_start:
-            raise ParameterError(f"Parameter 'end' ({params.end}) is before the first sale; {data_range}.")
-        if start >= data_end or end <= data_start:
-            raise ParameterError(
-                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} holds no sales; {data_range}."
-            )
-        span = (max(data_start, start - HISTORY), min(data_end, end + AFTERMATH))
-        buckets = sales_buckets(sales, start=span[0], end=span[1], freq=params.freq)
-        measured = buckets[buckets["channel"].isin(params.channels or channels)]
-        if measured.empty:
-            raise ParameterError(
-                f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} and the weeks around it "
-                f"hold no sales of {_quoted(params.channels or channels)}; {data_range}."
-            )
+        window = _sales_window(sales, params)
+        buckets, span, channels = window.buckets, window.span, window.channels
+        start, end, data_start, data_end = window.start, window.end, window.data_start, window.data_end
         # Gaps in the sales are found on the buckets (see measure_outages), where a store's
         # closed Sundays can be told from missing data.
         notes: list[QualityNote] = []
@@ -133,6 +104,77 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
             )
         )
     return Inputs(buckets, outages, campaigns, span, start, end, channels, notes)
+
+
+#: Fewest buckets with sales a channel's baseline can be fitted on (see baseline.fit_baseline).
+_MIN_FIT_BUCKETS = 2
+
+
+@dataclass(frozen=True)
+class _Window:
+    buckets: pd.DataFrame
+    span: tuple[pd.Timestamp, pd.Timestamp]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp
+    channels: list[str]
+
+
+def check_sales_window(params: Parameters) -> None:
+    """Raise ParameterError or InputDataError if the channels or the window do not fit the sales.
+
+    What :func:`load_inputs` checks first, for the runner to find before any kernel starts.
+    """
+    con = inputs.connect(params.timezone)
+    try:
+        _sales_window(inputs.open_input(params.sales_path, "sales", con=con, timezone=params.timezone), params)
+    finally:
+        con.disconnect()
+
+
+def _sales_window(sales: Any, params: Parameters) -> _Window:
+    """The window, the buckets around it and the channels; one sentence if they hold no sales."""
+    first, last, channels = sales_range(sales)
+    if first is None:
+        raise InputDataError(f"Parameter 'sales_path': {params.sales_path} holds no sales.")
+    data_start, data_end = first.floor("D"), last.floor("D") + pd.Timedelta(days=1)
+    data_range = f"the sales run from {data_start:%Y-%m-%d} to {data_end - pd.Timedelta(days=1):%Y-%m-%d}"
+    unknown = [c for c in params.channels if c not in channels]
+    if unknown:
+        raise ParameterError(
+            f"Parameter 'channels': no sales on {_quoted(unknown)}; the sales have "
+            f"{'channel' if len(channels) == 1 else 'channels'} {_quoted(channels)}."
+        )
+    end = pd.Timestamp(params.end) + pd.Timedelta(days=1) if params.end else data_end
+    if params.last_days:
+        start = end - pd.Timedelta(days=params.last_days)
+    else:
+        start = pd.Timestamp(params.start) if params.start else data_start
+    if params.start and start >= data_end:
+        raise ParameterError(f"Parameter 'start' ({params.start}) is after the last sale; {data_range}.")
+    if params.end and end <= data_start:
+        raise ParameterError(f"Parameter 'end' ({params.end}) is before the first sale; {data_range}.")
+    if start >= data_end or end <= data_start:
+        raise ParameterError(
+            f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} holds no sales; {data_range}."
+        )
+    span = (max(data_start, start - HISTORY), min(data_end, end + AFTERMATH))
+    buckets = sales_buckets(sales, start=span[0], end=span[1], freq=params.freq)
+    if buckets[buckets["channel"].isin(params.channels or channels)].empty:
+        raise ParameterError(
+            f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} and the weeks around it "
+            f"hold no sales of {_quoted(params.channels or channels)}; {data_range}."
+        )
+    per_channel = buckets[buckets["rows"] > 0].groupby("channel").size()
+    thin = [c for c in params.channels or channels if per_channel.get(c, 0) < _MIN_FIT_BUCKETS]
+    if thin:
+        raise ParameterError(
+            f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} is too short to measure: "
+            f"channel '{thin[0]}' has {int(per_channel.get(thin[0], 0))} bucket(s) with sales in it and the weeks "
+            f"around it, and a baseline needs at least {_MIN_FIT_BUCKETS}; widen it with 'start' and 'end'."
+        )
+    return _Window(buckets, span, start, end, data_start, data_end, channels)
 
 
 def _quoted(names: list[str]) -> str:

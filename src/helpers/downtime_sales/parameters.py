@@ -21,6 +21,7 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/downtime_sales.ipynb``."""
 
     ordered = (("start", "end"),)
+    data_check = "helpers.downtime_sales.loading:check_sales_window"
 
     sales_path: InputPath("sales") = Field(  # type: ignore[valid-type]
         "data/sample/sales.parquet", description="Sales: orders or pre-aggregated buckets with revenue"
@@ -44,7 +45,7 @@ class Parameters(NotebookParameters):
         [], description="Sales channels to measure (empty = all); the others act as controls", examples=["[web]"]
     )
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Level of every interval")
-    currency: str = Field("EUR", min_length=1, description="Currency of the revenue, as a label")
+    currency: str = Field("EUR", min_length=1, max_length=12, description="Currency of the revenue, as a label")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of days")
     holidays: list[dt.date] = Field(
         [],

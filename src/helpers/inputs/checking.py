@@ -37,7 +37,10 @@ def missing_columns(schema: Schema, raw: RawRelation) -> str | None:
     missing = [name for name in schema.required if name not in raw.columns]
     if not missing:
         return None
-    found = ", ".join(raw.columns) if raw.columns else "none"
+    # At most a screenful: a 10,000-column file must not make a 70,000-character message.
+    shown = [name if len(name) <= 40 else name[:37] + "..." for name in list(raw.columns)[:20]]
+    more = len(raw.columns) - len(shown)
+    found = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") if raw.columns else "none"
     names = ", ".join(f"'{m}'" for m in missing)
     noun = "column" if len(missing) == 1 else "columns"
     lowered = {c.lower().strip(): c for c in raw.columns}
@@ -93,6 +96,8 @@ def _rules(schema: Schema, raw: RawRelation) -> list[_Rule]:
             rule = _value_rule(column)
             if rule is not None:
                 rules.append(rule)
+            if column.type == "timestamp":
+                rules.append(_plausible_time_rule(column))
     for order in schema.order:
         if order.later in raw.columns and order.earlier in raw.columns:
             later, earlier = quote_name(order.later), quote_name(order.earlier)
@@ -127,6 +132,16 @@ def _value_rule(column: Column) -> _Rule | None:
     return _Rule(
         says=f"column '{column.name}' {column.rule}",
         breaks="(" + " OR ".join(conditions) + ")",
+        quotes=(("", f"CAST({cell} AS VARCHAR)"),),
+    )
+
+
+def _plausible_time_rule(column: Column) -> _Rule:
+    """Times before 1900 or from 2200 on are typing or export errors (year 0, 9999-12-31 placeholders)."""
+    value, cell = quote_name(column.name), quote_name(RAW_PREFIX + column.name)
+    return _Rule(
+        says=f"column '{column.name}' must be a time between the years 1900 and 2199",
+        breaks=f"(CAST({value} AS DATE) NOT BETWEEN DATE '1900-01-01' AND DATE '2199-12-31')",
         quotes=(("", f"CAST({cell} AS VARCHAR)"),),
     )
 

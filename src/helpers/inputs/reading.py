@@ -18,6 +18,9 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,9 @@ ROW_COLUMN = "__itv_row"
 DECIMAL_COMMA_COLUMN = "__itv_decimal_comma"
 
 _SNIFF_BYTES = 1 << 16
+_NUL_CHUNK_BYTES = 1 << 20
+#: The longest header line read to find the delimiter and the column names, in bytes.
+_MAX_HEADER_BYTES = 1 << 20
 _DELIMITERS = (",", ";", "\t")
 # Magic numbers of formats people save by mistake, to say what the file looks like.
 _LOOKS_LIKE = (
@@ -145,17 +151,49 @@ def _file_format(path: Path) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
         raise InputDataError(f"{path.name} is not UTF-8 text; save it as 'CSV UTF-8'.") from None
+    _refuse_nul_bytes(path)
     return "csv"
+
+
+def _refuse_nul_bytes(path: Path) -> None:
+    """Raise InputDataError if a NUL byte is anywhere in the file (read in chunks, never whole).
+
+    DuckDB reads a NUL inside a CSV field as part of the text; no CSV a person or a tool
+    writes holds one, so it is binary data or a damaged file, wherever it is.
+    """
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_NUL_CHUNK_BYTES):
+            at = chunk.find(b"\x00")
+            if at >= 0:
+                raise InputDataError(
+                    f"{path.name} is not a CSV file: it holds a NUL byte (binary data) at byte {offset + at + 1:,}."
+                )
+            offset += len(chunk)
 
 
 # --- CSV -----------------------------------------------------------------------------------
 
+@contextmanager
+def _csv_fields_of_any_length() -> Iterator[None]:
+    """Lift Python's csv field limit (131,072 characters) for the ``with`` block; DuckDB has none."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _header(path: Path) -> tuple[str, list[str]]:
     """The delimiter and the column names, from the header line."""
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        first_line = fh.readline()
-    best = max(_DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d), [])))
-    names = next(csv.reader([first_line], delimiter=best), [])
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
+        first_line = fh.readline(_MAX_HEADER_BYTES + 1)
+    if len(first_line) > _MAX_HEADER_BYTES:
+        raise InputDataError(f"{path.name}: the header line is longer than 1 MB; is this a CSV file with a header row?")
+    with _csv_fields_of_any_length():
+        best = max(_DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d), [])))
+        names = next(csv.reader([first_line], delimiter=best), [])
     # DuckDB trims spaces around header names; so must the names given to it.
     return best, [name.strip() for name in names]
 
@@ -260,7 +298,7 @@ def _error_file(source: Source, message: str) -> str:
 
 def _first_ragged_row(path: Path, delimiter: str) -> tuple[int, int, int] | None:
     """The first data row whose field count differs from the header's: (row, fields, header fields)."""
-    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh:
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh, _csv_fields_of_any_length():
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         header = next(reader, [])
         for row_number, record in enumerate(reader, start=1):
@@ -310,6 +348,7 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source) -> RawRelation:
         names = sorted(t if s == "main" else f"{s}.{t}" for s, t in tables)
         found = ", ".join(names) if names else "none"
         raise InputDataError(f"{path.name} has no table '{source.table}' (tables found: {found}).")
+    _refuse_outside_reads(path, schema, table)
     relation = f"{quote_name(alias)}.{quote_name(schema)}.{quote_name(table)}"
     columns = {
         name: typ
@@ -326,6 +365,31 @@ def _read_duckdb(con: duckdb.DuckDBPyConnection, source: Source) -> RawRelation:
         plain_sql=f"SELECT *, {label} AS {FILE_COLUMN} FROM {relation}",
         numbered_sql=f"SELECT *, {label} AS {FILE_COLUMN}, row_number() OVER () AS {ROW_COLUMN} FROM {relation}",
     )
+
+
+def _refuse_outside_reads(path: Path, schema: str, table: str) -> None:
+    """Raise InputDataError if reading the table reaches beyond its database file.
+
+    A view can read any local file or URL (``read_text('/etc/passwd')``). The table is bound
+    once on a connection of its own that may open nothing but this database (external access
+    off, the file attached read-only): a view that reads anything else fails there.
+    """
+    sandbox = duckdb.connect()
+    try:
+        sandbox.execute(f"ATTACH {quote_text(path)} AS sandboxed (READ_ONLY)")
+    except duckdb.Error:
+        sandbox.close()
+        raise InputDataError(f"{path.name} is not a readable DuckDB database.") from None
+    try:
+        sandbox.execute("SET enable_external_access = false")
+        sandbox.execute(f"DESCRIBE SELECT * FROM sandboxed.{quote_name(schema)}.{quote_name(table)}").fetchall()
+    except duckdb.Error:
+        raise InputDataError(
+            f"{path.name}: '{table}' is a view that reads outside the database (another file, database or URL); "
+            "give a table, or a view over tables of this database."
+        ) from None
+    finally:
+        sandbox.close()
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> str:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import glob as _glob
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from helpers.paths import resolve_path
 
-__all__ = ["Source", "parse_source", "source_name", "redacted"]
+__all__ = ["Source", "parse_source", "source_name", "redacted", "require_file"]
 
 _GLOB_CHARS = "*?["
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -115,8 +116,7 @@ def parse_source(spec: str | Path) -> Source:
         if not table:
             raise FileNotFoundError(f"{text}: a DuckDB source needs '?table=NAME'")
         path = resolve_path(file_part)
-        if not path.is_file():
-            raise FileNotFoundError(f"database file not found: {file_part}")
+        require_file(path, file_part, "database file")
         return Source(text, (path,), table)
     if any(c in text for c in _GLOB_CHARS):
         pattern = resolve_path(text)
@@ -125,8 +125,7 @@ def parse_source(spec: str | Path) -> Source:
             raise FileNotFoundError(f"no file matches {text}")
         return Source(text, matches)
     path = resolve_path(text)
-    if not path.is_file():
-        raise FileNotFoundError(f"file not found: {text}")
+    require_file(path, text)
     return Source(text, (path,))
 
 
@@ -155,6 +154,32 @@ def redacted(spec: str) -> str:
         return spec
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def require_file(path: Path, shown: str, what: str = "file") -> None:
+    """Raise FileNotFoundError saying what ``path`` is when it is not a regular file.
+
+    Only ``stat`` is used: opening a named pipe to look at it would wait for a writer forever.
+    """
+    if not shown.strip():
+        raise FileNotFoundError(f"no {what} given (the path is empty)")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} not found: {shown}") from None
+    except OSError as exc:
+        raise FileNotFoundError(f"{shown} cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "a device or other special file"
+    raise FileNotFoundError(f"{shown} is {kind}, not a {what}")
 
 
 def source_name(spec: str | Path | None) -> str | None:

@@ -11,14 +11,15 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from helpers import privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs import loading as inputs
 from helpers.nps_trends import queries, stats
-from helpers.nps_trends.loading import Inputs
+from helpers.nps_trends.loading import Inputs, load_inputs
 from helpers.nps_trends.parameters import Parameters
 from helpers.nps_trends.result import Result, TicketLink, Trend, TrendStretch
 
-__all__ = ["analyse", "distinctive_terms", "nps_table", "period_calendar"]
+__all__ = ["analyse", "analysis_window", "check_window", "distinctive_terms", "nps_table", "period_calendar"]
 
 
 def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.DataFrame:
@@ -92,13 +93,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     params : Parameters
     """
     notes: list[Any] = []
-    first, last = queries.window_bounds(data.responses)
-    if first is None or last is None:
-        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
-    start = params.start or first
-    end = params.end or last
-    if start > end:
-        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
+    first, last, start, end = analysis_window(data, params)
     responses = queries.in_window(data.responses, start, end)
     periods = _periods(responses, params, start, end)
     if periods["n"].sum() == 0:
@@ -142,7 +137,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end)
     trend = _trend(daily, day_numbers, params, start, end, events, fit, measured)
 
-    segments, segment_periods, segment_notes = _segments(responses, params, periods, data.responses_name)
+    segments, segment_periods, segment_notes, hidden_segments = _segments(
+        responses, params, periods, data.responses_name
+    )
     notes.extend(segment_notes)
     ticket_link = None
     if data.tickets is not None:
@@ -163,6 +160,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         event_lines=event_lines,
         segments=segments,
         segment_periods=segment_periods,
+        hidden_segments=hidden_segments,
         tickets=ticket_link,
         terms=terms,
         quality_notes=notes,
@@ -172,6 +170,27 @@ def analyse(data: Inputs, params: Parameters) -> Result:
 def _note(input_name: str, issue: str, rows: int, examples: str = "", *, unit: str = "rows") -> Any:
 
     return inputs.QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
+
+
+def analysis_window(data: Inputs, params: Parameters, *, count: bool = False) -> tuple[dt.date, ...]:
+    """``first, last`` day with a response and the window ``start, end``; ParameterError if it holds none.
+
+    ``count=True`` also counts the responses in the window (the runner's check before the kernel;
+    :func:`analyse` finds an empty window from its period counts instead).
+    """
+    first, last = queries.window_bounds(data.responses)
+    if first is None or last is None:
+        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
+    start = params.start or first
+    end = params.end or last
+    if start > end or (count and queries.in_window(data.responses, start, end).count().to_pyarrow().as_py() == 0):
+        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
+    return first, last, start, end
+
+
+def check_window(params: Parameters) -> None:
+    """Raise ParameterError if the analysis window holds no responses (the runner's check before the kernel)."""
+    analysis_window(load_inputs(params), params, count=True)
 
 
 def _empty_window(name: str, params: Parameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:
@@ -301,17 +320,26 @@ def _event_lines(coef: np.ndarray, event_days: list[int], labels: list[str], sta
 
 def _segments(
     responses: ibis.Table, params: Parameters, periods: pd.DataFrame, input_name: str
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
-    overall_parts, period_parts, notes = [], [], []
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Any], list[dict[str, Any]]]:
+    overall_parts, period_parts, notes, hidden_groups = [], [], [], []
     for column in params.segments:
         by_period = queries.segment_period_counts(responses, column, period=params.period)
         by_period.insert(0, "segment", column)
         overall_counts = by_period.groupby(["segment", "value"], as_index=False)[
             ["detractors", "passives", "promoters", "n"]
         ].sum()
-        overall_parts.append(nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence))
+        overall = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence)
         labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
-        period_parts.append(nps_table(labelled, min_n=params.min_n, confidence=params.confidence))
+        shown, by_period_shown, hidden = _unnamed_small_groups(
+            overall, nps_table(labelled, min_n=params.min_n, confidence=params.confidence), params.min_n
+        )
+        overall_parts.append(shown)
+        period_parts.append(by_period_shown)
+        if hidden:
+            hidden_groups.append(hidden)
+            notes.append(_note(input_name, f"segment column '{column}': "
+                                           f"{privacy.hidden_groups_text(hidden['groups'], hidden['responses'])}",
+                               hidden["responses"], unit="responses"))
         missing = int(overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum())
         if missing >= params.min_n:
             notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
@@ -322,9 +350,39 @@ def _segments(
     columns = ["segment", "value", "detractors", "passives", "promoters", "n", "nps", "nps_low", "nps_high",
                "nps_se", "suppressed"]
     if not overall_parts:
-        return pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"]), notes
+        empty = pd.DataFrame(columns=columns), pd.DataFrame(columns=[*columns, "period_start", "period"])
+        return *empty, notes, hidden_groups
     segments = pd.concat(overall_parts, ignore_index=True).sort_values(["segment", "n"], ascending=[True, False])
-    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes
+    return segments.reset_index(drop=True), pd.concat(period_parts, ignore_index=True), notes, hidden_groups
+
+
+_MASKED = {"detractors": pd.NA, "passives": pd.NA, "promoters": pd.NA, "n": pd.NA,
+           "nps": np.nan, "nps_low": np.nan, "nps_high": np.nan, "nps_se": np.nan}
+
+
+def _unnamed_small_groups(
+    overall: pd.DataFrame, by_period: pd.DataFrame, min_n: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any] | None]:
+    """Drop the values of one segment column that are too small to show, and what would give them away.
+
+    A value under ``min_n`` responses is not named anywhere: its rows leave both tables and a
+    note counts them ("3 smaller groups, 41 responses, not shown"). Complementary suppression
+    then hides further values and period cells until no hidden figure is a total minus the
+    figures shown (see :mod:`helpers.privacy`).
+    """
+    hidden = privacy.complementary_suppression(overall, lines=[["segment"]], min_n=min_n)
+    hidden_values = set(overall.loc[hidden, "value"])
+    cells = by_period.reset_index(drop=True)
+    cells["suppressed"] = cells["suppressed"].to_numpy(dtype=bool) | cells["value"].isin(hidden_values).to_numpy()
+    cells_hidden = privacy.complementary_suppression(cells, lines=[["period_start"], ["value"]], min_n=min_n)
+    cells = privacy.mask_hidden(cells, cells_hidden, _MASKED)
+    cells["suppressed"] = cells_hidden
+    kept = cells[~cells["value"].isin(hidden_values)].reset_index(drop=True)
+    shown = overall[~hidden].reset_index(drop=True)
+    if not hidden_values:
+        return shown, kept, None
+    column = str(overall["segment"].iloc[0])
+    return shown, kept, {"segment": column, "groups": len(hidden_values), "responses": int(overall.loc[hidden, "n"].sum())}
 
 
 def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> TicketLink:
@@ -340,8 +398,8 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
         by_fix.drop(columns="first_time_fix").set_index("group")
         .reindex(["first-time fix", "not fixed first time"], fill_value=0).reset_index()
     )
-    by_time = nps_table(by_time, min_n=params.min_n, confidence=params.confidence)
-    by_fix = nps_table(by_fix, min_n=params.min_n, confidence=params.confidence)
+    by_time = _hide_complements(nps_table(by_time, min_n=params.min_n, confidence=params.confidence), params.min_n)
+    by_fix = _hide_complements(nps_table(by_fix, min_n=params.min_n, confidence=params.confidence), params.min_n)
     difference = None
     if not by_fix["suppressed"].any():
         raw = found.groupby("first_time_fix")[sums[:3]].sum()
@@ -357,6 +415,15 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
         not_found=int(totals.get("ticket not found", 0)),
         without_ticket=int(totals.get("no ticket", 0)),
     )
+
+
+def _hide_complements(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Hide further groups of a breakdown until no hidden group is the linked total minus the others."""
+    hidden = privacy.complementary_suppression(groups.assign(_line=0), lines=[["_line"]], min_n=min_n)
+    complements = hidden & ~groups["suppressed"].to_numpy(dtype=bool)
+    groups = privacy.mask_hidden(groups, complements, _MASKED)
+    groups["suppressed"] = hidden
+    return groups
 
 
 def _no_terms() -> pd.DataFrame:

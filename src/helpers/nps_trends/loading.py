@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 
+from helpers import privacy
 from helpers.inputs import loading as inputs
 from helpers.inputs.sources import source_name
 from helpers.nps_trends.parameters import Parameters
@@ -54,4 +55,5 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     if params.tickets_path:
         tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone)
     params.check_input_columns({"responses_path": list(responses.columns)})
+    privacy.refuse_identifying_groups(params)
     return Inputs(responses, tickets, source_name(params.responses_path), source_name(params.tickets_path))

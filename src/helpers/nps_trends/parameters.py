@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import source_name
-from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.running.parameters import (
+    ENGINE_HELP,
+    Engine,
+    InputPath,
+    NotebookParameters,
+    OptionalInputPath,
+    TimeZone,
+    show_value,
+)
 
 __all__ = ["Event", "Parameters"]
 
@@ -29,6 +37,7 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
     ordered = (("start", "end"),)
+    data_check = "helpers.nps_trends.analysis:check_window"
 
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"
@@ -58,8 +67,16 @@ class Parameters(NotebookParameters):
         """Validate as the base class does, then the rules between parameters (one sentence each)."""
         params = super().validate_values(values, check_inputs=check_inputs)
         if len(set(params.segments)) != len(params.segments):
-            raise ParameterError(f"Parameter 'segments' names a column twice: {params.segments!r}.")
+            raise ParameterError(f"Parameter 'segments' names a column twice: {show_value(params.segments)}.")
         return params
+
+    def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+        """Segments group the responses; ids, timestamps and comments never do."""
+        return {"responses_path": ("segments", list(self.segments), ("response_id", "timestamp", "comment", "ticket_id"))}
+
+    def smallest_group(self) -> int:
+        """``min_n`` responses."""
+        return self.min_n
 
     def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
         """Every segment column must be a column of the responses."""
@@ -68,6 +85,6 @@ class Parameters(NotebookParameters):
         if missing:
             extra = [c for c in present if c not in ("response_id", "timestamp", "score", "comment", "ticket_id")]
             raise ParameterError(
-                f"Parameter 'segments': column {missing[0]!r} is not in {source_name(self.responses_path)}; "
+                f"Parameter 'segments': column {show_value(missing[0])} is not in {source_name(self.responses_path)}; "
                 f"segment columns there: {', '.join(extra) if extra else 'none'}."
             )

@@ -541,5 +541,7 @@ def results(result: Result) -> dict[str, Any]:
             }
             for _, row in result.segments.iterrows()
         ],
+        # Values too small to show, counted, never named: {"segment", "groups", "responses"}.
+        "hidden_segments": list(result.hidden_segments),
         "tickets": tickets,
     }

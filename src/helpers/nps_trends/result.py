@@ -103,11 +103,14 @@ class Result:
     event_lines : DataFrame
         Daily fitted NPS of the segmented regression and the prior-trend line after each event.
     segments, segment_periods : DataFrame
-        NPS per segment value, overall and per period.
+        NPS per segment value, overall and per period. Values too small to show are not in them.
     tickets : TicketLink or None
     terms : DataFrame
         Distinctive comment words of detractors and promoters (aggregates only).
     quality_notes : list of QualityNote
+    hidden_segments : list of dict
+        Per segment column with values not shown: ``segment``, ``groups`` and ``responses``
+        (groups under ``min_n``, and those hidden so that they cannot be worked out from totals).
     """
 
     params: Parameters
@@ -124,6 +127,7 @@ class Result:
     tickets: TicketLink | None
     terms: pd.DataFrame
     quality_notes: list[Any] = field(default_factory=list)
+    hidden_segments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def latest(self) -> pd.Series | None:

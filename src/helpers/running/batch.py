@@ -56,7 +56,9 @@ def _keep_kernels_warm() -> None:
     kernels.keep_warm(True)
 
 
-def _run_one(job: Job, out_dir: str, show_code: bool, kernel: str | None) -> tuple[int, str, str | None]:
+def _run_one(
+    job: Job, out_dir: str, show_code: bool, kernel: str | None, timeout: float | None = None
+) -> tuple[int, str, str | None]:
     """In a worker: run one set; return (exit status, message, run folder or None)."""
     from helpers.running.catalog import find_notebook
     from helpers.running.runner import run_notebook
@@ -71,6 +73,7 @@ def _run_one(job: Job, out_dir: str, show_code: bool, kernel: str | None) -> tup
             quiet=True,
             update_index=False,
             kernel=kernel,
+            timeout=timeout,
         )
     except KitError as exc:
         return exc.exit_status, str(exc), None
@@ -97,6 +100,7 @@ def run_jobs(
     show_code: bool = False,
     kernel: str | None = None,
     say: Callable[[str], None] = print,
+    timeout: float | None = None,
 ) -> list[JobOutcome]:
     """Run every job, ``workers`` at a time; say a line when each starts and when it ends.
 
@@ -126,7 +130,7 @@ def run_jobs(
                 say(f"[{number}/{total}] started {job.label}")
             clock = time.perf_counter()
             try:
-                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code, kernel).result()
+                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code, kernel, timeout).result()
                 detail = _describe(status, message, run_dir)
             except Exception as exc:  # a worker that died (killed, out of memory)
                 status, detail = 1, f"the worker process ended: {type(exc).__name__}: {exc}"

@@ -19,7 +19,8 @@ import yaml
 
 from helpers import paths
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import NotebookParameters, ParameterInfo, unknown_parameter_message
+from helpers.inputs.sources import require_file
+from helpers.running.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
 
@@ -110,7 +111,7 @@ class Notebook:
             if python_type and value is not None and (
                 not isinstance(value, python_type) or (expected in ("int", "float") and isinstance(value, bool))
             ):
-                raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {value!r}.")
+                raise ParameterError(f"Parameter '{key}' must be of type {expected}; got {show_value(value)}.")
         return dict(values)
 
     def parse_override(self, key: str, raw: str) -> Any:
@@ -193,13 +194,45 @@ def find_notebook(name_or_path: str) -> Notebook:
     raise ParameterError(f"No notebook '{name_or_path}'; {hint}")
 
 
+_MAX_PARAMS_FILE_BYTES = 1 << 20
+#: A parameter file names a few values; more aliases than this is a "billion laughs" file.
+_MAX_ALIASES = 100
+_MAX_VALUES = 10_000
+
+
+class _AliasLimitError(yaml.YAMLError):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing files that use more than a few aliases (``*name``).
+
+    Aliases share one object when loaded, but every message, ``run.json`` and report that
+    shows the value expands them: 9 nested aliases in 366 bytes become gigabytes of text.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > _MAX_ALIASES:
+                raise _AliasLimitError(f"more than {_MAX_ALIASES} aliases")
+        return super().compose_node(parent, index)
+
+
 def read_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML parameter file into a mapping; one-sentence errors for a missing or malformed file."""
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"Parameter file not found: {path}.")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+        require_file(path, str(path))
+    except FileNotFoundError as exc:
+        said = str(exc)
+        raise ParameterError(f"Parameter {said}." if said.startswith("file not found") else f"Parameter file: {said}.") from None
+    if path.stat().st_size > _MAX_PARAMS_FILE_BYTES:
+        raise ParameterError(f"{path.name}: a parameter file of {path.stat().st_size:,} bytes is too large (at most 1 MB).")
+    try:
+        values = yaml.load(path.read_text(encoding="utf-8"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
+    except _AliasLimitError:
+        raise ParameterError(f"{path.name}: uses more than {_MAX_ALIASES} YAML aliases (*name); write the values out.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -213,4 +246,22 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         return {}
     if not isinstance(values, dict):
         raise ParameterError(f"{path.name}: must be a mapping of parameter names to values.")
+    if not _fits(values, _MAX_VALUES):
+        raise ParameterError(f"{path.name}: holds more than {_MAX_VALUES:,} values once its aliases are written out.")
     return values
+
+
+def _fits(value: Any, limit: int) -> bool:
+    """Whether ``value``, with shared (aliased) parts counted each time they appear, has at most ``limit`` items."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True

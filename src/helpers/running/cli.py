@@ -23,7 +23,7 @@ __all__ = ["main"]
 def _split_override(text: str) -> tuple[str, str]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ParameterError(f"-p takes key=value; got {text!r}.")
+        raise ParameterError(f"-p takes key=value; got {text[:80]!r}.")
     return key.strip(), raw
 
 
@@ -70,6 +70,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--engine", choices=("duckdb", "pyspark"),
         help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says)",
     )
+    run.add_argument(
+        "--timeout", type=float, default=1800, metavar="SECONDS",
+        help="stop a run (its kernel) after this many seconds and record it as failed (default 1800; 0 = none)",
+    )
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
     sample.add_argument("--out", help="output folder (default: the project's data/sample/)")
@@ -115,6 +119,8 @@ def _cmd_describe(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     args.out = args.out or str(paths.REPORTS_DIR)
+    if not 0 <= args.timeout < 10**7:
+        raise ParameterError(f"--timeout must be a number of seconds (0 for none); got {args.timeout:g}.")
     if args.all:
         if args.params_file or args.overrides or args.name or args.engine:
             raise ParameterError("--all runs every parameter set as it is; give no -f, -p, --name or --engine with it.")
@@ -137,6 +143,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         show_code=args.show_code,
         quiet=args.quiet,
         kernel=args.kernel,
+        timeout=args.timeout or None,
     )
     stream = sys.stdout if outcome.status == "ok" else sys.stderr
     print(outcome.message, file=stream)
@@ -157,7 +164,15 @@ def _run_all(args: argparse.Namespace) -> int:
     out = Path(args.out)
     print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}", flush=True)
     clock = time.perf_counter()
-    outcomes = run_jobs(jobs, out_dir=out, workers=args.jobs, show_code=args.show_code, kernel=args.kernel, say=_say)
+    outcomes = run_jobs(
+        jobs,
+        out_dir=out,
+        workers=args.jobs,
+        show_code=args.show_code,
+        kernel=args.kernel,
+        say=_say,
+        timeout=args.timeout or None,
+    )
 
     from helpers.running.index import write_index
 

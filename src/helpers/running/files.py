@@ -13,7 +13,7 @@ from typing import Any
 
 from filelock import FileLock
 
-__all__ = ["locked", "replace_atomically", "write_json", "write_text_atomically"]
+__all__ = ["fsync_tree", "locked", "replace_atomically", "write_json", "write_text_atomically"]
 
 
 @contextmanager
@@ -32,15 +32,35 @@ def _temporary_beside(target: Path) -> Path:
 def replace_atomically(source: Path, target: Path) -> None:
     """Copy ``source`` over ``target`` so that readers never see a half-written file."""
     tmp = _temporary_beside(target)
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
+        raise
 
 
 def write_text_atomically(target: Path, text: str) -> None:
     tmp = _temporary_beside(target)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush a folder's files and the folder itself to disk, so a rename after it never exposes lost data."""
+    for path in [*folder.iterdir(), folder]:
+        if path.is_symlink():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

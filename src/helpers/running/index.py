@@ -15,8 +15,18 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.running.files import locked, write_text_atomically
+from helpers.running.publishing import latest_run
 
-__all__ = ["RunRecord", "read_runs", "write_index", "headline_figures", "headline_values", "index_summary", "sparkline"]
+__all__ = [
+    "RunRecord",
+    "good_run",
+    "headline_figures",
+    "headline_values",
+    "index_summary",
+    "read_runs",
+    "sparkline",
+    "write_index",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,25 @@ def read_runs(out_dir: Path) -> dict[tuple[str, str], list[RunRecord]]:
             continue
         grouped.setdefault(record.key, []).append(record)
     for runs in grouped.values():
-        runs.sort(key=lambda r: r.info.get("started", ""), reverse=True)
+        # The order runs finished in (numbered under the set's lock), not the clock: a clock set
+        # back must not make the newest run look old. Runs from before numbering sort by time.
+        runs.sort(key=lambda r: (_sequence(r), r.info.get("started", "")), reverse=True)
     return dict(sorted(grouped.items()))
+
+
+def _sequence(record: RunRecord) -> int:
+    try:
+        return int(record.info.get("sequence") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def good_run(set_dir: Path, runs: list[RunRecord]) -> RunRecord | None:
+    """The run the set's top-level files show: the one ``latest`` names (else the newest ok run)."""
+    published = latest_run(set_dir)
+    if published is not None:
+        return next((r for r in runs if r.folder.resolve() == published), None)
+    return next((r for r in runs if r.ok), None)
 
 
 def _lookup(results: Any, path: str | None) -> Any:
@@ -288,10 +315,11 @@ def _glance(grouped: dict[tuple[str, str], list[RunRecord]]) -> str:
     return "<h2>At a glance</h2><div class='glance'>" + "".join(lines) + "</div>"
 
 
-def _index_row(key: tuple[str, str], runs: list[RunRecord], reference: dict[str, Any] | None) -> str:
+def _index_row(
+    key: tuple[str, str], runs: list[RunRecord], reference: dict[str, Any] | None, good: RunRecord | None
+) -> str:
     notebook, param_set = key
     latest = runs[0]
-    good = next((r for r in runs if r.ok), None)
     base = f"{quote(notebook)}/{quote(param_set)}"
     links = []
     if good is not None:
@@ -382,7 +410,10 @@ def write_index(out_dir: Path) -> Path:
         for key, runs in grouped.items():
             write_text_atomically(out_dir / key[0] / key[1] / "history.html", _history_page(key, runs))
         defaults = {nb: runs[0].info.get("parameters") for (nb, ps), runs in grouped.items() if ps == "default"}
-        rows = "".join(_index_row(key, runs, defaults.get(key[0])) for key, runs in grouped.items())
+        rows = "".join(
+            _index_row(key, runs, defaults.get(key[0]), good_run(out_dir / key[0] / key[1], runs))
+            for key, runs in grouped.items()
+        )
         body = (
             _glance(grouped)
             + "<h2>Every parameter set</h2>"

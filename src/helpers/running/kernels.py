@@ -19,6 +19,7 @@ its own, which the run that takes the kernel fills with the inputs it has checke
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import concurrent.futures
 import os
@@ -60,7 +61,7 @@ _STARTUP_SECONDS = 120
 class WarmKernel:
     """A started kernel that has imported :data:`WARM_IMPORTS` and run nothing else."""
 
-    manager: Any  # jupyter_client.KernelManager
+    manager: Any  # jupyter_client.AsyncKernelManager
     kernel_name: str
     cwd: str
     #: The file this kernel reads as the list of inputs its run has checked (written by that run).
@@ -70,9 +71,23 @@ class WarmKernel:
         """Stop the kernel and remove its scratch file (idempotent)."""
         try:
             if self.manager.has_kernel:
-                self.manager.shutdown_kernel(now=True)
+                _run(self.manager.shutdown_kernel(now=True))
         finally:
             self.checked_record.unlink(missing_ok=True)
+
+    def is_alive(self) -> bool:
+        """The kernel process is still running."""
+        return bool(_run(self.manager.is_alive()))
+
+
+def _run(coroutine: Any) -> Any:
+    """Run a kernel manager's coroutine to its end, also where an event loop already runs (JupyterLab)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(asyncio.run, coroutine).result()
 
 
 def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
@@ -80,19 +95,23 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     # import debugpy, which prints a notice about frozen modules to this process's stderr; the
     # runner's output must be its own sentence. This is debugpy's own switch for that notice.
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    from jupyter_client import KernelManager
+    from jupyter_client import AsyncKernelManager, BlockingKernelClient
 
     record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
-    manager = KernelManager(kernel_name=kernel_name)
+    # nbclient's own kind of manager: with it, nbclient notices within a second when the kernel dies.
+    manager = AsyncKernelManager(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
     # The kernel may start before the inputs are known to be good: its own chatter on stdout and stderr
     # (debugger notices, library warnings at import) must never reach the user's one-sentence error.
     # Cell output and errors travel over the kernel's messaging channels, unaffected.
-    manager.start_kernel(
-        cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    _run(
+        manager.start_kernel(
+            cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     )
     kernel = WarmKernel(manager, kernel_name, cwd, record)
-    client = manager.client()
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
     try:
         client.start_channels()
         client.wait_for_ready(timeout=_STARTUP_SECONDS)
@@ -135,6 +154,9 @@ class _Pool:
             kernel = _start(kernel_name, str(cwd), WARM_IMPORTS)
         else:
             kernel = spare[1].result()
+            if not kernel.is_alive():  # stopped meanwhile (a run's time limit stops every child)
+                kernel.shutdown()
+                kernel = _start(kernel_name, str(cwd), WARM_IMPORTS)
         if self.refill:
             self.prepare(kernel_name, cwd)
         return kernel

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import importlib
 import json
 import types
 import typing
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -42,7 +43,18 @@ __all__ = [
     "TimeZone",
     "TypeName",
     "Engine",
+    "MAX_TEXT_LENGTH",
+    "MAX_PATH_LENGTH",
+    "MAX_ITEMS",
+    "show_value",
 ]
+
+#: Longest text a parameter may hold (a label, a column name, a currency), in characters.
+MAX_TEXT_LENGTH = 500
+#: Longest input source (a path, a glob, ``duckdb:...?table=``), in characters.
+MAX_PATH_LENGTH = 4096
+#: Most items in a list or mapping parameter (segments, events, holidays, channels).
+MAX_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,9 @@ class NotebookParameters(BaseModel):
 
     #: Pairs of parameters that must not be in reverse order, e.g. ``(("start", "end"),)``.
     ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: ``"module:function"`` taking the parameters and checking them against the inputs' data
+    #: (imported only when a run checks its inputs, so declarations stay light).
+    data_check: ClassVar[str | None] = None
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -123,6 +138,7 @@ class NotebookParameters(BaseModel):
         unknown = [key for key in values if key not in cls.model_fields]
         if unknown:
             raise ParameterError(unknown_parameter_message(unknown[0], list(cls.model_fields)))
+        cls._check_sizes(values)
         try:
             params = cls.model_validate(_lists_from_scalars(cls, values))
         except ValidationError as exc:
@@ -134,6 +150,28 @@ class NotebookParameters(BaseModel):
         if check_inputs:
             params.check_input_files()
         return params
+
+    @classmethod
+    def _check_sizes(cls, values: Mapping[str, Any]) -> None:
+        """Refuse text too long to be a label or a path, and lists too long to be a choice.
+
+        A 100,000-character currency label once ran a kernel to 7.8 GB; no parameter needs that.
+        """
+        inputs = cls.input_fields()
+        for key, value in values.items():
+            limit = MAX_PATH_LENGTH if key in inputs else MAX_TEXT_LENGTH
+            for text in _texts(value):
+                if len(text) > limit:
+                    raise ParameterError(
+                        f"Parameter '{key}' holds text of {len(text):,} characters; at most {limit:,} are allowed."
+                    )
+            if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+                raise ParameterError(f"Parameter '{key}' has {len(value):,} items; at most {MAX_ITEMS:,} are allowed.")
+            marker = inputs.get(key)
+            if marker is not None and not marker.optional and (value is None or not str(value).strip()):
+                raise ParameterError(
+                    f"Parameter '{key}' needs a path to {marker.kind.replace('_', ' ')} data; it is empty."
+                )
 
     @classmethod
     def from_notebook(cls, namespace: Mapping[str, Any]) -> Self:
@@ -192,6 +230,30 @@ class NotebookParameters(BaseModel):
         The runner calls this with ``{parameter: column names}`` once the inputs are validated,
         before any kernel starts; analyses call it when they load. Raise ParameterError.
         """
+
+    def check_input_data(self) -> None:
+        """Rules between the parameters and what the inputs hold (channels, a window with data).
+
+        The runner calls this before any kernel starts, once the inputs are validated (they are
+        not scanned again); it calls the analysis's :attr:`data_check`, which finds the same
+        problems the analysis finds when it loads. Raise ParameterError or InputDataError.
+        """
+        if self.data_check:
+            module, _, function = self.data_check.partition(":")
+            getattr(importlib.import_module(module), function)(self)
+
+    def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+        """The columns a report is broken down by: ``{input parameter: (parameter, columns, not groups)}``.
+
+        ``not groups`` are the input's identifier and free-text columns, never a grouping. The
+        runner refuses, before any kernel, a grouping column that identifies people (see
+        :mod:`helpers.privacy`); groups are then shown only with :meth:`smallest_group` members.
+        """
+        return {}
+
+    def smallest_group(self) -> int:
+        """The fewest people (rows) a figure of the report may describe."""
+        return 1
 
     def as_dict(self) -> dict[str, Any]:
         """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
@@ -269,10 +331,45 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
     return f"Parameter '{key}' must be {expected}; got {_show(given)}.{syntax}"
 
 
+def show_value(value: Any) -> str:
+    """A parameter value for a message: as the user wrote it, and at most 80 characters whatever its size."""
+    return _show(value)
+
+
 def _show(value: Any) -> str:
-    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs.
-    text = json.dumps(_jsonable(value), ensure_ascii=False, default=str) if isinstance(value, (list, dict)) else repr(value)
+    # Lists and mappings as the user wrote them (YAML/JSON-like), not as Python reprs; built
+    # from a bounded part of the value, so a huge or deeply aliased value costs no more to show.
+    text = _brief(value) if isinstance(value, (list, dict)) else repr(value[:100] if isinstance(value, str) else value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _brief(value: Any, depth: int = 0) -> str:
+    """JSON-like text of at most a few items per level and a few levels."""
+    if depth > 3:
+        return "..."
+    if isinstance(value, list):
+        parts = [_brief(item, depth + 1) for item in value[:6]] + (["..."] if len(value) > 6 else [])
+        return "[" + ", ".join(parts) + "]"
+    if isinstance(value, dict):
+        items = list(value.items())
+        parts = [f"{_brief(str(k), depth + 1)}: {_brief(v, depth + 1)}" for k, v in items[:6]]
+        return "{" + ", ".join(parts + (["..."] if len(items) > 6 else [])) + "}"
+    if isinstance(value, str):
+        value = value[:100]
+    return json.dumps(_jsonable(value), ensure_ascii=False, default=str)
+
+
+def _texts(value: Any, depth: int = 0) -> Iterator[str]:
+    """The strings in a parameter value (keys included), a few levels deep."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key, depth + 1)
+            yield from _texts(item, depth + 1)
+    elif depth < 4 and isinstance(value, list):
+        for item in value[:MAX_ITEMS + 1]:
+            yield from _texts(item, depth + 1)
 
 
 def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
@@ -284,6 +381,8 @@ def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:
             if isinstance(item, (Ge, Gt, Le, Lt)) or bound is not None:
                 if bound is not None:
                     constraints.append(f"{op} {bound}")
+        if getattr(item, "max_length", None) is not None and not isinstance(item, (Ge, Gt, Le, Lt)):
+            constraints.append(f"of at most {item.max_length} characters")
     base = _describe(annotation, metadata)
     if not constraints:
         return base

@@ -2,54 +2,66 @@
 
 Layout of what a run writes under ``<out>/<notebook>/<param_set>/``::
 
-    report.html  notebook.ipynb  results.json  run.json   # the latest good run
+    report.html  notebook.ipynb  results.json  run.json   # links through latest/ (see publishing)
+    latest -> history/<run_id>                            # the latest good run
     history/<run_id>/{report.html, notebook.ipynb, results.json, run.json}   # every run
     history.html                                          # the list of runs
 
-A run is built in ``history/.<run_id>.partial`` and renamed when complete, so a
-reader never sees half a run. Only an ``ok`` run is promoted to the top level,
-under a file lock, so a failed run never replaces the last good report and two
-runs started together cannot interleave their files.
+A run is built in ``history/.<run_id>.partial`` and renamed when complete, so a reader
+never sees half a run; a run that cannot be written (a full disk) or that the notebook
+rejects (the user's parameters or data) removes its partial folder and leaves no record.
+Under the set's lock, the finished run is numbered, renamed into history and, if ``ok``,
+published by switching ``latest`` in one rename: a failed run never replaces the last good
+report, and no crash leaves files of two runs side by side. A run is bounded in time
+(``timeout``): the kernel is then stopped and the run recorded as failed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpers.contract import RESULTS_MIMETYPE
-from helpers.exceptions import ParameterError
+from helpers.exceptions import InputDataError, KitError, ParameterError, RunAborted
 from helpers.inputs import trust
 from helpers.inputs.sources import parse_source
 from helpers.paths import find_project_root, resolve_path
-from helpers.running import kernels, provenance
+from helpers.running import kernels, provenance, publishing, watchdog
 from helpers.running.catalog import Notebook, read_params_file
-from helpers.running.files import locked, replace_atomically, write_json
+from helpers.running.files import fsync_tree, locked, write_json
+from helpers.running.publishing import RUN_FILES
 
 if TYPE_CHECKING:
     import nbformat
 
     from helpers.running.export import Failure
 
-__all__ = ["RUN_FILES", "PreparedRun", "RunOutcome", "prepare_parameters", "prepare_run", "run_notebook"]
-
-RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
+__all__ = [
+    "DEFAULT_TIMEOUT", "RUN_FILES", "PreparedRun", "RunOutcome", "prepare_parameters", "prepare_run", "run_notebook",
+]
 
 # Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
-_KIT_ERRORS = {"ParameterError", "InputDataError"}
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_KIT_ERRORS: dict[str, type[KitError]] = {"ParameterError": ParameterError, "InputDataError": InputDataError}
+#: Seconds a run may take by default (``--timeout``): a scheduled job never hangs for ever.
+DEFAULT_TIMEOUT = 1800.0
 # ipykernel's own spec, which Jupyter launches with the running Python (sys.executable): the notebooks'
 # saved kernel name ('itvalue') exists only where the Makefile registered it.
 OWN_KERNEL = "python3"
+# A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's).
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,12 @@ def prepare_run(
                 checked.append(trust.checked_entry(source, kind, timezone))
         if all(key in columns for key in inputs):
             params.check_input_columns(columns)
+        from helpers import privacy  # one DuckDB aggregate per grouping column, if any
+
+        privacy.refuse_identifying_groups(params)
+        # The inputs were just scanned: the analysis's own checks of values against data need no second scan.
+        with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(checked, Path(scratch)):
+            params.check_input_data()
     return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
 
 
@@ -177,8 +195,6 @@ def _portable_source(spec: str) -> str:
     inside the project stays relative to the project root, so reports read
     ``data/sample/sales.parquet`` rather than a home directory.
     """
-    if parse_source(spec).is_engine:
-        return spec  # a table or remote files: the same wherever the kernel runs
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
@@ -193,7 +209,8 @@ class _Execution:
 
     notebook: nbformat.NotebookNode
     error: str
-    kit_error: bool
+    #: The kit's exception class name when the notebook rejected the parameters or data, else "".
+    kit_error: str
     seconds: float
 
 
@@ -207,18 +224,25 @@ def run_notebook(
     show_code: bool = False,
     quiet: bool = False,
     update_index: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
     kernel: str | None = None,
 ) -> RunOutcome:
     """Validate, execute and report one notebook with one parameter set.
 
     ``update_index=False`` leaves ``index.html`` to the caller (``--all`` writes it once).
     ``kernel`` names a Jupyter kernelspec; by default the notebook runs on this Python environment.
+    ``timeout`` bounds the whole run in seconds (and each cell): the kernel is then stopped and
+    the run recorded as failed; None for no limit.
 
     Raises
     ------
     ParameterError, InputDataError
-        Bad parameters or input data (exit status 2): raised before any kernel starts
-        and before anything is written.
+        Bad parameters or input data (exit status 2): raised before any kernel starts and before
+        anything is written, or raised by the notebook itself, in which case the run's folder is
+        removed and the set's last good report and the index stay as they were.
+    RunAborted
+        The run could not be written (a full disk, any OS error): its partial folder is removed,
+        the last good report and the index stay as they were (exit status 1).
     """
     clock = time.perf_counter()
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
@@ -233,7 +257,6 @@ def run_notebook(
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
     fingerprints = provenance.input_fingerprints(prepared.inputs, timezone=prepared.values.get("timezone", "UTC"))
     preloading.join()
-    from helpers.running.export import Failure, find_failure, notebook_to_html
     set_dir = Path(out_dir) / notebook.name / prepared.param_set
     history = set_dir / "history"
     history.mkdir(parents=True, exist_ok=True)
@@ -241,8 +264,47 @@ def run_notebook(
     run_id = started.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
     partial = history / f".{run_id}.partial"
     partial.mkdir()
+    try:
+        execution = _execute(prepared, partial / "notebook.ipynb", kernel_name=kernel_name, quiet=quiet, timeout=timeout)
+        if execution.kit_error:
+            # The notebook rejected the user's parameters or data: that is no run, and no record.
+            raise _KIT_ERRORS[execution.kit_error](execution.error.partition(": ")[2] or execution.error)
+        record = _write_run(prepared, execution, partial, run_id=run_id, started=started, show_code=show_code,
+                            fingerprints=fingerprints)
+        run_dir, report = _finish(partial, set_dir, run_id, ok=record["status"] == "ok")
+    except BaseException as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise RunAborted(_aborted(exc, set_dir)) from None
+        raise
+    if update_index:
+        from helpers.running.index import write_index  # reads every run; loaded only when needed
 
-    execution = _execute(prepared, partial / "notebook.ipynb", kernel_name=kernel_name, quiet=quiet)
+        try:
+            write_index(Path(out_dir))
+        except OSError as exc:
+            raise RunAborted(_aborted(exc, Path(out_dir), what="the index")) from None
+    seconds = time.perf_counter() - clock
+    status = record["status"]
+    message = f"{notebook.name}/{prepared.param_set}: {status} in {seconds:.1f} s -> {report}"
+    if record["error"]:
+        message += f" ({record['error']['where']}: {record['error']['error']})"
+    return RunOutcome(status, run_dir, report, message, 0 if status == "ok" else 1, seconds)
+
+
+def _write_run(
+    prepared: PreparedRun,
+    execution: _Execution,
+    partial: Path,
+    *,
+    run_id: str,
+    started: dt.datetime,
+    show_code: bool,
+    fingerprints: dict[str, Any],
+) -> dict[str, Any]:
+    """Write report.html, results.json and run.json of a finished execution into its partial folder."""
+    from helpers.running.export import Failure, find_failure, notebook_to_html
+
     failure = find_failure(execution.notebook) if execution.error else None
     if execution.error and failure is None:
         failure = Failure(where="the notebook could not be executed", error=execution.error)
@@ -250,7 +312,7 @@ def run_notebook(
     record = _run_record(prepared, status, failure, run_id=run_id, started=started, seconds=execution.seconds)
     record["inputs"] = fingerprints
     footer = (
-        f"{notebook.title} · parameter set '{prepared.param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
+        f"{prepared.notebook.title} · parameter set '{prepared.param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
         f"in {execution.seconds:.1f} s · itvalue {record['kit_version']}"
     )
     (partial / "report.html").write_text(
@@ -259,20 +321,38 @@ def run_notebook(
     results = extract_results(execution.notebook)
     write_json(partial / "results.json", results if results is not None else {})
     write_json(partial / "run.json", record)
+    return record
 
-    run_dir = history / run_id
-    partial.rename(run_dir)
-    report = _publish(run_dir, set_dir) if status == "ok" else run_dir / "report.html"
-    if update_index:
-        from helpers.running.index import write_index  # reads every run; loaded only when needed
 
-        write_index(Path(out_dir))
-    seconds = time.perf_counter() - clock
-    message = f"{notebook.name}/{prepared.param_set}: {status} in {seconds:.1f} s -> {report}"
-    if failure:
-        message += f" ({failure.where}: {failure.error})"
-    exit_status = 0 if status == "ok" else (2 if execution.kit_error else 1)
-    return RunOutcome(status, run_dir, report, message, exit_status, seconds)
+def _finish(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tuple[Path, Path]:
+    """Number the run, move it into history and, if ok, publish it: one step under the set's lock."""
+    with locked(set_dir / ".lock"):
+        record = json.loads((partial / "run.json").read_text(encoding="utf-8"))
+        # Finishing order, not the clock, orders runs: a clock set back must not make a new run look old.
+        record["sequence"] = publishing.next_sequence(set_dir)
+        write_json(partial / "run.json", record)
+        fsync_tree(partial)
+        run_dir = set_dir / "history" / run_id
+        partial.rename(run_dir)
+        if not ok:
+            return run_dir, run_dir / "report.html"
+        try:
+            publishing.publish(run_dir, set_dir)
+        except BaseException:
+            # Not published: an ok run the set does not show would read as the latest good one.
+            if publishing.latest_run(set_dir) != run_dir.resolve():
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
+    return run_dir, set_dir / "report.html"
+
+
+def _aborted(exc: OSError, where: Path, what: str = "the run") -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if what == "the index":
+        return f"The index could not be written to {where} ({reason}); the run is in its history, the index as it was."
+    return (
+        f"The run could not be written to {where} ({reason}); the last good report and the index are as they were."
+    )
 
 
 def _preload() -> None:
@@ -280,9 +360,10 @@ def _preload() -> None:
     import helpers.running.export  # noqa: F401
 
 
-def _execute(prepared: PreparedRun, executed_path: Path, *, kernel_name: str, quiet: bool) -> _Execution:
-    """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised."""
-    import nbformat
+def _execute(
+    prepared: PreparedRun, executed_path: Path, *, kernel_name: str, quiet: bool, timeout: float | None
+) -> _Execution:
+    """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised (except the disk's)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -290,33 +371,75 @@ def _execute(prepared: PreparedRun, executed_path: Path, *, kernel_name: str, qu
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     notebook = prepared.notebook
-    error, kit_error = "", False
+    error, kit_error = "", ""
     clock = time.perf_counter()
+    with watchdog.limit(timeout) as stopped:
+        try:
+            papermill.execute_notebook(
+                str(notebook.path),
+                str(executed_path),
+                parameters=prepared.values,
+                # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
+                cwd=str(notebook.path.parent),
+                kernel_name=kernel_name,
+                # A warm kernel of its own (helpers.running.kernels), told which inputs this run checked.
+                engine_name=ENGINE_NAME,
+                itvalue_checked=prepared.checked,
+                progress_bar=not quiet,
+                request_save_on_cell_execute=False,
+                execution_timeout=int(timeout) if timeout else None,
+            )
+        except PapermillExecutionError as exc:
+            error = f"{exc.ename}: {exc.evalue}"
+            kit_error = exc.ename if exc.ename in _KIT_ERRORS else ""
+        except OSError as exc:
+            if exc.errno in watchdog.DISK_ERRORS:
+                raise  # a full disk or a read-only folder: no run to record
+            error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
+            error = f"{type(exc).__name__}: {exc}"
+    if stopped.is_set():
+        error, kit_error = f"TimeoutError: the run took longer than {timeout:g} s (--timeout) and was stopped", ""
+    return _Execution(_read_executed(executed_path, notebook.path), error, kit_error, time.perf_counter() - clock)
+
+
+def _read_executed(executed_path: Path, source: Path) -> nbformat.NotebookNode:
+    """The executed notebook as papermill left it; the source notebook if it left none or half of one."""
+    import nbformat
     try:
-        papermill.execute_notebook(
-            str(notebook.path),
-            str(executed_path),
-            parameters=prepared.values,
-            # The kit's notebooks run in notebooks/ (as in JupyterLab); another notebook in its own folder.
-            cwd=str(notebook.path.parent),
-            kernel_name=kernel_name,
-            engine_name=ENGINE_NAME,
-            itvalue_checked=prepared.checked,
-            progress_bar=not quiet,
-            request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
-        kit_error = exc.ename in _KIT_ERRORS
-    except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
-        error = f"{type(exc).__name__}: {exc}"
-    seconds = time.perf_counter() - clock
-    if executed_path.exists():
-        executed = nbformat.read(executed_path, as_version=4)
-    else:
-        executed = nbformat.read(notebook.path, as_version=4)
-        nbformat.write(executed, executed_path)
-    return _Execution(executed, error, kit_error, seconds)
+        return nbformat.read(executed_path, as_version=4)
+    except OSError as exc:
+        if exc.errno in watchdog.DISK_ERRORS:
+            raise
+    except Exception:  # noqa: S110 - a notebook cut short (a killed kernel, a full disk) is replaced below
+        pass
+    executed = nbformat.read(source, as_version=4)
+    nbformat.write(executed, executed_path)
+    return executed
+
+
+@contextmanager
+def _kernel_trusts(checked: list[dict[str, Any]], scratch: Path) -> Iterator[None]:
+    """Tell the kernel (through its environment) which inputs this run has already scanned.
+
+    The kernel inherits this process's environment when papermill starts it; the variable is
+    restored afterwards, so nothing outlives the run. One run at a time per process (``--all``
+    runs each set in a worker process of its own).
+    """
+    if not checked:
+        yield
+        return
+    record = scratch / "checked-inputs.json"
+    trust.write_record(record, checked)
+    before = os.environ.get(trust.ENVIRONMENT_VARIABLE)
+    os.environ[trust.ENVIRONMENT_VARIABLE] = str(record)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(trust.ENVIRONMENT_VARIABLE, None)
+        else:
+            os.environ[trust.ENVIRONMENT_VARIABLE] = before
 
 
 def _run_record(
@@ -344,28 +467,27 @@ def _run_record(
     }
 
 
-def _publish(run_dir: Path, set_dir: Path) -> Path:
-    """Make an ok run the set's latest good report, under the set's lock; return its report."""
-    with locked(set_dir / ".lock"):
-        for file_name in RUN_FILES:
-            replace_atomically(run_dir / file_name, set_dir / file_name)
-    return set_dir / "report.html"
-
-
 def parameter_set_name(
     params_file: str | Path | None, overrides: Mapping[str, Any] | None, name: str | None = None
 ) -> str:
     """The folder a run's reports go to: ``--name``, else the params file's stem (``default``),
     ``custom`` for ``-p`` alone, and ``default-custom`` when ``-p`` changes a params file, so an
-    ad-hoc variation never replaces the scheduled report of that set. The ``engine`` changes where
-    the queries run, not the figures: it does not make a set custom (run.json records it)."""
+    ad-hoc variation never replaces the scheduled report of that set."""
     if name is not None:
         if not _SAFE_NAME.fullmatch(name):
-            raise ParameterError(f"--name must be letters, digits, '.', '_' or '-'; got {name!r}.")
+            raise ParameterError(
+                "--name must be letters, digits, '.', '_' or '-', a plain folder name not starting with '.' "
+                f"(at most 100 characters); got {name[:100]!r}."
+            )
         return name
     if params_file is None:
         return "custom"
     stem = Path(params_file).stem
+    if not _SAFE_NAME.fullmatch(stem):
+        raise ParameterError(
+            f"The parameter file's name {stem[:100]!r} cannot name a report folder; rename the file or give --name."
+        )
+    # The engine changes where the queries run, not the figures: it does not make a set custom.
     changed = [key for key in overrides or {} if key != "engine"]
     return f"{stem}-custom" if changed else stem
 
