@@ -34,7 +34,7 @@ from typing import Any
 
 from helpers.inputs import trust
 
-__all__ = ["WARM_IMPORTS", "WarmKernel", "keep_warm", "prepare", "take"]
+__all__ = ["WARM_IMPORTS", "WarmKernel", "in_use", "keep_warm", "prepare", "take"]
 
 #: What a warm kernel imports before any run: the analytical stack every kit notebook loads.
 WARM_IMPORTS = (
@@ -57,7 +57,7 @@ _KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 _STARTUP_SECONDS = 120
 
 
-@dataclass
+@dataclass(eq=False)
 class WarmKernel:
     """A started kernel that has imported :data:`WARM_IMPORTS` and run nothing else."""
 
@@ -69,6 +69,7 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel and remove its scratch file (idempotent)."""
+        _IN_USE.discard(self)
         try:
             if self.manager.has_kernel:
                 _run(self.manager.shutdown_kernel(now=True))
@@ -188,6 +189,7 @@ def _shut_down_quietly(future: concurrent.futures.Future[WarmKernel]) -> None:
 
 
 _POOL = _Pool()
+_IN_USE: set[WarmKernel] = set()
 atexit.register(_POOL.close)
 
 
@@ -198,7 +200,19 @@ def prepare(kernel_name: str, cwd: str | Path) -> None:
 
 def take(kernel_name: str, cwd: str | Path) -> WarmKernel:
     """A warm kernel for one run: the prepared one, or one started now. The caller shuts it down."""
-    return _POOL.take(kernel_name, str(cwd))
+    kernel = _POOL.take(kernel_name, str(cwd))
+    _IN_USE.add(kernel)
+    return kernel
+
+
+def in_use() -> list[int]:
+    """The process ids of the kernels runs of this process are using (not the spare): what a time limit stops."""
+    pids = []
+    for kernel in list(_IN_USE):
+        process = getattr(kernel.manager.provisioner, "process", None)
+        if process is not None and process.pid:
+            pids.append(process.pid)
+    return pids
 
 
 def keep_warm(enabled: bool = True) -> None:

@@ -195,6 +195,8 @@ def _portable_source(spec: str) -> str:
     inside the project stays relative to the project root, so reports read
     ``data/sample/sales.parquet`` rather than a home directory.
     """
+    if parse_source(spec).is_engine:
+        return spec  # a table or remote files: the same wherever the kernel runs
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
@@ -373,7 +375,7 @@ def _execute(
     notebook = prepared.notebook
     error, kit_error = "", ""
     clock = time.perf_counter()
-    with watchdog.limit(timeout) as stopped:
+    with watchdog.limit(timeout, stop=kernels.in_use) as stopped:
         try:
             papermill.execute_notebook(
                 str(notebook.path),

@@ -6,7 +6,7 @@ import errno
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,11 +19,12 @@ _GRACE_SECONDS = 5.0
 
 
 @contextmanager
-def limit(seconds: float | None) -> Iterator[threading.Event]:
-    """Stop this process's child processes (the kernel) if the block runs longer than ``seconds``.
+def limit(seconds: float | None, *, stop: Callable[[], list[int]] | None = None) -> Iterator[threading.Event]:
+    """Stop the run's kernel if the block runs longer than ``seconds``.
 
-    Yields an event that is set when the limit was reached. papermill then sees a dead kernel
-    and returns; the caller records the run as failed. ``None`` or 0: no limit.
+    ``stop`` names the processes to stop (the pids of the kernels this run uses); by default every
+    child process of this one. Yields an event that is set when the limit was reached. papermill
+    then sees a dead kernel and returns; the caller records the run as failed. ``None`` or 0: no limit.
     """
     stopped = threading.Event()
     if not seconds:
@@ -34,7 +35,7 @@ def limit(seconds: float | None) -> Iterator[threading.Event]:
     def watch() -> None:
         if not finished.wait(seconds):
             stopped.set()
-            _stop_children()
+            _stop(stop() if stop is not None else _children(os.getpid()))
 
     thread = threading.Thread(target=watch, name="itvalue-timeout", daemon=True)
     thread.start()
@@ -68,8 +69,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _stop_children() -> None:
-    children = _children(os.getpid())
+def _stop(pids: list[int]) -> None:
+    """SIGTERM, a grace period, then SIGKILL for ``pids`` and their descendants."""
+    children = list(dict.fromkeys([*pids, *(child for pid in pids for child in _children(pid))]))
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in children:
             try:
