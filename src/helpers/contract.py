@@ -28,7 +28,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["ANALYSES", "CONTRACT", "RESULTS_MIMETYPE", "Analysis", "lazy_exports"]
+__all__ = ["ANALYSES", "CONTRACT", "RESULTS_MIMETYPE", "STANDARD_EXPORTS", "Analysis", "lazy_exports"]
 
 #: The MIME type under which a notebook hands its key figures to the runner (results.json).
 RESULTS_MIMETYPE = "application/vnd.itvalue.results+json"
@@ -51,13 +51,28 @@ class Analysis(Protocol):
     results: Callable[[Any], dict[str, Any]]
 
 
-def lazy_exports(package: str, names: Mapping[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that imports ``names`` (``{attribute: submodule}``) on first use.
+#: Where every analysis package keeps the contract's heavy names, and its chart and report modules.
+STANDARD_EXPORTS = {
+    "Inputs": "loading",
+    "load_inputs": "loading",
+    "analyse": "analysis",
+    "Result": "result",
+    "headline": "reporting",
+    "results": "reporting",
+    "plots": "plots",
+    "reporting": "reporting",
+}
+
+
+def lazy_exports(package: str, extra: Mapping[str, str] | None = None) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports :data:`STANDARD_EXPORTS` (plus ``extra``,
+    ``{attribute: submodule}``) on first use.
 
     An analysis package's ``Parameters`` must import without pandas, DuckDB or matplotlib, yet
     ``helpers.nps_trends.analyse`` must work as a plain attribute: the heavy submodules load
     only when one of their names is first asked for. A name mapped to itself is a submodule.
     """
+    names = {**STANDARD_EXPORTS, **(extra or {})}
 
     def __getattr__(name: str) -> Any:  # noqa: N807 - the module-level hook of PEP 562
         try:

@@ -19,16 +19,4 @@ from helpers.contract import lazy_exports
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]
 
-__getattr__ = lazy_exports(
-    __name__,
-    {
-        "Inputs": "loading",
-        "load_inputs": "loading",
-        "analyse": "analysis",
-        "Result": "result",
-        "headline": "reporting",
-        "results": "reporting",
-        "plots": "plots",
-        "reporting": "reporting",
-    },
-)
+__getattr__ = lazy_exports(__name__)

@@ -22,17 +22,4 @@ from helpers.downtime_sales.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]
 
-__getattr__ = lazy_exports(
-    __name__,
-    {
-        "Inputs": "loading",
-        "load_inputs": "loading",
-        "analyse": "analysis",
-        "Result": "result",
-        "headline": "reporting",
-        "results": "reporting",
-        "estimate_impact": "impact",
-        "plots": "plots",
-        "reporting": "reporting",
-    },
-)
+__getattr__ = lazy_exports(__name__, {"estimate_impact": "impact"})

@@ -21,17 +21,4 @@ from helpers.feature_adoption.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]
 
-__getattr__ = lazy_exports(
-    __name__,
-    {
-        "Inputs": "loading",
-        "load_inputs": "loading",
-        "analyse": "analysis",
-        "Result": "result",
-        "headline": "reporting",
-        "results": "reporting",
-        "plots": "plots",
-        "reporting": "reporting",
-        "survival": "survival",
-    },
-)
+__getattr__ = lazy_exports(__name__, {"survival": "survival"})
