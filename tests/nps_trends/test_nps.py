@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import warnings
@@ -607,3 +608,27 @@ def test_charts_show_gaps_intervals_and_events(sample_analysis):
     ax = nps_plots.interval_plot(sample_analysis.tickets.by_resolution_time, y="group", group=None)
     assert len(ax.get_yticklabels()) == 6
     plt.close("all")
+
+
+def test_one_small_period_hides_the_next_smallest_so_the_total_gives_nothing_away():
+    from helpers.nps_trends.analysis import _periods
+
+    days = pd.date_range("2025-01-01", "2025-04-30", freq="D")
+    rng = np.random.default_rng(7)
+    rows = []
+    for day in days:
+        # March is small (a few responses); the other months are large, February the smallest of them.
+        per_day = 1 if day.month == 3 else (3 if day.month == 2 else 6)
+        rows += [{"timestamp": day + pd.Timedelta(hours=10), "score": int(rng.integers(0, 11))} for _ in range(per_day)]
+    frame = pd.DataFrame(rows)
+    con = inputs.connect()
+    con.con.register("responses_small_month", frame)  # DuckDB's own registration (Ibis's memtable fails on DuckDB 2)
+    table = con.table("responses_small_month")
+    params = nps.Parameters.validate_values({"tickets_path": "", "events": [], "min_n": 60})
+    periods = _periods(table, params, dt.date(2025, 1, 1), dt.date(2025, 4, 30))
+    by_month = periods.set_index("period")
+    assert bool(by_month.loc["2025-03", "suppressed"]), "March has 31 responses, under min_n"
+    assert bool(by_month.loc["2025-02", "suppressed"]), "February (84) is hidden with it: 115 together"
+    assert not by_month.loc[["2025-01", "2025-04"], "suppressed"].any()
+    hidden = periods[periods["suppressed"]]
+    assert hidden["nps"].isna().all() and hidden["promoters"].isna().all()

@@ -22,7 +22,9 @@ from helpers.nps_trends.result import Result, TicketLink, Trend, TrendStretch
 __all__ = ["analyse", "analysis_window", "check_window", "distinctive_terms", "nps_table", "period_calendar"]
 
 
-def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.DataFrame:
+def nps_table(
+    counts: pd.DataFrame, *, min_n: int, confidence: float, hide: np.ndarray | None = None
+) -> pd.DataFrame:
     """Add NPS and its adjusted-Wald interval to a frame of counts, suppressing small groups.
 
     Parameters
@@ -31,6 +33,8 @@ def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.Data
         With ``detractors``, ``passives``, ``promoters`` and ``n``.
     min_n : int
         Groups with fewer responses get ``suppressed`` True and no NPS, interval or counts.
+    hide : array of bool, optional
+        Further groups to suppress (complementary suppression: see :mod:`helpers.privacy`).
 
     Returns
     -------
@@ -42,6 +46,8 @@ def nps_table(counts: pd.DataFrame, *, min_n: int, confidence: float) -> pd.Data
     array = queries.counts_array(frame)
     interval = stats.adjusted_wald_interval(array, confidence=confidence)
     suppressed = frame["n"].to_numpy() < min_n
+    if hide is not None:
+        suppressed = suppressed | np.asarray(hide, dtype=bool)
     frame["nps"] = np.where(suppressed, np.nan, stats.nps_points(array))
     frame["nps_low"] = np.where(suppressed, np.nan, interval.low)
     frame["nps_high"] = np.where(suppressed, np.nan, interval.high)
@@ -111,7 +117,8 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         # Counted in periods, not responses: a total of the small periods' responses could be
         # differenced back to one period's exact count.
         notes.append(
-            _note(data.responses_name, f"periods with fewer than {params.min_n} responses shown as gaps",
+            _note(data.responses_name, f"periods shown as gaps: fewer than {params.min_n} responses, or hidden with "
+                  "them so that no hidden period can be worked out from the total",
                   len(suppressed), ", ".join(suppressed["period"].head(5)), unit="periods")
         )
     empty = periods[periods["n"] == 0]
@@ -208,10 +215,12 @@ def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
     for column in ("detractors", "passives", "promoters", "n"):
         frame[column] = frame[column].fillna(0).astype("int64")
-    tests = stats.period_over_period(
-        queries.counts_array(frame), reportable=frame["n"].to_numpy() >= params.min_n, confidence=params.confidence
-    )
-    frame = nps_table(frame, min_n=params.min_n, confidence=params.confidence)
+    # The overall figure is published: hidden periods must together hold at least min_n responses,
+    # or overall minus the shown periods would give a small period's figure away.
+    cells = pd.DataFrame({"line": 0, "n": frame["n"], "suppressed": frame["n"].to_numpy() < params.min_n})
+    hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n)
+    tests = stats.period_over_period(queries.counts_array(frame), reportable=~hidden, confidence=params.confidence)
+    frame = nps_table(frame, min_n=params.min_n, confidence=params.confidence, hide=hidden)
     frame["change"] = tests.change
     frame["change_p_value"] = tests.p_value_holm
     frame["change_p_value_unadjusted"] = tests.p_value
