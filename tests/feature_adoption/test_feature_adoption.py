@@ -285,3 +285,32 @@ def test_bad_inputs_are_one_sentence_input_errors(write):
     duplicated = FEATURES + "F-1,Search again,App,2025-02-01,,\n"
     with pytest.raises(InputDataError, match=r"^features.csv: .*'feature_id'"):
         adoption.load_inputs(write(duplicated, "user_id\nu1\n", "timestamp,user_id,feature_id\n2025-01-02,u1,F-1\n"))
+
+
+def test_no_user_id_reaches_the_results_headline_or_tables():
+    import json
+
+    import pandas as pd
+
+    from helpers import feature_adoption
+    from helpers.paths import SAMPLE_DATA_DIR
+    from helpers.report.display import Table
+
+    params = feature_adoption.Parameters.validate_values({})
+    result = feature_adoption.analyse(feature_adoption.load_inputs(params), params)
+    shown = [json.dumps(feature_adoption.results(result), default=str), " ".join(feature_adoption.headline(result))]
+    reporting = feature_adoption.reporting
+    for name in dir(reporting):
+        builder = getattr(reporting, name)
+        if name.endswith("_table") and callable(builder):
+            try:
+                table = builder(result)
+            except TypeError:
+                continue
+            if isinstance(table, Table):
+                shown.append(table.data.to_csv())
+    text = "\n".join(shown)
+    user_ids = pd.read_csv(SAMPLE_DATA_DIR / "users.csv")["user_id"].astype(str)
+    assert not [u for u in user_ids if u in text]
+    assert "Legal" not in text, "a department under min_n (14 people) is counted, never named"
+    assert len(shown) > 2, "at least one table was checked"
