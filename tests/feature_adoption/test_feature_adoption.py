@@ -314,3 +314,11 @@ def test_no_user_id_reaches_the_results_headline_or_tables():
     assert not [u for u in user_ids if u in text]
     assert "Legal" not in text, "a department under min_n (14 people) is counted, never named"
     assert len(shown) > 2, "at least one table was checked"
+
+
+def test_the_summary_box_holds_at_most_five_sentences(sample):
+    params = adoption.Parameters.validate_values({})
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    sentences = adoption.headline(result)
+    assert 1 <= len(sentences) <= 5
+    assert any("moved to the new one" in s and "%" in s for s in sentences), "the old way is summed up with intervals"

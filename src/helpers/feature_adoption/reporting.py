@@ -117,7 +117,15 @@ def headline(result: Result) -> list[str]:
             f"{top['name']}: {_share(top, 'habitual_share')} "
             f"of its adopters."
         )
-    sentences += [_old_way_sentence(row, level) for row in features.itertuples() if pd.notna(row.old_way_users)]
+    replacing = [row for row in features.itertuples() if pd.notna(row.old_way_users)]
+    if replacing:
+        # One sentence for every replacement, so the summary stays at five sentences at most; the old-way
+        # table says how many still use the old way.
+        moved = "; ".join(f"{row.name} {_share(row, 'switched_share')}" for row in replacing)
+        sentences.append(
+            f"Of the recent users of a feature that a new one replaces, these moved to the new one ({level} "
+            f"intervals): {moved}."
+        )
     recent = features[~features["horizon_reached"]]
     if len(recent):
         sentences.append(
@@ -127,19 +135,6 @@ def headline(result: Result) -> list[str]:
             + ", ".join(f"{h} days" for h in recent["horizon_days"]) + ")."
         )
     return sentences
-
-
-def _old_name(row: Any) -> str:
-    return row.replaced_name if isinstance(row.replaced_name, str) else row.replaced_feature_id
-
-
-def _old_way_sentence(row: Any, level: str) -> str:
-    return (
-        f"Of the {int(row.old_way_users):,} recent users of {_old_name(row)} still active, "
-        f"{_share(row, 'switched_share')} have used "
-        f"its replacement {row.name} and {_share(row, 'still_using_old_share')} "
-        f"still use the old way ({level} intervals)."
-    )
 
 
 def feature_table(result: Result) -> Table:
