@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from helpers.running.export import Failure
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "RUN_FILES", "PreparedRun", "RunOutcome", "prepare_parameters", "prepare_run", "run_notebook",
+    "DEFAULT_TIMEOUT", "RUN_FILES", "PreparedRun", "RunOutcome", "prepare_run", "run_notebook",
 ]
 
 # Raised inside a notebook, these are the user's parameters or data at fault (exit 2), not the analysis.
@@ -171,17 +171,6 @@ def check_spark_available() -> None:
             "Parameter 'engine' is 'pyspark' but no Java runtime was found for a local Spark session; install Java 17 "
             "or later (Debian: apt-get install default-jre-headless) or set SPARK_REMOTE to a Spark Connect server."
         )
-
-
-def prepare_parameters(
-    notebook: Notebook,
-    *,
-    params_file: str | Path | None = None,
-    overrides: Mapping[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """The values to inject and the input sources of a run (see :func:`prepare_run`)."""
-    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides)
-    return prepared.values, prepared.inputs
 
 
 def _shown(params_file: str | Path | None) -> str | None:
