@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_impact.py [--repeat 3] [--draws 1000] [--long 2000]
+    .venv/bin/python benchmarks/bench_impact.py [--repeat 3] [--draws 1000] [--long 2000] [--case seasonal ...]
 
 Cases: the eight reference cases in ``tests/downtime_sales/reference/causalimpact`` (the
 five R CausalImpact scenarios and the arma, google and comparison cases), then a
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per case and tool (default 3)")
     parser.add_argument("--draws", type=int, default=1000, help="posterior draws, both tools (default 1000)")
     parser.add_argument("--long", type=int, default=2000, help="points in the generated long series (default 2000)")
+    parser.add_argument("--case", action="append", help="run only this case (repeatable; default all)")
     args = parser.parse_args()
     try:
         import causal_impact  # noqa: F401
@@ -105,6 +106,8 @@ def main() -> None:
         peer = _peer
     print(f"{platform.platform()}, Python {platform.python_version()}; {args.draws} draws, median of {args.repeat} runs")
     cases = {**_reference_cases(), f"long_{args.long}": _long_case(args.long)}
+    if args.case:
+        cases = {name: cases[name] for name in args.case}
     ratios = []
     for name, case in cases.items():
         _ours(case, 50)  # imports and first-call costs out of the timing

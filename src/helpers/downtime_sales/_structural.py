@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dpbtrf as _band_cholesky
 
 __all__ = ["Fit", "StructuralModel", "draw_end_states", "end_state_columns", "fit", "forecast", "smoothed_signal"]
 
@@ -74,7 +75,7 @@ class StructuralModel:
         if season_length:
             pattern, impulse = _seasonal_pattern(n, season_length)
             columns.append(pattern)
-            seasonal_cov = impulse @ impulse.T
+            seasonal_cov = _product(impulse, impulse.T)
         missing = np.flatnonzero(np.isnan(observed))
         dummies = np.zeros((n, len(missing)))
         dummies[missing, np.arange(len(missing))] = 1.0
@@ -92,9 +93,9 @@ class StructuralModel:
         """Size of the end state: control coefficients, level, the last s - 1 seasonal effects."""
         return self.n_controls + 1 + (self.season_length - 1 if self.season_length else 0)
 
-    def basis(self) -> _SineBasis | _DenseBasis:
+    def basis(self) -> _SineBasis | _BandedBasis:
         """How ``Sigma`` is inverted: in closed form without seasonality, by Cholesky with it."""
-        return _DenseBasis(self) if self.season_length else _SineBasis(self)
+        return _BandedBasis(self) if self.season_length else _SineBasis(self)
 
 
 def _seasonal_pattern(n: int, season_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -224,49 +225,126 @@ class _SineBasis:
         return _smoothed_from(self.model, a, coefficients, precision, inverse_residual, inverse_x, inverse_diagonal)
 
 
-class _DenseBasis:
-    """``Sigma`` for each draw whitened by its Cholesky factor."""
+class _BandedBasis:
+    """``Sigma`` after a seasonal difference: banded, so each draw is factored in O(n s^2).
+
+    ``J`` keeps the first s points and replaces each later point by its difference from
+    the point a season earlier, ``y[t] - y[t - s]``. That difference removes the starting
+    level and seasonal states, and what is left depends only on the shocks of the last
+    season, so ``M = J Sigma J'`` is zero beyond s diagonals of its main one. ``J`` is
+    unit lower triangular (``det J = 1``), hence ``log det Sigma = log det M`` and
+    ``B' Sigma^-1 B = (J B)' M^-1 (J B)`` exactly.
+    """
 
     cheap_batches = False
 
     def __init__(self, model: StructuralModel):
         self.model = model
         n = len(model.y)
-        self.walk = np.minimum.outer(np.arange(n), np.arange(n)).astype(float)
-        self.components = np.stack([np.eye(n), self.walk, model.seasonal_cov]).reshape(3, -1)
+        self.lag = model.season_length
+        self.width = min(self.lag, n - 1)  # number of diagonals below the main one
+        walk = np.minimum.outer(np.arange(n), np.arange(n)).astype(float)
+        components = np.stack([np.eye(n), walk, model.seasonal_cov], axis=1)  # (n, 3, n)
+        components = self.difference(self.difference(components).transpose(2, 1, 0)).transpose(1, 0, 2)
+        # LAPACK's lower band storage: bands[c, d, j] = M_c[j + d, j].
+        self.bands = np.zeros((3, self.width + 1, n))
+        for d in range(self.width + 1):
+            self.bands[:, d, : n - d] = np.diagonal(components, offset=-d, axis1=1, axis2=2)
         self.a_rows, covariances, self.component, self.self_cov = end_state_columns(model)
-        self.base = np.column_stack([model.y, model.design, covariances])
+        self.base = self.difference(np.column_stack([model.y, model.design, covariances]))
 
-    def _factor(self, variances: np.ndarray) -> np.ndarray:
-        n = len(self.walk)
-        sigma = _product(variances, self.components).reshape(-1, n, n)  # one pass, no temporaries
-        return np.linalg.cholesky(sigma)
+    def difference(self, x: np.ndarray) -> np.ndarray:
+        """``J x`` along the first axis."""
+        out = x.copy()
+        out[self.lag :] -= x[: len(x) - self.lag]
+        return out
+
+    def _factors(self, variances: np.ndarray) -> np.ndarray:
+        """Band Cholesky factors (N, width + 1, n) of ``M``; NaN for a draw whose ``M`` is not positive definite."""
+        n = self.bands.shape[2]
+        bands = _product(variances, self.bands.reshape(3, -1)).reshape(len(variances), self.width + 1, n)
+        factors = np.empty_like(bands)
+        for row, band in enumerate(bands):
+            # numpy has no band Cholesky; one LAPACK call per draw is ~10 us, far below a dense one.
+            factors[row], info = _band_cholesky(band, lower=1)
+            if info != 0:
+                factors[row] = np.nan
+        return factors
 
     def grams(self, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for ``B = [y, X, covariances]``."""
-        factor = self._factor(variances)
-        # numpy's stacked solve runs LAPACK in one C loop; scipy's triangular solve loops in Python.
-        whitened = np.linalg.solve(factor, np.broadcast_to(self.base, factor.shape[:1] + self.base.shape))
-        logdet = 2 * np.log(np.diagonal(factor, axis1=1, axis2=2)).sum(axis=1)
-        return logdet, np.einsum("nir,nis->nrs", whitened, whitened)
+        factors = self._factors(variances)
+        whitened = _forward_solve(factors, self.base)  # (n, N, r)
+        logdet = 2 * np.log(factors[:, 0]).sum(axis=1)
+        return logdet, np.matmul(whitened.transpose(1, 2, 0), whitened.transpose(1, 0, 2))
 
     def smoothed(self, variances: np.ndarray, coefficients: np.ndarray, precision: np.ndarray) -> tuple:
         """Pointwise mean and variance of the pre-period signal given ``y``; see ``smoothed_signal``."""
-        factor = self._factor(variances)
-        n = factor.shape[1]
+        factors = self._factors(variances)
         design = self.model.design
-        residual = self.model.y - _product(coefficients, design.T)
-        # Sigma^-1 v = L^-T (L^-1 v) and diag(Sigma^-1) = column sums of squares of L^-1: one stacked
-        # solve, and no n^3 product per draw.
-        stacked = np.concatenate([residual[:, :, None], np.broadcast_to(design, (len(factor),) + design.shape),
-                                  np.broadcast_to(np.eye(n), factor.shape)], axis=2)
-        half = np.linalg.solve(factor, stacked)
-        inverse_factor = half[:, :, 1 + design.shape[1] :]
-        solved = np.einsum("nki,nkr->nir", inverse_factor, half[:, :, : 1 + design.shape[1]])
-        inverse_residual, inverse_x = solved[:, :, 0], solved[:, :, 1:]
-        inverse_diagonal = np.einsum("nki,nki->ni", inverse_factor, inverse_factor)
-        return _smoothed_from(self.model, variances[:, :1], coefficients, precision, inverse_residual, inverse_x,
-                              inverse_diagonal)
+        residual = self.model.y - _product(coefficients, design.T)  # (N, n)
+        # Time first, so that each step of the substitutions reads contiguous rows.
+        stacked = np.empty((len(design), len(residual), 1 + design.shape[1]))
+        stacked[:, :, 0] = residual.T
+        stacked[:, :, 1:] = design[:, None, :]
+        solved = _backward_solve(factors, _forward_solve(factors, self.difference(stacked)))
+        solved = self._transpose_difference(solved)  # Sigma^-1 [r, X] = J' M^-1 J [r, X]
+        inverse_diagonal = self._inverse_diagonal(factors)
+        return _smoothed_from(self.model, variances[:, :1], coefficients, precision, solved[:, :, 0].T,
+                              solved[:, :, 1:].transpose(1, 0, 2), inverse_diagonal)
+
+    def _transpose_difference(self, x: np.ndarray) -> np.ndarray:
+        """``J' x`` along the first axis."""
+        out = x.copy()
+        out[: len(x) - self.lag] -= x[self.lag :]
+        return out
+
+    def _inverse_diagonal(self, factors: np.ndarray) -> np.ndarray:
+        """``diag(Sigma^-1) = diag(J' M^-1 J)`` (N, n) from the band of ``M^-1`` (Takahashi's recursion)."""
+        n_draws, width, n = factors.shape[0], self.width, factors.shape[2]
+        diagonal = np.zeros((n + self.lag, n_draws))  # M^-1[t, t], zero past the end
+        lagged = np.zeros((n, n_draws))  # M^-1[t, t + lag]
+        block = np.zeros((n_draws, width, width))  # M^-1 on points t + 1 .. t + width
+        for t in range(n - 1, -1, -1):
+            below = factors[:, 1:, t]  # L[t + 1 .. t + width, t], zero past the end
+            pivot = factors[:, 0, t]
+            # L' Z = L^-1 is upper triangular with 1 / L[t, t] on the diagonal, row t of it gives row t of Z.
+            row = -np.einsum("nk,nkj->nj", below, block) / pivot[:, None]
+            own = (1 / pivot - np.einsum("nk,nk->n", below, row)) / pivot
+            if self.lag <= width:
+                lagged[t] = row[:, self.lag - 1]
+            diagonal[t] = own
+            block = np.concatenate([np.concatenate([own[:, None, None], row[:, None, : width - 1]], axis=2),
+                                    np.concatenate([row[:, : width - 1, None], block[:, : width - 1, : width - 1]], axis=2)],
+                                   axis=1)
+        return (diagonal[:n] - 2 * lagged + diagonal[self.lag :]).T
+
+
+def _forward_solve(factors: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``L^-1 b`` for each draw's band factor ``L``; ``rhs`` (n, r) or (n, N, r), result (n, N, r)."""
+    n_draws, width, n = factors.shape[0], factors.shape[1] - 1, factors.shape[2]
+    rhs = rhs.reshape(n, -1, rhs.shape[-1])
+    # rows[t, i] = L[t, t - i]: the band read along rows instead of down columns.
+    shift = np.arange(width + 1)
+    columns = np.arange(n)[:, None] - shift[None, :]
+    rows = np.where(columns >= 0, factors[:, shift[None, :], np.maximum(columns, 0)], 0.0).transpose(1, 2, 0)
+    out = np.empty((n, n_draws, rhs.shape[-1]))
+    for t in range(n):
+        span = min(width, t)
+        total = rhs[t] - np.einsum("in,inr->nr", rows[t, 1 : span + 1], out[t - 1 :: -1][:span]) if span else rhs[t]
+        out[t] = total / rows[t, 0][:, None]
+    return out
+
+
+def _backward_solve(factors: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``L'^-1 b`` for each draw's band factor ``L``; ``rhs`` and result (n, N, r)."""
+    width, n = factors.shape[1] - 1, factors.shape[2]
+    columns = factors.transpose(2, 1, 0)  # columns[t, i] = L[t + i, t], zero past the end
+    out = np.zeros((n + width,) + rhs.shape[1:])
+    for t in range(n - 1, -1, -1):
+        total = rhs[t] - np.einsum("in,inr->nr", columns[t, 1:], out[t + 1 : t + 1 + width])
+        out[t] = total / columns[t, 0][:, None]
+    return out[:n]
 
 
 def _smoothed_from(model, a, coefficients, precision, inverse_residual, inverse_x, inverse_diagonal) -> tuple:
@@ -308,7 +386,7 @@ class Fit:
         return Fit(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
 
 
-def fit(basis: _SineBasis | _DenseBasis, variances: np.ndarray) -> Fit:
+def fit(basis: _SineBasis | _BandedBasis, variances: np.ndarray) -> Fit:
     """Likelihood, coefficients and end state for each row of ``variances`` (N, 2 or 3)."""
     padded = np.column_stack([variances, np.zeros((len(variances), 3 - variances.shape[1]))])
     logdet, gram = basis.grams(padded)
@@ -329,7 +407,7 @@ def fit(basis: _SineBasis | _DenseBasis, variances: np.ndarray) -> Fit:
     return Fit(log_likelihood, coefficients, precision, end_mean, end_cov)
 
 
-def smoothed_signal(basis: _SineBasis | _DenseBasis, variances: np.ndarray, given: Fit) -> tuple[np.ndarray, np.ndarray]:
+def smoothed_signal(basis: _SineBasis | _BandedBasis, variances: np.ndarray, given: Fit) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise posterior mean and variance (N, n) of the pre-period signal, noise excluded."""
     padded = np.column_stack([variances, np.zeros((len(variances), 3 - variances.shape[1]))])
     return basis.smoothed(padded, given.coefficients, given.precision)
