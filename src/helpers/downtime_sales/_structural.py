@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg.lapack import dpbtrf as _band_cholesky
+from scipy.linalg.lapack import dtbtrs as _band_solve
 
 __all__ = ["Fit", "StructuralModel", "draw_end_states", "end_state_columns", "fit", "forecast", "smoothed_signal"]
 
@@ -38,6 +39,7 @@ _JITTER = 1e-10  # keeps the Cholesky factor of a near-singular end-state covari
 # two-core machine waking them costs ~20 ms, far more than these products take on one.
 _SINGLE_THREAD_PRODUCT = 65536 * 4
 _SMALL_SERIES = 400  # up to this many points an explicit eigenbasis beats the FFT of awkward lengths
+_FEW_DRAWS = 100  # below this many draws a LAPACK band solve per draw beats a vectorised substitution
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -274,8 +276,14 @@ class _BandedBasis:
     def grams(self, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for ``B = [y, X, covariances]``."""
         factors = self._factors(variances)
-        whitened = _forward_solve(factors, self.base)  # (n, N, r)
         logdet = 2 * np.log(factors[:, 0]).sum(axis=1)
+        if len(factors) < _FEW_DRAWS:
+            # A step of the substitution costs a few numpy calls whatever the batch; for a few
+            # draws one LAPACK call each is cheaper.
+            base = np.asfortranarray(self.base)
+            whitened = np.stack([_band_solve(factor, base, uplo="L")[0] for factor in factors])
+            return logdet, np.matmul(whitened.transpose(0, 2, 1), whitened)
+        whitened = _forward_solve(factors, self.base)  # (n, N, r)
         return logdet, np.matmul(whitened.transpose(1, 2, 0), whitened.transpose(1, 0, 2))
 
     def smoothed(self, variances: np.ndarray, coefficients: np.ndarray, precision: np.ndarray) -> tuple:

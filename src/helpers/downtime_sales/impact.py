@@ -269,57 +269,67 @@ def _posterior_mode(log_posterior: _LogPosterior) -> np.ndarray:
         np.minimum(log_posterior.guess, log_posterior.upper - 0.1),
         np.minimum(np.log(np.full_like(log_posterior.guess, 0.1)), log_posterior.upper - 0.1),
     ])
-    found = [_newton_mode(log_posterior, start) for start in starts]
-    return max(found, key=lambda pair: pair[1])[0]
+    return _newton_mode(log_posterior, starts)
 
 
-def _newton_mode(log_posterior: _LogPosterior, start: np.ndarray, iterations: int = 50) -> tuple[np.ndarray, float]:
-    """Damped Newton ascent: gradient and Hessian from one batch of differences, then a batch of step lengths.
+def _newton_mode(log_posterior: _LogPosterior, starts: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """The best end point of damped Newton ascents from each row of ``starts``, run side by side.
 
-    Where the Hessian is not negative definite the step follows the gradient instead.
+    Each iteration evaluates the difference stencils of all climbs still moving in one
+    batch, then their step lengths in another. Where the Hessian is not negative
+    definite the step follows the gradient instead.
     """
     high = log_posterior.upper - 0.01  # keeps the difference stencil inside the prior's support
-    u = np.clip(start, _LOG_VARIANCE_FLOOR, high)
-    value = log_posterior(u)[0]
+    points = np.clip(starts, _LOG_VARIANCE_FLOOR, high)
+    values = log_posterior(points)
+    moving = np.ones(len(points), dtype=bool)
     lengths = 0.5 ** np.arange(8)
     for _ in range(iterations):
-        gradient, hessian = _derivatives(log_posterior, u)
-        try:
-            np.linalg.cholesky(-hessian)
-            step = np.linalg.solve(-hessian, gradient)
-        except np.linalg.LinAlgError:
-            step = gradient / max(1.0, np.abs(gradient).max())
-        step *= min(1.0, 2.0 / max(np.abs(step).max(), 1e-300))  # at most 2 (a factor e^2) per coordinate
-        trials = np.clip(u + lengths[:, None] * step, _LOG_VARIANCE_FLOOR, high)
-        values = log_posterior(trials)
-        best = int(np.argmax(values))
-        if not values[best] > value:
+        climbing = np.flatnonzero(moving)
+        if not len(climbing):
             break
-        moved = np.abs(trials[best] - u).max()
-        u, value = trials[best], values[best]
-        if moved < 1e-5:
-            break
-    return u, value
+        gradients, hessians = _derivatives(log_posterior, points[climbing])
+        trials = np.stack([
+            np.clip(points[i] + lengths[:, None] * _newton_step(gradient, hessian), _LOG_VARIANCE_FLOOR, high)
+            for i, gradient, hessian in zip(climbing, gradients, hessians)
+        ])
+        trial_values = log_posterior(trials.reshape(-1, trials.shape[-1])).reshape(len(climbing), len(lengths))
+        for i, candidates, candidate_values in zip(climbing, trials, trial_values):
+            best = int(np.argmax(candidate_values))
+            if not candidate_values[best] > values[i]:
+                moving[i] = False
+                continue
+            moving[i] = np.abs(candidates[best] - points[i]).max() >= 1e-5
+            points[i], values[i] = candidates[best], candidate_values[best]
+    return points[int(np.argmax(values))]
 
 
-def _derivatives(log_posterior: _LogPosterior, u: np.ndarray, step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient and Hessian of the log posterior at ``u`` by central differences, in one batch."""
-    k = len(u)
+def _newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
+    """The Newton step, or the gradient's direction off a maximum's basin; at most 2 (a factor e^2) per coordinate."""
+    try:
+        np.linalg.cholesky(-hessian)
+        step = np.linalg.solve(-hessian, gradient)
+    except np.linalg.LinAlgError:
+        step = gradient / max(1.0, np.abs(gradient).max())
+    return step * min(1.0, 2.0 / max(np.abs(step).max(), 1e-300))
+
+
+def _derivatives(log_posterior: _LogPosterior, points: np.ndarray, step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients (m, k) and Hessians (m, k, k) of the log posterior at rows ``points`` by central differences, in one batch."""
+    m, k = points.shape
     unit = np.eye(k) * step
-    pairs = [(a, b) for a in range(k) for b in range(a, k)]
-    stencil = [u] + [u + unit[a] for a in range(k)] + [u - unit[a] for a in range(k)]
-    stencil += [u + sa * unit[a] + sb * unit[b] for a, b in pairs if a != b for sa, sb in [(1, 1), (-1, -1)]]
-    values = log_posterior(np.array(stencil))
-    centre, plus, minus = values[0], values[1 : k + 1], values[k + 1 : 2 * k + 1]
-    hessian = np.diag((plus - 2 * centre + minus) / step**2)
-    crossed = iter(values[2 * k + 1 :].reshape(-1, 2))
-    for a, b in pairs:
-        if a != b:
-            both_up, both_down = next(crossed)
-            # f(+a+b) + f(-a-b) = 2 f + h^2 (f_aa + f_bb + 2 f_ab) + O(h^4)
-            value = (both_up + both_down - 2 * centre - step**2 * (hessian[a, a] + hessian[b, b])) / (2 * step**2)
-            hessian[a, b] = hessian[b, a] = value
-    return (plus - minus) / (2 * step), hessian
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    offsets = [np.zeros(k)] + [unit[a] for a in range(k)] + [-unit[a] for a in range(k)]
+    offsets += [sign * (unit[a] + unit[b]) for a, b in pairs for sign in (1, -1)]
+    values = log_posterior((points[:, None, :] + np.array(offsets)[None]).reshape(-1, k)).reshape(m, -1)
+    centre, plus, minus = values[:, :1], values[:, 1 : k + 1], values[:, k + 1 : 2 * k + 1]
+    hessians = np.zeros((m, k, k))
+    hessians[:, np.arange(k), np.arange(k)] = (plus - 2 * centre + minus) / step**2
+    for (a, b), (both_up, both_down) in zip(pairs, values[:, 2 * k + 1 :].reshape(m, -1, 2).transpose(1, 2, 0)):
+        # f(+a+b) + f(-a-b) = 2 f + h^2 (f_aa + f_bb + 2 f_ab) + O(h^4)
+        crossed = (both_up + both_down - 2 * centre[:, 0] - step**2 * (hessians[:, a, a] + hessians[:, b, b])) / (2 * step**2)
+        hessians[:, a, b] = hessians[:, b, a] = crossed
+    return (plus - minus) / (2 * step), hessians
 
 
 def _grid_mode(log_posterior: _LogPosterior, points: int = 17, tolerance: float = 1e-4) -> np.ndarray:
@@ -343,7 +353,7 @@ def _grid_mode(log_posterior: _LogPosterior, points: int = 17, tolerance: float 
 
 def _curvature(log_posterior: _LogPosterior, mode: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Covariance of the Laplace approximation: the inverse of minus the Hessian at the mode."""
-    _, hessian = _derivatives(log_posterior, mode, step)
+    hessian = _derivatives(log_posterior, mode[None], step)[1][0]
     try:
         covariance = np.linalg.inv(-hessian)
         np.linalg.cholesky(covariance)
