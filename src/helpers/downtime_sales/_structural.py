@@ -32,7 +32,9 @@ import numpy as np
 from scipy.linalg.lapack import dpbtrf as _band_cholesky
 from scipy.linalg.lapack import dtbtrs as _band_solve
 
-__all__ = ["Fit", "StructuralModel", "draw_end_states", "end_state_columns", "fit", "forecast", "smoothed_signal"]
+__all__ = [
+    "Fit", "StructuralModel", "draw_end_states", "end_state_columns", "fit", "forecast", "log_likelihood", "smoothed_signal",
+]
 
 _JITTER = 1e-10  # keeps the Cholesky factor of a near-singular end-state covariance real
 # OpenBLAS hands a product of more than 65536 * 4 multiply-adds to its threads; on a busy
@@ -147,6 +149,15 @@ def end_state_columns(model: StructuralModel) -> tuple[np.ndarray, np.ndarray, n
     return a_rows, covariances, component, self_cov
 
 
+@dataclass(frozen=True)
+class _Products:
+    """Pointwise products of pairs of columns (n, pairs): ``rows[i]`` times ``cols[i]``."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    products: np.ndarray
+
+
 class _SineBasis:
     """``Sigma = a I + b C`` in the eigenvectors of ``C``: the first point, then a sine basis.
 
@@ -177,7 +188,7 @@ class _SineBasis:
         self.a_rows = a_rows
         base = np.column_stack([model.y, model.design, covariances])
         self.rotated = self.to_eigen(base.T).T  # (n, r): y, X, end-state covariances in the eigenbasis
-        self.outer = (self.rotated[:, :, None] * self.rotated[:, None, :]).reshape(n, -1)
+        self._products: dict[int, _Products] = {}
         self.model = model
 
     def to_eigen(self, x: np.ndarray) -> np.ndarray:
@@ -208,11 +219,21 @@ class _SineBasis:
         rest = self.scale**2 / 2 * (f[..., 1:].sum(axis=-1, keepdims=True) - spectrum.real)
         return np.concatenate([f[..., :1], rest], axis=-1)
 
-    def grams(self, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for ``B = [y, X, covariances]``."""
+    def grams(self, variances: np.ndarray, columns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for the first ``columns`` of ``B = [y, X, covariances]``."""
         spread = variances[:, :1] + variances[:, 1:2] * self.eigenvalues  # (N, n) eigenvalues of Sigma
-        r = self.rotated.shape[1]
-        return np.log(spread).sum(axis=1), _product(1 / spread, self.outer).reshape(-1, r, r)
+        r = columns or self.rotated.shape[1]
+        upper = self._upper_products(r)
+        gram = np.empty((len(spread), r, r))
+        # Each product of two columns once: the gram is symmetric.
+        gram[:, upper.rows, upper.cols] = gram[:, upper.cols, upper.rows] = _product(1 / spread, upper.products)
+        return np.log(spread).sum(axis=1), gram
+
+    def _upper_products(self, columns: int) -> _Products:
+        if columns not in self._products:
+            rows, cols = np.triu_indices(columns)
+            self._products[columns] = _Products(rows, cols, self.rotated[:, rows] * self.rotated[:, cols])
+        return self._products[columns]
 
     def smoothed(self, variances: np.ndarray, coefficients: np.ndarray, precision: np.ndarray) -> tuple:
         """Pointwise mean and variance of the pre-period signal given ``y``; see ``smoothed_signal``."""
@@ -272,17 +293,18 @@ class _BandedBasis:
                 band[:] = np.nan
         return factors.transpose(0, 2, 1)
 
-    def grams(self, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for ``B = [y, X, covariances]``."""
+    def grams(self, variances: np.ndarray, columns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for the first ``columns`` of ``B = [y, X, covariances]``."""
         factors = self._factors(variances)
         logdet = 2 * np.log(factors[:, 0]).sum(axis=1)
+        base = self.base[:, :columns]
         if len(factors) < _FEW_DRAWS:
             # A step of the substitution costs a few numpy calls whatever the batch; for a few
             # draws one LAPACK call each is cheaper.
-            base = np.asfortranarray(self.base)
+            base = np.asfortranarray(base)
             whitened = np.stack([_band_solve(factor, base, uplo="L")[0] for factor in factors])
             return logdet, np.matmul(whitened.transpose(0, 2, 1), whitened)
-        whitened = _forward_solve(factors, self.base)  # (n, N, r)
+        whitened = _forward_solve(factors, base)  # (n, N, r)
         return logdet, np.matmul(whitened.transpose(1, 2, 0), whitened.transpose(1, 0, 2))
 
     def smoothed(self, variances: np.ndarray, coefficients: np.ndarray, precision: np.ndarray) -> tuple:
@@ -393,20 +415,37 @@ class Fit:
         return Fit(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
 
 
+def _padded(variances: np.ndarray) -> np.ndarray:
+    """Rows of variances with a zero seasonal variance appended when the model has none."""
+    return np.column_stack([variances, np.zeros((len(variances), 3 - variances.shape[1]))])
+
+
+def _profiled(logdet: np.ndarray, gram: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Log likelihood, coefficients and their covariance from ``[y, X]``'s gram, ``beta`` integrated out."""
+    x = slice(1, 1 + p)
+    information = gram[:, x, x]
+    precision = np.linalg.inv(information)
+    coefficients = np.einsum("nij,nj->ni", precision, gram[:, x, 0])
+    quadratic = gram[:, 0, 0] - np.einsum("ni,ni->n", gram[:, x, 0], coefficients)
+    return -0.5 * (logdet + np.linalg.slogdet(information)[1] + quadratic), coefficients, precision
+
+
+def log_likelihood(basis: _SineBasis | _BandedBasis, variances: np.ndarray) -> np.ndarray:
+    """The diffuse log likelihood (N,) of each row of ``variances``, up to a constant; cheaper than ``fit``."""
+    p = basis.model.design.shape[1]
+    return _profiled(*basis.grams(_padded(variances), 1 + p), p)[0]
+
+
 def fit(basis: _SineBasis | _BandedBasis, variances: np.ndarray) -> Fit:
     """Likelihood, coefficients and end state for each row of ``variances`` (N, 2 or 3)."""
-    padded = np.column_stack([variances, np.zeros((len(variances), 3 - variances.shape[1]))])
+    padded = _padded(variances)
     logdet, gram = basis.grams(padded)
     p = basis.model.design.shape[1]
     x, z = slice(1, 1 + p), slice(1 + p, None)
     scale = padded[:, basis.component]  # each end-state covariance column scales with its variance
     gram[:, z, :] *= scale[:, :, None]
     gram[:, :, z] *= scale[:, None, :]
-    information = gram[:, x, x]
-    precision = np.linalg.inv(information)
-    coefficients = np.einsum("nij,nj->ni", precision, gram[:, x, 0])
-    quadratic = gram[:, 0, 0] - np.einsum("ni,ni->n", gram[:, x, 0], coefficients)
-    log_likelihood = -0.5 * (logdet + np.linalg.slogdet(information)[1] + quadratic)
+    log_likelihood, coefficients, precision = _profiled(logdet, gram, p)
     gain = basis.a_rows[None] - gram[:, z, x]
     end_mean = _product(coefficients, basis.a_rows.T) + gram[:, z, 0] - np.einsum("nqi,ni->nq", gram[:, z, x], coefficients)
     self_cov = np.einsum("nc,cij->nij", padded, basis.self_cov)
@@ -416,8 +455,7 @@ def fit(basis: _SineBasis | _BandedBasis, variances: np.ndarray) -> Fit:
 
 def smoothed_signal(basis: _SineBasis | _BandedBasis, variances: np.ndarray, given: Fit) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise posterior mean and variance (N, n) of the pre-period signal, noise excluded."""
-    padded = np.column_stack([variances, np.zeros((len(variances), 3 - variances.shape[1]))])
-    return basis.smoothed(padded, given.coefficients, given.precision)
+    return basis.smoothed(_padded(variances), given.coefficients, given.precision)
 
 
 def forecast(

@@ -30,7 +30,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.downtime_sales._structural import Fit, StructuralModel, draw_end_states, fit, forecast, smoothed_signal
+from helpers.downtime_sales._structural import (
+    Fit,
+    StructuralModel,
+    draw_end_states,
+    fit,
+    forecast,
+    log_likelihood,
+    smoothed_signal,
+)
 
 __all__ = ["ImpactResult", "estimate_impact"]
 
@@ -241,20 +249,34 @@ class _LogPosterior:
 
     def evaluate(self, log_variance: np.ndarray) -> tuple[np.ndarray, Fit]:
         """Log posterior (N,) of rows (N, k) of log variances, and the model given each row."""
+        variances, log_prior, inside = self._prior(log_variance)
+        with np.errstate(all="ignore"):
+            given = fit(self.basis, variances)
+        return self._total(given.log_likelihood, log_prior, inside), given
+
+    def __call__(self, log_variance: np.ndarray) -> np.ndarray:
+        """Log posterior (N,) of rows (N, k) of log variances; the likelihood alone, without the end state."""
+        variances, log_prior, inside = self._prior(log_variance)
+        with np.errstate(all="ignore"):
+            return self._total(log_likelihood(self.basis, variances), log_prior, inside)
+
+    def _prior(self, log_variance: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Variances to evaluate the likelihood at, log prior density and whether inside the prior's support."""
         log_variance = np.atleast_2d(log_variance)
         inside = np.all(log_variance <= self.upper, axis=1) & np.all(np.isfinite(log_variance), axis=1)
         # Rows outside the prior's support are evaluated at the upper limit, then given density 0.
         clipped = np.where(inside[:, None], log_variance, np.minimum(self.upper, 0.0))
         with np.errstate(all="ignore"):
-            given = fit(self.basis, np.exp(clipped))
             precision = np.exp(-clipped)
             # Gamma prior on the precision, with the Jacobian of the log-variance scale.
             log_prior = np.sum(self.shape * np.log(precision) - self.rate * precision, axis=1)
-            total = given.log_likelihood + log_prior
-        return np.where(inside & np.isfinite(total), total, -np.inf), given
+        return np.exp(clipped), log_prior, inside
 
-    def __call__(self, log_variance: np.ndarray) -> np.ndarray:
-        return self.evaluate(log_variance)[0]
+    @staticmethod
+    def _total(likelihood: np.ndarray, log_prior: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            total = likelihood + log_prior
+        return np.where(inside & np.isfinite(total), total, -np.inf)
 
 
 def _posterior_mode(log_posterior: _LogPosterior) -> np.ndarray:
