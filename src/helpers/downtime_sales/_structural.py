@@ -389,7 +389,7 @@ def _smoothed_from(model, a, coefficients, precision, inverse_residual, inverse_
     gain = a[:, :, None] * inverse_x
     if n_dummies:
         gain[:, :, model.design.shape[1] - n_dummies :] -= dummies
-    spread = np.einsum("nti,nij,ntj->nt", gain, precision, gain)
+    spread = np.einsum("nti,nti->nt", np.matmul(gain, precision), gain)  # a 3-operand einsum loops naively
     return mean, np.maximum(a - a**2 * inverse_diagonal + spread, 0.0)
 
 

@@ -182,11 +182,11 @@ def estimate_impact(
     log_posterior = _LogPosterior(model.basis(), has_controls=exog is not None)
     variances, fits = _sample_variances(log_posterior, draws, rng)
     future = None if exog is None else exog[n_pre:]
-    signal, noisy = _simulate_paths(log_posterior.basis, variances, fits, future, len(values) - n_pre, rng)
+    predicted, noisy = _simulate_paths(log_posterior.basis, variances, fits, future, len(values) - n_pre, rng)
 
-    signal = signal * sd + mean
-    noisy = noisy * sd + mean
-    return _summarize(y.index[pre_first : post_last + 1], values, signal, noisy, n_fit_gap, alpha)
+    noisy *= sd
+    noisy += mean
+    return _summarize(y.index[pre_first : post_last + 1], values, predicted * sd + mean, noisy, n_fit_gap, alpha)
 
 
 # --- inputs -----------------------------------------------------------------------------
@@ -420,7 +420,7 @@ def _simulate_paths(
     basis, variances: np.ndarray, given: Fit, future_controls: np.ndarray | None, steps: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draws of the model's expectation (signal) and of the observations, one row per draw.
+    """The model's expectation (the mean of its draws) and draws of the observations, one row per draw.
 
     Before the intervention a point's band needs only its own distribution, so each draw
     takes the smoothed mean and variance given its variances (computed once per distinct
@@ -431,21 +431,26 @@ def _simulate_paths(
     _, first, which = np.unique(variances, axis=0, return_index=True, return_inverse=True)
     which = which.ravel()
     mean, spread = smoothed_signal(basis, variances[first], given.take(first))
-    mean, spread = mean[which], spread[which]
-    noise_sd = np.sqrt(variances[:, 0])[:, None]
-    noisy_pre = mean + rng.standard_normal(mean.shape) * np.sqrt(spread + noise_sd**2)
+    spread += variances[first, :1]  # a point's variance: the signal's plus the noise's
+    np.sqrt(spread, out=spread)
+    # Whole (draws x points) arrays are the largest here: each is written once, in place.
+    noisy = np.empty((len(variances), mean.shape[1] + steps))
+    noisy[:, : mean.shape[1]] = rng.standard_normal((len(variances), mean.shape[1]))
+    noisy[:, : mean.shape[1]] *= spread[which]
+    noisy[:, : mean.shape[1]] += mean[which]
     paths = forecast(model, draw_end_states(given, rng), variances, future_controls, steps, rng)
-    noisy_post = paths + rng.standard_normal(paths.shape) * noise_sd
-    return np.hstack([mean, paths]), np.hstack([noisy_pre, noisy_post])
+    noisy[:, mean.shape[1] :] = paths + rng.standard_normal(paths.shape) * np.sqrt(variances[:, :1])
+    counts = np.bincount(which, minlength=len(first))
+    return np.concatenate([counts @ mean, paths.sum(axis=0)]) / len(variances), noisy
 
 
 def _summarize(
-    index: pd.Index, actual: np.ndarray, signal: np.ndarray, noisy: np.ndarray, post_start: int, alpha: float
+    index: pd.Index, actual: np.ndarray, predicted: np.ndarray, noisy: np.ndarray, post_start: int, alpha: float
 ) -> ImpactResult:
     quantiles = [alpha / 2, 1 - alpha / 2]
     low, high = np.quantile(noisy, quantiles, axis=0)
     series = pd.DataFrame(
-        {"actual": actual, "predicted": signal.mean(axis=0), "predicted_low": low, "predicted_high": high},
+        {"actual": actual, "predicted": predicted, "predicted_low": low, "predicted_high": high},
         index=index,
     )
     post_actual = actual[post_start:]
