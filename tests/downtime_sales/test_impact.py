@@ -189,3 +189,16 @@ def test_intervals_cover_planted_effects():
     assert 0.88 <= covered / n_series <= 0.99, covered / n_series
     assert 1.0 <= np.median(widths) <= 2.0, np.median(widths)
     assert excluded_zero >= 30  # the 1.5-per-point effects are mostly detected
+
+
+@pytest.mark.parametrize("draws", [1, 7, 1000])
+def test_interval_quantiles_are_numpys_linear_quantiles(draws):
+    from helpers.downtime_sales.impact import _quantiles
+
+    rng = np.random.default_rng(draws)
+    values = rng.normal(size=(draws, 13))
+    for probabilities in ([0.025, 0.975], [0.05, 0.95], [0.0, 0.5, 1.0]):
+        np.testing.assert_allclose(_quantiles(values, probabilities), np.quantile(values, probabilities, axis=0),
+                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(_quantiles(values[:, 0], probabilities), np.quantile(values[:, 0], probabilities),
+                                   rtol=0, atol=1e-12)

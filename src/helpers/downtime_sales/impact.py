@@ -448,7 +448,7 @@ def _summarize(
     index: pd.Index, actual: np.ndarray, predicted: np.ndarray, noisy: np.ndarray, post_start: int, alpha: float
 ) -> ImpactResult:
     quantiles = [alpha / 2, 1 - alpha / 2]
-    low, high = np.quantile(noisy, quantiles, axis=0)
+    low, high = _quantiles(noisy, quantiles)
     series = pd.DataFrame(
         {"actual": actual, "predicted": predicted, "predicted_low": low, "predicted_high": high},
         index=index,
@@ -461,7 +461,7 @@ def _summarize(
     path_totals = noisy[:, post_start:].sum(axis=1)
     effect_totals = post_actual.sum() - path_totals
     cumulative = post_actual.sum() - predicted_post.sum()
-    cumulative_low, cumulative_high = np.quantile(effect_totals, quantiles)
+    cumulative_low, cumulative_high = _quantiles(effect_totals, quantiles)
     predicted_mean = predicted_post.mean()
     actual_total = post_actual.sum()
     tail = min(np.sum(path_totals >= actual_total) + 1, np.sum(path_totals <= actual_total) + 1)
@@ -480,3 +480,17 @@ def _summarize(
         series=series,
         draws=len(path_totals),
     )
+
+
+def _quantiles(draws: np.ndarray, probabilities: list[float]) -> np.ndarray:
+    """Quantiles along the first axis, as ``np.quantile``'s default (linear) method computes them.
+
+    numpy's vectorised sort is several times faster than the partition ``np.quantile`` runs
+    for two quantiles of a (draws x points) array.
+    """
+    ordered = np.sort(draws, axis=0)
+    position = np.asarray(probabilities) * (len(draws) - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, len(draws) - 1)
+    fraction = (position - below).reshape((-1,) + (1,) * (draws.ndim - 1))
+    return ordered[below] + (ordered[above] - ordered[below]) * fraction
