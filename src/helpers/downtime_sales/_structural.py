@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg.lapack import dpbtrf as _band_cholesky
+from scipy.linalg.lapack import dpttrf as _tridiagonal_factor
+from scipy.linalg.lapack import dpttrs as _tridiagonal_solve
 from scipy.linalg.lapack import dtbtrs as _band_solve
 
 __all__ = [
@@ -237,6 +239,8 @@ class _SineBasis:
 
     def smoothed(self, variances: np.ndarray, coefficients: np.ndarray, precision: np.ndarray) -> tuple:
         """Pointwise mean and variance of the pre-period signal given ``y``; see ``smoothed_signal``."""
+        if self.matrix is None:
+            return _smoothed_by_differences(self.model, variances, coefficients, precision)
         a = variances[:, :1]
         weights = 1 / (a + variances[:, 1:2] * self.eigenvalues)
         p = coefficients.shape[1]
@@ -246,6 +250,43 @@ class _SineBasis:
         inverse_x = np.stack([self.from_eigen(weights * rotated_x[:, j]) for j in range(p)], axis=-1)
         inverse_diagonal = self.weighted_diagonal(weights)
         return _smoothed_from(self.model, a, coefficients, precision, inverse_residual, inverse_x, inverse_diagonal)
+
+
+def _smoothed_by_differences(model: StructuralModel, variances: np.ndarray, coefficients: np.ndarray,
+                              precision: np.ndarray) -> tuple:
+    """``smoothed`` for the local level (no seasonal component) through first differences: O(n) per draw.
+
+    With ``J`` the first point followed by the first differences, ``M = J Sigma J'`` is
+    tridiagonal: ``a`` then ``2a + b`` on the diagonal and ``-a`` beside it. LAPACK factors
+    it as ``L D L'`` for each draw, ``Sigma^-1 v = J' M^-1 J v``, and the diagonal of ``M^-1``
+    and the one beside it follow from the factor by Takahashi's backward recursion. Four
+    transforms of awkward length (2n - 1) per draw cost several times more.
+    """
+    a, b = variances[:, 0], variances[:, 1]
+    n_draws, n = len(variances), len(model.y)
+    design = model.design
+    stacked = np.empty((n_draws, n, 1 + design.shape[1]))
+    stacked[:, :, 0] = model.y - _product(coefficients, design.T)
+    stacked[:, :, 1:] = design
+    stacked[:, 1:] = np.diff(stacked, axis=1)
+    pivots, multipliers = np.empty((n, n_draws)), np.empty((n - 1, n_draws))
+    solved = np.empty_like(stacked)
+    for row in range(n_draws):
+        diagonal = np.full(n, 2 * a[row] + b[row])
+        diagonal[0] = a[row]
+        pivot, multiplier, info = _tridiagonal_factor(diagonal, np.full(n - 1, -a[row]))
+        pivots[:, row], multipliers[:, row] = pivot, multiplier
+        solved[row] = _tridiagonal_solve(pivot, multiplier, stacked[row])[0] if info == 0 else np.nan
+    solved[:, :-1] -= solved[:, 1:]  # J' w
+    # M^-1[t, t] = 1 / d[t] + l[t]^2 M^-1[t + 1, t + 1] and M^-1[t, t + 1] = -l[t] M^-1[t + 1, t + 1]
+    inverse, squares = 1 / pivots, multipliers**2
+    for t in range(n - 2, -1, -1):
+        inverse[t] += squares[t] * inverse[t + 1]
+    beside = -multipliers * inverse[1:]
+    inverse_diagonal = inverse.copy()
+    inverse_diagonal[:-1] += inverse[1:] - 2 * beside  # diag(J' M^-1 J)
+    return _smoothed_from(model, variances[:, :1], coefficients, precision, solved[:, :, 0], solved[:, :, 1:],
+                          inverse_diagonal.T)
 
 
 class _BandedBasis:
@@ -384,13 +425,16 @@ def _smoothed_from(model, a, coefficients, precision, inverse_residual, inverse_
     (``D``: the dummies of missing points).
     """
     n_dummies = model.design.shape[1] - (1 + model.n_controls + (model.season_length - 1 if model.season_length else 0))
-    dummies = model.design[:, model.design.shape[1] - n_dummies :]
-    mean = model.y - _product(coefficients[:, model.design.shape[1] - n_dummies :], dummies.T) - a * inverse_residual
+    mean = model.y - a * inverse_residual
     gain = a[:, :, None] * inverse_x
     if n_dummies:
+        dummies = model.design[:, model.design.shape[1] - n_dummies :]
+        mean -= _product(coefficients[:, model.design.shape[1] - n_dummies :], dummies.T)
         gain[:, :, model.design.shape[1] - n_dummies :] -= dummies
     spread = np.einsum("nti,nti->nt", np.matmul(gain, precision), gain)  # a 3-operand einsum loops naively
-    return mean, np.maximum(a - a**2 * inverse_diagonal + spread, 0.0)
+    spread -= a**2 * inverse_diagonal
+    spread += a
+    return mean, np.maximum(spread, 0.0, out=spread)
 
 
 # --- the posterior given the variances ---------------------------------------------------------------
