@@ -18,10 +18,11 @@ of the observed points alone.
 
 Everything is computed for many variance vectors at once. Without a seasonal component
 ``Sigma = a I + b C`` for every draw shares the eigenvectors of ``C``, known in closed
-form (a sine transform computed by FFT): each draw then costs O(n) plus FFTs, instead
-of a Kalman pass. With a seasonal component the draws are whitened by a batched
-Cholesky factorisation, O(n^3) per draw, which suits the short series seasonal models
-are fitted to here.
+form (a sine transform, computed once by FFT): the likelihood and the end state then
+cost O(n) per draw. Smoothing a long series goes through first differences instead,
+which make ``Sigma`` tridiagonal (O(n) per draw, no transform per draw). With a seasonal
+component, differences a season apart make ``Sigma`` banded, s diagonals either side:
+each draw is factored by LAPACK's band Cholesky, O(n s^2), not a dense O(n^3) one.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ _JITTER = 1e-10  # keeps the Cholesky factor of a near-singular end-state covari
 # OpenBLAS hands a product of more than 65536 * 4 multiply-adds to its threads; on a busy
 # two-core machine waking them costs ~20 ms, far more than these products take on one.
 _SINGLE_THREAD_PRODUCT = 65536 * 4
-_SMALL_SERIES = 400  # up to this many points an explicit eigenbasis beats the FFT of awkward lengths
+_SMALL_SERIES = 200  # up to this many points an explicit eigenbasis smooths faster than first differences
 _FEW_DRAWS = 100  # below this many draws a LAPACK band solve per draw beats a vectorised substitution
 
 
@@ -184,7 +185,6 @@ class _SineBasis:
             self.matrix[1:, 1:] = sines  # U: row t, column k
         else:
             self.matrix = None
-        self.twiddle = np.exp(-1j * np.pi * np.arange(1, self.m + 1) / (2 * self.m + 1))
         self.eigenvalues = np.concatenate([[0.0], 1 / (4 * np.sin(np.pi * odd / self.fft_length) ** 2)])
         a_rows, covariances, self.component, self.self_cov = end_state_columns(model)
         self.a_rows = a_rows
@@ -201,25 +201,12 @@ class _SineBasis:
         return np.concatenate([x[..., :1], -self.scale * spectrum.imag[..., 1 : 2 * self.m : 2]], axis=-1)
 
     def from_eigen(self, z: np.ndarray) -> np.ndarray:
-        """``U z`` along the last axis.
-
-        ``sum_k z_k sin(pi (2k - 1) j / (2m + 1))`` is the imaginary part of a length-(2m + 1)
-        DFT of ``z`` times a twiddle: half the length of the transform ``to_eigen`` needs.
-        """
-        if self.matrix is not None:
-            return _product(z.reshape(-1, z.shape[-1]), self.matrix.T).reshape(z.shape)
-        spectrum = np.fft.rfft(z[..., 1:], n=2 * self.m + 1, axis=-1)[..., 1 : self.m + 1] * self.twiddle
-        return np.concatenate([z[..., :1], -self.scale * spectrum.imag], axis=-1)
+        """``U z`` along the last axis, with the explicit eigenbasis of a short series."""
+        return _product(z.reshape(-1, z.shape[-1]), self.matrix.T).reshape(z.shape)
 
     def weighted_diagonal(self, f: np.ndarray) -> np.ndarray:
-        """``diag(U diag(f) U')`` along the last axis, through ``sin^2 = (1 - cos 2x) / 2``."""
-        if self.matrix is not None:
-            return _product(f.reshape(-1, f.shape[-1]), (self.matrix**2).T).reshape(f.shape)
-        padded = np.zeros(f.shape[:-1] + (2 * self.m + 1,))
-        padded[..., 0 : 2 * self.m : 2] = f[..., 1:]
-        spectrum = np.fft.rfft(padded, axis=-1)[..., 1 : self.m + 1] * self.twiddle**2
-        rest = self.scale**2 / 2 * (f[..., 1:].sum(axis=-1, keepdims=True) - spectrum.real)
-        return np.concatenate([f[..., :1], rest], axis=-1)
+        """``diag(U diag(f) U')`` along the last axis, with the explicit eigenbasis of a short series."""
+        return _product(f.reshape(-1, f.shape[-1]), (self.matrix**2).T).reshape(f.shape)
 
     def grams(self, variances: np.ndarray, columns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``log det Sigma`` (N,) and ``B' Sigma^-1 B`` (N, r, r) for the first ``columns`` of ``B = [y, X, covariances]``."""
