@@ -252,28 +252,30 @@ def _smoothed_by_differences(model: StructuralModel, variances: np.ndarray, coef
     a, b = variances[:, 0], variances[:, 1]
     n_draws, n = len(variances), len(model.y)
     design = model.design
-    stacked = np.empty((n_draws, n, 1 + design.shape[1]))
-    stacked[:, :, 0] = model.y - _product(coefficients, design.T)
-    stacked[:, :, 1:] = design
-    stacked[:, 1:] = np.diff(stacked, axis=1)
-    pivots, multipliers = np.empty((n, n_draws)), np.empty((n - 1, n_draws))
-    solved = np.empty_like(stacked)
+    # Draws first and points last, so that each draw's rows are Fortran-ordered columns for
+    # LAPACK, which then factors and solves in place, without copies.
+    stacked = np.empty((n_draws, 1 + design.shape[1], n))
+    stacked[:, 0] = model.y - _product(coefficients, design.T)
+    stacked[:, 1:] = design.T
+    stacked[:, :, 1:] = np.diff(stacked, axis=2)
+    pivots = np.repeat(2 * a + b, n).reshape(n_draws, n)
+    pivots[:, 0] = a
+    multipliers = np.repeat(-a, n - 1).reshape(n_draws, n - 1)
     for row in range(n_draws):
-        diagonal = np.full(n, 2 * a[row] + b[row])
-        diagonal[0] = a[row]
-        pivot, multiplier, info = _tridiagonal_factor(diagonal, np.full(n - 1, -a[row]))
-        pivots[:, row], multipliers[:, row] = pivot, multiplier
-        solved[row] = _tridiagonal_solve(pivot, multiplier, stacked[row])[0] if info == 0 else np.nan
-    solved[:, :-1] -= solved[:, 1:]  # J' w
+        if _tridiagonal_factor(pivots[row], multipliers[row], overwrite_d=1, overwrite_e=1)[2] == 0:
+            _tridiagonal_solve(pivots[row], multipliers[row], stacked[row].T, overwrite_b=1)
+        else:
+            stacked[row] = np.nan
+    stacked[:, :, :-1] -= stacked[:, :, 1:]  # J' w
     # M^-1[t, t] = 1 / d[t] + l[t]^2 M^-1[t + 1, t + 1] and M^-1[t, t + 1] = -l[t] M^-1[t + 1, t + 1]
-    inverse, squares = 1 / pivots, multipliers**2
+    inverse, squares = np.ascontiguousarray((1 / pivots).T), np.ascontiguousarray((multipliers**2).T)
     for t in range(n - 2, -1, -1):
         inverse[t] += squares[t] * inverse[t + 1]
-    beside = -multipliers * inverse[1:]
+    inverse = inverse.T
     inverse_diagonal = inverse.copy()
-    inverse_diagonal[:-1] += inverse[1:] - 2 * beside  # diag(J' M^-1 J)
-    return _smoothed_from(model, variances[:, :1], coefficients, precision, solved[:, :, 0], solved[:, :, 1:],
-                          inverse_diagonal.T)
+    inverse_diagonal[:, :-1] += inverse[:, 1:] * (1 + 2 * multipliers)  # diag(J' M^-1 J)
+    return _smoothed_from(model, variances[:, :1], coefficients, precision, stacked[:, 0],
+                          stacked[:, 1:].transpose(0, 2, 1), inverse_diagonal)
 
 
 class _BandedBasis:
