@@ -234,7 +234,7 @@ class _SineBasis:
         rotated_x = self.rotated[:, 1 : 1 + p]
         residual = self.rotated[:, 0] - _product(coefficients, rotated_x.T)  # U' (y - X beta), (N, n)
         inverse_residual = self.from_eigen(weights * residual)
-        inverse_x = np.stack([self.from_eigen(weights * rotated_x[:, j]) for j in range(p)], axis=-1)
+        inverse_x = np.stack([self.from_eigen(weights * rotated_x[:, j]) for j in range(p)], axis=1)
         inverse_diagonal = self.weighted_diagonal(weights)
         return _smoothed_from(self.model, a, coefficients, precision, inverse_residual, inverse_x, inverse_diagonal)
 
@@ -274,8 +274,8 @@ def _smoothed_by_differences(model: StructuralModel, variances: np.ndarray, coef
     inverse = inverse.T
     inverse_diagonal = inverse.copy()
     inverse_diagonal[:, :-1] += inverse[:, 1:] * (1 + 2 * multipliers)  # diag(J' M^-1 J)
-    return _smoothed_from(model, variances[:, :1], coefficients, precision, stacked[:, 0],
-                          stacked[:, 1:].transpose(0, 2, 1), inverse_diagonal)
+    return _smoothed_from(model, variances[:, :1], coefficients, precision, stacked[:, 0], stacked[:, 1:],
+                          inverse_diagonal)
 
 
 class _BandedBasis:
@@ -350,7 +350,7 @@ class _BandedBasis:
         solved = self._transpose_difference(solved)  # Sigma^-1 [r, X] = J' M^-1 J [r, X]
         inverse_diagonal = self._inverse_diagonal(factors)
         return _smoothed_from(self.model, variances[:, :1], coefficients, precision, solved[:, :, 0].T,
-                              solved[:, :, 1:].transpose(1, 0, 2), inverse_diagonal)
+                              solved[:, :, 1:].transpose(1, 2, 0), inverse_diagonal)
 
     def _transpose_difference(self, x: np.ndarray) -> np.ndarray:
         """``J' x`` along the first axis."""
@@ -411,7 +411,8 @@ def _smoothed_from(model, a, coefficients, precision, inverse_residual, inverse_
 
     Mean ``y - D beta_D - a Sigma^-1 r`` and variance ``a - a^2 diag(Sigma^-1) + diag(G P G')`` with
     ``r = y - X beta``, ``G = [0, -D] + a Sigma^-1 X`` and ``P`` the coefficients' covariance
-    (``D``: the dummies of missing points).
+    (``D``: the dummies of missing points). ``inverse_residual`` is ``Sigma^-1 r`` (N, n),
+    ``inverse_x`` is ``Sigma^-1 X`` with the columns first (N, p, n), ``inverse_diagonal`` (N, n).
     """
     n_dummies = model.design.shape[1] - (1 + model.n_controls + (model.season_length - 1 if model.season_length else 0))
     mean = model.y - a * inverse_residual
@@ -419,8 +420,9 @@ def _smoothed_from(model, a, coefficients, precision, inverse_residual, inverse_
     if n_dummies:
         dummies = model.design[:, model.design.shape[1] - n_dummies :]
         mean -= _product(coefficients[:, model.design.shape[1] - n_dummies :], dummies.T)
-        gain[:, :, model.design.shape[1] - n_dummies :] -= dummies
-    spread = np.einsum("nti,nti->nt", np.matmul(gain, precision), gain)  # a 3-operand einsum loops naively
+        gain[:, model.design.shape[1] - n_dummies :] -= dummies.T
+    # (p x p) times (p x n) per draw suits BLAS; a 3-operand einsum would loop naively.
+    spread = np.einsum("nit,nit->nt", np.matmul(precision, gain), gain)
     spread -= a**2 * inverse_diagonal
     spread += a
     return mean, np.maximum(spread, 0.0, out=spread)
