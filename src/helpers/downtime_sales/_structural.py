@@ -364,18 +364,22 @@ class _BandedBasis:
         diagonal = np.zeros((n + self.lag, n_draws))  # M^-1[t, t], zero past the end
         lagged = np.zeros((n, n_draws))  # M^-1[t, t + lag]
         block = np.zeros((n_draws, width, width))  # M^-1 on points t + 1 .. t + width
+        spare = np.empty_like(block)
         for t in range(n - 1, -1, -1):
             below = factors[:, 1:, t]  # L[t + 1 .. t + width, t], zero past the end
             pivot = factors[:, 0, t]
             # L' Z = L^-1 is upper triangular with 1 / L[t, t] on the diagonal, row t of it gives row t of Z.
-            row = -np.einsum("nk,nkj->nj", below, block) / pivot[:, None]
+            row = np.einsum("nk,nkj->nj", below, block)
+            row /= -pivot[:, None]
             own = (1 / pivot - np.einsum("nk,nk->n", below, row)) / pivot
             if self.lag <= width:
                 lagged[t] = row[:, self.lag - 1]
             diagonal[t] = own
-            block = np.concatenate([np.concatenate([own[:, None, None], row[:, None, : width - 1]], axis=2),
-                                    np.concatenate([row[:, : width - 1, None], block[:, : width - 1, : width - 1]], axis=2)],
-                                   axis=1)
+            # The block moves one point earlier: row t enters, the last point leaves.
+            spare[:, 0, 0] = own
+            spare[:, 0, 1:] = spare[:, 1:, 0] = row[:, : width - 1]
+            spare[:, 1:, 1:] = block[:, : width - 1, : width - 1]
+            block, spare = spare, block
         return (diagonal[:n] - 2 * lagged + diagonal[self.lag :]).T
 
 
