@@ -226,14 +226,16 @@ def _order_value_note(costs: Result) -> str:
             "week, trend, campaigns, special days, drift); an outage's loss is the orders missing against drawn "
             "counts times their value, drawn from the channel's own orders. Order values are assumed to be "
             "independent of the hour and of each other, with whatever heavy tail the data has (wholesale orders "
-            "included); orders that did come in count at their own value. Point estimates are medians of the "
-            "draws, so that windows where nothing happened centre on zero; a total's median is not the sum of "
-            "the incidents' medians."
+            "included); orders that did come in count at their own value, and orders above the expected count "
+            "after an outage are taken to be customers coming back with the baskets they had lost. Point "
+            "estimates (incidents, totals, minute costs and campaign shares) are medians of the draws, so that "
+            "windows where nothing happened centre on zero; a total's median is not the sum of the incidents' "
+            "medians."
         )
     return (
-        "The sales come as bucket totals only, so the baseline models revenue per bucket directly (its mean) and "
-        "point estimates are means of the draws; with heavy-tailed order values this overstates the typical "
-        "window's loss (see the placebo check)."
+        "The sales come as bucket totals only (no order counts), so the baseline models revenue per bucket "
+        "directly (its mean), as before order-level sales were supported, and point estimates are means of the "
+        "draws; with heavy-tailed order values this overstates the typical window's loss (see the placebo check)."
     )
 
 
