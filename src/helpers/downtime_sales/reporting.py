@@ -43,6 +43,9 @@ def _round(value: float, digits: int = 3) -> float:
 
 def money(value: float) -> str:
     """An amount for a sentence: three significant figures, thousands separated (``184,000``)."""
+    # Less than a cent is nothing: sums of draws that cancel leave float dust such as -1e-13.
+    if abs(value) < 0.005:
+        return "0"
     rounded = _round(float(value))
     return f"{rounded:,.0f}" if abs(rounded) >= 10 else f"{rounded:,.2g}"
 
@@ -211,10 +214,11 @@ def placebo_sentence(costs: Result) -> str:
         return "No placebo check: there is no incident whose shape could be copied to clean weeks."
     currency = costs.params.currency if costs.params is not None else "EUR"
     n = len(placebo.windows)
+    share = placebo.charge_share if abs(placebo.median_charge) >= 0.005 else 0.0
     return (
         f"On {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
         f"to clean weeks), the method charged a median of {money(placebo.median_charge)} {currency} "
-        f"({placebo.charge_share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
+        f"({share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
         f"their {costs.confidence:.0%} intervals covered zero in {placebo.zero_coverage:.0%} of them."
     )
 
