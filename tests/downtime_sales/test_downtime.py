@@ -178,15 +178,37 @@ def sample(tmp_path_factory):
 def test_sample_total_within_twenty_percent_of_truth(sample):
     _, truth, _, _, costs = sample
     planted_total = truth["totals"]["net_lost_revenue"]
-    # The sample's sales carry order counts, so the total is a median over drawn missing orders.
-    # Its error is mostly the count noise of 32 windows (about 13 % one standard deviation):
-    # +14.6 % on this sample (seed 42), +8.2 % and -5.1 % on seeds 43 and 44, where the bucket-total
-    # model was off by +7.1 %, +11.9 % and -3.2 %; the interval below is the real check.
+    # The planted total is an expectation; this sample's orders drew it 13.9 % high already: a
+    # model that knew the planted demand, measuring the same windows, would say +13.9 % (see the
+    # next test). So no method can fairly be held to 10 % on this seed. Measured here:
+    # +16.3 % (seeds 43 and 44: +7.1 %, -1.7 %; before returning orders were matched with the lost
+    # ones +14.6 %, +8.2 %, -5.1 %; the bucket-total model +7.1 %, +11.9 %, -3.2 %). The
+    # interval below is the real check.
     assert abs(costs.totals["net_lost_revenue"] - planted_total) / planted_total < 0.20
     for total in (planted_total, truth["totals"]["realized_net_lost_revenue"]):
         assert costs.totals["net_lost_revenue_low"] < total < costs.totals["net_lost_revenue_high"]
     # About +-37 % for 32 outages over 13 months.
     assert (costs.totals["net_lost_revenue_high"] - costs.totals["net_lost_revenue_low"]) / planted_total < 0.9
+
+
+def test_sample_total_within_five_percent_of_a_model_that_knows_the_demand(sample):
+    """The estimate against an oracle: the planted orders per hour instead of the fitted baseline, same windows.
+
+    The oracle's net loss is (planted expected orders - actual orders) over the web channel's
+    outage and recovery buckets, times the planted mean order value: it shares this sample's
+    order noise, so what is left is the model's own error. Measured: +2.1 % (seeds 43 and 44:
+    +2.5 %, -2.5 %; before returning orders were matched: +0.6 %, +3.6 %, -5.8 %).
+    """
+    _, truth, _, _, costs = sample
+    # The plan generate() drew from its seed; the outages confirm it is the same plan.
+    plan = sales.plan_sales(np.random.default_rng([42, 6]), scale=1)
+    assert list(plan.outages["incident_id"]) == [i["incident_id"] for i in truth["incidents"]]
+    web = costs.baselines["web"]
+    demand = pd.Series(plan.orders_per_hour["web"], index=plan.hours).reindex(web.timestamps).to_numpy()
+    windows = ~web.clean
+    assert windows.sum() > 100 and not np.isnan(web.counts.actual).any()
+    oracle = np.sum(demand[windows] - web.counts.actual[windows]) * truth["mean_order_value"]["web"]
+    assert abs(costs.totals["net_lost_revenue"] / oracle - 1) < 0.05, (costs.totals["net_lost_revenue"], oracle)
 
 
 def test_sample_incidents_match_truth(sample):
@@ -276,6 +298,8 @@ def test_the_report_runs_its_own_placebo(sample):
     assert abs(placebo.charge_share) < 0.10 and placebo.zero_coverage >= 0.90
     sentence = downtime_report.placebo_sentence(costs)
     assert sentence.startswith("On 200 windows where nothing happened") and "covered zero in" in sentence
+    # Matched returns cancel to float dust (-1e-13) in many placebo draws; the sentence says 0.
+    assert "e-" not in sentence and "-0.0%" not in sentence, sentence
     figures = downtime.results(costs)["placebo"]
     assert figures["windows"] == 200 and figures["zero_coverage"] == placebo.zero_coverage
     assert "Order values are assumed" in downtime_report.method_notes(costs)[0]

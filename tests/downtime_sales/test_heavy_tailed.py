@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.downtime_sales.order_model import OrderValues, _value_missing
 from helpers.downtime_sales.outage_cost import measure_outages
 
 START = pd.Timestamp("2024-01-01")
@@ -148,6 +149,7 @@ def test_placebo_totals_cover_zero(heavy):
 
 
 def test_per_incident_intervals_cover_the_realized_loss(heavy):
+    """The issue's 90-98 % per incident; measured 93.3 % here (before: 95.0 %), 93.7 % over seeds 0-17."""
     merged = pd.concat([m for _, m in heavy])
     assert len(merged) == 120
     covered = (merged["net_lost_revenue_low"] <= merged["realized_net_lost_revenue"]) & (
@@ -157,22 +159,49 @@ def test_per_incident_intervals_cover_the_realized_loss(heavy):
 
 
 def test_planted_totals_within_their_intervals_and_35_percent(heavy):
-    """Each half-year's total covers its realized loss; over the four, the total is within 35 % of the truth.
+    """Each half-year's total covers its realized loss and is within 35 % of it (the issue's rule).
 
-    One half-year alone is not held to 35 %: whether a few wholesale orders fell into its 30 outages
-    moves the realized loss by about 30 % (one standard deviation), which no method can see. Measured:
-    +38.6 %, +17.1 %, +17.7 %, +12.6 % per half-year, +20.9 % over the four (bucket-total model:
-    +15.1 %, +10.5 %, +49.2 %, +102.1 %; +45.7 %). The upward lean is not yet explained (see the issue).
+    Measured: +24.5 %, +9.5 %, +10.7 %, +11.8 % per half-year, +13.8 % over the four (before
+    returning orders were matched with the lost ones: +38.6 %, +17.1 %, +17.7 %, +12.6 %; +20.9 %).
+    What is left of the lean on these four is the realized value of the lost orders, which no
+    method sees: it was 11.5 %, 15.6 %, 3.9 % and 16.4 % below their count times the mean order
+    value (fewer wholesale orders among them than on average). Over seeds 0-17 the error averages
+    +0.7 % (from -31.5 % to +30.8 %), all 18 totals inside their intervals (before: 11 of 12 on
+    seeds 0-11, from -58.4 % to +38.6 %).
     """
     estimated = truth_sum = 0.0
     for costs, merged in heavy:
         truth = merged["realized_net_lost_revenue"].sum()
         totals = costs.totals
         assert totals["net_lost_revenue_low"] < truth < totals["net_lost_revenue_high"]
-        assert abs(totals["net_lost_revenue"] - truth) / truth < 0.5, (totals["net_lost_revenue"], truth)
+        assert abs(totals["net_lost_revenue"] - truth) / truth < 0.35, (totals["net_lost_revenue"], truth)
         estimated += totals["net_lost_revenue"]
         truth_sum += truth
-    assert abs(estimated - truth_sum) / truth_sum < 0.35, (estimated, truth_sum)
+    assert abs(estimated - truth_sum) / truth_sum < 0.20, (estimated, truth_sum)
+
+
+def test_returning_orders_carry_the_value_of_the_orders_they_replace():
+    """Orders beyond the draw in a recovery bucket cancel the value of orders missing earlier in the run.
+
+    With order values as heavy-tailed as the generator's, valuing the two sides apart gives a
+    net that swings by a wholesale order either way; matched, three orders lost and three back
+    net to exactly nothing, and two more lost are worth what two orders are worth (drawn as such).
+    """
+    rng = np.random.default_rng(5)
+    orders = rng.integers(1, 60, 3000)
+    revenue = np.array([_order_values(rng, n).sum() for n in orders])
+    values = OrderValues.from_buckets(revenue, orders)
+    missing = np.tile([3, 2, -3, 0], (20_000, 1))
+    value = _value_missing(missing, np.array([0]), values, rng)
+    net = value.sum(axis=1)
+    two_orders = values.draw(np.full(20_000, 2), rng)
+    assert np.all(value[:, 0] > 0) and np.all(value[:, 2] < 0) and np.all(value[:, 3] == 0)
+    for statistic in (np.median, np.mean, lambda v: np.quantile(v, 0.9)):
+        assert abs(statistic(net) / statistic(two_orders) - 1) < 0.1
+    # Two runs: the return in the second cannot cancel a loss in the first.
+    apart = _value_missing(np.tile([3, -3], (20_000, 1)), np.array([0, 1]), values, rng)
+    # (Two draws from the same pool of buckets coincide now and then.)
+    assert np.mean(np.abs(apart.sum(axis=1)) > 0) > 0.95
 
 
 def test_bucket_totals_keep_the_mean_model_and_say_so():

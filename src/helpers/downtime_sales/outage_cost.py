@@ -163,14 +163,15 @@ def measure_outages(
     incidents = _incident_table(reported, incident_draws, campaigns, level, point)
     net = incident_draws["net"]
     totals = _totals(incidents, net, level, point)
-    minute_costs, (ratio, ratio_low, ratio_high) = _minute_costs(incidents, net, level, rng)
+    minute_costs, (ratio, ratio_low, ratio_high) = _minute_costs(incidents, net, level, rng, point)
     totals.update(
         campaign_minute_cost_ratio=ratio,
         campaign_minute_cost_ratio_low=ratio_low,
         campaign_minute_cost_ratio_high=ratio_high,
     )
     campaign_table = _campaign_table(
-        campaigns, incidents, net, baselines=baselines, start=start, end=end, draws=draws, level=level, rng=rng
+        campaigns, incidents, net, baselines=baselines, start=start, end=end, draws=draws, level=level, rng=rng,
+        point=point,
     )
     timeline = _timeline(baselines, analysed, start, end, level)
     zoom = _zoom(reported, incident_draws, baselines, level, step, pd.Timedelta(hours=recovery_hours))
@@ -585,10 +586,13 @@ def _totals(incidents: pd.DataFrame, net: np.ndarray, level: float, point=np.mea
 
 
 def _minute_costs(
-    incidents: pd.DataFrame, net: np.ndarray, level: float, rng: np.random.Generator
+    incidents: pd.DataFrame, net: np.ndarray, level: float, rng: np.random.Generator, point=np.mean
 ) -> tuple[pd.DataFrame, tuple[float | None, float | None, float | None]]:
     """Net lost revenue per minute of downtime, in campaigns and outside, and their ratio
     (campaign minute over other minute, with its interval; None where undefined).
+
+    ``point`` (mean or median over the draws) is the one the totals use, so a group's net lost
+    revenue is what the headline's total would be for its incidents.
 
     The intervals resample incidents (within each group) as well as drawing the
     counterfactual: with a handful of campaign incidents, which hours they happened to
@@ -616,14 +620,14 @@ def _minute_costs(
         picks = members[rng.integers(0, len(members), (len(net), len(members)))]
         resampled = np.take_along_axis(net, picks, axis=1).sum(axis=1) / minutes[picks].sum(axis=1)
         rates[label] = resampled
-        point = net[:, members].sum(axis=1).mean() / minutes[members].sum()
+        group_net = float(point(net[:, members].sum(axis=1)))
         rows.append(
             {
                 "group": label,
                 "incidents": len(members),
                 "minutes": float(minutes[members].sum()),
-                "net_lost_revenue": float(net[:, members].sum(axis=1).mean()),
-                "per_minute": float(point),
+                "net_lost_revenue": group_net,
+                "per_minute": group_net / float(minutes[members].sum()),
                 "per_minute_low": float(np.quantile(resampled, level)),
                 "per_minute_high": float(np.quantile(resampled, 1 - level)),
             }
@@ -645,8 +649,12 @@ def _minute_costs(
     return table, (ratio, ratio_low, ratio_high)
 
 
-def _campaign_table(campaigns, incidents, net, *, baselines, start, end, draws, level, rng) -> pd.DataFrame:
-    """Each campaign's incremental revenue (what its uplift added) and the share outages took."""
+def _campaign_table(campaigns, incidents, net, *, baselines, start, end, draws, level, rng, point=np.mean) -> pd.DataFrame:
+    """Each campaign's incremental revenue (what its uplift added) and the share outages took.
+
+    Point estimates use ``point`` (mean or median over the draws), as the incidents and totals do;
+    the share is the ratio of the two figures shown beside it.
+    """
     rows = []
     in_window = campaigns[(campaigns["end"] > start) & (campaigns["start"] < end)]
     for row in in_window.itertuples():
@@ -674,12 +682,12 @@ def _campaign_table(campaigns, incidents, net, *, baselines, start, end, draws, 
                 "end": row.end,
                 "channel": row.channel or "all",
                 "spend": row.spend,
-                "incremental_revenue": float(incremental.mean()),
+                "incremental_revenue": float(point(incremental)),
                 "incremental_revenue_low": float(np.quantile(incremental, level)),
                 "incremental_revenue_high": float(np.quantile(incremental, 1 - level)),
                 "incidents": len(members),
-                "net_lost_revenue": float(lost.mean()),
-                "lost_share": float(lost.mean() / incremental.mean()) if incremental.mean() > 0 else np.nan,
+                "net_lost_revenue": float(point(lost)),
+                "lost_share": float(point(lost) / point(incremental)) if point(incremental) > 0 else np.nan,
                 "lost_share_low": float(np.nanquantile(share, level)) if np.isfinite(share).any() else np.nan,
                 "lost_share_high": float(np.nanquantile(share, 1 - level)) if np.isfinite(share).any() else np.nan,
             }

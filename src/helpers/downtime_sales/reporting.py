@@ -43,6 +43,9 @@ def _round(value: float, digits: int = 3) -> float:
 
 def money(value: float) -> str:
     """An amount for a sentence: three significant figures, thousands separated (``184,000``)."""
+    # Less than a cent is nothing: sums of draws that cancel leave float dust such as -1e-13.
+    if abs(value) < 0.005:
+        return "0"
     rounded = _round(float(value))
     return f"{rounded:,.0f}" if abs(rounded) >= 10 else f"{rounded:,.2g}"
 
@@ -211,10 +214,11 @@ def placebo_sentence(costs: Result) -> str:
         return "No placebo check: there is no incident whose shape could be copied to clean weeks."
     currency = costs.params.currency if costs.params is not None else "EUR"
     n = len(placebo.windows)
+    share = placebo.charge_share if abs(placebo.median_charge) >= 0.005 else 0.0
     return (
         f"On {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
         f"to clean weeks), the method charged a median of {money(placebo.median_charge)} {currency} "
-        f"({placebo.charge_share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
+        f"({share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
         f"their {costs.confidence:.0%} intervals covered zero in {placebo.zero_coverage:.0%} of them."
     )
 
@@ -226,14 +230,16 @@ def _order_value_note(costs: Result) -> str:
             "week, trend, campaigns, special days, drift); an outage's loss is the orders missing against drawn "
             "counts times their value, drawn from the channel's own orders. Order values are assumed to be "
             "independent of the hour and of each other, with whatever heavy tail the data has (wholesale orders "
-            "included); orders that did come in count at their own value. Point estimates are medians of the "
-            "draws, so that windows where nothing happened centre on zero; a total's median is not the sum of "
-            "the incidents' medians."
+            "included); orders that did come in count at their own value, and orders above the expected count "
+            "after an outage are taken to be customers coming back with the baskets they had lost. Point "
+            "estimates (incidents, totals, minute costs and campaign shares) are medians of the draws, so that "
+            "windows where nothing happened centre on zero; a total's median is not the sum of the incidents' "
+            "medians."
         )
     return (
-        "The sales come as bucket totals only, so the baseline models revenue per bucket directly (its mean) and "
-        "point estimates are means of the draws; with heavy-tailed order values this overstates the typical "
-        "window's loss (see the placebo check)."
+        "The sales come as bucket totals only (no order counts), so the baseline models revenue per bucket "
+        "directly (its mean), as before order-level sales were supported, and point estimates are means of the "
+        "draws; with heavy-tailed order values this overstates the typical window's loss (see the placebo check)."
     )
 
 
