@@ -249,11 +249,12 @@ def in_use() -> list[int]:
     return pids
 
 
-def keep_warm(enabled: bool = True) -> None:
+def keep_warm(enabled: bool = True, *, keep_spare: bool = False) -> None:
     """Keep a spare kernel warming after each :func:`take` (for processes that run many sets).
 
-    ``keep_warm(False)`` also shuts down the spare, if any.
+    ``keep_warm(False)`` also shuts down the spare, if any; ``keep_warm(False, keep_spare=True)``
+    keeps it for the next run but warms none after it (that run is the process's last).
     """
     _POOL.refill = enabled
-    if not enabled:
+    if not enabled and not keep_spare:
         _POOL.discard()
