@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import functools
 import os
 import secrets
 import subprocess
@@ -89,13 +90,18 @@ class WarmKernel:
     checked_record: Path
 
     def shutdown(self) -> None:
-        """Stop the kernel and remove its scratch file (idempotent)."""
+        """Stop the kernel, close the run's connections to it, remove its scratch file (idempotent)."""
         _IN_USE.discard(self)
         try:
             if self.manager.has_kernel:
                 _run(self.manager.shutdown_kernel(now=True))
         finally:
             self.checked_record.unlink(missing_ok=True)
+            # nbclient leaves a client it made on a kernel manager it was given open (its heartbeat thread
+            # polling a dead kernel, its sockets holding up the process's exit for a second of linger).
+            for client in getattr(self.manager, "clients", ()):
+                client.stop_channels()
+            self.manager.clients = []
 
     def is_alive(self) -> bool:
         """The kernel process is still running."""
@@ -117,11 +123,11 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     # import debugpy, which prints a notice about frozen modules to this process's stderr; the
     # runner's output must be its own sentence. This is debugpy's own switch for that notice.
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_client import BlockingKernelClient
 
     record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
     # nbclient's own kind of manager: with it, nbclient notices within a second when the kernel dies.
-    manager = AsyncKernelManager(kernel_name=kernel_name)
+    manager = _manager_class()(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
     # The kernel may start before the inputs are known to be good: its own chatter on stdout and stderr
     # (debugger notices, library warnings at import) must never reach the user's one-sentence error.
@@ -151,6 +157,22 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     finally:
         client.stop_channels()
     return kernel
+
+
+@functools.cache
+def _manager_class() -> type:
+    """jupyter_client's AsyncKernelManager, remembering the clients it makes (:meth:`WarmKernel.shutdown` closes them)."""
+    from jupyter_client import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            if not hasattr(self, "clients"):
+                self.clients = []
+            self.clients.append(client)
+            return client
+
+    return RunKernelManager
 
 
 class _Pool:
