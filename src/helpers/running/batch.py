@@ -57,11 +57,17 @@ def _keep_kernels_warm() -> None:
 
 
 def _run_one(
-    job: Job, out_dir: str, show_code: bool, kernel: str | None, timeout: float | None = None
+    job: Job, out_dir: str, show_code: bool, kernel: str | None, timeout: float | None = None, warm_next: bool = True
 ) -> tuple[int, str, str | None]:
-    """In a worker: run one set; return (exit status, message, run folder or None)."""
+    """In a worker: run one set; return (exit status, message, run folder or None).
+
+    ``warm_next``: warm a kernel for a set after this one (False when no set will be left for this worker).
+    """
+    from helpers.running import kernels
     from helpers.running.catalog import find_notebook
     from helpers.running.runner import run_notebook
+
+    kernels.keep_warm(warm_next, keep_spare=True)
 
     try:
         notebook = find_notebook(job.notebook)
@@ -126,11 +132,15 @@ def run_jobs(
                 number, job = todo.get_nowait()
             except queue.Empty:
                 return
+            # A kernel warmed for a set that never comes costs two seconds of CPU while the last sets run.
+            # Each feeder keeps its worker busy, so a worker runs another set only if one is left for each.
+            warm_next = todo.qsize() >= workers
             with lock:
                 say(f"[{number}/{total}] started {job.label}")
             clock = time.perf_counter()
             try:
-                status, message, run_dir = pool.submit(_run_one, job, str(out_dir), show_code, kernel, timeout).result()
+                arguments = (job, str(out_dir), show_code, kernel, timeout, warm_next)
+                status, message, run_dir = pool.submit(_run_one, *arguments).result()
                 detail = _describe(status, message, run_dir)
             except Exception as exc:  # a worker that died (killed, out of memory)
                 status, detail = 1, f"the worker process ended: {type(exc).__name__}: {exc}"

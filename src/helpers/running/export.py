@@ -7,6 +7,7 @@ naming the failed cell and its error.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from helpers.contract import RESULTS_MIMETYPE
 
-__all__ = ["Failure", "find_failure", "notebook_to_html", "with_contents"]
+__all__ = ["Failure", "find_failure", "notebook_to_html", "prepare_exporter", "with_contents"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -123,6 +124,25 @@ def notebook_to_html(
     footer : str
         A line of provenance (kit version, run time) at the bottom; escaped.
     """
+    exporter = _exporter(show_code=show_code, failed=failure is not None)
+    resources = {"itvalue": {"failure": failure, "footer": footer}}
+    title = nb.metadata.get("itvalue", {}).get("title")
+    if title:
+        nb = nbformat.from_dict(nb)  # a copy: the executed notebook on disk keeps its own metadata
+        nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return with_contents(body)
+
+
+def prepare_exporter(*, show_code: bool = False) -> None:
+    """Build the exporter of a good run and compile its templates now (the runner does it while the kernel works)."""
+    _exporter(show_code=show_code, failed=False)
+
+
+@functools.cache
+def _exporter(*, show_code: bool, failed: bool) -> HTMLExporter:
+    """One exporter per kind of report and process: its Jinja templates compile once (a quarter of a
+    second, half of what exporting a report costs), not once per report; every run passes its own resources."""
     exporter = HTMLExporter(template_name="itvalue", extra_template_basedirs=[str(TEMPLATES_DIR)])
     exporter.exclude_input = not show_code
     exporter.exclude_input_prompt = True
@@ -131,12 +151,26 @@ def notebook_to_html(
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=_ALWAYS_REMOVED), enabled=True)
     if not show_code:
         exporter.register_preprocessor(_HideForReaders(), enabled=True)
-    if failure is not None:
+    if failed:
         exporter.register_preprocessor(_StopAtFailure(), enabled=True)
-    resources = {"itvalue": {"failure": failure, "footer": footer}}
-    title = nb.metadata.get("itvalue", {}).get("title")
-    if title:
-        nb = nbformat.from_dict(nb)  # a copy: the executed notebook on disk keeps its own metadata
-        nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return with_contents(body)
+    # Templates compile, and Markdown and HTML parsers load, on first use: a page of each kind of cell
+    # and output a report holds renders them all once, here.
+    exporter.from_notebook_node(_SAMPLE_PAGE, resources={"itvalue": {"failure": None, "footer": ""}})
+    return exporter
+
+
+#: A 1x1 PNG: the smallest chart output.
+_PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+_SAMPLE_PAGE = nbformat.v4.new_notebook(
+    cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\n## Section\n\nText with `code`, **bold** and a [link](#section)."),
+        nbformat.v4.new_code_cell(
+            "",
+            outputs=[
+                nbformat.v4.new_output("stream", name="stdout", text="text\n"),
+                nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1 &amp; 2&nbsp;%</td></tr></table>"}),
+                nbformat.v4.new_output("display_data", data={"image/png": _PIXEL, "text/plain": "<Figure>"}),
+            ],
+        ),
+    ]
+)

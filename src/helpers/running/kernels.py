@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import functools
 import os
 import secrets
 import subprocess
@@ -34,20 +35,19 @@ from typing import Any
 
 from helpers.inputs import trust
 
-__all__ = ["WARM_IMPORTS", "WarmKernel", "in_use", "keep_warm", "prepare", "take"]
+__all__ = ["WARM_IMPORTS", "WarmKernel", "imports_for", "in_use", "keep_warm", "prepare", "take"]
 
-#: What a warm kernel imports before any run: the analytical stack every kit notebook loads.
+#: What a warm kernel imports for any notebook: what every kit notebook loads (tables, charts and
+#: the inline backend that shows them, the report helpers, DuckDB). :func:`imports_for` adds the
+#: analysis's own modules, which bring what that analysis uses of SciPy, statsmodels and Ibis.
 WARM_IMPORTS = (
     "pandas",
     "numpy",
-    "scipy.stats",
     "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
     "seaborn",
-    "statsmodels.api",
-    "duckdb",
-    "ibis",
-    "pyarrow",
     "helpers.report",
+    "helpers.report.plotting",
     "helpers.inputs.loading",
 )
 
@@ -57,9 +57,31 @@ _KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 _STARTUP_SECONDS = 120
 
 
+def imports_for(parameters_class: type | None) -> tuple[str, ...]:
+    """What a kernel for this notebook imports while it waits: :data:`WARM_IMPORTS` and every module
+    of the analysis that declares its parameters (``helpers.nps_trends`` for ``helpers.nps_trends:Parameters``).
+
+    Only what the notebook will itself import, so nothing it never uses (all of ``statsmodels.api``,
+    say) costs CPU; a notebook without a kit analysis gets :data:`WARM_IMPORTS` alone.
+    """
+    import importlib.util
+    import pkgutil
+
+    package = (parameters_class.__module__ if parameters_class is not None else "").split(".")
+    if package[:1] != ["helpers"] or len(package) < 2:
+        return WARM_IMPORTS
+    name = ".".join(package[:2])
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.submodule_search_locations is None:
+        return (*WARM_IMPORTS, name)
+    # Listed from the package's folder, not imported here: the runner never loads the analytical stack.
+    modules = sorted(info.name for info in pkgutil.iter_modules(spec.submodule_search_locations, f"{name}."))
+    return (*WARM_IMPORTS, name, *modules)
+
+
 @dataclass(eq=False)
 class WarmKernel:
-    """A started kernel that has imported :data:`WARM_IMPORTS` and run nothing else."""
+    """A started kernel that has imported modules (:func:`imports_for`) and run nothing else."""
 
     manager: Any  # jupyter_client.AsyncKernelManager
     kernel_name: str
@@ -68,13 +90,18 @@ class WarmKernel:
     checked_record: Path
 
     def shutdown(self) -> None:
-        """Stop the kernel and remove its scratch file (idempotent)."""
+        """Stop the kernel, close the run's connections to it, remove its scratch file (idempotent)."""
         _IN_USE.discard(self)
         try:
             if self.manager.has_kernel:
                 _run(self.manager.shutdown_kernel(now=True))
         finally:
             self.checked_record.unlink(missing_ok=True)
+            # nbclient leaves a client it made on a kernel manager it was given open (its heartbeat thread
+            # polling a dead kernel, its sockets holding up the process's exit for a second of linger).
+            for client in getattr(self.manager, "clients", ()):
+                client.stop_channels()
+            self.manager.clients = []
 
     def is_alive(self) -> bool:
         """The kernel process is still running."""
@@ -96,11 +123,11 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     # import debugpy, which prints a notice about frozen modules to this process's stderr; the
     # runner's output must be its own sentence. This is debugpy's own switch for that notice.
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_client import BlockingKernelClient
 
     record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
     # nbclient's own kind of manager: with it, nbclient notices within a second when the kernel dies.
-    manager = AsyncKernelManager(kernel_name=kernel_name)
+    manager = _manager_class()(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
     # The kernel may start before the inputs are known to be good: its own chatter on stdout and stderr
     # (debugger notices, library warnings at import) must never reach the user's one-sentence error.
@@ -118,7 +145,11 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
         client.wait_for_ready(timeout=_STARTUP_SECONDS)
         if imports:
             # Import without binding names: the run's namespace stays as a fresh kernel's.
-            code = f"import importlib as _i\nfor _m in {tuple(imports)!r}:\n    _i.import_module(_m)\ndel _i, _m"
+            # A module that cannot load here (an optional engine's) is the notebook's to report, if it uses it.
+            code = (
+                f"import importlib as _i\nfor _m in {tuple(imports)!r}:\n    try:\n        _i.import_module(_m)\n"
+                "    except Exception:\n        pass\ndel _i, _m"
+            )
             client.execute_interactive(code, silent=True, store_history=False, timeout=_STARTUP_SECONDS)
     except Exception:
         kernel.shutdown()
@@ -126,6 +157,22 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     finally:
         client.stop_channels()
     return kernel
+
+
+@functools.cache
+def _manager_class() -> type:
+    """jupyter_client's AsyncKernelManager, remembering the clients it makes (:meth:`WarmKernel.shutdown` closes them)."""
+    from jupyter_client import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            if not hasattr(self, "clients"):
+                self.clients = []
+            self.clients.append(client)
+            return client
+
+    return RunKernelManager
 
 
 class _Pool:
@@ -136,14 +183,19 @@ class _Pool:
         self._spare: tuple[tuple[str, ...], concurrent.futures.Future[WarmKernel]] | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="itvalue-kernel")
         self.refill = False
+        # What the last run's notebook imports: the spare warms for a set of the same notebook (--all
+        # runs a notebook's sets one after another); for another notebook it has imported a little extra.
+        self._imports: tuple[str, ...] = WARM_IMPORTS
 
-    def prepare(self, kernel_name: str, cwd: str, imports: Sequence[str] = WARM_IMPORTS) -> None:
+    def prepare(self, kernel_name: str, cwd: str, imports: Sequence[str] | None = None) -> None:
         key = _key(kernel_name, cwd)
         with self._lock:
+            if imports is not None:
+                self._imports = tuple(imports)
             if self._spare is not None and self._spare[0] == key:
                 return
             self._discard_locked()
-            self._spare = (key, self._executor.submit(_start, kernel_name, str(cwd), tuple(imports)))
+            self._spare = (key, self._executor.submit(_start, kernel_name, str(cwd), self._imports))
 
     def take(self, kernel_name: str, cwd: str) -> WarmKernel:
         key = _key(kernel_name, cwd)
@@ -152,12 +204,12 @@ class _Pool:
         if spare is None or spare[0] != key:
             if spare is not None:
                 spare[1].add_done_callback(_shut_down_quietly)
-            kernel = _start(kernel_name, str(cwd), WARM_IMPORTS)
+            kernel = _start(kernel_name, str(cwd), self._imports)
         else:
             kernel = spare[1].result()
             if not kernel.is_alive():  # stopped meanwhile (a run's time limit stops every child)
                 kernel.shutdown()
-                kernel = _start(kernel_name, str(cwd), WARM_IMPORTS)
+                kernel = _start(kernel_name, str(cwd), self._imports)
         if self.refill:
             self.prepare(kernel_name, cwd)
         return kernel
@@ -193,9 +245,13 @@ _IN_USE: set[WarmKernel] = set()
 atexit.register(_POOL.close)
 
 
-def prepare(kernel_name: str, cwd: str | Path) -> None:
-    """Start warming a kernel for the next run in ``cwd`` (returns at once)."""
-    _POOL.prepare(kernel_name, str(cwd))
+def prepare(kernel_name: str, cwd: str | Path, imports: Sequence[str] | None = None) -> None:
+    """Start warming a kernel for the next run in ``cwd`` (returns at once).
+
+    ``imports``: the modules it loads meanwhile (see :func:`imports_for`); by default those of the last
+    :func:`prepare` in this process, else :data:`WARM_IMPORTS`.
+    """
+    _POOL.prepare(kernel_name, str(cwd), imports)
 
 
 def take(kernel_name: str, cwd: str | Path) -> WarmKernel:
@@ -215,11 +271,12 @@ def in_use() -> list[int]:
     return pids
 
 
-def keep_warm(enabled: bool = True) -> None:
+def keep_warm(enabled: bool = True, *, keep_spare: bool = False) -> None:
     """Keep a spare kernel warming after each :func:`take` (for processes that run many sets).
 
-    ``keep_warm(False)`` also shuts down the spare, if any.
+    ``keep_warm(False)`` also shuts down the spare, if any; ``keep_warm(False, keep_spare=True)``
+    keeps it for the next run but warms none after it (that run is the process's last).
     """
     _POOL.refill = enabled
-    if not enabled:
+    if not enabled and not keep_spare:
         _POOL.discard()

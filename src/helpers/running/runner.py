@@ -239,12 +239,12 @@ def run_notebook(
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
     # goes nowhere, so bad input still ends with one sentence).
     kernel_name = kernel or OWN_KERNEL
-    kernels.prepare(kernel_name, notebook.path.parent)
-    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
-    # Only then papermill and nbconvert (a second of pure Python, mostly jsonschema; some versions print
-    # notices when imported), while the inputs are fingerprinted.
-    preloading = threading.Thread(target=_preload, name="itvalue-imports", daemon=True)
+    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.parameters_class))
+    # papermill and nbconvert load meanwhile too (pure Python, mostly nbformat's schema validation): when
+    # they loaded only after the checks, they were the run's longest wait (about 2 s, the kernel long warm).
+    preloading = threading.Thread(target=_preload, args=(show_code,), name="itvalue-imports", daemon=True)
     preloading.start()
+    prepared = prepare_run(notebook, params_file=params_file, overrides=overrides, name=name)
     # Fingerprint the inputs before the run: a file replaced mid-run must not be recorded as read.
     fingerprints = provenance.input_fingerprints(prepared.inputs, timezone=prepared.values.get("timezone", "UTC"))
     preloading.join()
@@ -346,9 +346,20 @@ def _aborted(exc: OSError, where: Path, what: str = "the run") -> str:
     )
 
 
-def _preload() -> None:
-    import helpers.running.engine
-    import helpers.running.export  # noqa: F401
+def _preload(show_code: bool) -> None:
+    import sys
+
+    # jsonschema loads rfc3987_syntax, when installed, for its "iri" format checks, and that module
+    # builds a Lark grammar as it is imported (0.75 s of the runner's 2 s of imports). nbformat never
+    # asks for format checks, so the runner leaves it out; a process that already loaded it keeps it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    try:
+        import helpers.running.engine  # noqa: F401
+        from helpers.running import export
+
+        export.prepare_exporter(show_code=show_code)
+    except Exception:  # noqa: S110 - the run meets the same failure where it uses these, and reports it there
+        pass
 
 
 def _execute(
@@ -363,10 +374,11 @@ def _execute(
     logging.getLogger("papermill").setLevel(logging.WARNING)
     notebook = prepared.notebook
     error, kit_error = "", ""
+    executed = None
     clock = time.perf_counter()
     with watchdog.limit(timeout, stop=kernels.in_use) as stopped:
         try:
-            papermill.execute_notebook(
+            executed = papermill.execute_notebook(
                 str(notebook.path),
                 str(executed_path),
                 parameters=prepared.values,
@@ -391,7 +403,10 @@ def _execute(
             error = f"{type(exc).__name__}: {exc}"
     if stopped.is_set():
         error, kit_error = f"TimeoutError: the run took longer than {timeout:g} s (--timeout) and was stopped", ""
-    return _Execution(_read_executed(executed_path, notebook.path), error, kit_error, time.perf_counter() - clock)
+    if executed is None or error:
+        executed = _read_executed(executed_path, notebook.path)
+    # else: the notebook papermill has just written, as it wrote it (not read and validated a second time)
+    return _Execution(executed, error, kit_error, time.perf_counter() - clock)
 
 
 def _read_executed(executed_path: Path, source: Path) -> nbformat.NotebookNode:
