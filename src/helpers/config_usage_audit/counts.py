@@ -2,11 +2,17 @@
 
 The functions here take Ibis tables (the inventory and the access log, as
 :func:`helpers.inputs.loading.open_input` returns them) and return either Ibis expressions
-(the steps: the CI -> class map, the counted reads, the one-pass tally) or small,
-aggregated pandas frames: one row per class x attribute, per class x process or per
-month. The access log itself never comes back to Python, so logs of hundreds of
-millions of events are counted by DuckDB (or whichever engine the tables live in);
-the log is scanned five times in all (its time span, tally, consumers, CIs read, unknown CIs).
+(the steps: the CI -> class map, the log summary, the counted reads, the tally) or
+small, aggregated pandas frames: one row per class x attribute, per class x process or
+per month. The access log itself never comes back to Python, so logs of hundreds of
+millions of events are counted by DuckDB (or whichever engine the tables live in).
+
+The log is scanned twice: once for its time span (which fixes ``as_of``), then once by
+:func:`log_summary`, whose result (rows per CI x attribute x consumer x process x month,
+materialised) answers every question after it: the tally, the distinct consumers, the
+distinct CIs read and the rows of CIs the inventory does not hold. An access log repeats
+itself (the same people read the same records all day), so the summary is a fraction
+of the log, and only it is joined to the inventory.
 
 Definitions (the notebook's method notes repeat them):
 
@@ -44,6 +50,7 @@ __all__ = [
     "class_reads",
     "class_sizes",
     "counted_reads",
+    "log_summary",
     "materialise",
     "monthly_attributes_read",
     "monthly_reads",
@@ -132,36 +139,70 @@ def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:
     return summary.to_pandas()
 
 
-def counted_reads(
-    access_log: ibis.Table,
-    classes: ibis.Table,
-    *,
-    excluded_processes: Iterable[str],
-    before: dt.datetime,
-) -> ibis.Table:
-    """All reads of inventory CIs before ``before``, with their class and whether they count.
+def log_summary(access_log: ibis.Table, window: UsageWindow) -> ibis.Table:
+    """The one pass over the access log: rows per CI x attribute x consumer x process x month.
 
-    Returns an Ibis expression (nothing runs yet) with the access-log columns plus
-    ``ci_class`` and ``counted`` (the process is not excluded). ``attribute`` is null for
-    whole-record reads (an empty string is taken as empty too).
+    Reads before the window's end keep their keys (``read`` true); every other row (writes,
+    reads after the window, rows with no timestamp) is kept only as a row count of its
+    CI, for :func:`unknown_ci_rows`. Rows with no ``ci_id`` can count nowhere and are
+    left out.
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_id, read, attribute, consumer, process, month, in_window, rows, last_read``;
+        ``attribute`` is null for whole-record reads (an empty string is taken as empty
+        too). Materialise it (:func:`materialise`): everything below reads it, not the log.
+    """
+    action = access_log.action.fill_null("read").strip().lower()
+    read = (action == "read") & (access_log.timestamp < ibis.literal(window.end))
+    log = access_log.filter(access_log.ci_id.notnull()).mutate(read=read.fill_null(False))
+
+    def when_read(value):
+        return ibis.ifelse(log.read, value, ibis.null(value.type()))
+
+    keyed = log.mutate(
+        attribute=when_read(log.attribute.nullif("")),
+        consumer=when_read(log.consumer),
+        process=when_read(log.process),
+        month=when_read(log.timestamp.truncate("M")),
+        in_window=when_read(log.timestamp >= ibis.literal(window.start)),
+        stamp=when_read(log.timestamp),
+    )
+    keys = ["ci_id", "read", "attribute", "consumer", "process", "month", "in_window"]
+    return keyed.group_by(keys).agg(rows=_.count(), last_read=_.stamp.max())
+
+
+def counted_reads(summary: ibis.Table, classes: ibis.Table, *, excluded_processes: Iterable[str]) -> ibis.Table:
+    """The summary's reads of inventory CIs, with their class and whether they count.
+
+    Parameters
+    ----------
+    summary : ibis.Table
+        From :func:`log_summary` (reads before the window's end only are kept here).
+    classes : ibis.Table
+        From :func:`ci_classes`.
+
+    Returns
+    -------
+    ibis.Table
+        The summary's columns plus ``ci_class`` and ``counted`` (the process is not
+        excluded); ``rows`` reads of each key.
     """
     excluded = sorted({p.strip().lower() for p in excluded_processes})
-    action = access_log.action.fill_null("read").strip().lower()
-    reads = access_log.filter(action == "read", access_log.timestamp < ibis.literal(before))
-    reads = reads.mutate(attribute=reads.attribute.nullif(""))
-    reads = reads.join(classes, "ci_id")
+    reads = summary.filter(summary.read).join(classes, "ci_id")
     process = reads.process.strip().lower()
     counted = ~process.isin(excluded) if excluded else ibis.literal(True)
     return reads.mutate(counted=counted)
 
 
-def read_tally(reads: ibis.Table, window: UsageWindow) -> ibis.Table:
-    """One pass over the log: reads per month x class x attribute x process, in or before the window.
+def read_tally(reads: ibis.Table) -> ibis.Table:
+    """Reads per month x class x attribute x process, in or before the window.
 
     Parameters
     ----------
     reads : ibis.Table
-        From :func:`counted_reads` with ``before=window.end``.
+        From :func:`counted_reads`.
 
     Returns
     -------
@@ -171,16 +212,12 @@ def read_tally(reads: ibis.Table, window: UsageWindow) -> ibis.Table:
         Materialise it (:func:`materialise`) and the per-attribute, per-class and per-month
         counts below read it instead of the log.
     """
-    tagged = reads.mutate(
-        month=reads.timestamp.truncate("M"),
-        in_window=reads.timestamp >= ibis.literal(window.start),
-    )
-    return tagged.group_by(["month", "in_window", "ci_class", "attribute", "process", "counted"]).agg(
-        reads=_.count(), last_read=_.timestamp.max()
+    return reads.group_by(["month", "in_window", "ci_class", "attribute", "process", "counted"]).agg(
+        reads=_.rows.sum(), last_read=_.last_read.max()
     )
 
 
-def attribute_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+def attribute_reads(tally: ibis.Table, reads: ibis.Table) -> pd.DataFrame:
     """Per class x attribute that was read: counted reads and consumers in the window, last read.
 
     Parameters
@@ -204,7 +241,7 @@ def attribute_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -
         last_read=on_attribute.last_read.max(where=on_attribute.counted),
         excluded_reads=on_attribute.reads.sum(where=on_attribute.in_window & ~on_attribute.counted),
     ).to_pandas()
-    hits = reads.filter(reads.attribute.notnull(), reads.counted, reads.timestamp >= ibis.literal(window.start))
+    hits = reads.filter(reads.attribute.notnull(), reads.counted, reads.in_window)
     pairs = hits.select("ci_class", "attribute", "consumer").distinct()
     consumers = pairs.group_by(["ci_class", "attribute"]).agg(consumers=_.count()).to_pandas()
     frame = summary.merge(consumers, on=["ci_class", "attribute"], how="left")
@@ -229,7 +266,7 @@ def class_process_reads(tally: ibis.Table) -> pd.DataFrame:
     return hits.group_by(["ci_class", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
 
 
-def class_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+def class_reads(tally: ibis.Table, reads: ibis.Table) -> pd.DataFrame:
     """Per class: CIs read, counted reads and whole-record reads in the window.
 
     Returns
@@ -242,7 +279,7 @@ def class_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd
         reads=_.reads.sum(),
         whole_record_reads=_.reads.sum(where=_.attribute.isnull()),
     ).to_pandas()
-    window_reads = reads.filter(reads.counted, reads.timestamp >= ibis.literal(window.start))
+    window_reads = reads.filter(reads.counted, reads.in_window)
     cis = window_reads.select("ci_class", "ci_id").distinct().group_by("ci_class").agg(cis_read=_.count()).to_pandas()
     frame = totals.merge(cis, on="ci_class", how="outer")
     for column in ("cis_read", "reads", "whole_record_reads"):
@@ -266,8 +303,13 @@ def monthly_attributes_read(tally: ibis.Table) -> pd.DataFrame:
     return frame.sort_values("month", ignore_index=True)
 
 
-def unknown_ci_rows(access_log: ibis.Table, classes: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
-    """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory, in one pass.
+def unknown_ci_rows(summary: ibis.Table, classes: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
+    """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory.
+
+    Parameters
+    ----------
+    summary : ibis.Table
+        From :func:`log_summary`.
 
     Returns
     -------
@@ -276,8 +318,8 @@ def unknown_ci_rows(access_log: ibis.Table, classes: ibis.Table, *, examples: in
     top : DataFrame
         The ``examples`` most frequent unknown ids with their row counts (``ci_id, rows``).
     """
-    unknown = access_log.filter(access_log.ci_id.notnull()).anti_join(classes, "ci_id")
-    by_id = materialise(unknown.group_by("ci_id").agg(rows=_.count()), "unknown_ci")
+    unknown = summary.anti_join(classes, "ci_id")
+    by_id = materialise(unknown.group_by("ci_id").agg(rows=_.rows.sum()), "unknown_ci")
     total = by_id.rows.sum().to_pandas()
     top = by_id.order_by([ibis.desc("rows"), "ci_id"]).limit(examples).to_pandas()
     return int(0 if total is None or pd.isna(total) else total), top
