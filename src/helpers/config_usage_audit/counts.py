@@ -8,11 +8,11 @@ per month. The access log itself never comes back to Python, so logs of hundreds
 millions of events are counted by DuckDB (or whichever engine the tables live in).
 
 The log is scanned twice: once for its time span (which fixes ``as_of``), then once by
-:func:`log_summary`, whose result (rows per CI x attribute x consumer x process x month,
-materialised) answers every question after it: the tally, the distinct consumers, the
-distinct CIs read and the rows of CIs the inventory does not hold. An access log repeats
-itself (the same people read the same records all day), so the summary is a fraction
-of the log, and only it is joined to the inventory.
+:func:`log_summary`, which joins it to the CI -> class map and counts every row at two
+levels in the same scan: per class x attribute x consumer x process x month, and per
+CI. That small, materialised result answers every question after it (the tally, the
+distinct consumers, the distinct CIs read, the rows of CIs the inventory does not
+hold), so its size, not the log's, sets the memory the audit needs.
 
 Definitions (the notebook's method notes repeat them):
 
@@ -139,61 +139,82 @@ def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:
     return summary.to_pandas()
 
 
-def log_summary(access_log: ibis.Table, window: UsageWindow) -> ibis.Table:
-    """The one pass over the access log: rows per CI x attribute x consumer x process x month.
+def log_summary(
+    access_log: ibis.Table,
+    classes: ibis.Table,
+    window: UsageWindow,
+    *,
+    excluded_processes: Iterable[str],
+) -> ibis.Table:
+    """The one pass over the access log, at two levels of detail at once.
 
-    Reads before the window's end keep their keys (``read`` true); every other row (writes,
-    reads after the window, rows with no timestamp) is kept only as a row count of its
-    CI, for :func:`unknown_ci_rows`. Rows with no ``ci_id`` can count nowhere and are
-    left out.
+    Every row of the log is counted twice in the same scan (the standard emulation of SQL's
+    ``GROUPING SETS``, which Ibis does not offer): once per class, once per CI.
 
-    Returns
-    -------
-    ibis.Table
-        ``ci_id, read, attribute, consumer, process, month, in_window, rows, last_read``;
-        ``attribute`` is null for whole-record reads (an empty string is taken as empty
-        too). Materialise it (:func:`materialise`): everything below reads it, not the log.
-    """
-    action = access_log.action.fill_null("read").strip().lower()
-    read = (action == "read") & (access_log.timestamp < ibis.literal(window.end))
-    log = access_log.filter(access_log.ci_id.notnull()).mutate(read=read.fill_null(False))
-
-    def when_read(value):
-        return ibis.ifelse(log.read, value, ibis.null(value.type()))
-
-    keyed = log.mutate(
-        attribute=when_read(log.attribute.nullif("")),
-        consumer=when_read(log.consumer),
-        process=when_read(log.process),
-        month=when_read(log.timestamp.truncate("M")),
-        in_window=when_read(log.timestamp >= ibis.literal(window.start)),
-        stamp=when_read(log.timestamp),
-    )
-    keys = ["ci_id", "read", "attribute", "consumer", "process", "month", "in_window"]
-    return keyed.group_by(keys).agg(rows=_.count(), last_read=_.stamp.max())
-
-
-def counted_reads(summary: ibis.Table, classes: ibis.Table, *, excluded_processes: Iterable[str]) -> ibis.Table:
-    """The summary's reads of inventory CIs, with their class and whether they count.
+    - ``level == 0``, per class: counted and excluded reads of inventory CIs before the
+      window's end, per ``ci_class, attribute, consumer, process, month, in_window,
+      counted``, with the latest read. A few thousand rows for a CMDB of hundreds of
+      attributes, whatever the log's length.
+    - ``level == 1``, per CI: every row with a ``ci_id`` (any action, any time), per
+      ``ci_id, ci_class`` (null when the inventory does not hold the CI) and ``counted``
+      (a counted read in the window). At most one row per CI and flag.
 
     Parameters
     ----------
-    summary : ibis.Table
-        From :func:`log_summary` (reads before the window's end only are kept here).
     classes : ibis.Table
         From :func:`ci_classes`.
+    excluded_processes : iterable of str
+        Processes whose reads are not use (compared without case or surrounding spaces).
 
     Returns
     -------
     ibis.Table
-        The summary's columns plus ``ci_class`` and ``counted`` (the process is not
-        excluded); ``rows`` reads of each key.
+        ``level, ci_id, ci_class, attribute, consumer, process, month, in_window, counted,
+        rows, last_read``; columns another level does not use are null. ``attribute`` is
+        null for whole-record reads (an empty string is taken as empty too). Materialise it
+        (:func:`materialise`): everything below reads it, never the log.
     """
     excluded = sorted({p.strip().lower() for p in excluded_processes})
-    reads = summary.filter(summary.read).join(classes, "ci_id")
-    process = reads.process.strip().lower()
-    counted = ~process.isin(excluded) if excluded else ibis.literal(True)
-    return reads.mutate(counted=counted)
+    log = access_log.filter(access_log.ci_id.notnull()).left_join(classes, "ci_id")
+    action = log.action.fill_null("read").strip().lower()
+    read = ((action == "read") & (log.timestamp < ibis.literal(window.end))).fill_null(False) & log.ci_class.notnull()
+    process = log.process.strip().lower()
+    counted = read & ~process.isin(excluded) if excluded else read
+    in_window = log.timestamp >= ibis.literal(window.start)
+    both = log.mutate(read=read, counted=counted, in_window=in_window, level=ibis.literal([0, 1]).unnest())
+    # the per-class level keeps only reads; every other row is kept per CI only
+    both = both.filter((both.level == 1) | both.read)
+    per_class = both.level == 0
+
+    def on(level, value):
+        return ibis.ifelse(level, value, ibis.null(value.type()))
+
+    keyed = both.mutate(
+        ci_id=on(~per_class, both.ci_id),
+        attribute=on(per_class, both.attribute.nullif("")),
+        consumer=on(per_class, both.consumer),
+        process=on(per_class, both.process),
+        month=on(per_class, both.timestamp.truncate("M")),
+        in_window=on(per_class, both.in_window),
+        counted=ibis.ifelse(per_class, both.counted, both.counted & both.in_window.fill_null(False)),
+        stamp=on(per_class, both.timestamp),
+    )
+    keys = ["level", "ci_id", "ci_class", "attribute", "consumer", "process", "month", "in_window", "counted"]
+    return keyed.group_by(keys).agg(rows=_.count(), last_read=_.stamp.max())
+
+
+def counted_reads(summary: ibis.Table) -> ibis.Table:
+    """Reads of inventory CIs before the window's end, per class (the summary's ``level == 0``).
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_class, attribute, consumer, process, month, in_window, counted, rows, last_read``:
+        ``rows`` reads of each key; ``counted`` is false for excluded processes.
+    """
+    reads = summary.filter(summary.level == 0)
+    return reads.select("ci_class", "attribute", "consumer", "process", "month", "in_window", "counted",
+                        "rows", "last_read")
 
 
 def read_tally(reads: ibis.Table) -> ibis.Table:
@@ -266,7 +287,7 @@ def class_process_reads(tally: ibis.Table) -> pd.DataFrame:
     return hits.group_by(["ci_class", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
 
 
-def class_reads(tally: ibis.Table, reads: ibis.Table) -> pd.DataFrame:
+def class_reads(tally: ibis.Table, summary: ibis.Table) -> pd.DataFrame:
     """Per class: CIs read, counted reads and whole-record reads in the window.
 
     Returns
@@ -279,8 +300,9 @@ def class_reads(tally: ibis.Table, reads: ibis.Table) -> pd.DataFrame:
         reads=_.reads.sum(),
         whole_record_reads=_.reads.sum(where=_.attribute.isnull()),
     ).to_pandas()
-    window_reads = reads.filter(reads.counted, reads.in_window)
-    cis = window_reads.select("ci_class", "ci_id").distinct().group_by("ci_class").agg(cis_read=_.count()).to_pandas()
+    # one per-CI row per CI read by counted work in the window
+    read = summary.filter(summary.level == 1, summary.counted)
+    cis = read.group_by("ci_class").agg(cis_read=_.count()).to_pandas()
     frame = totals.merge(cis, on="ci_class", how="outer")
     for column in ("cis_read", "reads", "whole_record_reads"):
         frame[column] = frame[column].fillna(0).astype("int64")
@@ -303,7 +325,7 @@ def monthly_attributes_read(tally: ibis.Table) -> pd.DataFrame:
     return frame.sort_values("month", ignore_index=True)
 
 
-def unknown_ci_rows(summary: ibis.Table, classes: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
+def unknown_ci_rows(summary: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
     """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory.
 
     Parameters
@@ -318,7 +340,7 @@ def unknown_ci_rows(summary: ibis.Table, classes: ibis.Table, *, examples: int =
     top : DataFrame
         The ``examples`` most frequent unknown ids with their row counts (``ci_id, rows``).
     """
-    unknown = summary.anti_join(classes, "ci_id")
+    unknown = summary.filter(summary.level == 1, summary.ci_class.isnull())
     by_id = materialise(unknown.group_by("ci_id").agg(rows=_.rows.sum()), "unknown_ci")
     total = by_id.rows.sum().to_pandas()
     top = by_id.order_by([ibis.desc("rows"), "ci_id"]).limit(examples).to_pandas()
