@@ -2,17 +2,21 @@
 
 The functions here take Ibis tables (the inventory and the access log, as
 :func:`helpers.inputs.loading.open_input` returns them) and return either Ibis expressions
-(the steps: the CI -> class map, the log summary, the counted reads, the tally) or
-small, aggregated pandas frames: one row per class x attribute, per class x process or
-per month. The access log itself never comes back to Python, so logs of hundreds of
-millions of events are counted by DuckDB (or whichever engine the tables live in).
+(the steps: the CI -> class map, the per-class and per-CI counts, the counted reads, the
+tally) or small, aggregated pandas frames: one row per class x attribute, per class x
+process or per month. The access log itself never comes back to Python, so logs of
+hundreds of millions of events are counted by DuckDB (or whichever engine the tables
+live in).
 
-The log is scanned twice: once for its time span (which fixes ``as_of``), then once by
-:func:`log_summary`, which joins it to the CI -> class map and counts every row at two
-levels in the same scan: per class x attribute x consumer x process x month, and per
-CI. That small, materialised result answers every question after it (the tally, the
-distinct consumers, the distinct CIs read, the rows of CIs the inventory does not
-hold), so its size, not the log's, sets the memory the audit needs.
+The log is scanned three times: once for its time span (which fixes ``as_of``), once by
+:func:`log_by_class`, which joins it to the CI -> class map and counts its rows per
+class x attribute x consumer x process x action x month, and once by
+:func:`reads_per_ci`, which counts four of its columns per CI. Both passes do only cheap
+work per row (no string is lowered or trimmed there: that is done on the few distinct
+spellings afterwards), and their small, materialised results answer every question
+after them (the tally, the distinct consumers, the distinct CIs read, the rows of CIs
+the inventory does not hold), so their size, not the log's, sets the memory the audit
+needs.
 
 Definitions (the notebook's method notes repeat them):
 
@@ -50,11 +54,13 @@ __all__ = [
     "class_reads",
     "class_sizes",
     "counted_reads",
-    "log_summary",
+    "log_by_class",
     "materialise",
     "monthly_attributes_read",
     "monthly_reads",
     "read_tally",
+    "read_values",
+    "reads_per_ci",
     "unknown_ci_rows",
     "usage_window",
 ]
@@ -139,72 +145,58 @@ def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:
     return summary.to_pandas()
 
 
-def log_summary(
-    access_log: ibis.Table,
-    classes: ibis.Table,
-    window: UsageWindow,
-    *,
-    excluded_processes: Iterable[str],
-) -> ibis.Table:
-    """The one pass over the access log, at two levels of detail at once.
+def log_by_class(access_log: ibis.Table, classes: ibis.Table, window: UsageWindow) -> ibis.Table:
+    """The first pass over the access log: every row of an inventory CI, counted per class.
 
-    Every row of the log is counted twice in the same scan (the standard emulation of SQL's
-    ``GROUPING SETS``, which Ibis does not offer): once per class, once per CI.
-
-    - ``level == 0``, per class: counted and excluded reads of inventory CIs before the
-      window's end, per ``ci_class, attribute, consumer, process, month, in_window,
-      counted``, with the latest read. A few thousand rows for a CMDB of hundreds of
-      attributes, whatever the log's length.
-    - ``level == 1``, per CI: every row with a ``ci_id`` (any action, any time), per
-      ``ci_id, ci_class`` (null when the inventory does not hold the CI) and ``counted``
-      (a counted read in the window). At most one row per CI and flag.
+    Only cheap work is done per row: the join to the class, a month and two comparisons of
+    the timestamp. Action and process are grouped on as written, and normalised (case and
+    spaces) afterwards on the few distinct values, by :func:`counted_reads` and
+    :func:`read_values`; a whole log's rows are never lowered and trimmed one by one.
 
     Parameters
     ----------
     classes : ibis.Table
         From :func:`ci_classes`.
-    excluded_processes : iterable of str
-        Processes whose reads are not use (compared without case or surrounding spaces).
 
     Returns
     -------
     ibis.Table
-        ``level, ci_id, ci_class, attribute, consumer, process, month, in_window, counted,
-        rows, last_read``; columns another level does not use are null. ``attribute`` is
+        ``ci_class, attribute, consumer, process, action, month, in_window, before_end, rows,
+        last_read``: ``rows`` log rows of each key, the latest at ``last_read``. A few thousand
+        rows for a CMDB of hundreds of attributes, whatever the log's length. ``attribute`` is
         null for whole-record reads (an empty string is taken as empty too). Materialise it
-        (:func:`materialise`): everything below reads it, never the log.
+        (:func:`materialise`): everything about classes and attributes reads it, never the log.
     """
-    excluded = sorted({p.strip().lower() for p in excluded_processes})
-    log = access_log.filter(access_log.ci_id.notnull()).left_join(classes, "ci_id")
-    action = log.action.fill_null("read").strip().lower()
-    read = ((action == "read") & (log.timestamp < ibis.literal(window.end))).fill_null(False) & log.ci_class.notnull()
-    process = log.process.strip().lower()
-    counted = read & ~process.isin(excluded) if excluded else read
-    in_window = log.timestamp >= ibis.literal(window.start)
-    both = log.mutate(read=read, counted=counted, in_window=in_window, level=ibis.literal([0, 1]).unnest())
-    # the per-class level keeps only reads; every other row is kept per CI only
-    both = both.filter((both.level == 1) | both.read)
-    per_class = both.level == 0
-
-    def on(level, value):
-        return ibis.ifelse(level, value, ibis.null(value.type()))
-
-    keyed = both.mutate(
-        ci_id=on(~per_class, both.ci_id),
-        attribute=on(per_class, both.attribute.nullif("")),
-        consumer=on(per_class, both.consumer),
-        process=on(per_class, both.process),
-        month=on(per_class, both.timestamp.truncate("M")),
-        in_window=on(per_class, both.in_window),
-        counted=ibis.ifelse(per_class, both.counted, both.counted & both.in_window.fill_null(False)),
-        stamp=on(per_class, both.timestamp),
-    )
-    keys = ["level", "ci_id", "ci_class", "attribute", "consumer", "process", "month", "in_window", "counted"]
-    return keyed.group_by(keys).agg(rows=_.count(), last_read=_.stamp.max())
+    log = access_log.filter(access_log.ci_id.notnull()).inner_join(classes, "ci_id")
+    stamp = log.timestamp
+    return log.group_by(
+        ci_class=log.ci_class,
+        attribute=log.attribute.nullif(""),
+        consumer=log.consumer,
+        process=log.process,
+        action=log.action,
+        month=stamp.truncate("M"),
+        in_window=stamp >= ibis.literal(window.start),
+        before_end=stamp < ibis.literal(window.end),
+    ).agg(rows=_.count(), last_read=stamp.max())
 
 
-def counted_reads(summary: ibis.Table) -> ibis.Table:
-    """Reads of inventory CIs before the window's end, per class (the summary's ``level == 0``).
+def _is_read(action: ibis.Value) -> ibis.Value:
+    # an empty action is a read; case and surrounding spaces are ignored
+    return action.fill_null("read").strip().lower() == "read"
+
+
+def _normalised(processes: Iterable[str]) -> list[str]:
+    return sorted({p.strip().lower() for p in processes})
+
+
+def counted_reads(by_class: ibis.Table, *, excluded_processes: Iterable[str]) -> ibis.Table:
+    """Reads of inventory CIs before the window's end, per class, from :func:`log_by_class`.
+
+    Parameters
+    ----------
+    excluded_processes : iterable of str
+        Processes whose reads are not use (compared without case or surrounding spaces).
 
     Returns
     -------
@@ -212,9 +204,69 @@ def counted_reads(summary: ibis.Table) -> ibis.Table:
         ``ci_class, attribute, consumer, process, month, in_window, counted, rows, last_read``:
         ``rows`` reads of each key; ``counted`` is false for excluded processes.
     """
-    reads = summary.filter(summary.level == 0)
-    return reads.select("ci_class", "attribute", "consumer", "process", "month", "in_window", "counted",
-                        "rows", "last_read")
+    excluded = _normalised(excluded_processes)
+    read = (_is_read(by_class.action) & by_class.before_end).fill_null(False)
+    reads = by_class.filter(read)
+    process = reads.process.strip().lower()
+    counted = ~process.isin(excluded) if excluded else ibis.literal(True)
+    # spellings of "read" that differ only in case or spaces fall into one row
+    return reads.group_by(
+        "ci_class", "attribute", "consumer", "process", "month", "in_window", counted=counted
+    ).agg(rows=_.rows.sum(), last_read=_.last_read.max())
+
+
+def read_values(by_class: ibis.Table, *, excluded_processes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The actions, as written, that are reads and the processes, as written, that are excluded.
+
+    Taken from :func:`log_by_class`, which holds every spelling the inventory's CIs were
+    logged with, so :func:`reads_per_ci` can compare raw values instead of normalising rows.
+    """
+    excluded = _normalised(excluded_processes)
+    actions = by_class.filter(by_class.action.notnull()).select("action").distinct()
+    actions = actions.filter(_is_read(actions.action)).to_pandas()["action"]
+    processes = by_class.select("process").distinct()
+    processes = processes.filter(processes.process.strip().lower().isin(excluded)) if excluded else processes.limit(0)
+    return sorted(actions), sorted(processes.to_pandas()["process"])
+
+
+def reads_per_ci(
+    access_log: ibis.Table,
+    classes: ibis.Table,
+    window: UsageWindow,
+    *,
+    read_actions: Iterable[str],
+    excluded_spellings: Iterable[str],
+) -> ibis.Table:
+    """The second pass over the access log: rows per CI, and whether counted work read it in the window.
+
+    A lean scan of four columns grouped on one key, cheaper than carrying every row
+    through the per-class aggregation twice.
+
+    Parameters
+    ----------
+    classes : ibis.Table
+        From :func:`ci_classes`.
+    read_actions, excluded_spellings : iterable of str
+        From :func:`read_values`: the actions that are reads and the excluded processes, as
+        written in the log.
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_id, ci_class, rows, counted``: one row per ``ci_id`` in the log (any action,
+        any time); ``ci_class`` is null when the inventory does not hold the CI; ``counted``
+        is true when a counted read of it falls in the window. Materialise it
+        (:func:`materialise`).
+    """
+    log = access_log.filter(access_log.ci_id.notnull())
+    actions, excluded = list(read_actions), list(excluded_spellings)
+    read = log.action.isnull() | log.action.isin(actions) if actions else log.action.isnull()
+    counted = read & (log.timestamp >= ibis.literal(window.start)) & (log.timestamp < ibis.literal(window.end))
+    if excluded:
+        counted = counted & ~log.process.isin(excluded)
+    per_ci = log.group_by("ci_id").agg(rows=_.count(), counted_rows=_.count(where=counted))
+    per_ci = per_ci.left_join(classes, "ci_id")
+    return per_ci.select("ci_id", "ci_class", "rows", counted=per_ci.ci_class.notnull() & (per_ci.counted_rows > 0))
 
 
 def read_tally(reads: ibis.Table) -> ibis.Table:
@@ -287,8 +339,15 @@ def class_process_reads(tally: ibis.Table) -> pd.DataFrame:
     return hits.group_by(["ci_class", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
 
 
-def class_reads(tally: ibis.Table, summary: ibis.Table) -> pd.DataFrame:
+def class_reads(tally: ibis.Table, per_ci: ibis.Table) -> pd.DataFrame:
     """Per class: CIs read, counted reads and whole-record reads in the window.
+
+    Parameters
+    ----------
+    tally : ibis.Table
+        From :func:`read_tally`.
+    per_ci : ibis.Table
+        From :func:`reads_per_ci`.
 
     Returns
     -------
@@ -300,8 +359,7 @@ def class_reads(tally: ibis.Table, summary: ibis.Table) -> pd.DataFrame:
         reads=_.reads.sum(),
         whole_record_reads=_.reads.sum(where=_.attribute.isnull()),
     ).to_pandas()
-    # one per-CI row per CI read by counted work in the window
-    read = summary.filter(summary.level == 1, summary.counted)
+    read = per_ci.filter(per_ci.counted)
     cis = read.group_by("ci_class").agg(cis_read=_.count()).to_pandas()
     frame = totals.merge(cis, on="ci_class", how="outer")
     for column in ("cis_read", "reads", "whole_record_reads"):
@@ -325,13 +383,13 @@ def monthly_attributes_read(tally: ibis.Table) -> pd.DataFrame:
     return frame.sort_values("month", ignore_index=True)
 
 
-def unknown_ci_rows(summary: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
+def unknown_ci_rows(per_ci: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
     """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory.
 
     Parameters
     ----------
-    summary : ibis.Table
-        From :func:`log_summary`.
+    per_ci : ibis.Table
+        From :func:`reads_per_ci`.
 
     Returns
     -------
@@ -340,8 +398,7 @@ def unknown_ci_rows(summary: ibis.Table, *, examples: int = 3) -> tuple[int, pd.
     top : DataFrame
         The ``examples`` most frequent unknown ids with their row counts (``ci_id, rows``).
     """
-    unknown = summary.filter(summary.level == 1, summary.ci_class.isnull())
-    by_id = materialise(unknown.group_by("ci_id").agg(rows=_.rows.sum()), "unknown_ci")
+    by_id = materialise(per_ci.filter(per_ci.ci_class.isnull()).select("ci_id", "rows"), "unknown_ci")
     total = by_id.rows.sum().to_pandas()
     top = by_id.order_by([ibis.desc("rows"), "ci_id"]).limit(examples).to_pandas()
     return int(0 if total is None or pd.isna(total) else total), top
