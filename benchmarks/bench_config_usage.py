@@ -1,27 +1,29 @@
 """The configuration-data usage audit on 100 million access-log events, beside plain pandas.
 
-Usage: ``python benchmarks/bench_config_usage.py [--scale N] [--seed S] [--data DIR]
-[--events N] [--pandas-copies K]``.
+Usage: ``python benchmarks/bench_config_usage.py [--scale N] [--log-scale L] [--seed S]
+[--pandas-log-scale P]``.
 
-Generates the CMDB sample at ``--scale`` (100: 5.9M events, 3.9M inventory rows) into a
-cache folder keyed by scale and seed (reused by later runs; or ``--data``), then points
-a glob of links to its access log, as many as make ``--events`` (100M: 17 files), and
+Generates the CMDB sample with its inventory at ``--scale`` (100: 3.9M inventory rows)
+and its access log at ``--log-scale`` (1700: 100M genuinely distinct events, not copies
+of a smaller log, which would flatter any aggregation) into a cache folder keyed by
+those parameters (reused by later runs: generation takes longer than the audit), and
 runs the audit on it (load and validate the inputs, count in DuckDB, build the results)
 in a fresh Python process, so its peak memory is the audit's alone.
 
 The same audit written in plain pandas (read the files, map CIs to classes, count reads
-per attribute, distinct consumers and CIs) runs in a fresh process too, on
-``--pandas-copies`` links of the log: plain pandas holds the whole log in memory (about
-0.5 GB per million events), so 100M events do not fit in this machine's memory. The
-kit runs again on that same glob, so the ratio compares like with like, and the two
-must agree on every figure. Prints lines ``name: value unit`` (the format
-``benchmarks/run.py`` collects).
+per attribute, distinct consumers and CIs) runs in a fresh process too, on a log
+generated at ``--pandas-log-scale`` (200: 11.8M events) with the same inventory: plain
+pandas holds the whole log in memory (about 0.26 GB per million events), so 100M events
+do not fit in this machine's memory. The kit runs again on that same log, so the ratio
+compares like with like, and the two must agree on every figure. Prints lines
+``name: value unit`` (the format ``benchmarks/run.py`` collects).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,8 @@ clock = time.perf_counter()
 from helpers import config_usage_audit as config_usage
 folder, inventory, log = sys.argv[1], sys.argv[2], sys.argv[3]
 imported = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu_at_import = usage.ru_utime + usage.ru_stime
 import_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 params = config_usage.Parameters.validate_values({
     "inventory_path": f"{folder}/{inventory}",
@@ -45,7 +49,9 @@ loaded = time.perf_counter()
 audit = config_usage.analyse(data, params)
 results = config_usage.results(audit)
 done = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
+    "cpu_seconds": usage.ru_utime + usage.ru_stime - cpu_at_import,
     "import_seconds": imported - clock,
     "load_seconds": loaded - imported,
     "audit_seconds": done - loaded,
@@ -99,9 +105,9 @@ print(json.dumps({
 _GENERATE = """
 import json, resource, sys, time
 from helpers.sample_data import cmdb
-folder, scale, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+folder, scale, log_scale, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 clock = time.perf_counter()
-truth = cmdb.generate(folder, scale=scale, seed=seed)
+truth = cmdb.generate(folder, scale=scale, seed=seed, log_scale=log_scale)
 seconds = time.perf_counter() - clock
 with open(f"{folder}/cmdb_truth.json", "w") as out:
     json.dump(truth, out)
@@ -116,37 +122,36 @@ def _run(script: str, *args: object) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _generate(folder: Path, scale: int, seed: int) -> dict:
-    figures = _run(_GENERATE, folder, scale, seed)
-    print(f"generate_seconds: {figures['seconds']:.1f} s")
-    print(f"generate_peak_rss: {figures['peak_rss_mb']:.0f} MB")
-    return json.loads((folder / "cmdb_truth.json").read_text())
+def _generated(scale: int, log_scale: int, seed: int) -> tuple[Path, dict]:
+    """The folder generated for these parameters and its planted truth, generating it on first use.
+
+    Kept between runs under the temporary folder ($TMPDIR): generating 100M events
+    takes longer than auditing them.
+    """
+    folder = Path(tempfile.gettempdir()) / "itvalue-bench" / f"cmdb-scale{scale}-log{log_scale}-seed{seed}"
+    if not (folder / "cmdb_truth.json").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        figures = _run(_GENERATE, folder, scale, log_scale, seed)
+        print(f"generate_seconds: {figures['seconds']:.1f} s (log scale {log_scale}, cached for later runs)")
+        print(f"generate_peak_rss: {figures['peak_rss_mb']:.0f} MB")
+    return folder, json.loads((folder / "cmdb_truth.json").read_text())
 
 
-def _cache(scale: int, seed: int) -> Path:
-    """Where generated data is kept between runs: generation takes longer than the audit."""
-    return Path(tempfile.gettempdir()) / "itvalue-bench" / f"cmdb-scale{scale}-seed{seed}"
+def _audit(folder: Path, truth: dict) -> dict:
+    """The audit on one generated folder; it must find the planted verdicts."""
+    figures = _run(_AUDIT, folder, truth["files"]["inventory"], truth["files"]["access_log"])
+    planted = truth["totals"]
+    if (figures["attributes"], figures["attributes_unused"]) != (planted["attributes"], planted["attributes_unused"]):
+        sys.exit(f"audit disagrees with the planted truth in {folder}")
+    return figures
 
 
-def _log_glob(folder: Path, copies: int) -> str:
-    """A glob of ``copies`` links to the generated log (one file name per copy), relative to ``folder``."""
-    name = f"access_log_x{copies}"
-    (folder / name).mkdir(exist_ok=True)
-    for k in range(copies):
-        link = folder / name / f"part{k:03d}.parquet"
-        if not link.exists():
-            link.symlink_to(folder / "access_log.parquet")
-    return f"{name}/part*.parquet"
-
-
-def _compare(folder: Path, inventory: str, copies: int, rows: int) -> int:
-    """The kit and plain pandas on the same ``copies`` of the log, each in its own process."""
-    log = _log_glob(folder, copies)
-    kit = _run(_AUDIT, folder, inventory, log)
-    plain = _run(_PANDAS, folder, inventory, log)
+def _compare(folder: Path, truth: dict) -> int:
+    """The kit and plain pandas on the same log, each in its own process."""
+    kit = _audit(folder, truth)
+    plain = _run(_PANDAS, folder, truth["files"]["inventory"], truth["files"]["access_log"])
     events = f"{plain['events']:,} events"
-    note = "" if copies * rows >= 100_000_000 else " (the largest that fits in memory here: plain pandas holds the log)"
-    print(f"pandas_events: {events}{note}")
+    print(f"pandas_events: {events} (the largest that fits in memory here: plain pandas holds the log)")
     print(f"pandas_seconds: {plain['total_seconds']:.1f} s ({plain['load_seconds']:.1f} s reading)")
     print(f"pandas_peak_rss: {plain['peak_rss_mb']:.0f} MB")
     print(f"audit_same_events_seconds: {kit['total_seconds']:.1f} s")
@@ -162,35 +167,25 @@ def _compare(folder: Path, inventory: str, copies: int, rows: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--scale", type=int, default=100, help="inventory scale (100: 3.9M rows)")
+    parser.add_argument("--log-scale", type=int, default=1700, help="access-log scale (1700: 100M events)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--data", type=Path, help="a folder generated before (with cmdb_truth.json)")
-    parser.add_argument("--events", type=int, default=100_000_000, help="access-log events to audit, at least")
-    parser.add_argument("--pandas-copies", type=int, default=2, help="copies of the log for plain pandas")
+    parser.add_argument("--pandas-log-scale", type=int, default=200, help="access-log scale for plain pandas")
     args = parser.parse_args()
 
-    folder = args.data or _cache(args.scale, args.seed)
-    if (folder / "cmdb_truth.json").is_file():
-        truth = json.loads((folder / "cmdb_truth.json").read_text())
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        truth = _generate(folder, args.scale, args.seed)
-    rows = truth["access_log_rows"]
-    copies = max(1, -(-args.events // rows))
-    print(f"scale: {truth['scale']}")
-    print(f"access_log_rows: {rows * copies:,} rows ({copies} links to one file of {rows:,})")
+    folder, truth = _generated(args.scale, args.log_scale, args.seed)
+    print(f"scale: {truth['scale']} (inventory), {args.log_scale} (access log)")
+    print(f"access_log_rows: {truth['access_log_rows']:,} rows (distinct events, one file)")
     print(f"inventory_rows: {truth['inventory_rows']:,} rows")
-    figures = _run(_AUDIT, folder, truth["files"]["inventory"], _log_glob(folder, copies))
+    figures = _audit(folder, truth)
     print(f"audit_load_seconds: {figures['load_seconds']:.1f} s (open and validate both inputs)")
     print(f"audit_count_seconds: {figures['audit_seconds']:.1f} s (count, judge, results)")
     print(f"audit_seconds: {figures['total_seconds']:.1f} s")
+    # on a shared machine the wall time follows the load; the CPU time much less so
+    print(f"audit_cpu_seconds: {figures['cpu_seconds']:.1f} s (all threads; load average {os.getloadavg()[0]:.1f})")
     print(f"audit_peak_rss: {figures['peak_rss_mb']:.0f} MB ({figures['import_rss_mb']:.0f} MB after imports)")
     print(f"attributes: {figures['attributes']} ({figures['attributes_unused']} unused)")
-    planted = truth["totals"]
-    if (figures["attributes"], figures["attributes_unused"]) != (planted["attributes"], planted["attributes_unused"]):
-        print("audit disagrees with the planted truth", file=sys.stderr)
-        return 1
-    return _compare(folder, truth["files"]["inventory"], args.pandas_copies, rows)
+    return _compare(*_generated(args.scale, args.pandas_log_scale, args.seed))
 
 
 if __name__ == "__main__":
