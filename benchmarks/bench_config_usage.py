@@ -8,7 +8,8 @@ and its access log at ``--log-scale`` (1700: 100M genuinely distinct events, not
 of a smaller log, which would flatter any aggregation) into a cache folder keyed by
 those parameters (reused by later runs: generation takes longer than the audit), and
 runs the audit on it (load and validate the inputs, count in DuckDB, build the results)
-in a fresh Python process, so its peak memory is the audit's alone.
+in a fresh Python process, so its peak memory is the audit's alone. The first run spends
+about six minutes and 3 GB generating the 100M events (a 0.7 GB Parquet file).
 
 The same audit written in plain pandas (read the files, map CIs to classes, count reads
 per attribute, distinct consumers and CIs) runs in a fresh process too, on a log

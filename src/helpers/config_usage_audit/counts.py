@@ -235,9 +235,11 @@ def read_values(by_class: ibis.Table, *, excluded_processes: Iterable[str]) -> t
     excluded = _normalised(excluded_processes)
     actions = by_class.filter(by_class.action.notnull()).select("action").distinct()
     actions = actions.filter(_is_read(actions.action)).to_pandas()["action"]
+    if not excluded:
+        return sorted(actions), []
     processes = by_class.select("process").distinct()
-    processes = processes.filter(processes.process.strip().lower().isin(excluded)) if excluded else processes.limit(0)
-    return sorted(actions), sorted(processes.to_pandas()["process"])
+    processes = processes.filter(processes.process.strip().lower().isin(excluded)).to_pandas()["process"]
+    return sorted(actions), sorted(processes)
 
 
 def reads_per_ci(
