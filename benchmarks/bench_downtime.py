@@ -15,6 +15,9 @@ Usage::
    (``getrusage(RUSAGE_SELF).ru_maxrss``). The driver imports only the standard library
    and runs every step in a child process, because Linux carries ``ru_maxrss`` over
    ``fork``: each measuring process starts from the driver's few MB.
+3. Beside it, in its own fresh process, the aggregation a user would write in plain
+   pandas (read the Parquet file, revenue and rows per hour and channel); the two must
+   agree on the rows and revenue bucketed, and ``load_vs_pandas`` gives the ratio.
 """
 
 from __future__ import annotations
@@ -101,12 +104,27 @@ def _analyse(folder: str) -> None:
     data = downtime.load_inputs(params)
     loaded = time.perf_counter()
     print(json.dumps({"step": "load_inputs (validate + aggregate in DuckDB)", "seconds": loaded - imported,
-                      "peak_mb": _peak_mb(), "buckets": len(data.buckets)}), flush=True)
+                      "peak_mb": _peak_mb(), "buckets": len(data.buckets),
+                      "rows": int(data.buckets["rows"].sum()), "revenue": float(data.buckets["revenue"].sum())}),
+          flush=True)
     costs = downtime.analyse(data, params)
     done = time.perf_counter()
     print(json.dumps({"step": "analyse (baselines, draws, figures)", "seconds": done - loaded, "peak_mb": _peak_mb(),
                       "net_lost": costs.totals["net_lost_revenue"], "low": costs.totals["net_lost_revenue_low"],
                       "high": costs.totals["net_lost_revenue_high"]}), flush=True)
+
+
+def _pandas(folder: str) -> None:
+    """Revenue and rows per hour and channel, as a user would write it in plain pandas."""
+    start = time.perf_counter()
+    import pandas as pd
+
+    sales = pd.read_parquet(f"{folder}/sales.parquet", columns=["timestamp", "channel", "revenue"])
+    buckets = sales.groupby([sales["timestamp"].dt.floor("h"), "channel"], observed=True).agg(
+        revenue=("revenue", "sum"), rows=("revenue", "size"))
+    print(json.dumps({"step": "plain pandas (read, per hour and channel)", "seconds": time.perf_counter() - start,
+                      "peak_mb": _peak_mb(), "buckets": len(buckets), "rows": int(buckets["rows"].sum()),
+                      "revenue": float(buckets["revenue"].sum())}), flush=True)
 
 
 def _child(*args: str) -> list[dict]:
@@ -120,12 +138,23 @@ def bench_scale(scale: int) -> None:
         for name, size in sorted((p.name, p.stat().st_size) for p in Path(folder).iterdir()):
             rows[0].setdefault("files", {})[name] = f"{size / 1e6:.1f} MB"
         steps = _child("--child-analyse", folder)
+        plain = _child("--child-pandas", folder)[0]
     generated = rows[0]
     print(f"\nsample sales at scale {scale}: {generated['orders']:,} orders, generated in {generated['seconds']:.1f} s "
           f"(peak {generated['peak_mb']:.0f} MB); files {generated['files']}")
     print(f"  {'step':<48} {'seconds':>8} {'peak RSS':>10}")
     for step in steps:
         print(f"  {step['step']:<48} {step['seconds']:>8.1f} {step['peak_mb']:>7.0f} MB")
+    print(f"  {plain['step']:<48} {plain['seconds']:>8.1f} {plain['peak_mb']:>7.0f} MB")
+    loaded = steps[1]
+    print(f"load_vs_pandas: {loaded['seconds'] / plain['seconds']:.2f} x time, "
+          f"{loaded['peak_mb'] / plain['peak_mb']:.2f} x peak memory (load_inputs against the pandas aggregation)")
+    whole = sum(step["seconds"] for step in steps[1:])
+    print(f"analysis_vs_pandas: {whole / plain['seconds']:.2f} x time (load_inputs + analyse against the "
+          "aggregation alone)")
+    same = loaded["rows"] == plain["rows"] and abs(loaded["revenue"] - plain["revenue"]) <= 1e-6 * abs(plain["revenue"])
+    print(f"pandas_agrees: {'yes' if same else 'NO'} (rows {loaded['rows']:,} vs {plain['rows']:,}, revenue "
+          f"{loaded['revenue']:,.2f} vs {plain['revenue']:,.2f}; the kit buckets only its analysis span)")
     last = steps[-1]
     print(f"  net lost revenue {last['net_lost']:,.0f} ({last['low']:,.0f} to {last['high']:,.0f}); "
           f"planted {generated['net_lost_truth']:,.0f}")
@@ -138,6 +167,7 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true", help="only time the estimator")
     parser.add_argument("--child-generate", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child-analyse", nargs=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child-pandas", nargs=1, help=argparse.SUPPRESS)
     parser.add_argument("--child-estimator", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_estimator:
@@ -145,6 +175,9 @@ def main() -> None:
         return
     if args.child_generate:
         _generate(args.child_generate[0], int(args.child_generate[1]))
+        return
+    if args.child_pandas:
+        _pandas(args.child_pandas[0])
         return
     if args.child_analyse:
         _analyse(args.child_analyse[0])

@@ -3,7 +3,8 @@
 Usage: ``python benchmarks/bench_nps.py [--responses N] [--seed S] [--data DIR]``.
 
 Generates the NPS sample at the scale that gives at least ``N`` responses (default 10
-million), streamed month by month to Parquet in a temporary folder (or reuses ``--data``).
+million), streamed month by month to Parquet in a cache folder keyed by size and seed
+(reused by later runs; or ``--data``).
 Then, in a fresh Python process (so its peak memory is the analysis' alone):
 
 1. the monthly counts straight from the Parquet file in DuckDB (no validation): the
@@ -11,6 +12,10 @@ Then, in a fresh Python process (so its peak memory is the analysis' alone):
 2. the same through the data layer (``inputs.open_input`` validates every row in DuckDB);
 3. the whole analysis the notebook runs (periods, daily counts for the trend and event
    regressions, a segment, the ticket join, comment words), short of drawing.
+
+Beside it, in its own fresh process, the counts a user would write in plain pandas
+(read the Parquet file, count detractors, passives and promoters per month and per
+region); both must agree, and ``*_vs_pandas`` lines give the ratios.
 
 Prints lines ``name: value unit`` (the format ``benchmarks/run.py`` collects).
 """
@@ -69,6 +74,8 @@ print(json.dumps({
     "monthly_seconds": checked_seconds,
     "analysis_seconds": analysis_seconds,
     "responses": int(monthly["n"].sum()),
+    "monthly": {str(k.date()): [int(v) for v in row]
+                for k, row in monthly.set_index("period_start")[["detractors", "passives", "promoters"]].iterrows()},
     "periods": len(monthly),
     "same_counts": bool((monthly.reset_index(drop=True) == checked_monthly.reset_index(drop=True)).all().all()),
     "level_change": results["events"][0]["level_change"],
@@ -77,6 +84,34 @@ print(json.dumps({
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
+
+# The counts as a user would write them in plain pandas, in their own fresh process.
+_PANDAS = """
+import json, resource, sys, time
+import pandas as pd
+clock = time.perf_counter()
+responses = pd.read_parquet(f"{sys.argv[1]}/responses.parquet", columns=["timestamp", "score", "region"])
+loaded = time.perf_counter()
+kind = pd.cut(responses["score"], [-1, 6, 8, 10], labels=["detractors", "passives", "promoters"])
+month = responses["timestamp"].dt.to_period("M").dt.start_time
+monthly = pd.crosstab(month, kind)
+by_region = pd.crosstab(responses["region"].fillna("(missing)"), kind)
+nps = 100 * (monthly["promoters"] - monthly["detractors"]) / monthly.sum(axis=1)
+done = time.perf_counter()
+print(json.dumps({
+    "seconds": done - clock, "load_seconds": loaded - clock,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "regions": len(by_region), "months_nps": len(nps),
+    "monthly": {str(k.date()): [int(v) for v in row] for k, row in monthly.iterrows()},
+}))
+"""
+
+
+def _measure(script: str, folder: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _generate(folder: Path, responses: int, seed: int) -> dict:
@@ -98,34 +133,45 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="reuse a folder generated before (with nps_truth.json)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench_nps_") as tmp:
-        folder = args.data or Path(tmp)
-        if args.data and (folder / "nps_truth.json").is_file():
-            truth = json.loads((folder / "nps_truth.json").read_text())
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
-            truth = _generate(folder, args.responses, args.seed)
-        print(f"responses_rows: {truth['rows']['responses']:,} rows")
-        print(f"tickets_rows: {truth['rows']['tickets']:,} rows")
-        print(f"responses_file: {(folder / 'responses.parquet').stat().st_size / 1e6:.0f} MB")
-        done = subprocess.run([sys.executable, "-c", _MEASURE, str(folder)], capture_output=True, text=True)
-        if done.returncode:
-            print(done.stderr[-3000:], file=sys.stderr)
-            return done.returncode
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"monthly_counts_seconds: {figures['raw_monthly_seconds']:.2f} s "
-              f"({figures['responses']:,} responses into {figures['periods']} months, Parquet straight into DuckDB)")
-        print(f"load_seconds: {figures['load_seconds']:.1f} s (open and validate responses and tickets)")
-        print(f"validated_monthly_counts_seconds: {figures['monthly_seconds']:.2f} s")
-        print(f"analysis_seconds: {figures['analysis_seconds']:.1f} s "
-              "(periods, daily counts, trend, event, region, ticket join, comment words, results)")
-        print(f"peak_rss: {figures['peak_rss_mb']:.0f} MB")
-        print(f"level_change: {figures['level_change']:.1f} points "
-              f"({figures['level_change_low']:.1f} to {figures['level_change_high']:.1f}; planted "
-              f"{truth['event']['step_points']:.0f})")
-        if figures["responses"] != truth["rows"]["responses"] or not figures["same_counts"]:
-            print("the counts disagree with the rows generated", file=sys.stderr)
-            return 1
+    # generation takes longer than the analysis: keep it between runs, keyed by size and seed
+    cache = Path(tempfile.gettempdir()) / "itvalue-bench" / f"nps-{args.responses}-seed{args.seed}"
+    folder = args.data or cache
+    if (folder / "nps_truth.json").is_file():
+        truth = json.loads((folder / "nps_truth.json").read_text())
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        truth = _generate(folder, args.responses, args.seed)
+    print(f"responses_rows: {truth['rows']['responses']:,} rows")
+    print(f"tickets_rows: {truth['rows']['tickets']:,} rows")
+    print(f"responses_file: {(folder / 'responses.parquet').stat().st_size / 1e6:.0f} MB")
+    figures = _measure(_MEASURE, folder)
+    plain = _measure(_PANDAS, folder)
+    print(f"monthly_counts_seconds: {figures['raw_monthly_seconds']:.2f} s "
+          f"({figures['responses']:,} responses into {figures['periods']} months, Parquet straight into DuckDB)")
+    print(f"load_seconds: {figures['load_seconds']:.1f} s (open and validate responses and tickets)")
+    print(f"validated_monthly_counts_seconds: {figures['monthly_seconds']:.2f} s")
+    print(f"analysis_seconds: {figures['analysis_seconds']:.1f} s "
+          "(periods, daily counts, trend, event, region, ticket join, comment words, results)")
+    print(f"peak_rss: {figures['peak_rss_mb']:.0f} MB")
+    print(f"level_change: {figures['level_change']:.1f} points "
+          f"({figures['level_change_low']:.1f} to {figures['level_change_high']:.1f}; planted "
+          f"{truth['event']['step_points']:.0f})")
+    kit_counts = figures["load_seconds"] + figures["monthly_seconds"]
+    print(f"pandas_seconds: {plain['seconds']:.1f} s (read {plain['load_seconds']:.1f} s; "
+          "counts per month and per region)")
+    print(f"pandas_peak_rss: {plain['peak_rss_mb']:.0f} MB")
+    print(f"counts_vs_pandas: {kit_counts / plain['seconds']:.2f} x time "
+          f"(validated load + monthly counts, {kit_counts:.1f} s)")
+    print(f"analysis_vs_pandas: {(figures['load_seconds'] + figures['analysis_seconds']) / plain['seconds']:.2f} x "
+          f"time, {figures['peak_rss_mb'] / plain['peak_rss_mb']:.2f} x peak memory (the whole analysis "
+          "against the counts alone)")
+    if plain["monthly"] != figures["monthly"]:
+        print("the kit's monthly counts disagree with plain pandas", file=sys.stderr)
+        return 1
+    print("pandas_agrees: yes (detractors, passives, promoters in every month)")
+    if figures["responses"] != truth["rows"]["responses"] or not figures["same_counts"]:
+        print("the counts disagree with the rows generated", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -380,6 +380,22 @@ def test_excluded_processes_compare_without_case_or_spaces(tmp_path):
     assert audit.attributes.set_index("attribute").loc["os", "reads"] == 3
 
 
+def test_cis_read_count_counted_work_in_the_window_only(tmp_path):
+    # the per-CI pass compares processes as written: every spelling of an excluded one is excluded
+    folder = _write_small(tmp_path, [("2025-06-01T08:00:00", "CI1", "os", "bot", "Discovery ", "read"),
+                                     ("2025-06-02T08:00:00", "CI1", "", "aud", "AUDIT", "read"),
+                                     ("2025-06-03T08:00:00", "CI1", "os", "ann", "incident", "write"),
+                                     ("2025-07-02T08:00:00", "CI1", "os", "ann", "incident", "read"),
+                                     ("2025-06-04T08:00:00", "CI2", "owner", "ann", " Incident", "read"),
+                                     ("2025-06-05T08:00:00", "CI404", "os", "ann", "incident", "read")])
+    audit = _audit(_small_params(folder, as_of="2025-06-30"))
+    assert audit.classes.loc[0, "cis_read"] == 1
+    unknown = [note for note in audit.quality_notes if "not in the inventory" in note.issue]
+    assert unknown[0].rows == 1 and "CI404" in unknown[0].examples
+    everyone = _audit(_small_params(folder, as_of="2025-06-30", excluded_processes=[]))
+    assert everyone.classes.loc[0, "cis_read"] == 2
+
+
 def test_min_reads_raises_the_bar(audit, sample):
     folder, truth = sample
     stricter = _audit(_params(folder, truth, min_reads=2))
@@ -619,6 +635,20 @@ def test_generator_is_deterministic_and_scales(tmp_path, sample):
     for planted in bigger["attributes"]:
         got = found[(planted["ci_class"], planted["attribute"])]
         assert (got["reads"], got["quadrant"]) == (planted["reads"], planted["quadrant"])
+
+
+def test_log_scale_grows_the_log_alone(tmp_path, sample):
+    folder, truth = sample
+    longer = cmdb.generate(tmp_path / "log2", scale=1, seed=42, log_scale=2)
+    for name in ("inventory.csv", "collection_cost.csv"):
+        assert (tmp_path / "log2" / name).read_bytes() == (folder / name).read_bytes()
+    assert 1.8 < longer["access_log_rows"] / truth["access_log_rows"] < 2.2
+    audit = _audit(_params(tmp_path / "log2", longer))
+    found = {(a["ci_class"], a["attribute"]): a for a in config_usage.results(audit)["attributes"]}
+    for planted in longer["attributes"]:
+        got = found[(planted["ci_class"], planted["attribute"])]
+        assert (got["reads"], got["consumers"], got["quadrant"]) == (planted["reads"], planted["consumers"], planted["quadrant"])
+    assert audit.classes.set_index("ci_class")["cis_read"].to_dict() == {c["ci_class"]: c["cis_read"] for c in longer["classes"]}
 
 
 def test_sample_stays_small(sample):

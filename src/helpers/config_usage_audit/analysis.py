@@ -36,11 +36,14 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     classes = counts.materialise(counts.ci_classes(data.inventory), "ci_classes")
     inventory = counts.attribute_inventory(data.inventory, as_of)
     sizes = counts.class_sizes(classes)
-    reads = counts.counted_reads(
-        data.access_log, classes, excluded_processes=params.excluded_processes, before=window.end
-    )
-    tally = counts.materialise(counts.read_tally(reads, window), "read_tally")
-    attribute_reads = counts.attribute_reads(tally, reads, window)
+    by_class = counts.materialise(counts.log_by_class(data.access_log, classes, window), "log_by_class")
+    reads = counts.counted_reads(by_class, excluded_processes=params.excluded_processes)
+    read_actions, excluded_spellings = counts.read_values(by_class, excluded_processes=params.excluded_processes)
+    per_ci = counts.reads_per_ci(data.access_log, classes, window, read_actions=read_actions,
+                                 excluded_spellings=excluded_spellings)
+    per_ci = counts.materialise(per_ci, "reads_per_ci")
+    tally = counts.materialise(counts.read_tally(reads), "read_tally")
+    attribute_reads = counts.attribute_reads(tally, reads)
     attributes = attribute_verdicts(
         inventory,
         sizes,
@@ -54,9 +57,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     attributes = attributes.assign(hours_per_month=hours)
 
     process_reads = counts.class_process_reads(tally)
-    class_summary = _class_summary(sizes, counts.class_reads(tally, reads, window), attributes)
+    class_summary = _class_summary(sizes, counts.class_reads(tally, per_ci), attributes)
     trend = _mark_partial_months(counts.monthly_reads(tally), log_span[0], window)
-    notes = _quality_notes(data, params, window, classes, inventory, attributes, attribute_reads, unmatched_costs)
+    notes = _quality_notes(data, per_ci, params, window, inventory, attributes, attribute_reads, unmatched_costs)
     return Result(
         attributes=attributes,
         classes=class_summary,
@@ -131,10 +134,10 @@ def _mark_partial_months(trend: pd.DataFrame, first: pd.Timestamp | None, window
     return trend.assign(partial=partial.to_numpy())
 
 
-def _quality_notes(data, params, window, classes, inventory, attributes, attribute_reads, unmatched_costs) -> list:
+def _quality_notes(data, per_ci, params, window, inventory, attributes, attribute_reads, unmatched_costs) -> list:
 
     notes = []
-    unknown_rows, top = counts.unknown_ci_rows(data.access_log, classes)
+    unknown_rows, top = counts.unknown_ci_rows(per_ci)
     if unknown_rows:
         notes.append(inputs.QualityNote(
             input="access_log",

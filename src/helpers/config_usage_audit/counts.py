@@ -2,11 +2,21 @@
 
 The functions here take Ibis tables (the inventory and the access log, as
 :func:`helpers.inputs.loading.open_input` returns them) and return either Ibis expressions
-(the steps: the CI -> class map, the counted reads, the one-pass tally) or small,
-aggregated pandas frames: one row per class x attribute, per class x process or per
-month. The access log itself never comes back to Python, so logs of hundreds of
-millions of events are counted by DuckDB (or whichever engine the tables live in);
-the log is scanned five times in all (its time span, tally, consumers, CIs read, unknown CIs).
+(the steps: the CI -> class map, the per-class and per-CI counts, the counted reads, the
+tally) or small, aggregated pandas frames: one row per class x attribute, per class x
+process or per month. The access log itself never comes back to Python, so logs of
+hundreds of millions of events are counted by DuckDB (or whichever engine the tables
+live in).
+
+The log is scanned three times: once for its time span (which fixes ``as_of``), once by
+:func:`log_by_class`, which joins it to the CI -> class map and counts its rows per
+class x attribute x consumer x process x action x month, and once by
+:func:`reads_per_ci`, which counts four of its columns per CI. Both passes do only cheap
+work per row (no string is lowered or trimmed there: that is done on the few distinct
+spellings afterwards), and their small, materialised results answer every question
+after them (the tally, the distinct consumers, the distinct CIs read, the rows of CIs
+the inventory does not hold), so their size, not the log's, sets the memory the audit
+needs.
 
 Definitions (the notebook's method notes repeat them):
 
@@ -44,10 +54,13 @@ __all__ = [
     "class_reads",
     "class_sizes",
     "counted_reads",
+    "log_by_class",
     "materialise",
     "monthly_attributes_read",
     "monthly_reads",
     "read_tally",
+    "read_values",
+    "reads_per_ci",
     "unknown_ci_rows",
     "usage_window",
 ]
@@ -83,12 +96,15 @@ def usage_window(as_of: dt.date, window_days: int) -> UsageWindow:
 
 
 def ci_classes(inventory: ibis.Table) -> ibis.Table:
-    """One row per CI with its class (``ci_id, ci_class``).
+    """One row per CI with its class (``ci_id, ci_class, class_code``).
 
     A CI listed under two classes (a data error) is given the first class name in
-    alphabetical order, so each of its reads counts once.
+    alphabetical order, so each of its reads counts once. ``class_code`` numbers the
+    classes in name order: the log is grouped on it, which is cheaper than
+    grouping on the name.
     """
-    return inventory.group_by("ci_id").agg(ci_class=_.ci_class.min())
+    classes = inventory.group_by("ci_id").agg(ci_class=_.ci_class.min())
+    return classes.mutate(class_code=ibis.dense_rank().over(order_by="ci_class"))
 
 
 def class_sizes(classes: ibis.Table) -> pd.DataFrame:
@@ -132,36 +148,147 @@ def attribute_inventory(inventory: ibis.Table, as_of: dt.date) -> pd.DataFrame:
     return summary.to_pandas()
 
 
-def counted_reads(
-    access_log: ibis.Table,
-    classes: ibis.Table,
-    *,
-    excluded_processes: Iterable[str],
-    before: dt.datetime,
-) -> ibis.Table:
-    """All reads of inventory CIs before ``before``, with their class and whether they count.
+def log_by_class(access_log: ibis.Table, classes: ibis.Table, window: UsageWindow) -> ibis.Table:
+    """The first pass over the access log: every row of an inventory CI before the window's end, per class.
 
-    Returns an Ibis expression (nothing runs yet) with the access-log columns plus
-    ``ci_class`` and ``counted`` (the process is not excluded). ``attribute`` is null for
-    whole-record reads (an empty string is taken as empty too).
+    Only cheap work is done per row: the join to the class's number, a month and two
+    comparisons of the timestamp. Action and process are grouped on as written, and
+    normalised (case and spaces) afterwards on the few distinct values, by
+    :func:`counted_reads` and :func:`read_values`; a whole log's rows are never lowered
+    and trimmed one by one.
+
+    Parameters
+    ----------
+    classes : ibis.Table
+        From :func:`ci_classes`.
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_class, attribute, consumer, process, action, month, in_window, rows, last_read``:
+        ``rows`` log rows of each key, the latest at ``last_read``. Its size follows the
+        class x attribute x consumer x process x month combinations in use, not the log's
+        length (a few hundred thousand rows for hundreds of attributes and consumers).
+        ``attribute`` is null for whole-record reads (an empty string is taken as empty
+        too). Materialise it (:func:`materialise`): everything about classes and attributes
+        reads it, never the log.
     """
-    excluded = sorted({p.strip().lower() for p in excluded_processes})
-    action = access_log.action.fill_null("read").strip().lower()
-    reads = access_log.filter(action == "read", access_log.timestamp < ibis.literal(before))
-    reads = reads.mutate(attribute=reads.attribute.nullif(""))
-    reads = reads.join(classes, "ci_id")
+    # reads after the window's end never count, so they are left in the file (Parquet
+    # statistics skip whole row groups of them when as_of is before the log's end)
+    log = access_log.filter(access_log.ci_id.notnull(), access_log.timestamp < ibis.literal(window.end))
+    log = log.inner_join(classes.select("ci_id", "class_code"), "ci_id")
+    stamp = log.timestamp
+    counted = log.group_by(
+        class_code=log.class_code,
+        attribute=log.attribute.nullif(""),
+        consumer=log.consumer,
+        process=log.process,
+        action=log.action,
+        month=stamp.truncate("M"),
+        in_window=stamp >= ibis.literal(window.start),
+    ).agg(rows=_.count(), last_read=stamp.max())
+    names = classes.select("class_code", "ci_class").distinct()
+    named = counted.inner_join(names, "class_code")
+    return named.select("ci_class", *[c for c in counted.columns if c != "class_code"])
+
+
+def _is_read(action: ibis.Value) -> ibis.Value:
+    # an empty action is a read; case and surrounding spaces are ignored
+    return action.fill_null("read").strip().lower() == "read"
+
+
+def _normalised(processes: Iterable[str]) -> list[str]:
+    return sorted({p.strip().lower() for p in processes})
+
+
+def counted_reads(by_class: ibis.Table, *, excluded_processes: Iterable[str]) -> ibis.Table:
+    """Reads of inventory CIs before the window's end, per class, from :func:`log_by_class`.
+
+    Parameters
+    ----------
+    excluded_processes : iterable of str
+        Processes whose reads are not use (compared without case or surrounding spaces).
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_class, attribute, consumer, process, month, in_window, counted, rows, last_read``:
+        ``rows`` reads of each key; ``counted`` is false for excluded processes.
+    """
+    excluded = _normalised(excluded_processes)
+    reads = by_class.filter(_is_read(by_class.action).fill_null(False))
     process = reads.process.strip().lower()
     counted = ~process.isin(excluded) if excluded else ibis.literal(True)
-    return reads.mutate(counted=counted)
+    # spellings of "read" that differ only in case or spaces fall into one row
+    return reads.group_by(
+        "ci_class", "attribute", "consumer", "process", "month", "in_window", counted=counted
+    ).agg(rows=_.rows.sum(), last_read=_.last_read.max())
 
 
-def read_tally(reads: ibis.Table, window: UsageWindow) -> ibis.Table:
-    """One pass over the log: reads per month x class x attribute x process, in or before the window.
+def read_values(by_class: ibis.Table, *, excluded_processes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The actions, as written, that are reads and the processes, as written, that are excluded.
+
+    Taken from :func:`log_by_class`, which holds every spelling the inventory's CIs were
+    logged with before the window's end (later rows never count), so :func:`reads_per_ci`
+    can compare raw values instead of normalising rows.
+    """
+    excluded = _normalised(excluded_processes)
+    actions = by_class.filter(by_class.action.notnull()).select("action").distinct()
+    actions = actions.filter(_is_read(actions.action)).to_pandas()["action"]
+    if not excluded:
+        return sorted(actions), []
+    processes = by_class.select("process").distinct()
+    processes = processes.filter(processes.process.strip().lower().isin(excluded)).to_pandas()["process"]
+    return sorted(actions), sorted(processes)
+
+
+def reads_per_ci(
+    access_log: ibis.Table,
+    classes: ibis.Table,
+    window: UsageWindow,
+    *,
+    read_actions: Iterable[str],
+    excluded_spellings: Iterable[str],
+) -> ibis.Table:
+    """The second pass over the access log: rows per CI, and whether counted work read it in the window.
+
+    A lean scan of four columns grouped on one key, cheaper than carrying every row
+    through the per-class aggregation twice.
+
+    Parameters
+    ----------
+    classes : ibis.Table
+        From :func:`ci_classes`.
+    read_actions, excluded_spellings : iterable of str
+        From :func:`read_values`: the actions that are reads and the excluded processes, as
+        written in the log.
+
+    Returns
+    -------
+    ibis.Table
+        ``ci_id, ci_class, rows, counted``: one row per ``ci_id`` in the log (any action,
+        any time); ``ci_class`` is null when the inventory does not hold the CI; ``counted``
+        is true when a counted read of it falls in the window. Materialise it
+        (:func:`materialise`).
+    """
+    log = access_log.filter(access_log.ci_id.notnull())
+    actions, excluded = list(read_actions), list(excluded_spellings)
+    read = log.action.isnull() | log.action.isin(actions) if actions else log.action.isnull()
+    counted = read & (log.timestamp >= ibis.literal(window.start)) & (log.timestamp < ibis.literal(window.end))
+    if excluded:
+        counted = counted & ~log.process.isin(excluded)
+    per_ci = log.group_by("ci_id").agg(rows=_.count(), counted_rows=_.count(where=counted))
+    per_ci = per_ci.left_join(classes.select("ci_id", "ci_class"), "ci_id")
+    return per_ci.select("ci_id", "ci_class", "rows", counted=per_ci.ci_class.notnull() & (per_ci.counted_rows > 0))
+
+
+def read_tally(reads: ibis.Table) -> ibis.Table:
+    """Reads per month x class x attribute x process, in or before the window.
 
     Parameters
     ----------
     reads : ibis.Table
-        From :func:`counted_reads` with ``before=window.end``.
+        From :func:`counted_reads`.
 
     Returns
     -------
@@ -171,16 +298,12 @@ def read_tally(reads: ibis.Table, window: UsageWindow) -> ibis.Table:
         Materialise it (:func:`materialise`) and the per-attribute, per-class and per-month
         counts below read it instead of the log.
     """
-    tagged = reads.mutate(
-        month=reads.timestamp.truncate("M"),
-        in_window=reads.timestamp >= ibis.literal(window.start),
-    )
-    return tagged.group_by(["month", "in_window", "ci_class", "attribute", "process", "counted"]).agg(
-        reads=_.count(), last_read=_.timestamp.max()
+    return reads.group_by(["month", "in_window", "ci_class", "attribute", "process", "counted"]).agg(
+        reads=_.rows.sum(), last_read=_.last_read.max()
     )
 
 
-def attribute_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+def attribute_reads(tally: ibis.Table, reads: ibis.Table) -> pd.DataFrame:
     """Per class x attribute that was read: counted reads and consumers in the window, last read.
 
     Parameters
@@ -204,7 +327,7 @@ def attribute_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -
         last_read=on_attribute.last_read.max(where=on_attribute.counted),
         excluded_reads=on_attribute.reads.sum(where=on_attribute.in_window & ~on_attribute.counted),
     ).to_pandas()
-    hits = reads.filter(reads.attribute.notnull(), reads.counted, reads.timestamp >= ibis.literal(window.start))
+    hits = reads.filter(reads.attribute.notnull(), reads.counted, reads.in_window)
     pairs = hits.select("ci_class", "attribute", "consumer").distinct()
     consumers = pairs.group_by(["ci_class", "attribute"]).agg(consumers=_.count()).to_pandas()
     frame = summary.merge(consumers, on=["ci_class", "attribute"], how="left")
@@ -229,8 +352,15 @@ def class_process_reads(tally: ibis.Table) -> pd.DataFrame:
     return hits.group_by(["ci_class", "process", "counted"]).agg(reads=_.reads.sum()).to_pandas()
 
 
-def class_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd.DataFrame:
+def class_reads(tally: ibis.Table, per_ci: ibis.Table) -> pd.DataFrame:
     """Per class: CIs read, counted reads and whole-record reads in the window.
+
+    Parameters
+    ----------
+    tally : ibis.Table
+        From :func:`read_tally`.
+    per_ci : ibis.Table
+        From :func:`reads_per_ci`.
 
     Returns
     -------
@@ -242,8 +372,8 @@ def class_reads(tally: ibis.Table, reads: ibis.Table, window: UsageWindow) -> pd
         reads=_.reads.sum(),
         whole_record_reads=_.reads.sum(where=_.attribute.isnull()),
     ).to_pandas()
-    window_reads = reads.filter(reads.counted, reads.timestamp >= ibis.literal(window.start))
-    cis = window_reads.select("ci_class", "ci_id").distinct().group_by("ci_class").agg(cis_read=_.count()).to_pandas()
+    read = per_ci.filter(per_ci.counted)
+    cis = read.group_by("ci_class").agg(cis_read=_.count()).to_pandas()
     frame = totals.merge(cis, on="ci_class", how="outer")
     for column in ("cis_read", "reads", "whole_record_reads"):
         frame[column] = frame[column].fillna(0).astype("int64")
@@ -266,8 +396,13 @@ def monthly_attributes_read(tally: ibis.Table) -> pd.DataFrame:
     return frame.sort_values("month", ignore_index=True)
 
 
-def unknown_ci_rows(access_log: ibis.Table, classes: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
-    """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory, in one pass.
+def unknown_ci_rows(per_ci: ibis.Table, *, examples: int = 3) -> tuple[int, pd.DataFrame]:
+    """Access-log rows (any action, any time) whose ``ci_id`` is not in the inventory.
+
+    Parameters
+    ----------
+    per_ci : ibis.Table
+        From :func:`reads_per_ci`.
 
     Returns
     -------
@@ -276,8 +411,7 @@ def unknown_ci_rows(access_log: ibis.Table, classes: ibis.Table, *, examples: in
     top : DataFrame
         The ``examples`` most frequent unknown ids with their row counts (``ci_id, rows``).
     """
-    unknown = access_log.filter(access_log.ci_id.notnull()).anti_join(classes, "ci_id")
-    by_id = materialise(unknown.group_by("ci_id").agg(rows=_.count()), "unknown_ci")
+    by_id = materialise(per_ci.filter(per_ci.ci_class.isnull()).select("ci_id", "rows"), "unknown_ci")
     total = by_id.rows.sum().to_pandas()
     top = by_id.order_by([ibis.desc("rows"), "ci_id"]).limit(examples).to_pandas()
     return int(0 if total is None or pd.isna(total) else total), top

@@ -140,7 +140,10 @@ def raw_text(name_sql: str, duckdb_type: str) -> str:
     (messages cast the few rows they quote).
     """
     if is_text_type(duckdb_type):
-        return f"CASE WHEN trim({name_sql}) = '' THEN NULL ELSE {name_sql} END"
+        # A cell starting with a printable ASCII character other than a space cannot be
+        # blank: that cheap comparison spares trimming almost every cell of a large log.
+        return (f"CASE WHEN {name_sql} >= '!' AND {name_sql} < chr(127) THEN {name_sql} "
+                f"WHEN trim({name_sql}) = '' THEN NULL ELSE {name_sql} END")
     return name_sql
 
 

@@ -185,7 +185,7 @@ def _months() -> list[tuple[int, int, str]]:
     return months
 
 
-def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]:
+def generate(out_dir: Path, *, scale: int = 1, seed: int = 42, log_scale: int | None = None) -> dict[str, Any]:
     """Write the CMDB sample files and return the planted truth.
 
     Parameters
@@ -198,14 +198,19 @@ def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]
         inventory is written as Parquet and everything is streamed in chunks.
     seed : int
         Seed of the random generator; the same seed gives the same files.
+    log_scale : int, optional
+        Multiplies the access log's events alone (default: ``scale``), so a benchmark can
+        audit a log of a hundred million distinct events against an inventory of a few
+        million rows. Every planted verdict still holds; ``scale=100, log_scale=1700``
+        writes about 100M events.
 
     Returns
     -------
     dict
         The planted truth (JSON types), stored under ``"cmdb"`` in ``truth.json``.
     """
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
+    if scale < 1 or (log_scale is not None and log_scale < 1):
+        raise ValueError("scale and log_scale must be at least 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 5])
@@ -221,7 +226,8 @@ def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]
     class_hours = _class_level_hours(classes, rng)
     # planned before anything whose random draws depend on the scale, so that a larger
     # scale multiplies the same plan
-    streams, boundary_events = _plan_streams(attributes, classes, ci_counts, scale, rng)
+    streams, boundary_events = _plan_streams(attributes, classes, ci_counts, scale if log_scale is None else log_scale,
+                                             scale, rng)
 
     inventory_file = _write_inventory(out_dir, scale, classes, attributes, ci_ids, ci_offsets, rng)
     cost_file = _write_costs(out_dir, attributes, class_hours)
@@ -319,8 +325,16 @@ def _class_level_hours(classes: list[str], rng: np.random.Generator) -> dict[str
 
 
 def _plan_streams(
-    attributes: list[_Attribute], classes: list[str], ci_counts: np.ndarray, scale: int, rng: np.random.Generator
+    attributes: list[_Attribute],
+    classes: list[str],
+    ci_counts: np.ndarray,
+    scale: int,
+    ci_scale: int,
+    rng: np.random.Generator,
 ) -> tuple[list[_Stream], list[tuple[int, int, str, int]]]:
+    # ``scale`` multiplies the events, ``ci_scale`` made ``ci_counts``; the event counts are
+    # not drawn at random, so the same plan serves any multiplier and the default
+    # (equal multipliers) keeps the committed sample's random stream
     log_start, window_start, window_end = _seconds(_LOG_START), _seconds(_WINDOW_START), _seconds(_WINDOW_END)
     long_ago_end = _seconds(_LONG_AGO_END)
     streams: list[_Stream] = []
@@ -403,7 +417,7 @@ def _plan_streams(
             )
 
     for c, n_ci in enumerate(ci_counts):
-        base = int(n_ci)  # whole-record opens scale with the CIs
+        base = int(n_ci) * scale // ci_scale  # whole-record opens scale with the CIs (and the log)
         add(-1, c, 0, ["incident", "change", "request"], window_start, window_end, base // 2)
         add(-1, c, 0, ["incident", "change", "request"], log_start, window_start, base)
         add(-1, c, 0, ["discovery"], log_start, window_end, base // 2, popular_only=False)
