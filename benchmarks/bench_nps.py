@@ -162,9 +162,11 @@ def main() -> int:
     print(f"pandas_peak_rss: {plain['peak_rss_mb']:.0f} MB")
     print(f"counts_vs_pandas: {kit_counts / plain['seconds']:.2f} x time "
           f"(validated load + monthly counts, {kit_counts:.1f} s)")
-    print(f"analysis_vs_pandas: {(figures['load_seconds'] + figures['analysis_seconds']) / plain['seconds']:.2f} x "
-          f"time, {figures['peak_rss_mb'] / plain['peak_rss_mb']:.2f} x peak memory (the whole analysis "
-          "against the counts alone)")
+    # Only the counts are compared: they are the step that grows with the responses. The analysis
+    # after them (intervals, trend, event and ticket regressions) runs on those small counts, and
+    # plain pandas has no equivalent to time it against.
+    print(f"counts_peak_rss_vs_pandas: {figures['peak_rss_mb'] / plain['peak_rss_mb']:.2f} x "
+          "(the kit's peak covers the whole analysis, pandas' only the counts)")
     if plain["monthly"] != figures["monthly"]:
         print("the kit's monthly counts disagree with plain pandas", file=sys.stderr)
         return 1
