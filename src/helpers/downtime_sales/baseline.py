@@ -41,6 +41,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.linalg.lapack import dpttrf as _tridiagonal_factor
+from scipy.linalg.lapack import dpttrs as _tridiagonal_solve
 
 __all__ = ["Baseline", "TooFewSales", "fit_baseline", "closed_days", "unusual_days", "day_deviation", "bucket_slots"]
 
@@ -396,23 +398,17 @@ class Baseline:
         if not len(open_targets):
             return result
         mu_targets = np.exp(np.clip(self._design.linear(coef_draws, open_targets), -50, 50))
-        tau2, rho = self.deviation_sd**2, self.autocorrelation
-        lag_tt = np.abs(open_targets[:, None] - open_targets[None, :])
-        cov_tt = tau2 * rho**lag_tt
+        mu_observed_fit = self.expected[observed]
+        gain, cov = _deviation_posterior(
+            hi - lo, observed - lo, open_targets - lo, self.dispersion / mu_observed_fit,
+            self.deviation_sd**2, self.autocorrelation,
+        )
         if len(observed):
-            mu_observed_fit = self.expected[observed]
-            lag_oo = np.abs(observed[:, None] - observed[None, :])
-            cov_oo = tau2 * rho**lag_oo + np.diag(self.dispersion / mu_observed_fit)
-            cov_ot = tau2 * rho ** np.abs(observed[:, None] - open_targets[None, :])
-            factor = np.linalg.cholesky(cov_oo)
-            gain = np.linalg.solve(factor.T, np.linalg.solve(factor, cov_ot))  # cov_oo^-1 cov_ot
             mu_observed = np.exp(np.clip(self._design.linear(coef_draws, observed), -50, 50))
             deviation = self._robust_deviation(self.actual[observed][None, :], mu_observed, mu_observed_fit)
             mean = deviation @ gain
-            cov = cov_tt - cov_ot.T @ gain
         else:
             mean = np.zeros((draws, len(open_targets)))
-            cov = cov_tt
         eigval, eigvec = np.linalg.eigh((cov + cov.T) / 2)
         root = eigvec * np.sqrt(np.clip(eigval, 0, None))
         level = mean + rng.standard_normal((draws, len(open_targets))) @ root.T
@@ -440,6 +436,46 @@ class Baseline:
             columns = np.flatnonzero(bins == b)
             noise[:, columns] = pool[rng.integers(0, len(pool), (draws, len(columns)))]
         return noise
+
+
+def _deviation_posterior(
+    length: int, observed: np.ndarray, targets: np.ndarray, noise_var: np.ndarray, tau2: float, rho: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The AR(1) deviation at ``targets`` given noisy observations of it at ``observed``.
+
+    Positions are ``0 .. length - 1`` of a segment of consecutive buckets (sorted, disjoint
+    index arrays); ``noise_var`` is each observation's noise variance, ``tau2`` and ``rho`` the
+    deviation's stationary variance and autocorrelation per bucket (``|rho| < 1``). Returns
+    the gain ``(observed, targets)``, with ``E[a_targets | d] = d @ gain`` for observed
+    deviations ``d``, and the conditional covariance ``(targets, targets)``.
+
+    These are ``C_ot' C_oo^-1 d`` and ``C_tt - C_ot' C_oo^-1 C_ot`` of the dense Gaussian
+    formulas, computed without them: an AR(1) over consecutive positions has a tridiagonal
+    precision matrix, so the posterior precision of the whole path, ``Q = Q_prior +
+    diag(1 / noise_var)`` over the observed positions, is tridiagonal too. Its inverse's
+    columns at the targets give both the covariance, ``(Q^-1)_tt``, and the gain,
+    ``diag(1 / noise_var) (Q^-1)_ot``, from one LDL' factorization (LAPACK dpttrf/dpttrs):
+    O(length * targets) instead of O(length^3) for segments of up to 4,000 buckets.
+    """
+    if tau2 <= 0 or not len(targets):
+        return np.zeros((len(observed), len(targets))), np.zeros((len(targets), len(targets)))
+    # Precision of a stationary AR(1) path: the first value's a_0^2 / tau2 plus each step's
+    # (a_t - rho a_{t-1})^2 / (tau2 (1 - rho^2)). Inner values take part in two steps; the
+    # first value's 1 / tau2 and its share of one step add up to the last value's one step.
+    innovation = 1 / (tau2 * (1 - rho**2))
+    diagonal = np.full(length, innovation * (1 + rho**2))
+    diagonal[[0, -1]] = innovation if length > 1 else 1 / tau2
+    diagonal[observed] += 1 / noise_var
+    unit = np.zeros((length, len(targets)))
+    unit[targets, np.arange(len(targets))] = 1.0
+    if length == 1:  # LAPACK's wrapper refuses an empty off-diagonal
+        columns = unit / diagonal[:, None]
+    else:
+        d, e, info = _tridiagonal_factor(diagonal, np.full(length - 1, -innovation * rho))
+        if info != 0:
+            raise np.linalg.LinAlgError(f"the deviation's posterior precision is not positive definite (dpttrf {info})")
+        columns, _ = _tridiagonal_solve(d, e, unit)
+    return columns[observed] / noise_var[:, None], columns[targets]
 
 
 def _clusters(targets: np.ndarray, margin: int) -> list[np.ndarray]:
