@@ -614,8 +614,9 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = np.array([0.01, 0.9, pearson])
-        result = model.fit(start_params=start, disp=False, maxiter=200)
-        smooth = model.smooth(result.params)
+        # The parameters' own covariance is never used: cov_type="none" skips its numerical derivatives.
+        result = model.fit(start_params=start, disp=False, maxiter=200, cov_type="none")
+        smooth = model.smooth(result.params, cov_type="none")
     variance, rho, dispersion = (float(v) for v in result.params)
     level = smooth.smoothed_state[0]
     level_var = smooth.smoothed_state_cov[0, 0]
