@@ -614,10 +614,11 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = np.array([0.01, 0.9, pearson])
-        # The parameters' own covariance is never used: cov_type="none" skips its numerical derivatives.
-        result = model.fit(start_params=start, disp=False, maxiter=200, cov_type="none")
-        smooth = model.smooth(result.params, cov_type="none")
-    variance, rho, dispersion = (float(v) for v in result.params)
+        # Only the estimates are needed from the fit (its own smoothing pass would be done twice),
+        # and not their covariance: cov_type="none" skips its numerical derivatives.
+        estimates = model.fit(start_params=start, disp=False, maxiter=200, return_params=True)
+        smooth = model.smooth(estimates, cov_type="none")
+    variance, rho, dispersion = (float(v) for v in smooth.params)
     level = smooth.smoothed_state[0]
     level_var = smooth.smoothed_state_cov[0, 0]
     smoothed = np.where(closed, 0.0, expected * (1 + level))
