@@ -209,3 +209,18 @@ def test_bucket_totals_keep_the_mean_model_and_say_so():
     costs, _ = measure(0, with_orders=False, outages=10, placebo_windows=40, draws=300)
     assert costs.point_estimate == "mean"
     assert not hasattr(costs.baselines["web"], "values")
+
+
+def test_each_bucket_draws_from_the_pool_of_its_order_count():
+    """A bucket of ``n`` missing orders is worth ``n`` times a value from the pool of its own bin."""
+    rng = np.random.default_rng(8)
+    orders = rng.poisson(6, 20_000) + rng.integers(0, 2, 20_000) * rng.poisson(60, 20_000)
+    revenue = orders * rng.gamma(2.0, 20.0, len(orders))
+    values = OrderValues.from_buckets(revenue, orders)
+    counts = rng.poisson(rng.choice([0.3, 4.0, 40.0], (200, 50)))
+    drawn = values.draw(counts, rng)
+    assert np.all(drawn[counts == 0] == 0)
+    bins = np.searchsorted(values.edges, counts, side="right") - 1
+    assert len(np.unique(bins[counts > 0])) > 5
+    for (i, j) in zip(*np.nonzero(counts)):
+        assert np.isclose(drawn[i, j] / counts[i, j], values.pools[bins[i, j]]).any()

@@ -131,11 +131,18 @@ class OrderValues:
         """Revenue (currency) of buckets with the given order counts, each drawn independently."""
         counts = np.asarray(counts, dtype=int)
         revenue = np.zeros(counts.shape)
-        bins = np.searchsorted(self.edges, counts, side="right") - 1
-        for b in np.unique(bins[counts > 0]):
+        flat = counts.ravel()
+        positive = np.flatnonzero(flat > 0)
+        if not len(positive):
+            return revenue
+        bins = np.searchsorted(self.edges, flat[positive], side="right") - 1
+        # Buckets grouped by bin (a stable sort keeps each group in order), so that each bin's
+        # values are drawn in one call, bin after bin, without a scan of all buckets per bin.
+        order = np.argsort(bins, kind="stable")
+        starts = np.r_[0, np.flatnonzero(np.diff(bins[order])) + 1]
+        for b, where in zip(bins[order][starts], np.split(positive[order], starts[1:])):
             pool = self.pools[b]
-            where = (bins == b) & (counts > 0)
-            revenue[where] = counts[where] * pool[rng.integers(0, len(pool), int(where.sum()))]
+            revenue.flat[where] = flat[where] * pool[rng.integers(0, len(pool), len(where))]
         return revenue
 
 
