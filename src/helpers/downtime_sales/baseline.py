@@ -41,8 +41,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy.linalg.lapack import dpttrf as _tridiagonal_factor
-from scipy.linalg.lapack import dpttrs as _tridiagonal_solve
+
+from helpers.downtime_sales._deviation import deviation_posterior, fit_level, smooth_level
 
 __all__ = ["Baseline", "TooFewSales", "fit_baseline", "closed_days", "unusual_days", "day_deviation", "bucket_slots"]
 
@@ -231,46 +231,6 @@ def _quasi_loglike(eta: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(y * eta - np.exp(eta)))
 
 
-# --- the slowly moving deviation ----------------------------------------------------------------
-
-def _level_model(deviation: np.ndarray, noise_scale: np.ndarray):
-    """AR(1) deviation plus noise whose variance is ``dispersion * noise_scale`` (1 / expected revenue)."""
-    from statsmodels.tsa.statespace.mlemodel import MLEModel
-
-    class LevelModel(MLEModel):
-        def __init__(self, endog, scale):
-            super().__init__(endog, k_states=1, initialization="stationary")
-            self._scale = scale
-            self.ssm["design", 0, 0] = 1.0
-            self.ssm["selection", 0, 0] = 1.0
-            self.ssm["obs_cov"] = np.ones((1, 1, len(endog)))
-
-        @property
-        def param_names(self):
-            return ["deviation_variance", "autocorrelation", "dispersion"]
-
-        @property
-        def start_params(self):
-            return np.array([0.01, 0.9, 1.0])
-
-        def transform_params(self, unconstrained):
-            # |autocorrelation| < 0.999 keeps the stationary variance finite.
-            return np.array([np.exp(unconstrained[0]), 0.999 * np.tanh(unconstrained[1]), np.exp(unconstrained[2])])
-
-        def untransform_params(self, constrained):
-            return np.array([np.log(constrained[0]), np.arctanh(constrained[1] / 0.999), np.log(constrained[2])])
-
-        def update(self, params, **kwargs):
-            params = super().update(params, **kwargs)
-            variance, rho, dispersion = params
-            self.ssm["transition", 0, 0] = rho
-            self.ssm["state_cov", 0, 0] = variance * (1 - rho**2)
-            self.ssm["obs_cov"] = (dispersion * self._scale)[None, None, :]
-            return params
-
-    return LevelModel(deviation, noise_scale)
-
-
 # --- the fitted baseline -------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -399,7 +359,7 @@ class Baseline:
             return result
         mu_targets = np.exp(np.clip(self._design.linear(coef_draws, open_targets), -50, 50))
         mu_observed_fit = self.expected[observed]
-        gain, cov = _deviation_posterior(
+        gain, cov = deviation_posterior(
             hi - lo, observed - lo, open_targets - lo, self.dispersion / mu_observed_fit,
             self.deviation_sd**2, self.autocorrelation,
         )
@@ -436,46 +396,6 @@ class Baseline:
             columns = np.flatnonzero(bins == b)
             noise[:, columns] = pool[rng.integers(0, len(pool), (draws, len(columns)))]
         return noise
-
-
-def _deviation_posterior(
-    length: int, observed: np.ndarray, targets: np.ndarray, noise_var: np.ndarray, tau2: float, rho: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The AR(1) deviation at ``targets`` given noisy observations of it at ``observed``.
-
-    Positions are ``0 .. length - 1`` of a segment of consecutive buckets (sorted, disjoint
-    index arrays); ``noise_var`` is each observation's noise variance, ``tau2`` and ``rho`` the
-    deviation's stationary variance and autocorrelation per bucket (``|rho| < 1``). Returns
-    the gain ``(observed, targets)``, with ``E[a_targets | d] = d @ gain`` for observed
-    deviations ``d``, and the conditional covariance ``(targets, targets)``.
-
-    These are ``C_ot' C_oo^-1 d`` and ``C_tt - C_ot' C_oo^-1 C_ot`` of the dense Gaussian
-    formulas, computed without them: an AR(1) over consecutive positions has a tridiagonal
-    precision matrix, so the posterior precision of the whole path, ``Q = Q_prior +
-    diag(1 / noise_var)`` over the observed positions, is tridiagonal too. Its inverse's
-    columns at the targets give both the covariance, ``(Q^-1)_tt``, and the gain,
-    ``diag(1 / noise_var) (Q^-1)_ot``, from one LDL' factorization (LAPACK dpttrf/dpttrs):
-    O(length * targets) instead of O(length^3) for segments of up to 4,000 buckets.
-    """
-    if tau2 <= 0 or not len(targets):
-        return np.zeros((len(observed), len(targets))), np.zeros((len(targets), len(targets)))
-    # Precision of a stationary AR(1) path: the first value's a_0^2 / tau2 plus each step's
-    # (a_t - rho a_{t-1})^2 / (tau2 (1 - rho^2)). Inner values take part in two steps; the
-    # first value's 1 / tau2 and its share of one step add up to the last value's one step.
-    innovation = 1 / (tau2 * (1 - rho**2))
-    diagonal = np.full(length, innovation * (1 + rho**2))
-    diagonal[[0, -1]] = innovation if length > 1 else 1 / tau2
-    diagonal[observed] += 1 / noise_var
-    unit = np.zeros((length, len(targets)))
-    unit[targets, np.arange(len(targets))] = 1.0
-    if length == 1:  # LAPACK's wrapper refuses an empty off-diagonal
-        columns = unit / diagonal[:, None]
-    else:
-        d, e, info = _tridiagonal_factor(diagonal, np.full(length - 1, -innovation * rho))
-        if info != 0:
-            raise np.linalg.LinAlgError(f"the deviation's posterior precision is not positive definite (dpttrf {info})")
-        columns, _ = _tridiagonal_solve(d, e, unit)
-    return columns[observed] / noise_var[:, None], columns[targets]
 
 
 def _clusters(targets: np.ndarray, margin: int) -> list[np.ndarray]:
@@ -610,17 +530,9 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
     centred[~fit_rows] = np.nan
     # Where the channel is closed there is nothing to observe; the filter steps over it.
     scale = np.where(closed | ~np.isfinite(mu), 1.0, 1 / np.where(np.isfinite(mu), mu, 1.0))
-    model = _level_model(centred, scale)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = np.array([0.01, 0.9, pearson])
-        # Only the estimates are needed from the fit (its own smoothing pass would be done twice),
-        # and not their covariance: cov_type="none" skips its numerical derivatives.
-        estimates = model.fit(start_params=start, disp=False, maxiter=200, return_params=True)
-        smooth = model.smooth(estimates, cov_type="none")
-    variance, rho, dispersion = (float(v) for v in smooth.params)
-    level = smooth.smoothed_state[0]
-    level_var = smooth.smoothed_state_cov[0, 0]
+    variance, rho, dispersion = fit_level(centred, scale, start=np.array([0.01, 0.9, pearson]))
+    noise_var = dispersion * scale
+    level, level_var = smooth_level(centred, noise_var, variance, rho)
     smoothed = np.where(closed, 0.0, expected * (1 + level))
     smoothed_sd = np.where(closed, 0.0, np.sqrt(np.maximum(expected**2 * level_var + dispersion * expected, 0)))
     residual = (y - expected * (1 + level)) / np.sqrt(dispersion * np.where(expected > 0, expected, 1.0))
@@ -628,8 +540,9 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
     # smoother absorbed a share of each bucket's noise (its leverage). Var(E[e|Y]) =
     # Var(e) - Var(e|Y), so dividing by sqrt(1 - Var(e|Y) / Var(e)) restores the noise's
     # variance (the leverage-adjusted residuals of a residual bootstrap).
-    noise_var = dispersion * scale
-    leverage = smooth.smoothed_measurement_disturbance_cov[0, 0] / noise_var
+    # In an observed bucket the noise given all observations is its value less the deviation's,
+    # so Var(e|Y) is the deviation's smoothed variance.
+    leverage = level_var / noise_var
     residual = residual / np.sqrt(np.clip(1 - leverage, 0.05, 1))
     pools = []
     for b in range(len(edges) - 1):
