@@ -64,6 +64,7 @@ _MIN_POOL = 30
 #: small buckets put the mean value of their bin anywhere from 0.6 to 1.4 times the channel's
 #: (measured on the heavy-tailed test's sales), and every small group of missing orders with it.
 _MIN_POOL_ORDERS = 2000
+_RESAMPLES_AT_ONCE = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,8 +125,13 @@ class OrderValues:
         """
         if len(self.orders) < 2 or self.mean_value <= 0:
             return np.ones(draws)
-        picks = rng.integers(0, len(self.orders), (draws, len(self.orders)))
-        return self.revenue[picks].sum(axis=1) / self.orders[picks].sum(axis=1) / self.mean_value
+        ratio = np.empty(draws)
+        # A few dozen resamples at a time: a year of buckets times 1,000 draws would be 70 MB of
+        # indices, and the gathers run twice as fast on pieces that stay in the cache.
+        for first in range(0, draws, _RESAMPLES_AT_ONCE):
+            picks = rng.integers(0, len(self.orders), (min(_RESAMPLES_AT_ONCE, draws - first), len(self.orders)))
+            ratio[first : first + len(picks)] = self.revenue[picks].sum(axis=1) / self.orders[picks].sum(axis=1)
+        return ratio / self.mean_value
 
     def draw(self, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Revenue (currency) of buckets with the given order counts, each drawn independently."""
