@@ -35,9 +35,9 @@ Why matching matters (issue 15): valuing the returning orders at what their buck
 realized made the net loss a difference of two differently drawn sums. Most recovery buckets
 hold no wholesale order, so the returns were usually worth less than the typical lost order the
 gross loss was charged with, and net losses leaned high (on the heavy-tailed test's four
-half-years +20.9 % pooled, +13.8 % once matched and with pools of at least 2,000 orders; what
+half-years +20.9 % pooled, +14.4 % once matched and with pools of at least 2,000 orders; what
 remains there is the realized value of the lost orders, below average in all four; over 18
-half-years the error averages +0.7 %); now and then a returning wholesale order cancelled a loss
+half-years the error averages +1.1 %); now and then a returning wholesale order cancelled a loss
 valued without it (one half-year -58 %, -25 % now).
 
 :class:`OrderBaseline` is a :class:`~helpers.downtime_sales.baseline.Baseline` in revenue
