@@ -24,7 +24,7 @@ from scipy.linalg.lapack import dpttrf as _tridiagonal_factor
 from scipy.linalg.lapack import dpttrs as _tridiagonal_solve
 from scipy.optimize import fmin_l_bfgs_b
 
-__all__ = ["deviation_posterior", "fit_level", "smooth_level"]
+__all__ = ["MAX_AUTOCORRELATION", "deviation_posterior", "fit_level", "level_loglike", "smooth_level"]
 
 #: |autocorrelation| below this keeps the stationary variance finite.
 MAX_AUTOCORRELATION = 0.999

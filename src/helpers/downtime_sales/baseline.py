@@ -22,8 +22,10 @@ The model, for the revenue ``y`` of bucket ``t``::
 keeps zero-sale buckets and multiplicative seasonality in one model. Slots in which the
 channel never sells (a store's nights and Sundays) and days on which it was closed (a
 store on a public holiday) are structural zeros: expected revenue 0, no noise. The AR(1)
-deviation and the dispersion are fitted by maximum likelihood with a Kalman filter on
-the clean buckets (robustly: single huge orders are clipped for this step only).
+deviation and the dispersion are fitted by maximum likelihood on the clean buckets
+(robustly: single huge orders are clipped for this step only); the likelihood, the smoothed
+deviation and its conditional distribution over a window all come from the AR(1)'s
+tridiagonal precision matrix, in O(n) (see :mod:`._deviation`).
 
 A counterfactual path over left-out buckets draws, in turn: regression coefficients
 from their approximate posterior (parameter uncertainty); the deviation ``a`` from its
@@ -528,7 +530,7 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
                            for b in range(len(edges) - 1)])
     centred = clipped - clip_shift[bins]
     centred[~fit_rows] = np.nan
-    # Where the channel is closed there is nothing to observe; the filter steps over it.
+    # Where the channel is closed there is nothing to observe; the likelihood leaves it out.
     scale = np.where(closed | ~np.isfinite(mu), 1.0, 1 / np.where(np.isfinite(mu), mu, 1.0))
     variance, rho, dispersion = fit_level(centred, scale, start=np.array([0.01, 0.9, pearson]))
     noise_var = dispersion * scale
@@ -537,7 +539,7 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
     smoothed_sd = np.where(closed, 0.0, np.sqrt(np.maximum(expected**2 * level_var + dispersion * expected, 0)))
     residual = (y - expected * (1 + level)) / np.sqrt(dispersion * np.where(expected > 0, expected, 1.0))
     # Residuals about the smoothed level are smaller than the noise they stand for: the
-    # smoother absorbed a share of each bucket's noise (its leverage). Var(E[e|Y]) =
+    # smoothed level absorbed a share of each bucket's noise (its leverage). Var(E[e|Y]) =
     # Var(e) - Var(e|Y), so dividing by sqrt(1 - Var(e|Y) / Var(e)) restores the noise's
     # variance (the leverage-adjusted residuals of a residual bootstrap).
     # In an observed bucket the noise given all observations is its value less the deviation's,
