@@ -22,8 +22,10 @@ The model, for the revenue ``y`` of bucket ``t``::
 keeps zero-sale buckets and multiplicative seasonality in one model. Slots in which the
 channel never sells (a store's nights and Sundays) and days on which it was closed (a
 store on a public holiday) are structural zeros: expected revenue 0, no noise. The AR(1)
-deviation and the dispersion are fitted by maximum likelihood with a Kalman filter on
-the clean buckets (robustly: single huge orders are clipped for this step only).
+deviation and the dispersion are fitted by maximum likelihood on the clean buckets
+(robustly: single huge orders are clipped for this step only); the likelihood, the smoothed
+deviation and its conditional distribution over a window all come from the AR(1)'s
+tridiagonal precision matrix, in O(n) (see :mod:`._deviation`).
 
 A counterfactual path over left-out buckets draws, in turn: regression coefficients
 from their approximate posterior (parameter uncertainty); the deviation ``a`` from its
@@ -41,6 +43,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
+from helpers.downtime_sales._deviation import deviation_posterior, fit_level, smooth_level
 
 __all__ = ["Baseline", "TooFewSales", "fit_baseline", "closed_days", "unusual_days", "day_deviation", "bucket_slots"]
 
@@ -229,46 +233,6 @@ def _quasi_loglike(eta: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(y * eta - np.exp(eta)))
 
 
-# --- the slowly moving deviation ----------------------------------------------------------------
-
-def _level_model(deviation: np.ndarray, noise_scale: np.ndarray):
-    """AR(1) deviation plus noise whose variance is ``dispersion * noise_scale`` (1 / expected revenue)."""
-    from statsmodels.tsa.statespace.mlemodel import MLEModel
-
-    class LevelModel(MLEModel):
-        def __init__(self, endog, scale):
-            super().__init__(endog, k_states=1, initialization="stationary")
-            self._scale = scale
-            self.ssm["design", 0, 0] = 1.0
-            self.ssm["selection", 0, 0] = 1.0
-            self.ssm["obs_cov"] = np.ones((1, 1, len(endog)))
-
-        @property
-        def param_names(self):
-            return ["deviation_variance", "autocorrelation", "dispersion"]
-
-        @property
-        def start_params(self):
-            return np.array([0.01, 0.9, 1.0])
-
-        def transform_params(self, unconstrained):
-            # |autocorrelation| < 0.999 keeps the stationary variance finite.
-            return np.array([np.exp(unconstrained[0]), 0.999 * np.tanh(unconstrained[1]), np.exp(unconstrained[2])])
-
-        def untransform_params(self, constrained):
-            return np.array([np.log(constrained[0]), np.arctanh(constrained[1] / 0.999), np.log(constrained[2])])
-
-        def update(self, params, **kwargs):
-            params = super().update(params, **kwargs)
-            variance, rho, dispersion = params
-            self.ssm["transition", 0, 0] = rho
-            self.ssm["state_cov", 0, 0] = variance * (1 - rho**2)
-            self.ssm["obs_cov"] = (dispersion * self._scale)[None, None, :]
-            return params
-
-    return LevelModel(deviation, noise_scale)
-
-
 # --- the fitted baseline -------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -396,23 +360,17 @@ class Baseline:
         if not len(open_targets):
             return result
         mu_targets = np.exp(np.clip(self._design.linear(coef_draws, open_targets), -50, 50))
-        tau2, rho = self.deviation_sd**2, self.autocorrelation
-        lag_tt = np.abs(open_targets[:, None] - open_targets[None, :])
-        cov_tt = tau2 * rho**lag_tt
+        mu_observed_fit = self.expected[observed]
+        gain, cov = deviation_posterior(
+            hi - lo, observed - lo, open_targets - lo, self.dispersion / mu_observed_fit,
+            self.deviation_sd**2, self.autocorrelation,
+        )
         if len(observed):
-            mu_observed_fit = self.expected[observed]
-            lag_oo = np.abs(observed[:, None] - observed[None, :])
-            cov_oo = tau2 * rho**lag_oo + np.diag(self.dispersion / mu_observed_fit)
-            cov_ot = tau2 * rho ** np.abs(observed[:, None] - open_targets[None, :])
-            factor = np.linalg.cholesky(cov_oo)
-            gain = np.linalg.solve(factor.T, np.linalg.solve(factor, cov_ot))  # cov_oo^-1 cov_ot
             mu_observed = np.exp(np.clip(self._design.linear(coef_draws, observed), -50, 50))
             deviation = self._robust_deviation(self.actual[observed][None, :], mu_observed, mu_observed_fit)
             mean = deviation @ gain
-            cov = cov_tt - cov_ot.T @ gain
         else:
             mean = np.zeros((draws, len(open_targets)))
-            cov = cov_tt
         eigval, eigvec = np.linalg.eigh((cov + cov.T) / 2)
         root = eigvec * np.sqrt(np.clip(eigval, 0, None))
         level = mean + rng.standard_normal((draws, len(open_targets))) @ root.T
@@ -572,26 +530,21 @@ def _fit_deviation(y, expected, fit_rows, closed, pearson):
                            for b in range(len(edges) - 1)])
     centred = clipped - clip_shift[bins]
     centred[~fit_rows] = np.nan
-    # Where the channel is closed there is nothing to observe; the filter steps over it.
+    # Where the channel is closed there is nothing to observe; the likelihood leaves it out.
     scale = np.where(closed | ~np.isfinite(mu), 1.0, 1 / np.where(np.isfinite(mu), mu, 1.0))
-    model = _level_model(centred, scale)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = np.array([0.01, 0.9, pearson])
-        result = model.fit(start_params=start, disp=False, maxiter=200)
-        smooth = model.smooth(result.params)
-    variance, rho, dispersion = (float(v) for v in result.params)
-    level = smooth.smoothed_state[0]
-    level_var = smooth.smoothed_state_cov[0, 0]
+    variance, rho, dispersion = fit_level(centred, scale, start=np.array([0.01, 0.9, pearson]))
+    noise_var = dispersion * scale
+    level, level_var = smooth_level(centred, noise_var, variance, rho)
     smoothed = np.where(closed, 0.0, expected * (1 + level))
     smoothed_sd = np.where(closed, 0.0, np.sqrt(np.maximum(expected**2 * level_var + dispersion * expected, 0)))
     residual = (y - expected * (1 + level)) / np.sqrt(dispersion * np.where(expected > 0, expected, 1.0))
     # Residuals about the smoothed level are smaller than the noise they stand for: the
-    # smoother absorbed a share of each bucket's noise (its leverage). Var(E[e|Y]) =
+    # smoothed level absorbed a share of each bucket's noise (its leverage). Var(E[e|Y]) =
     # Var(e) - Var(e|Y), so dividing by sqrt(1 - Var(e|Y) / Var(e)) restores the noise's
     # variance (the leverage-adjusted residuals of a residual bootstrap).
-    noise_var = dispersion * scale
-    leverage = smooth.smoothed_measurement_disturbance_cov[0, 0] / noise_var
+    # In an observed bucket the noise given all observations is its value less the deviation's,
+    # so Var(e|Y) is the deviation's smoothed variance.
+    leverage = level_var / noise_var
     residual = residual / np.sqrt(np.clip(1 - leverage, 0.05, 1))
     pools = []
     for b in range(len(edges) - 1):

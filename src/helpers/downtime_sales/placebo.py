@@ -105,19 +105,23 @@ def placebo_check(
 def _candidates(windows: pd.DataFrame, clean: dict[str, np.ndarray], grid: pd.DatetimeIndex, step) -> pd.DataFrame:
     """Every whole-week shift of every incident's windows that lands on clean buckets only."""
     rows = []
+    columns = ["incident_id", "start", "end", "channels", "positions"]
+    if not len(grid):
+        return pd.DataFrame(rows, columns=columns)
     week = pd.Timedelta(weeks=1)
-    weeks = int((grid[-1] - grid[0]) / week) + 1 if len(grid) else 0
+    weeks = int((grid[-1] - grid[0]) / week) + 1
+    shifts = pd.to_timedelta(np.r_[-weeks:0, 1 : weeks + 1], unit="W")
+    # Buckets that are not clean counted up to each position: a run is clean when none fall inside it
+    # (one look-up per shift instead of a scan of its buckets).
+    unclean_before = {channel: np.r_[0, np.cumsum(~mask)] for channel, mask in clean.items()}
     for incident, group in windows.groupby("incident_id", sort=False):
         channels = sorted(group["channel"])
-        start, end, stop = group["start"].min(), group["end"].max(), group["recovery_end"].max()
-        for shift in range(-weeks, weeks + 1):
-            if shift == 0:
-                continue
-            s, e, r = start + shift * week, end + shift * week, stop + shift * week
-            first, last = grid.searchsorted(s - step, side="right"), grid.searchsorted(r, side="left")
-            if s < grid[0] or r > grid[-1] + step or last <= first:
-                continue
-            positions = np.arange(first, last)
-            if all(clean[c][positions].all() for c in channels):
-                rows.append((incident, s, e, channels, positions))
-    return pd.DataFrame(rows, columns=["incident_id", "start", "end", "channels", "positions"])
+        starts, ends = group["start"].min() + shifts, group["end"].max() + shifts
+        stops = group["recovery_end"].max() + shifts
+        first, last = grid.searchsorted(starts - step, side="right"), grid.searchsorted(stops, side="left")
+        usable = np.asarray((starts >= grid[0]) & (stops <= grid[-1] + step)) & (last > first)
+        for channel in channels:
+            usable &= unclean_before[channel][last] == unclean_before[channel][first]
+        for k in np.flatnonzero(usable):
+            rows.append((incident, starts[k], ends[k], channels, np.arange(first[k], last[k])))
+    return pd.DataFrame(rows, columns=columns)
