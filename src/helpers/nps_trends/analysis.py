@@ -15,11 +15,12 @@ from helpers import privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs import loading as inputs
 from helpers.nps_trends import queries, stats
-from helpers.nps_trends.loading import Inputs, load_inputs
+from helpers.nps_trends.loading import Inputs
 from helpers.nps_trends.parameters import Parameters
 from helpers.nps_trends.result import Result, TicketLink, Trend, TrendStretch
+from helpers.nps_trends.window import analysis_window, empty_window
 
-__all__ = ["analyse", "analysis_window", "check_window", "distinctive_terms", "nps_table", "period_calendar"]
+__all__ = ["analyse", "distinctive_terms", "nps_table", "period_calendar"]
 
 
 def nps_table(
@@ -103,7 +104,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     responses = queries.in_window(data.responses, start, end)
     periods = _periods(responses, params, start, end)
     if periods["n"].sum() == 0:
-        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
+        raise ParameterError(empty_window(data.responses_name, params, start, end, first, last))
     if params.start or params.end:
 
         outside = inputs.outside_window(
@@ -177,36 +178,6 @@ def analyse(data: Inputs, params: Parameters) -> Result:
 def _note(input_name: str, issue: str, rows: int, examples: str = "", *, unit: str = "rows") -> Any:
 
     return inputs.QualityNote(input=input_name, issue=issue, rows=int(rows), examples=examples, unit=unit)
-
-
-def analysis_window(data: Inputs, params: Parameters, *, count: bool = False) -> tuple[dt.date, ...]:
-    """``first, last`` day with a response and the window ``start, end``; ParameterError if it holds none.
-
-    ``count=True`` also counts the responses in the window (the runner's check before the kernel;
-    :func:`analyse` finds an empty window from its period counts instead).
-    """
-    first, last = queries.window_bounds(data.responses)
-    if first is None or last is None:
-        raise ParameterError(f"{data.responses_name} has no responses to analyse.")
-    start = params.start or first
-    end = params.end or last
-    if start > end or (count and queries.in_window(data.responses, start, end).count().to_pyarrow().as_py() == 0):
-        raise ParameterError(_empty_window(data.responses_name, params, start, end, first, last))
-    return first, last, start, end
-
-
-def check_window(params: Parameters) -> None:
-    """Raise ParameterError if the analysis window holds no responses (the runner's check before the kernel)."""
-    analysis_window(load_inputs(params), params, count=True)
-
-
-def _empty_window(name: str, params: Parameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:
-    """One sentence: the window holds no responses, and the range the data does cover."""
-    given = [f"'{key}' is {value}" for key, value in (("start", params.start), ("end", params.end)) if value]
-    return (
-        f"No responses fall in the analysis window {start} to {end} (parameter {' and '.join(given)}); "
-        f"{name} has responses from {first} to {last}."
-    )
 
 
 def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.date) -> pd.DataFrame:
