@@ -50,7 +50,8 @@ lock: $(STAMP) ## refresh requirements.lock: exact versions of the runtime depen
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --quiet --upgrade -o $(LOCK) --custom-compile-command "make lock"
 
-bench: $(STAMP) ## print benchmark figures to compare between commits
+bench: $(STAMP) ## print benchmark figures to compare between commits (installs the peers they compare with)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
 
 sample-data: $(STAMP) ## regenerate data/sample/ (deterministic; seed 42)
