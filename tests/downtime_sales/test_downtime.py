@@ -201,7 +201,7 @@ def test_sample_total_within_five_percent_of_a_model_that_knows_the_demand(sampl
     """
     _, truth, _, _, costs = sample
     # The plan generate() drew from its seed; the outages confirm it is the same plan.
-    plan = sales.plan_sales(np.random.default_rng([42, 6]), scale=1)
+    plan = sales.plan_sales(sales.seeded(42), scale=1)
     assert list(plan.outages["incident_id"]) == [i["incident_id"] for i in truth["incidents"]]
     web = costs.baselines["web"]
     demand = pd.Series(plan.orders_per_hour["web"], index=plan.hours).reindex(web.timestamps).to_numpy()

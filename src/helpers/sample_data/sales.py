@@ -49,7 +49,9 @@ import pyarrow as pa
 
 from ._parquet import write_parquet_chunks
 
-__all__ = ["generate", "SalesPlan", "plan_sales", "draw_orders", "expected_truth", "mean_order_value", "public_holidays"]
+__all__ = [
+    "generate", "seeded", "SalesPlan", "plan_sales", "draw_orders", "expected_truth", "mean_order_value", "public_holidays",
+]
 
 START = dt.datetime(2024, 1, 1)
 END = dt.datetime(2025, 2, 1)
@@ -505,6 +507,15 @@ _SALES_SCHEMA = pa.schema(
 )
 
 
+def seeded(seed: int) -> np.random.Generator:
+    """The random generator :func:`generate` draws its plan, then its orders, from for ``seed``.
+
+    A test that rebuilds the plan (``plan_sales(seeded(42), scale=1)``) gets the very plan
+    ``generate`` wrote.
+    """
+    return np.random.default_rng([seed, 6])
+
+
 def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]:
     """Write ``sales.parquet``, ``outages.csv`` and ``campaigns.csv``; return the planted truth.
 
@@ -523,7 +534,7 @@ def generate(out_dir: Path, *, scale: int = 1, seed: int = 42) -> dict[str, Any]
         See :func:`expected_truth`; amounts in EUR.
     """
     out_dir = Path(out_dir)
-    rng = np.random.default_rng([seed, 6])
+    rng = seeded(seed)
     plan = plan_sales(rng, scale=scale)
     realized = {"lost": np.zeros(len(plan.outages)), "recovered": np.zeros(len(plan.outages))}
     # Bigger scales write smaller chunks, so memory stays at a few hundred MB at most.
