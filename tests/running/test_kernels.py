@@ -9,7 +9,8 @@ import nbformat
 
 from helpers.running import kernels
 from helpers.running.catalog import find_notebook
-from helpers.running.export import find_failure, notebook_to_html
+from helpers.running.export import notebook_to_html
+from helpers.running.failures import find_failure
 
 
 def test_a_kernel_warms_the_notebooks_own_analysis_and_nothing_it_never_uses():

@@ -72,6 +72,14 @@ class Notebook:
         )
 
     @property
+    def reference(self) -> str:
+        """How a command line names this notebook: its name when it is the project's, else its path."""
+        root = paths.find_project_root()
+        if root is not None and self.path.resolve() == (root / "notebooks" / f"{self.name}.ipynb").resolve():
+            return self.name
+        return str(self.path)
+
+    @property
     def params_dir(self) -> Path:
         return paths.project_root() / "params" / self.name
 
