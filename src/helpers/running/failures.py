@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CAUSES", "Failure", "explain", "find_failure", "rerun_command"]
+__all__ = ["CAUSES", "Failure", "explain", "find_failure", "parts", "rerun_command"]
 
 #: Each cause: what it is called, and what the reader can do about it.
 CAUSES: dict[str, tuple[str, str]] = {
@@ -85,6 +85,13 @@ def explain(error: Mapping[str, Any] | None, *, rerun: str | None = None) -> str
     """
     if not error:
         return ""
+    what, advice = parts(error)
+    sentence = f"{what}. What to do: {advice}."
+    return f"{sentence} Run it again: {rerun}" if rerun else sentence
+
+
+def parts(error: Mapping[str, Any]) -> tuple[str, str]:
+    """A failure record as (what happened, what to do), each a sentence without its final full stop."""
     cause = error.get("cause") or ("cell" if str(error.get("where", "")).startswith("cell ") else "notebook")
     what, advice = CAUSES.get(cause, CAUSES["notebook"])
     where = str(error.get("where") or "")
@@ -94,10 +101,7 @@ def explain(error: Mapping[str, Any] | None, *, rerun: str | None = None) -> str
         sentence += f" ({where.removesuffix(' raised an error')})"
     if detail:
         sentence += f": {detail}"
-    sentence = sentence.rstrip(".") + f". What to do: {error.get('advice') or advice}."
-    if rerun:
-        sentence += f" Run it again: {rerun}"
-    return sentence
+    return sentence.rstrip("."), str(error.get("advice") or advice)
 
 
 def rerun_command(

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.running.attempts import read_refusals
-from helpers.running.failures import explain
+from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
 from helpers.running.publishing import latest_run
 
@@ -183,7 +183,8 @@ th { background: #f4f4f4; }
           border: 1px solid #dde; background: #f7f9fc; padding: 0.8em 1.2em; margin: 0.5em 0 2em; }
 .glance .figure { font-size: 1.05em; }
 .glance b a { color: inherit; }
-.reason { color: #5f0010; font-size: 0.9em; }
+.reason { color: #5f0010; font-size: 0.85em; font-weight: normal; max-width: 30em; margin-top: 0.3em; }
+.reason code { font-size: 0.95em; background: #fbeff1; padding: 0 0.2em; word-break: break-all; }
 .params { font-size: 0.85em; color: #444; max-width: 18em; }
 """
 
@@ -205,6 +206,17 @@ def _page(title: str, body: str) -> str:
 
 def _when(info: dict[str, Any]) -> str:
     return info.get("started", "")[:16].replace("T", " ") + " UTC"
+
+
+def _failure_html(info: dict[str, Any]) -> str:
+    """Why the run failed (bold), what to do, and the command that runs it again (as code)."""
+    error = info.get("error")
+    if not isinstance(error, dict):
+        return f"<div class='reason'>{html.escape(str(error or ''))}</div>"
+    what, advice = parts(error)
+    rerun = info.get("rerun")
+    again = f"<br>Run it again: <code>{html.escape(rerun)}</code>" if rerun else ""
+    return f"<div class='reason'><b>{html.escape(what)}.</b><br>What to do: {html.escape(advice)}.{again}</div>"
 
 
 def _failure_reason(info: dict[str, Any]) -> str:
@@ -315,7 +327,7 @@ def _glance(grouped: dict[tuple[str, str], list[RunRecord]]) -> str:
             link = f"<b><a href='{html.escape(base)}/history/{quote(failed.folder.name)}/report.html'>{title}</a></b>"
         else:
             link = f"<b>{title}</b>"
-        reason = f"<span class='reason'>{html.escape(_failure_reason(latest.info))}</span>"
+        reason = _failure_html(latest.info)
         if good is None:
             figure = f"<span class='failed'>no good run yet</span> {reason}"
         else:
@@ -351,13 +363,13 @@ def _index_row(
         if not latest.ok:
             figures += f"<br><span class='muted'>figures from the last good run, {html.escape(_when(good.info))}</span>"
     status = latest.info.get("status", "?")
-    reason = "" if latest.ok else f"<br><span class='reason'>{html.escape(_failure_reason(latest.info))}</span>"
+    reason = "" if latest.ok else _failure_html(latest.info)
     changes = _parameter_changes(latest.info.get("parameters") or {}, reference)
     return (
         f"<tr><td><b>{html.escape(latest.info.get('title', notebook))}</b><br>"
         f"<span class='muted'>{html.escape(notebook)}</span></td>"
         f"<td>{html.escape(param_set)}<div class='params'>{html.escape(changes)}</div></td>"
-        f"<td class='{html.escape(status)}'>{html.escape(status)}{reason}</td>"
+        f"<td class='{html.escape(status)}'>{'refused' if latest.refused else html.escape(status)}{reason}</td>"
         f"<td>{html.escape(_when(latest.info))}</td>"
         f"<td>{latest.info.get('duration_seconds', 0):.0f} s</td>"
         f"<td class='figures'>{figures}</td>"

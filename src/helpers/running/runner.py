@@ -406,7 +406,9 @@ def _execute(
 
     from helpers.running.engine import ENGINE_NAME
 
-    logging.getLogger("papermill").setLevel(logging.WARNING)
+    # papermill hands its logger to nbclient, which logs a dead kernel or a late reply ("Kernel died while
+    # waiting for execute reply.") before the kit's own sentence says the same with what to do.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     notebook = prepared.notebook
     executed_path, kernel_log = partial / "notebook.ipynb", partial / KERNEL_LOG
     failure: Failure | None = None
