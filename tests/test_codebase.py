@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.contract import ANALYSES, CONTRACT
+from helpers.analysis.contract import ANALYSES, CONTRACT
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "src" / "helpers"

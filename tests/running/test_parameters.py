@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, describe_type
+from helpers.analysis.parameters import InputPath, NotebookParameters, OptionalInputPath, describe_type
 
 
 class Event(BaseModel):

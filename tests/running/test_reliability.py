@@ -172,7 +172,7 @@ def _yaml(path: Path) -> dict:
 def test_analyses_compute_with_one_blas_thread_whatever_the_environment():
     from threadpoolctl import threadpool_info
 
-    from helpers.reproducible import one_blas_thread
+    from helpers.analysis.reproducible import one_blas_thread
 
     seen = one_blas_thread(lambda: [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"])()
     assert seen and set(seen) == {1}

@@ -1,7 +1,7 @@
 """Configuration-data usage audit (``notebooks/config_usage_audit.ipynb``): which CMDB data is
 actually read, by which processes, and what the never-read data costs to keep.
 
-The analysis contract (:mod:`helpers.contract`)::
+The analysis contract (:mod:`helpers.analysis.contract`)::
 
     params = config_usage_audit.Parameters.from_notebook(globals())
     inputs = config_usage_audit.load_inputs(params)       # Ibis tables; nothing read yet
@@ -15,7 +15,7 @@ Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.counts` (reads counted in t
 """
 
 from helpers.config_usage_audit.parameters import Parameters
-from helpers.contract import lazy_exports
+from helpers.analysis.contract import lazy_exports
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]
 

@@ -1,7 +1,7 @@
 """Campaign downtime to sales (``notebooks/downtime_sales.ipynb``): what each outage cost in
 revenue, net of the demand that came back later, and how much worse outages are in campaigns.
 
-The analysis contract (:mod:`helpers.contract`)::
+The analysis contract (:mod:`helpers.analysis.contract`)::
 
     params = downtime_sales.Parameters.from_notebook(globals())
     inputs = downtime_sales.load_inputs(params)       # sales bucketed in the query engine
@@ -17,7 +17,7 @@ CausalImpact-style estimator for one series around one intervention), :mod:`.plo
 in minutes.
 """
 
-from helpers.contract import lazy_exports
+from helpers.analysis.contract import lazy_exports
 from helpers.downtime_sales.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]

@@ -2,7 +2,7 @@
 could use each new feature did, how fast, whether they kept using it, whether they left the old
 way behind, and which features nobody uses.
 
-The analysis contract (:mod:`helpers.contract`)::
+The analysis contract (:mod:`helpers.analysis.contract`)::
 
     params = feature_adoption.Parameters.from_notebook(globals())
     inputs = feature_adoption.load_inputs(params)       # validated Ibis tables
@@ -16,7 +16,7 @@ in the engine), :mod:`.survival` (Kaplan-Meier adoption, median and Wilson inter
 shares of users from 0 to 1 (shown as percentages); times are in days.
 """
 
-from helpers.contract import lazy_exports
+from helpers.analysis.contract import lazy_exports
 from helpers.feature_adoption.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]

@@ -1,6 +1,6 @@
 """NPS trends (``notebooks/nps_trends.ipynb``): Net Promoter Score over time with honest uncertainty.
 
-The analysis contract (:mod:`helpers.contract`)::
+The analysis contract (:mod:`helpers.analysis.contract`)::
 
     params = nps_trends.Parameters.from_notebook(globals())
     inputs = nps_trends.load_inputs(params)       # validated Ibis tables
@@ -14,7 +14,7 @@ Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.queries` (counts in the eng
 in points from -100 to +100.
 """
 
-from helpers.contract import lazy_exports
+from helpers.analysis.contract import lazy_exports
 from helpers.nps_trends.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import source_name
-from helpers.running.parameters import (
+from helpers.analysis.parameters import (
     ENGINE_HELP,
     Engine,
     InputPath,

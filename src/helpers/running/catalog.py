@@ -20,7 +20,7 @@ import yaml
 from helpers import paths
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import require_file
-from helpers.running.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
+from helpers.analysis.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
 

@@ -16,7 +16,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.running.failures import CAUSES, Failure
 
 __all__ = ["notebook_to_html", "prepare_exporter", "with_contents"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.exceptions import InputDataError, KitError, ParameterError, RunAborted
 from helpers.inputs import trust
 from helpers.inputs.sources import parse_source

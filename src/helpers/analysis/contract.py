@@ -5,7 +5,7 @@ An analysis is a subpackage of :mod:`helpers` named like its notebook
 
 ``Parameters``
     The pydantic model of the notebook's parameters (a
-    :class:`helpers.running.parameters.NotebookParameters`); its module imports pydantic and
+    :class:`helpers.analysis.parameters.NotebookParameters`); its module imports pydantic and
     the standard library only, so listing and describing notebooks stays fast.
 ``load_inputs(params, *, con=None) -> Inputs``
     Open and validate the inputs in the query engine (``con``: an Ibis backend; a new
@@ -82,7 +82,7 @@ def lazy_exports(package: str, extra: Mapping[str, str] | None = None) -> Callab
         loaded = importlib.import_module(f"{package}.{module}")
         value = loaded if module == name else getattr(loaded, name)
         if name == "analyse":
-            from helpers.reproducible import one_blas_thread  # the same figures however the run was started
+            from helpers.analysis.reproducible import one_blas_thread  # the same figures however the run was started
 
             value = one_blas_thread(value)
         return value
