@@ -14,8 +14,8 @@ Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.counts` (reads counted in t
 :mod:`.plots` and :mod:`.reporting`. Costs are in maintenance hours a month; ages in days.
 """
 
-from helpers.config_usage_audit.parameters import Parameters
 from helpers.analysis.contract import lazy_exports
+from helpers.config_usage_audit.parameters import Parameters
 
 __all__ = ["Parameters", "load_inputs", "analyse", "headline", "results"]
 

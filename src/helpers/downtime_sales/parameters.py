@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field
 
-from helpers.exceptions import ParameterError
 from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.exceptions import ParameterError
 
 __all__ = ["Parameters"]
 

@@ -11,8 +11,6 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from helpers.exceptions import ParameterError
-from helpers.inputs.sources import source_name
 from helpers.analysis.parameters import (
     ENGINE_HELP,
     Engine,
@@ -22,6 +20,8 @@ from helpers.analysis.parameters import (
     TimeZone,
     show_value,
 )
+from helpers.exceptions import ParameterError
+from helpers.inputs.sources import source_name
 
 __all__ = ["Event", "Parameters"]
 

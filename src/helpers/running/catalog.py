@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from helpers import paths
+from helpers.analysis.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import require_file
-from helpers.analysis.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
 
