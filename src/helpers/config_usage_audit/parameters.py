@@ -18,7 +18,6 @@ __all__ = ["Parameters"]
 class Parameters(NotebookParameters):
     """Parameters of notebooks/config_usage_audit.ipynb."""
 
-    data_check = "helpers.config_usage_audit.analysis:check_as_of"
 
     inventory_path: InputPath("inventory") = Field(
         "data/sample/inventory.csv", description="CMDB inventory: one row per populated attribute of a CI"

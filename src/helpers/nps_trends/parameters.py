@@ -37,7 +37,6 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
     ordered = (("start", "end"),)
-    data_check = "helpers.nps_trends.window:check_window"
 
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"

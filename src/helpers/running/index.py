@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from helpers.analysis import registry
 from helpers.running.attempts import read_refusals
 from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
@@ -228,7 +229,14 @@ def _failure_reason(info: dict[str, Any]) -> str:
 
 
 def _figures(record: RunRecord) -> list[dict[str, Any]]:
-    return headline_values(record.results(), record.info.get("headline_fields", [])) if record.ok else []
+    """A good run's headline figures: the fields its analysis declares now, else those its run.json recorded."""
+    if not record.ok:
+        return []
+    fields = record.info.get("headline_fields", [])
+    analysis = registry.analyses().get(str(record.info.get("analysis")))
+    if analysis is not None:
+        fields = [field.as_dict() for field in analysis.headline_fields]
+    return headline_values(record.results(), fields)
 
 
 def sparkline(points: list[tuple[float, float | None, float | None]], *, width: int = 140, height: int = 30) -> str:

@@ -31,9 +31,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.inputs import trust
+
+if TYPE_CHECKING:
+    from helpers.analysis.contract import Analysis
 
 __all__ = [
     "STARTUP_SECONDS", "WARM_IMPORTS", "KernelStartError", "WarmKernel", "imports_for", "in_use", "keep_warm",
@@ -71,26 +74,14 @@ class KernelStartError(RuntimeError):
         self.log = log
 
 
-def imports_for(parameters_class: type | None) -> tuple[str, ...]:
-    """What a kernel for this notebook imports while it waits: :data:`WARM_IMPORTS` and every module
-    of the analysis that declares its parameters (``helpers.nps_trends`` for ``helpers.nps_trends:Parameters``).
+def imports_for(analysis: Analysis | None) -> tuple[str, ...]:
+    """What a kernel for this notebook imports while it waits: :data:`WARM_IMPORTS` and the modules of its
+    analysis that the notebook uses (:meth:`Analysis.kernel_imports`, e.g. ``helpers.nps_trends.analysis``).
 
     Only what the notebook will itself import, so nothing it never uses (all of ``statsmodels.api``,
-    say) costs CPU; a notebook without a kit analysis gets :data:`WARM_IMPORTS` alone.
+    say) costs CPU; a notebook without a registered analysis gets :data:`WARM_IMPORTS` alone.
     """
-    import importlib.util
-    import pkgutil
-
-    package = (parameters_class.__module__ if parameters_class is not None else "").split(".")
-    if package[:1] != ["helpers"] or len(package) < 2:
-        return WARM_IMPORTS
-    name = ".".join(package[:2])
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.submodule_search_locations is None:
-        return (*WARM_IMPORTS, name)
-    # Listed from the package's folder, not imported here: the runner never loads the analytical stack.
-    modules = sorted(info.name for info in pkgutil.iter_modules(spec.submodule_search_locations, f"{name}."))
-    return (*WARM_IMPORTS, name, *modules)
+    return WARM_IMPORTS if analysis is None else (*WARM_IMPORTS, *analysis.kernel_imports())
 
 
 @dataclass(eq=False)

@@ -131,29 +131,47 @@ def prepare_run(
     injected = params.as_dict() | {key: spec for key, (_kind, spec) in inputs.items()}
     if injected.get("engine") == "pyspark":
         check_spark_available()
+    checked = _check_inputs(notebook, params, inputs, injected.get("timezone", "UTC")) if inputs else []
+    return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+
+
+def _check_inputs(
+    notebook: Notebook, params: Any, inputs: dict[str, tuple[str, str]], timezone: str
+) -> list[dict[str, Any]]:
+    """Scan each input once for rule violations, then the groupings and the analysis's own data check.
+
+    Returns what was checked (:mod:`helpers.inputs.trust`), which the kernel then trusts, as the data
+    check here does: no input is scanned twice and no grouping column profiled twice in a run. The data
+    check runs on a DuckDB connection of its own, never on Spark (one Spark application per run: the kernel's).
+    """
+    from helpers import privacy  # one DuckDB aggregate per grouping column, if any
+    from helpers.inputs import loading  # DuckDB loads only for runs that read data
+
     checked: list[dict[str, Any]] = []
-    if inputs:
-        from helpers.inputs import loading  # DuckDB loads only for runs that read data
-
-        timezone = injected.get("timezone", "UTC")
-        columns = {}
-        for key, (kind, spec) in inputs.items():
-            source = parse_source(spec)
-            if source.in_spark:
-                continue  # only the kernel's Spark session can read it; it checks it there
-            columns[key] = loading.check_input(spec, kind, timezone=timezone)
-            if not source.is_engine:
-                # A table may change between this check and the kernel's read: only files are trusted.
-                checked.append(trust.checked_entry(source, kind, timezone))
-        if all(key in columns for key in inputs):
-            params.check_input_columns(columns)
-        from helpers import privacy  # one DuckDB aggregate per grouping column, if any
-
-        privacy.refuse_identifying_groups(params)
+    columns = {}
+    for key, (kind, spec) in inputs.items():
+        source = parse_source(spec)
+        if source.in_spark:
+            continue  # only the kernel's Spark session can read it; it checks it there
+        columns[key] = loading.check_input(spec, kind, timezone=timezone)
+        if not source.is_engine:
+            # A table may change between this check and the kernel's read: only files are trusted.
+            checked.append(trust.checked_entry(source, kind, timezone))
+    if len(columns) < len(inputs):
+        return checked
+    privacy.check_grouping_inputs(params, columns)
+    if all(not parse_source(spec).is_engine for _kind, spec in inputs.values()):
+        checked.append(trust.groupings_entry(params))
+    analysis = notebook.analysis
+    if analysis is not None and analysis.data_check is not None:
         # The inputs were just scanned: the analysis's own checks of values against data need no second scan.
         with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(checked, Path(scratch)):
-            params.check_input_data()
-    return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+            con = loading.connect(timezone)
+            try:
+                analysis.data_check(params, con=con)
+            finally:
+                con.disconnect()
+    return checked
 
 
 def check_spark_available() -> None:
@@ -256,7 +274,7 @@ def run_notebook(
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
     # goes nowhere, so bad input still ends with one sentence).
     kernel_name = kernel or OWN_KERNEL
-    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.parameters_class))
+    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.analysis))
     # papermill and nbconvert load meanwhile too (pure Python, mostly nbformat's schema validation): when
     # they loaded only after the checks, they were the run's longest wait (about 2 s, the kernel long warm).
     preloading = threading.Thread(target=_preload, args=(show_code,), name="itvalue-imports", daemon=True)
@@ -516,6 +534,7 @@ def _run_record(
         "finished": dt.datetime.now(dt.UTC).isoformat(),
         "duration_seconds": round(seconds, 3),
         "error": failure.as_record() if failure else None,
+        "analysis": notebook.analysis.name if notebook.analysis is not None else None,
         "headline_fields": notebook.headline_fields,
         "kit_version": provenance.kit_version(),
         "git": provenance.git_commit(),
