@@ -5,7 +5,7 @@ registered under the entry point group ``itvalue.analyses`` (see :mod:`.registry
 says what the runner, the index and a newcomer may rely on:
 
 ``Parameters``
-    The pydantic model of the notebook's parameters (a :class:`~helpers.analysis.NotebookParameters`);
+    The pydantic model of the notebook's parameters (a :class:`~helpers.analysis.parameters.NotebookParameters`);
     its module imports pydantic and the standard library only, so listing stays fast.
 ``load_inputs(params, *, con=None) -> Inputs``
     Open and validate the inputs in the query engine (``con``: an Ibis backend; a new DuckDB

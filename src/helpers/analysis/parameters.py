@@ -5,7 +5,7 @@ Each analysis declares a :class:`NotebookParameters` subclass next to its logic
 a one-line help. The notebook's ``parameters`` cell repeats the literal defaults,
 one line each with a comment giving type and help (papermill needs literals there;
 :func:`parameters_cell` writes it and ``tests/running/test_notebooks.py`` keeps it, the
-declaration and ``params/<notebook>/default.yml`` equal) and the next cell calls ``NpsParameters.from_notebook(globals())``, which
+declaration and ``params/<notebook>/default.yml`` equal) and the next cell calls ``Parameters.from_notebook(globals())``, which
 raises :class:`~helpers.exceptions.ParameterError` with the same one-sentence
 message the runner prints before any kernel starts.
 
@@ -173,7 +173,7 @@ class NotebookParameters(BaseModel):
     def from_notebook(cls, namespace: Mapping[str, Any]) -> Self:
         """Validate the parameters a notebook's ``parameters`` cell (or papermill) defined.
 
-        Call it as ``params = NpsParameters.from_notebook(globals())``.
+        Call it as ``params = Parameters.from_notebook(globals())``.
         """
         return cls.validate_values({name: namespace[name] for name in cls.model_fields if name in namespace})
 

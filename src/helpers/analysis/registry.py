@@ -1,4 +1,4 @@
-"""The registry of analyses: every :class:`~helpers.analysis.Analysis` installed, found by entry point.
+"""The registry of analyses: every :class:`~helpers.analysis.contract.Analysis` installed, found by entry point.
 
 As papermill finds its engines and Ibis its backends, analyses register under the entry point group
 ``itvalue.analyses`` (``nps_trends = "helpers.nps_trends:ANALYSIS"`` in the kit's own

@@ -1,7 +1,7 @@
 """How an input is declared: its columns, their types and rules (the types; each analysis declares its inputs).
 
 Each analysis package declares the kinds of input it defines in its own ``schemas`` module (the
-single source of truth for that kind) and lists them in its :class:`~helpers.analysis.Analysis`;
+single source of truth for that kind) and lists them in its :class:`~helpers.analysis.contract.Analysis`;
 :func:`helpers.analysis.registry.get_schema` finds a kind among every registered analysis.
 Each :class:`Schema` lists its columns with their type, whether the column must be present,
 whether cells may be empty, the value rules and the value an absent or empty optional column

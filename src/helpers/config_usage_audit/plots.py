@@ -85,7 +85,7 @@ def usage_quadrant_plot(
     Parameters
     ----------
     data : DataFrame
-        One row per class x attribute (``ConfigUsageAudit.attributes``).
+        One row per class x attribute (``Result.attributes``).
     x, y, size, hue : str
         Columns: counted reads in the window, median value age in days, maintenance hours a
         month (NaN = unknown, drawn smallest) and the quadrant.
@@ -166,7 +166,7 @@ def process_class_heatmap(
     Parameters
     ----------
     data : DataFrame
-        Long format (``ConfigUsageAudit.process_reads``): class, process, whether the process
+        Long format (``Result.process_reads``): class, process, whether the process
         counts, reads.
     x, y, value, counted : str
         Column names.
@@ -225,7 +225,7 @@ def usage_trend_plot(
     Parameters
     ----------
     data : DataFrame
-        ``ConfigUsageAudit.trend``: month (first day), process, counted, reads, partial.
+        ``Result.trend``: month (first day), process, counted, reads, partial.
     window : (start, end), optional
         The audit window, shaded.
     **kwargs

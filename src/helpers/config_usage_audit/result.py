@@ -38,7 +38,7 @@ class Result:
     monthly_attributes : DataFrame
         Distinct class x attribute pairs read by counted work per month: ``month, attributes_read``.
     recommendations : DataFrame
-        From :func:`helpers.config_usage_verdicts.recommendations`.
+        From :func:`helpers.config_usage_audit.verdicts.recommendations`.
     quality_notes : list of QualityNote
         Legal but suspicious findings, for the report's data-quality section.
     window : UsageWindow

@@ -71,7 +71,7 @@ def trend_plot(
     Parameters
     ----------
     data : DataFrame
-        One row per period, e.g. ``NpsAnalysis.periods``; ``y``, ``low`` and ``high`` are NaN
+        One row per period, e.g. ``Result.periods``; ``y``, ``low`` and ``high`` are NaN
         where the period had too few responses, which breaks the line and the band there.
     x, y, low, high : str
         Columns of the period's date (middle of the period), NPS and interval bounds (points).
@@ -296,7 +296,7 @@ def segment_heatmap(
     Parameters
     ----------
     data : DataFrame
-        Long format, e.g. ``NpsAnalysis.segment_periods``: ``row``, ``column``, ``value``,
+        Long format, e.g. ``Result.segment_periods``: ``row``, ``column``, ``value``,
         ``low``, ``high`` (NaN where suppressed), ``n``, ``period_start``.
     center : float, optional
         NPS (points) at the middle of the diverging colours, e.g. the overall NPS.
@@ -385,7 +385,7 @@ def event_plot(
         ``period_mid``, ``nps``, ``nps_low``, ``nps_high`` (NaN where too few responses).
     lines : DataFrame
         ``day``, ``line``, ``nps``: the fitted line ("fitted") and each "prior trend without ..." line,
-        e.g. ``NpsAnalysis.event_lines``.
+        e.g. ``Result.event_lines``.
     **kwargs
         Passed to the period markers (``Axes.errorbar``).
     """

@@ -112,7 +112,7 @@ def parameters_table(params: Any) -> None:
     Parameters
     ----------
     params : NotebookParameters or mapping
-        The validated parameters (``NpsParameters.from_notebook(globals())``) or a plain dict.
+        The validated parameters (``Parameters.from_notebook(globals())``) or a plain dict.
     """
     values = params.as_dict() if hasattr(params, "as_dict") else dict(params)
     rows = "".join(

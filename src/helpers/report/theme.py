@@ -27,7 +27,7 @@ def use_theme() -> None:
             "axes.titlesize": 13,
             "figure.autolayout": True,
             # Math text stays on (log-axis tick labels are math text); labels made of data go
-            # through helpers.plotting.plain_text instead, so a "$" in them is just a dollar.
+            # through helpers.report.plotting.plain_text instead, so a "$" in them is just a dollar.
         }
     )
     # Library warnings (pandas, statsmodels convergence chatter) are for analysts, not managers;

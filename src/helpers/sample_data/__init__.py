@@ -1,7 +1,7 @@
 """Deterministic sample data for every installed analysis, with the truth that was planted.
 
 ``itvalue sample-data [--out DIR] [--scale N] [--seed S]`` calls :func:`generate`, which runs the
-sample generator of each registered analysis (its :attr:`~helpers.analysis.Analysis.sample`), in
+sample generator of each registered analysis (its :attr:`~helpers.analysis.contract.Analysis.sample`), in
 name order. The kit's own generators are modules of this package, each with
 ``generate(out_dir: Path, *, scale: int, seed: int) -> dict``:
 
@@ -43,7 +43,7 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
     seed : int
         Seed of every random generator: the same seed gives the same files.
     check : bool
-        Validate every written file through :func:`helpers.inputs.check_input`.
+        Validate every written file through :func:`helpers.inputs.loading.check_input`.
 
     Returns
     -------
