@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["Result"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     """Everything the report shows; built by :func:`analyse`.
 

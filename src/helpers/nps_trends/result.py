@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["Result", "TicketLink", "Trend", "TrendStretch"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TicketLink:
     """NPS of responses about a ticket, by resolution time and by first-time fix.
 
@@ -41,7 +41,7 @@ class TicketLink:
     without_ticket: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrendStretch:
     """The slope of NPS over one stretch of days, in points per month (first and last day included)."""
 
@@ -50,7 +50,7 @@ class TrendStretch:
     slope: Estimate
 
 
-@dataclass
+@dataclass(frozen=True)
 class Trend:
     """The underlying trend of NPS in points per month.
 
@@ -77,7 +77,7 @@ class Trend:
         return self.stretches[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     """Everything the report shows; built by :func:`analyse`.
 
