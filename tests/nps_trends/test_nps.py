@@ -29,6 +29,7 @@ from helpers.nps_trends import queries as nps_queries
 from helpers.nps_trends import reporting as nps_report
 from helpers.nps_trends import stats as nps_stats
 from helpers.paths import NOTEBOOKS_DIR
+from helpers.report.display import with_interval
 from helpers.sample_data import nps as sample_nps
 
 # --- oracle values: tests/nps_trends/reference/nps/SOURCE.md ------------------------------------------------
@@ -537,8 +538,8 @@ def test_heatmap_writes_numbers_only_where_the_interval_is_narrow(sample_analysi
     table = nps_report.segment_period_table(cells, segment="region").data
     assert table.columns[0] == "Period" and len(table) == len(sample_analysis.periods)
     row = cells[(cells["segment"] == "region") & ~cells["suppressed"]].iloc[0]
-    assert table.set_index("Period").loc[row["period"], row["value"]].endswith(
-        f"({nps_report.format_interval(row['nps_low'], row['nps_high'])})")
+    assert table.set_index("Period").loc[row["period"], row["value"]] == with_interval(
+        row["nps"], row["nps_low"], row["nps_high"], nps_report.POINTS, limits=nps_report.SCALE)
 
 
 # --- escaping: comment text and segment values are data, never markup ---------------------------------

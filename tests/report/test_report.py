@@ -107,3 +107,27 @@ def test_headline_figures_follow_dotted_paths_with_units_and_intervals():
         ("campaign minute vs other", "1.3 x (0.3 to 4.7), inconclusive")
     ]
     assert headline_figures({"r": 2.0, "lo": 1.2, "hi": 4.7}, [ratio])[0][1] == "2.0 x (1.2 to 4.7)"
+
+
+@pytest.mark.parametrize(
+    "args, options, text",
+    [
+        ((4922, 3137, 7065), {}, "4,922 (3,137–7,065)"),
+        ((1903, -230, 4230), {}, "1,903 (-230 to 4,230)"),  # a dash beside a minus would read as one
+        ((0.4, 0.12, 0.5), {"fmt": "{:+.2f}"}, "+0.40 (+0.12 to +0.50)"),
+        ((-0.2, -0.4, 3.0), {"fmt": "{:.0f}"}, "0 (0–3)"),  # never a negative zero
+        ((19, 18, np.nan), {"fmt": "{:.0f}", "unit": "days"}, "19 days (18 or more)"),
+        ((31, -104.2, 100.5), {"fmt": "{:.0f}", "limits": (-100, 100)}, "31 (-100 to 100, clipped to the -100..100 scale)"),
+        ((0.83, 0.821, 0.85), {"fmt": lambda s: f"{100 * s:.0f}%"}, "83% (82%–85%)"),
+        ((np.nan, 1, 2), {}, "—"),
+        ((5, np.nan, np.nan), {}, "5"),
+        ((-0.04, -0.06, 0.05), {"fmt": "{:.1f}%"}, "0.0% (-0.1% to 0.1%)"),
+    ],
+)
+def test_one_way_to_write_a_figure_with_its_interval(args, options, text):
+    from helpers.report.display import interval, with_interval
+
+    assert with_interval(*args, **options) == text
+    if "(" in text:
+        bounds = {key: value for key, value in options.items() if key != "unit"}
+        assert interval(*args[1:], **bounds) == text[text.index("(") + 1:-1]

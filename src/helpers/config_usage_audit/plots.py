@@ -18,11 +18,12 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from helpers.report import theme
 from helpers.report.plotting import date_axis, plain_text
 
 __all__ = ["QUADRANT_COLOURS", "process_class_heatmap", "usage_quadrant_plot", "usage_trend_plot"]
 
-_PALETTE = sns.color_palette("colorblind")
+_PALETTE = theme.colours()
 #: One colour per quadrant, the same in every chart.
 QUADRANT_COLOURS = {"value": _PALETTE[2], "risk": _PALETTE[3], "waste": _PALETTE[1], "retire": _PALETTE[7]}
 
@@ -190,7 +191,7 @@ def process_class_heatmap(
     table = table.loc[order]
     labels = [plain_text(p) + ("" if is_counted[p] else " (excluded)") for p in table.index]
     options = {
-        "annot": True, "fmt": ",.0f", "cmap": "Blues", "linewidths": 0.5, "linecolor": "white",
+        "annot": True, "fmt": ",.0f", "cmap": theme.SEQUENTIAL_MAP, "linewidths": 0.5, "linecolor": "white",
         "mask": table.to_numpy() == 0, "cbar_kws": {"label": f"Reads{period}, log scale\npale = few, dark = many, blank = none"},
         "annot_kws": {"fontsize": 8},
         "norm": LogNorm(vmin=1, vmax=max(float(table.to_numpy().max()), 10.0)),
@@ -242,7 +243,7 @@ def usage_trend_plot(
     totals = data.groupby(hue)[y].sum().sort_values(ascending=False)
     flags = data.groupby(hue)[counted].first()
     order = sorted(totals.index, key=lambda p: (not flags[p], -totals[p]))
-    colours = dict(zip([p for p in order if flags[p]], sns.color_palette("colorblind", n_colors=max(1, len(order)))))
+    colours = dict(zip([p for p in order if flags[p]], theme.colours(max(1, len(order)))))
     greys = iter(["0.45", "0.65", "0.3", "0.55", "0.75"])
     for process in order:
         line = data[data[hue] == process].sort_values(x)

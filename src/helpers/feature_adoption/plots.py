@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from helpers.report import theme
 from helpers.report.plotting import new_axes, plain_text
 
 __all__ = ["adoption_curves_plot", "adoption_plot"]
@@ -34,7 +34,7 @@ def adoption_curves_plot(
     """
     ax = new_axes(ax, figsize=(10, 5))
     # Ten colours, then the same colours dashed: twelve features stay told apart.
-    palette = sns.color_palette("colorblind")
+    palette = theme.colours()
     styles = ["-", "--", "-.", ":"]
     for number, (_, curve) in enumerate(curves.groupby("feature_id", sort=False)):
         if curve["adoption"].isna().all():
@@ -66,7 +66,7 @@ def adoption_plot(features: pd.DataFrame, *, confidence: float = 0.95, ax: Axes 
     shown = features[features["eligible_users"] > 0].iloc[::-1]
     ax = new_axes(ax, figsize=(10, max(2.5, 0.42 * len(shown) + 1)))
     y = np.arange(len(shown))
-    colour = sns.color_palette("colorblind")[0]
+    colour = theme.colours()[0]
     low = (shown["adoption"] - shown["adoption_low"]).clip(lower=0)
     high = (shown["adoption_high"] - shown["adoption"]).clip(lower=0)
     ax.errorbar(shown["adoption"], y, xerr=[low, high], fmt="none", ecolor=colour, capsize=3, **kwargs)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from helpers.report.display import Table
+from helpers.report.display import Table, with_interval
 from helpers.report.results import to_jsonable
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FEATURE_FIELDS",
     "percent",
-    "share_with_interval",
     "days_with_interval",
     "headline",
     "feature_table",
@@ -42,6 +41,10 @@ FEATURE_FIELDS = (
 )
 
 
+#: Days in whole days.
+DAYS = "{:.0f}"
+
+
 def percent(share: float) -> str:
     """A share from 0 to 1 as a percentage: ``83%``, or ``4.4%`` / ``0.2%`` below 10%."""
     if pd.isna(share):
@@ -50,25 +53,17 @@ def percent(share: float) -> str:
     return f"{value:.0f}%" if value >= 9.95 or value == 0 else f"{value:.1f}%"
 
 
-def share_with_interval(value: float, low: float, high: float) -> str:
-    """``"83% (82% to 85%)"``; an em dash when there is nothing to measure."""
-    if pd.isna(value):
-        return "—"
-    return f"{percent(value)} ({percent(low)} to {percent(high)})"
-
-
 def days_with_interval(value: float, low: float, high: float) -> str:
-    """``"19 days (18 to 20)"``, ``"not reached"`` when fewer than half adopted; an open upper end reads "or more"."""
+    """``"19 days (18–20)"``; ``"not reached"`` when fewer than half adopted; an open upper end reads "or more"."""
     if pd.isna(value):
         return "not reached" + (f" (at least {low:.0f} days)" if not pd.isna(low) else "")
-    upper = "or more" if pd.isna(high) else f"to {high:.0f}"
-    return f"{value:.0f} days ({low:.0f} {upper})"
+    return with_interval(value, low, high, DAYS, unit="days")
 
 
 def _share(row: Any, key: str) -> str:
-    """``share_with_interval`` of ``key`` and its ``_low``/``_high`` in a row (Series or named tuple)."""
+    """The share ``key`` with its ``_low``/``_high`` interval from a row (Series or named tuple), as percentages."""
     get = row.get if isinstance(row, pd.Series) else lambda name: getattr(row, name)
-    return share_with_interval(get(key), get(f"{key}_low"), get(f"{key}_high"))
+    return with_interval(get(key), get(f"{key}_low"), get(f"{key}_high"), percent)
 
 
 def _level(result: Result) -> str:
@@ -150,7 +145,7 @@ def feature_table(result: Result) -> Table:
             "Horizon (days)": [f"{h}" + ("" if reached else " (latest possible)")
                                for h, reached in zip(features["horizon_days"], features["horizon_reached"])],
             f"Adoption ({level} interval)": [
-                "no eligible user" if n == 0 else share_with_interval(v, lo, hi)
+                "no eligible user" if n == 0 else with_interval(v, lo, hi, percent)
                 for n, v, lo, hi in zip(features["eligible_users"], features["adoption"], features["adoption_low"],
                                         features["adoption_high"])
             ],
@@ -161,7 +156,7 @@ def feature_table(result: Result) -> Table:
                                                features["median_days_high"])
             ],
             f"Habitual adopters ({level} interval)": [
-                share_with_interval(v, lo, hi) + f" of {n:,}" if n else "—"
+                with_interval(v, lo, hi, percent) + f" of {n:,}" if n else "—"
                 for n, v, lo, hi in zip(features["habit_base"], features["habitual_share"],
                                         features["habitual_share_low"], features["habitual_share_high"])
             ],
@@ -182,11 +177,11 @@ def old_way_table(result: Result) -> Table:
             "Replaces": frame["replaced_feature_id"] + " " + frame["replaced_name"].fillna("(not listed)"),
             "Recent users of the old way": [f"{int(n):,}" for n in frame["old_way_users"]],
             f"Used the new feature ({level} interval)": [
-                share_with_interval(v, lo, hi)
+                with_interval(v, lo, hi, percent)
                 for v, lo, hi in zip(frame["switched_share"], frame["switched_share_low"], frame["switched_share_high"])
             ],
             f"Still use the old way ({level} interval)": [
-                share_with_interval(v, lo, hi)
+                with_interval(v, lo, hi, percent)
                 for v, lo, hi in zip(frame["still_using_old_share"], frame["still_using_old_share_low"],
                                      frame["still_using_old_share_high"])
             ],
@@ -205,7 +200,7 @@ def department_table(result: Result) -> Table:
             "Department": frame["department"],
             "Eligible users": [f"{int(n):,}" for n in frame["eligible_users"]],
             f"Adoption ({level} interval)": [
-                share_with_interval(v, lo, hi)
+                with_interval(v, lo, hi, percent)
                 for v, lo, hi in zip(frame["adoption"], frame["adoption_low"], frame["adoption_high"])
             ],
             "Lagging": ["yes" if lagging else "" for lagging in frame["lagging"]],

@@ -16,12 +16,13 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from helpers.report import theme
 from helpers.report.plotting import date_axis, describe, new_axes, plain_text
 
 __all__ = ["trend_plot", "distribution_plot", "interval_plot", "segment_heatmap", "event_plot"]
 
 NPS_LABEL = "NPS (points, -100 to +100)"
-_CATEGORY_COLOURS = {"detractors": 3, "passives": 7, "promoters": 2}  # indices into the colorblind palette
+_CATEGORY_COLOURS = {"detractors": 3, "passives": 7, "promoters": 2}  # positions in the kit's palette
 
 
 
@@ -97,7 +98,7 @@ def trend_plot(
     lower = frame[low].astype(float).clip(-100, 100).to_numpy()
     upper = frame[high].astype(float).clip(-100, 100).to_numpy()
     shown = ~np.isnan(values)
-    colour = kwargs.pop("color", sns.color_palette("colorblind")[0])
+    colour = kwargs.pop("color", theme.colours()[0])
     ax.fill_between(dates, lower, upper, where=shown, color=colour, alpha=0.2, linewidth=0,
                     label=f"{confidence:.0%} interval")
     ax.plot(dates, values, marker="o", markersize=4, color=colour, label="NPS", **kwargs)
@@ -177,7 +178,7 @@ def distribution_plot(
         Passed to ``Axes.bar``.
     """
     ax = new_axes(ax)
-    palette = sns.color_palette("colorblind")
+    palette = theme.colours()
     positions = np.arange(len(data))
     counts = data[["detractors", "passives", "promoters"]].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     totals = counts.sum(axis=1, keepdims=True)
@@ -247,7 +248,7 @@ def interval_plot(
     lower = frame[low].astype(float).clip(-100, 100).to_numpy()
     upper = frame[high].astype(float).clip(-100, 100).to_numpy()
     shown = ~np.isnan(values)
-    colour = kwargs.pop("color", sns.color_palette("colorblind")[0])
+    colour = kwargs.pop("color", theme.colours()[0])
     ax.errorbar(values[shown], positions[shown], xerr=[values[shown] - lower[shown], upper[shown] - values[shown]],
                 fmt="o", color=colour, capsize=3, label=f"NPS with {confidence:.0%} interval", **kwargs)
     too_few = f"too few responses (fewer than {min_n})" if min_n else "too few responses"
@@ -339,7 +340,7 @@ def segment_heatmap(
     ax.set_facecolor("0.88")
     ax.grid(False)
     sns.heatmap(
-        table, ax=ax, cmap="vlag_r", center=center, annot=labels, fmt="",
+        table, ax=ax, cmap=theme.DIVERGING_MAP, center=center, annot=labels, fmt="",
         annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white",
         cbar_kws={"label": _colour_scale_label(center)}, **kwargs,
     )
@@ -390,7 +391,7 @@ def event_plot(
         Passed to the period markers (``Axes.errorbar``).
     """
     ax = new_axes(ax)
-    palette = sns.color_palette("colorblind")
+    palette = theme.colours()
     shown = periods[periods["nps"].notna()]
     ax.errorbar(
         pd.to_datetime(shown["period_mid"]), shown["nps"],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from helpers.report.display import Table
+from helpers.report.display import Table, interval, with_interval
 from helpers.report.results import to_jsonable
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TOO_FEW",
-    "format_interval",
+    "SCALE",
     "period_name",
     "coverage_words",
     "responses_cell",
@@ -42,17 +42,10 @@ __all__ = [
 
 #: What a suppressed figure reads as.
 TOO_FEW = "too few responses"
-
-
-def format_interval(low: float, high: float, *, digits: int = 0) -> str:
-    """``"27 to 35"``; bounds beyond -100 or +100 are clipped for display and marked as clipped."""
-    if pd.isna(low) or pd.isna(high):
-        return "—"
-    clipped = low < -100 or high > 100
-    text = (
-        f"{_no_negative_zero(f'{max(low, -100):.{digits}f}')} to {_no_negative_zero(f'{min(high, 100):.{digits}f}')}"
-    )
-    return text + " (clipped to the -100..100 scale)" if clipped else text
+#: NPS's scale in points: interval bounds beyond it are shown at its ends, and said so.
+SCALE = (-100, 100)
+#: Scores and their bounds in whole points.
+POINTS = "{:.0f}"
 
 
 def period_name(period: str, period_start: pd.Timestamp, code: str) -> str:
@@ -123,11 +116,11 @@ def headline(result: Result) -> list[str]:
             return [text + f" (fewer than {params.min_n} responses in all)."]
         return [
             text + f"; across {overall['period']} NPS was {_points(overall['nps'])} ({level} interval "
-            f"{format_interval(overall['nps_low'], overall['nps_high'])}, {int(overall['n']):,} responses)."
+            f"{interval(overall['nps_low'], overall['nps_high'], POINTS, limits=SCALE)}, {int(overall['n']):,} responses)."
         ]
     text = (
         f"NPS in {_period_words(latest, params.period)} was {_points(latest['nps'])} ({level} interval "
-        f"{format_interval(latest['nps_low'], latest['nps_high'])}, {int(latest['n']):,} responses)"
+        f"{interval(latest['nps_low'], latest['nps_high'], POINTS, limits=SCALE)}, {int(latest['n']):,} responses)"
     )
     position = result.periods.index.get_loc(latest.name)
     previous = result.periods.iloc[position - 1] if position > 0 else None
@@ -150,7 +143,7 @@ def headline(result: Result) -> list[str]:
         sentences.append(
             f"On {_day(event['date'])} ({event['label']}) NPS stepped {direction} "
             f"{abs(event['level_change']):.0f} points ({level} interval "
-            f"{format_interval(event['level_change_low'], event['level_change_high'])}) beyond the trend it was "
+            f"{interval(event['level_change_low'], event['level_change_high'], POINTS)}) beyond the trend it was "
             f"already on{'' if clear else ': inconclusive, the interval includes no step at all'}."
         )
     if result.trend is not None:
@@ -175,8 +168,9 @@ def segment_sentences(result: Result) -> list[str]:
         apart = top["nps_low"] > bottom["nps_high"]
         sentences.append(
             f"By {column}, NPS ranged from {_points(bottom['nps'])} in {bottom['value']} ({level} interval "
-            f"{format_interval(bottom['nps_low'], bottom['nps_high'])}) to {_points(top['nps'])} in {top['value']} "
-            f"({format_interval(top['nps_low'], top['nps_high'])})"
+            f"{interval(bottom['nps_low'], bottom['nps_high'], POINTS, limits=SCALE)}) to {_points(top['nps'])} "
+            f"in {top['value']} "
+            f"({interval(top['nps_low'], top['nps_high'], POINTS, limits=SCALE)})"
             + (": a clear gap." if apart else ": the intervals overlap, so the gap is inconclusive.")
         )
     return sentences
@@ -200,8 +194,7 @@ def _coverage_sentence(result: Result) -> str:
 def _slope_words(slope: Any, level: str) -> str:
     flat = "; no clear trend" if slope.low <= 0 <= slope.high else ""
     return (
-        f"{_signed(slope.value, 1)} points a month ({level} interval {_signed(slope.low, 1)} to "
-        f"{_signed(slope.high, 1)}{flat})"
+        f"{_signed(slope.value, 1)} points a month ({level} interval {interval(slope.low, slope.high, '{:+.1f}')}{flat})"
     )
 
 
@@ -269,8 +262,8 @@ def ticket_note(result: Result) -> str:
     direction = "higher" if difference.value >= 0 else "lower"
     return text + (
         f" Where the ticket was fixed first time (resolved and never reopened) NPS was {abs(difference.value):.0f} "
-        f"points {direction} (plain NPS, as in the table; {level} interval of the difference {_signed(difference.low)} "
-        f"to {_signed(difference.high)}) than where it was reopened or is still open. "
+        f"points {direction} (plain NPS, as in the table; {level} interval of the difference "
+        f"{interval(difference.low, difference.high, '{:+.0f}')}) than where it was reopened or is still open. "
         "This is a comparison, not an experiment: harder problems are both slower to "
         f"fix and more often reopened."
     )
@@ -278,10 +271,11 @@ def ticket_note(result: Result) -> str:
 
 def _nps_cells(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     nps = [TOO_FEW if s else _points(v) for s, v in zip(frame["suppressed"], frame["nps"])]
-    interval = [
-        "—" if s else format_interval(lo, hi) for s, lo, hi in zip(frame["suppressed"], frame["nps_low"], frame["nps_high"])
+    bounds = [
+        "—" if s else interval(lo, hi, POINTS, limits=SCALE)
+        for s, lo, hi in zip(frame["suppressed"], frame["nps_low"], frame["nps_high"])
     ]
-    return nps, interval
+    return nps, bounds
 
 
 def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int | None = None) -> Table:
@@ -337,7 +331,7 @@ def segment_period_table(segment_periods: pd.DataFrame, *, segment: str, confide
     frame = segment_periods[segment_periods["segment"] == segment]
     cells = [
         TOO_FEW if (suppressed and n > 0) else "—" if suppressed else
-        f"{_points(nps)} ({format_interval(low, high)})"
+        with_interval(nps, low, high, POINTS, limits=SCALE)
         for suppressed, n, nps, low, high in zip(
             frame["suppressed"], frame["n"], frame["nps"], frame["nps_low"], frame["nps_high"]
         )
@@ -373,12 +367,11 @@ def event_table(events: pd.DataFrame, *, confidence: float = 0.95) -> Table:
             "Date": [f"{d:%Y-%m-%d}" for d in events["date"]],
             "Level change (points)": ["—" if pd.isna(v) else _signed(v, 1) for v in events["level_change"]],
             f"Level change {level} interval": [
-                format_interval(lo, hi, digits=1) for lo, hi in zip(events["level_change_low"], events["level_change_high"])
+                interval(lo, hi, "{:+.1f}") for lo, hi in zip(events["level_change_low"], events["level_change_high"])
             ],
             "Trend change (points/month)": ["—" if pd.isna(v) else _signed(v, 2) for v in events["trend_change"]],
             f"Trend change {level} interval": [
-                "—" if pd.isna(lo) else f"{_signed(lo, 2)} to {_signed(hi, 2)}"
-                for lo, hi in zip(events["trend_change_low"], events["trend_change_high"])
+                interval(lo, hi, "{:+.2f}") for lo, hi in zip(events["trend_change_low"], events["trend_change_high"])
             ],
             "Not measured because": [n or "" for n in events["note"]],
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ __all__ = [
     "parameters_table",
     "table",
     "data_quality",
+    "interval",
     "is_missing",
     "with_interval",
 ]
@@ -83,16 +84,76 @@ def headline(*sentences: str) -> None:
     )
 
 
-def with_interval(value: Any, low: Any, high: Any, fmt: str = "{:,.0f}") -> str:
-    """A figure with its interval in one cell: ``4,922 (3,137–7,065)``, or ``1,903 (-230 to 4,230)`` when a
-    bound is negative (a dash there would read as a minus); an em dash when missing."""
+#: How a number becomes text: a format string (``"{:,.0f}"``) or a function (a share as a percentage).
+Format = str | Callable[[float], str]
+
+
+def with_interval(
+    value: Any, low: Any, high: Any, fmt: Format = "{:,.0f}", *, unit: str = "",
+    limits: tuple[float, float] | None = None,
+) -> str:
+    """A figure with its interval, the one way every report writes it: ``4,922 (3,137–7,065)``.
+
+    The bounds follow :func:`interval`: joined by a dash, or by "to" when one is negative
+    (``1,903 (-230 to 4,230)``, a dash there would read as a minus), or when the format writes signs
+    (``+0.12 to +0.50``); an interval open at one end
+    reads ``19 days (18 or more)``. An em dash when the figure is missing.
+
+    Parameters
+    ----------
+    value, low, high : float
+        The figure and its interval's bounds, in the same unit.
+    fmt : str or callable
+        How each number is written: a format string, or a function such as a share as a percentage.
+    unit : str
+        Written once, after the figure (``"days"``, ``"points"``).
+    limits : (float, float), optional
+        The scale's ends (``(-100, 100)`` for NPS): bounds beyond are shown at the end, and said so.
+    """
     if is_missing(value):
         return "—"
-    shown = fmt.format(value)
-    if is_missing(low) or is_missing(high):
+    shown = _number(value, fmt) + (f" {unit}" if unit else "")
+    if is_missing(low) and is_missing(high):
         return shown
-    joint = " to " if low < 0 or high < 0 else "–"
-    return f"{shown} ({fmt.format(low)}{joint}{fmt.format(high)})"
+    return f"{shown} ({interval(low, high, fmt, limits=limits)})"
+
+
+def interval(low: Any, high: Any, fmt: Format = "{:,.0f}", *, limits: tuple[float, float] | None = None) -> str:
+    """An interval's bounds as :func:`with_interval` writes them, for a column or sentence of their own.
+
+    ``3,137–7,065``; ``-230 to 4,230`` when a bound is negative; ``18 or more`` / ``4 or less`` when
+    open at one end; ``-100 to 100, clipped to the -100..100 scale`` when a bound lies beyond
+    ``limits``; an em dash when both are missing. Never ``-0``.
+    """
+    if is_missing(low) and is_missing(high):
+        return "—"
+    clipped = False
+    if limits is not None:
+        lowest, highest = limits
+        clipped = (not is_missing(low) and low < lowest) or (not is_missing(high) and high > highest)
+        low = low if is_missing(low) else max(low, lowest)
+        high = high if is_missing(high) else min(high, highest)
+    if is_missing(high):
+        text = f"{_number(low, fmt)} or more"
+    elif is_missing(low):
+        text = f"{_number(high, fmt)} or less"
+    else:
+        bounds = _number(low, fmt), _number(high, fmt)
+        joint = " to " if any(b.startswith(("-", "−", "+")) for b in bounds) else "–"
+        text = joint.join(bounds)
+    if clipped:
+        text += f", clipped to the {_number(limits[0], fmt)}..{_number(limits[1], fmt)} scale"
+    return text
+
+
+def _number(value: float, fmt: Format) -> str:
+    """``value`` written with ``fmt``, never as a signed zero (``-0``, ``+0.00``, ``-0.0%``)."""
+    text = fmt(value) if callable(fmt) else fmt.format(value)
+    return text[1:] if _NEGATIVE_ZERO.fullmatch(text) else text
+
+
+# A sign, zeros (and separators) only, then a unit without digits: "-0", "+0.00", "-0.0%", "-0 days".
+_NEGATIVE_ZERO = re.compile(r"[-−+][0.,]*0[0.,]*(?:[^\d.,][^\d]*)?")
 
 
 def heading(text: str, level: int = 2) -> None:

@@ -5,10 +5,21 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-__all__ = ["PALETTE", "give_charts_alt_text", "use_theme"]
+__all__ = ["DIVERGING_MAP", "PALETTE", "SEQUENTIAL_MAP", "colours", "give_charts_alt_text", "use_theme"]
 
 #: The kit's colours: one palette for every report, colour-blind safe.
 PALETTE = "colorblind"
+#: The colour map of a heatmap around a reference value (NPS against the overall score).
+DIVERGING_MAP = "vlag_r"
+#: The colour map of a heatmap of counts (reads per process and class).
+SEQUENTIAL_MAP = "Blues"
+
+
+def colours(n_colors: int | None = None) -> list[tuple[float, float, float]]:
+    """The kit's palette (:data:`PALETTE`) as RGB colours, for a chart that picks its colours by position."""
+    import seaborn as sns
+
+    return list(sns.color_palette(PALETTE, n_colors=n_colors))
 
 
 def use_theme() -> None:
