@@ -78,9 +78,9 @@ print(json.dumps({
                 for k, row in monthly.set_index("period_start")[["detractors", "passives", "promoters"]].iterrows()},
     "periods": len(monthly),
     "same_counts": bool((monthly.reset_index(drop=True) == checked_monthly.reset_index(drop=True)).all().all()),
-    "level_change": results["events"][0]["level_change"],
-    "level_change_low": results["events"][0]["level_change_low"],
-    "level_change_high": results["events"][0]["level_change_high"],
+    "level_change": results["event_changes"][0]["level_change"],
+    "level_change_low": results["event_changes"][0]["level_change_low"],
+    "level_change_high": results["event_changes"][0]["level_change_high"],
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """

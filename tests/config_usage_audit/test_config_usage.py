@@ -176,7 +176,7 @@ def test_class_figures_match_the_truth(audit, sample):
         got = classes[planted["ci_class"]]
         for key in ("cis", "cis_read", "reads", "whole_record_reads", "reads_by_process", "excluded_reads_by_process"):
             assert got[key] == planted[key], f"{planted['ci_class']}: {key}"
-        assert 0 < got["cis_read_pct"] < 100
+        assert 0 < got["cis_read_share"] < 1
 
 
 def test_whole_record_reads_count_for_the_class_not_for_any_attribute(audit, sample):
@@ -293,11 +293,14 @@ def test_every_number_in_the_tables_has_a_unit_and_a_format(audit):
 
 def test_results_have_exactly_the_contract_fields(audit):
     results = config_usage.results(audit)
-    assert list(results) == ["attributes", "classes", "totals", "parameters"]
+    assert list(results) == ["analysis", "parameters", "period", "units", "attributes", "classes", "totals"]
     assert all(tuple(a) == RESULT_ATTRIBUTE_FIELDS for a in results["attributes"])
     assert {"attributes_used", "attributes_unused", "hours_on_unused"} <= set(results["totals"])
-    assert results["parameters"]["as_of"] == "2025-06-30"
-    assert results["parameters"]["window_start"] == "2025-04-02T00:00:00"
+    assert results["totals"]["unused_share"] == round(results["totals"]["attributes_unused"] / len(results["attributes"]), 3)
+    # as given (empty: the log's last day), and the window: 90 days ending with the log's last day
+    assert results["parameters"]["as_of"] is None
+    assert results["period"] == {"start": "2025-04-02", "end": "2025-06-30"}
+    assert results["units"] == {**usage_reporting.UNITS, "money_on_unused": "EUR"}
     json.dumps(report.to_jsonable(results), allow_nan=False)
 
 

@@ -168,6 +168,10 @@ def test_results_json_fields_are_as_the_issue_lists(sample):
     result, _ = sample
     payload = to_jsonable(adoption.results(result))
     json.dumps(payload, allow_nan=False)
+    assert list(payload) == ["analysis", "parameters", "period", "units", "features", "totals", "by_department",
+                             "departments_suppressed", "counted_until"]
+    assert payload["period"] == {"start": "2025-02-10", "end": result.as_of.date().isoformat()}
+    assert payload["units"] == reporting.UNITS
     assert set(payload["totals"]) == ISSUE_TOTALS
     for entry in payload["features"]:
         assert list(entry)[: len(ISSUE_FEATURE_FIELDS)] == ISSUE_FEATURE_FIELDS

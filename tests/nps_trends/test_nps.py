@@ -397,9 +397,12 @@ def test_results_carry_the_contract_fields(sample_analysis):
     assert {"points_per_month", "points_per_month_low", "points_per_month_high", "basis"} <= set(results["trend"])
     assert results["trend"]["basis"] == nps_report.TREND_BASIS["segmented"]
     assert all(p["partial"] is False for p in results["periods"]), "the sample data covers whole months"
-    assert {"date", "label", "level_change", "level_change_low", "level_change_high"} <= set(results["events"][0])
-    assert all({"segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"} <= set(s) for s in results["segments"])
+    assert {"date", "label", "level_change", "level_change_low", "level_change_high"} <= set(results["event_changes"][0])
+    assert all({"segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"} <= set(s) for s in results["by_segment"])
     assert results["comparisons"]["count"] == 19 and results["tickets"]["linked_responses"] > 0
+    # the sample with segments, events and tickets has a figure for every unit the analysis declares
+    assert results["units"] == nps_report.UNITS
+    assert results["period"] == {"start": "2024-01-01", "end": "2025-08-31"}
     for period in results["periods"][1:]:
         assert period["significant"] == (period["change_p_value"] < 0.05)
     assert [p["period"] for p in results["periods"]] == sorted(p["period"] for p in results["periods"])

@@ -13,28 +13,29 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from helpers.analysis.results import layout_problems
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR
 from helpers.running.catalog import Notebook
 
 NOTEBOOK_PATHS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 PARAM_SETS = [(nb, p) for nb in NOTEBOOK_PATHS for p in sorted((PARAMS_DIR / nb.stem).glob("*.yml"))]
 
-# The results.json fields each analysis issue names (the contract readers and schedulers rely on).
+# Beyond the common layout (helpers.analysis.results), the results.json fields each analysis's own tests and
+# its issue name (the contract readers and schedulers rely on).
 REQUIRED_RESULTS = {
     "nps_trends": {
         "periods": ["period", "n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high",
                     "change", "change_p_value", "significant"],
         "overall": ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high"],
         "trend": ["points_per_month", "points_per_month_low", "points_per_month_high"],
-        "events": ["date", "label", "level_change", "level_change_low", "level_change_high"],
-        "segments": ["segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"],
+        "event_changes": ["date", "label", "level_change", "level_change_low", "level_change_high"],
+        "by_segment": ["segment", "value", "n", "nps", "nps_low", "nps_high", "suppressed"],
     },
     "config_usage_audit": {
         "attributes": ["ci_class", "attribute", "populated", "fill_rate", "reads", "consumers", "processes",
                        "last_read", "median_age_days", "used", "stale", "quadrant", "hours_per_month"],
-        "classes": [],
-        "totals": [],
-        "parameters": [],
+        "classes": ["ci_class", "cis", "cis_read", "cis_read_share", "reads_by_process"],
+        "totals": ["attributes_unused", "unused_share", "hours_on_unused", "money_on_unused", "attributes_at_risk"],
     },
     "feature_adoption": {
         "features": ["feature_id", "eligible_users", "adopters", "adoption", "adoption_low", "adoption_high",
@@ -42,6 +43,7 @@ REQUIRED_RESULTS = {
                      "habitual_share", "habitual_share_low", "habitual_share_high", "replaced_feature_id",
                      "switched_share", "still_using_old_share"],
         "totals": ["features", "features_never_used", "features_below_10pct"],
+        "by_department": ["feature_id", "department", "eligible_users", "adoption", "adoption_low", "adoption_high"],
     },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
@@ -54,6 +56,8 @@ REQUIRED_RESULTS = {
         "confidence": [],
     },
 }
+#: Analyses whose results.json is not in the common layout yet (tests/analyses/test_conformance.py tracks it).
+LAYOUT_PENDING = {"downtime_sales"}
 
 
 def test_the_kit_has_its_four_analyses():
@@ -141,6 +145,8 @@ def test_param_set_runs_on_sample_data(notebook, params_file, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     set_dir = tmp_path / notebook.stem / params_file.stem
     results = json.loads((set_dir / "results.json").read_text())
+    if notebook.stem not in LAYOUT_PENDING:
+        assert layout_problems(results) == []
     for key, fields in REQUIRED_RESULTS[notebook.stem].items():
         assert key in results, f"results.json lacks '{key}'"
         rows = results[key] if isinstance(results[key], list) else [results[key]]

@@ -112,7 +112,7 @@ def test_no_planted_identity_reaches_any_output_file(planted, tmp_path):
     assert {"segment": "team", "groups": 1, "responses": 3} in results["hidden_segments"] or any(
         h["segment"] == "team" and h["groups"] >= 1 for h in results["hidden_segments"]
     )
-    assert "team" in {row["segment"] for row in results["segments"]}  # the two large teams are shown
+    assert "team" in {row["segment"] for row in results["by_segment"]}  # the two large teams are shown
     assert "smaller group" in (out / "nps_trends" / "planted" / "report.html").read_text()
 
 

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["LAYOUT_KEYS", "SHARE", "layout_problems", "results_layout"]
+__all__ = ["LAYOUT_KEYS", "SHARE", "figure_keys", "layout_problems", "results_layout", "units_of"]
 
 #: The keys every results.json starts with.
 LAYOUT_KEYS = ("analysis", "parameters", "period", "units")
@@ -64,7 +64,7 @@ def results_layout(
     clash = sorted(set(figures) & set(LAYOUT_KEYS))
     if clash:
         raise ValueError(f"figures must not be named like the layout's keys: {clash}")
-    keys = set(_keys(figures))
+    keys = set(figure_keys(figures))
     unknown = sorted(key for key in units if key not in keys)
     if unknown:
         raise ValueError(f"units name figures that are not in the results: {unknown}")
@@ -76,6 +76,22 @@ def results_layout(
         "units": dict(units),
         **figures,
     }
+
+
+def units_of(units: Mapping[str, str], figures: Mapping[str, Any]) -> dict[str, str]:
+    """The entries of an analysis's table of ``units`` whose figures this run has (a section may be empty or null).
+
+    An analysis keeps one table of units for every figure it can publish; a run without tickets has no
+    ticket figures, and :func:`results_layout` refuses a unit for a figure that is not there.
+    """
+    present = set(figure_keys(figures))
+    return {key: unit for key, unit in units.items() if key in present}
+
+
+def figure_keys(figures: Any) -> Iterator[str]:
+    """Every key at any depth of the figures' mappings and lists (what ``units`` may name)."""
+    for key, _ in _items(figures):
+        yield key
 
 
 def layout_problems(results: Mapping[str, Any]) -> list[str]:
@@ -99,7 +115,7 @@ def layout_problems(results: Mapping[str, Any]) -> list[str]:
     figures = {k: v for k, v in results.items() if k not in LAYOUT_KEYS}
     parameters = results["parameters"] if isinstance(results["parameters"], Mapping) else {}
     problems += [f"parameter '{k}' repeated at the top" for k in figures if k in parameters]
-    keys = set(_keys(figures))
+    keys = set(figure_keys(figures))
     problems += [f"units names '{k}', which no figure has" for k in units if k not in keys]
     problems += [f"'{k}' is a percentage; publish a share from 0 to 1" for k in keys if k.endswith(("_pct", "_percent"))]
     for key, value in _items(figures):
@@ -107,11 +123,6 @@ def layout_problems(results: Mapping[str, Any]) -> list[str]:
             if math.isfinite(value) and not 0 <= value <= 1:
                 problems.append(f"'{key}' is a share but holds {value}")
     return problems
-
-
-def _keys(value: Any) -> Iterator[str]:
-    for key, _ in _items(value):
-        yield key
 
 
 def _items(value: Any) -> Iterator[tuple[str, Any]]:

@@ -49,12 +49,12 @@ ANALYSIS = Analysis(
     ),
     Parameters=Parameters,
     schemas=SCHEMAS,
-    headline_fields=(
-        HeadlineField("attributes not read", "totals.attributes_unused", unit="attributes"),
-        HeadlineField("share not read", "totals.unused_pct", unit="%"),
-        HeadlineField("upkeep of unread data", "totals.hours_on_unused", unit="hours a month"),
-        HeadlineField("upkeep of unread data a month, in money", "totals.money_on_unused", unit_from="parameters.currency"),
-        HeadlineField("read but stale", "totals.attributes_at_risk", unit="attributes"),
+    headline_fields=(  # units from results.json's units
+        HeadlineField("attributes not read", "totals.attributes_unused"),
+        HeadlineField("share not read", "totals.unused_share"),
+        HeadlineField("upkeep of unread data", "totals.hours_on_unused"),
+        HeadlineField("upkeep of unread data a month, in money", "totals.money_on_unused"),
+        HeadlineField("read but stale", "totals.attributes_at_risk"),
     ),
     data_check=_check_data,
     sample=_sample,

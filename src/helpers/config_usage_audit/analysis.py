@@ -112,7 +112,7 @@ def _class_summary(sizes: pd.DataFrame, class_reads: pd.DataFrame, attributes: p
     frame = sizes.merge(class_reads, on="ci_class", how="left")
     for column in ("cis_read", "reads", "whole_record_reads"):
         frame[column] = frame[column].fillna(0).astype("int64")
-    frame["cis_read_pct"] = 100.0 * frame["cis_read"] / frame["cis"]
+    frame["cis_read_share"] = frame["cis_read"] / frame["cis"]
     unused_hours = attributes["hours_per_month"].where(~attributes["used"])
     per_class = attributes.assign(unused_hours=unused_hours).groupby("ci_class").agg(
         attributes=("attribute", "size"),
@@ -121,7 +121,7 @@ def _class_summary(sizes: pd.DataFrame, class_reads: pd.DataFrame, attributes: p
         hours_on_unused=("unused_hours", lambda s: s.sum(min_count=1)),
     )
     frame = frame.merge(per_class.reset_index(), on="ci_class", how="left")
-    columns = ["ci_class", "cis", "cis_read", "cis_read_pct", "reads", "whole_record_reads", "attributes",
+    columns = ["ci_class", "cis", "cis_read", "cis_read_share", "reads", "whole_record_reads", "attributes",
                "attributes_used", "hours_per_month", "hours_on_unused"]
     return frame[columns].sort_values("ci_class", ignore_index=True)
 

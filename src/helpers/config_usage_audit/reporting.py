@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.analysis.results import SHARE, results_layout
 from helpers.config_usage_audit.verdicts import _join
 from helpers.report.display import Table
 from helpers.report.results import to_jsonable
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESULT_ATTRIBUTE_FIELDS",
+    "UNITS",
     "class_table",
     "column_formats",
     "headline",
@@ -102,16 +104,30 @@ def _what_to_do(audit: Result) -> str:
     return "What to do: " + ", and ".join(parts) + "."
 
 
+#: The unit of each figure of ``results.json``, by key (see :mod:`helpers.analysis.results`); money is in ``currency``.
+UNITS = {
+    **dict.fromkeys(("populated", "cis", "cis_read"), "CIs"),
+    **dict.fromkeys(("fill_rate", "cis_read_share", "unused_share"), SHARE),
+    **dict.fromkeys(("reads", "whole_record_reads", "reads_by_process", "excluded_reads_by_process"), "reads"),
+    "consumers": "consumers",
+    "median_age_days": "days",
+    **dict.fromkeys(("hours_per_month", "hours_on_unused"), "hours a month"),
+    **dict.fromkeys(("attributes", "attributes_used", "attributes_unused", "attributes_stale", "attributes_at_risk",
+                     "quadrants"), "attributes"),
+}
+
+
 def results(audit: Result) -> dict[str, Any]:
-    """The run's key figures for ``results.json``.
+    """The run's key figures for ``results.json``, in the common layout.
 
     Returns
     -------
     dict
-        ``attributes`` (one object per class x attribute with exactly
-        :data:`RESULT_ATTRIBUTE_FIELDS`; ``fill_rate`` 0-1, ``median_age_days`` in days,
-        ``hours_per_month`` in hours a month or null), ``classes``, ``totals`` and
-        ``parameters`` (as given, with ``as_of`` resolved and the window's bounds).
+        ``analysis``, ``parameters`` (as given: an empty ``as_of`` stays empty), ``period`` (the
+        window's first day and ``as_of``, its last), ``units``, then ``attributes`` (one object per
+        class x attribute with exactly :data:`RESULT_ATTRIBUTE_FIELDS`; ``fill_rate`` a share,
+        ``median_age_days`` in days, ``hours_per_month`` in hours a month or null), ``classes`` and
+        ``totals`` (``money_on_unused`` in ``currency`` a month).
     """
     attributes = audit.attributes
     attribute_rows = [
@@ -123,7 +139,7 @@ def results(audit: Result) -> dict[str, Any]:
     for row in audit.classes.to_dict(orient="records"):
         mine = reads[reads["ci_class"] == row["ci_class"]].sort_values(["reads", "process"], ascending=[False, True])
         entry = {key: to_jsonable(value) for key, value in row.items()}
-        for key, digits in (("cis_read_pct", 1), ("hours_per_month", 2), ("hours_on_unused", 2)):
+        for key, digits in (("cis_read_share", 3), ("hours_per_month", 2), ("hours_on_unused", 2)):
             if entry[key] is not None:
                 entry[key] = round(entry[key], digits)
         entry["reads_by_process"] = {str(p): int(n) for p, n in zip(mine["process"], mine["reads"]) if _is_counted(mine, p)}
@@ -138,7 +154,7 @@ def results(audit: Result) -> dict[str, Any]:
         "attributes": total,
         "attributes_used": int(attributes["used"].sum()),
         "attributes_unused": len(unused),
-        "unused_pct": round(100.0 * len(unused) / total, 1) if total else None,
+        "unused_share": round(len(unused) / total, 3) if total else None,
         "attributes_stale": int(attributes["stale"].sum()),
         "attributes_at_risk": int(quadrant_counts.get("risk", 0)),
         "quadrants": {q: int(quadrant_counts.get(q, 0)) for q in ("value", "risk", "waste", "retire")},
@@ -148,11 +164,11 @@ def results(audit: Result) -> dict[str, Any]:
         "cis": int(audit.classes["cis"].sum()),
         "cis_read": int(audit.classes["cis_read"].sum()),
     }
-    parameters = audit.params.as_dict()
-    parameters["as_of"] = audit.window.as_of.isoformat()
-    parameters["window_start"] = audit.window.start.isoformat()
-    parameters["window_end"] = audit.window.end.isoformat()
-    return {"attributes": attribute_rows, "classes": class_rows, "totals": totals, "parameters": parameters}
+    return results_layout(
+        "config_usage_audit", audit.params, period=(audit.window.start, audit.window.as_of),
+        units={**UNITS, "money_on_unused": audit.params.currency},
+        figures={"attributes": attribute_rows, "classes": class_rows, "totals": totals},
+    )
 
 
 #: Column names shared by several tables, each with its unit.
@@ -250,7 +266,7 @@ def class_table(audit: Result) -> Table:
     rows = pd.DataFrame({
         "Class": c["ci_class"],
         "CIs": c["cis"],
-        _cis_read(audit): c["cis_read_pct"],
+        _cis_read(audit): 100 * c["cis_read_share"],
         _in_window("Reads", audit): c["reads"],
         _in_window("Whole-record reads", audit): c["whole_record_reads"],
         "Attributes": c["attributes"],

@@ -26,7 +26,7 @@ class Result:
         ``excluded_reads``, ``median_age_days`` (days at as_of), ``stale_after_days``, ``used,
         stale, quadrant``, ``hours_per_month`` (NaN when unknown).
     classes : DataFrame
-        One row per class: ``ci_class, cis, cis_read, cis_read_pct`` (0-100), ``reads,
+        One row per class: ``ci_class, cis, cis_read, cis_read_share`` (0-1), ``reads,
         whole_record_reads`` (counted, in the window), ``attributes, attributes_used,
         hours_per_month, hours_on_unused``.
     process_reads : DataFrame

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.analysis.results import SHARE, results_layout
 from helpers.report.display import Table, with_interval
 from helpers.report.results import to_jsonable
 
@@ -28,6 +29,7 @@ __all__ = [
     "department_table",
     "department_note",
     "engine_note",
+    "UNITS",
     "results",
 ]
 
@@ -252,30 +254,40 @@ def _feature_record(row: pd.Series) -> dict[str, Any]:
     return {key: record[key] for key in FEATURE_FIELDS}
 
 
-def results(result: Result) -> dict[str, Any]:
-    """The run's figures for ``results.json``: shares from 0 to 1 with their intervals, times in days.
+#: The unit of each figure of ``results.json``, by key (see :mod:`helpers.analysis.results`).
+UNITS = {
+    **dict.fromkeys(("eligible_users", "adopters"), "users"),
+    **dict.fromkeys(("adoption", "adoption_low", "adoption_high", "habitual_share", "habitual_share_low",
+                     "habitual_share_high", "switched_share", "switched_share_low", "switched_share_high",
+                     "still_using_old_share", "still_using_old_share_low", "still_using_old_share_high"), SHARE),
+    **dict.fromkeys(("horizon_days", "median_days_to_first_use", "median_days_low", "median_days_high"), "days"),
+    **dict.fromkeys(("features", "features_never_used", "features_below_10pct"), "features"),
+    "departments_suppressed": "feature-department pairs",
+}
 
-    Keys: ``features`` (one entry per feature, fields :data:`FEATURE_FIELDS`; a median not reached
-    is null with ``median_reached`` false; switching shares are null for a feature that replaces
-    nothing), ``totals`` (``features``, ``features_never_used``, ``features_below_10pct``),
-    ``departments`` (shown departments only), ``departments_suppressed`` and ``window``.
+
+def results(result: Result) -> dict[str, Any]:
+    """The run's figures for ``results.json`` in the common layout: shares from 0 to 1 with their intervals, days.
+
+    After ``analysis``, ``parameters``, ``period`` (the first release analysed to ``as_of``) and
+    ``units``: ``features`` (one entry per feature, fields :data:`FEATURE_FIELDS`; a median not
+    reached is null with ``median_reached`` false; switching shares are null for a feature that
+    replaces nothing), ``totals`` (``features``, ``features_never_used``, ``features_below_10pct``),
+    ``by_department`` (shown departments only), ``departments_suppressed`` and ``counted_until``
+    (the moment usage stops counting and eligibility ends: the end of ``as_of``, or the last usage row).
     """
-    params = result.params
-    return {
+    figures = {
         "features": [_feature_record(row) for _, row in result.features.iterrows()],
         "totals": result.totals,
-        "departments": [
+        "by_department": [
             {key: to_jsonable(row[key]) for key in ("feature_id", "department", "eligible_users", "adoption",
                                                      "adoption_low", "adoption_high", "lagging")}
             for _, row in result.departments.iterrows()
         ],
         "departments_suppressed": result.departments_suppressed,
-        "window": {
-            "as_of": result.as_of.isoformat(),
-            "release": [d.isoformat() for d in result.release_window] if result.release_window else None,
-            "horizon_days": params.horizon_days,
-            "habit_weeks": params.habit_weeks,
-            "confidence": params.confidence,
-            "min_n": params.min_n,
-        },
+        "counted_until": result.as_of.isoformat(),
     }
+    return results_layout(
+        "feature_adoption", result.params, period=(result.features["released"].min(), result.as_of),
+        units=UNITS, figures=figures,
+    )

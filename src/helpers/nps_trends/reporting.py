@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.analysis.results import results_layout, units_of
 from helpers.report.display import Table, interval, with_interval
 from helpers.report.results import to_jsonable
 
@@ -37,6 +38,7 @@ __all__ = [
     "terms_table",
     "trend_sentence",
     "TREND_BASIS",
+    "UNITS",
     "results",
 ]
 
@@ -462,18 +464,32 @@ def _trend_record(result: Result) -> dict[str, Any] | None:
     }
 
 
-def results(result: Result) -> dict[str, Any]:
-    """The run's figures for ``results.json`` (points; intervals adjusted Wald, not clipped).
+#: The unit of each figure of ``results.json``, by key (see :mod:`helpers.analysis.results`).
+UNITS = {
+    **dict.fromkeys(("n", "promoters", "passives", "detractors", "linked_responses", "responses_with_unknown_ticket",
+                     "responses_without_ticket", "responses"), "responses"),
+    **dict.fromkeys(("nps", "nps_low", "nps_high", "change", "level_change", "level_change_low", "level_change_high",
+                     "points", "points_low", "points_high"), "points"),
+    **dict.fromkeys(("points_per_month", "points_per_month_low", "points_per_month_high", "trend_change",
+                     "trend_change_low", "trend_change_high"), "points a month"),
+    "change_p_value": "probability",
+    "count": "comparisons",
+    "groups": "segment values",
+}
 
-    Keys: ``periods`` (time order), ``overall``, ``latest`` (the last period with enough
-    responses), ``comparisons``, ``trend``, ``events``, ``segments``, ``tickets`` (None when no
-    tickets were given), ``window``. ``change_p_value`` is Holm-adjusted, so ``significant`` is
-    ``change_p_value < 1 - confidence``. A period the window covers only in part has ``partial``
-    true and ``covered_start``/``covered_end``. Suppressed groups keep the ``n`` key, null.
-    ``trend.points_per_month`` is the slope named in ``trend.basis``; ``trend.stretches`` gives
-    the slope of every stretch between events.
+
+def results(result: Result) -> dict[str, Any]:
+    """The run's figures for ``results.json`` in the common layout (points; intervals adjusted Wald, not clipped).
+
+    After ``analysis``, ``parameters``, ``period`` (the analysis window's first and last day) and
+    ``units``: ``periods`` (time order), ``overall``, ``latest`` (the last period with enough
+    responses), ``comparisons``, ``trend``, ``event_changes`` (one per event parameter),
+    ``by_segment``, ``hidden_segments`` and ``tickets`` (None when no tickets were given).
+    ``change_p_value`` is Holm-adjusted, so ``significant`` is ``change_p_value < 1 - confidence``.
+    A period the window covers only in part has ``partial`` true and ``covered_start``/``covered_end``.
+    Suppressed groups keep the ``n`` key, null. ``trend.points_per_month`` is the slope named in
+    ``trend.basis``; ``trend.stretches`` gives the slope of every stretch between events.
     """
-    params = result.params
     periods = [_period_record(row) for _, row in result.periods.iterrows()]
     latest = result.latest
     tickets = None
@@ -497,20 +513,13 @@ def results(result: Result) -> dict[str, Any]:
         }
     overall = {key: to_jsonable(value) for key, value in result.overall.items()}
     overall.update(_counts_record(result.overall))
-    return {
-        "window": {
-            "start": result.window_start.isoformat() if result.window_start else None,
-            "end": result.window_end.isoformat() if result.window_end else None,
-            "period": params.period,
-            "confidence": params.confidence,
-            "min_n": params.min_n,
-        },
+    figures = {
         "periods": periods,
         "overall": overall,
         "latest": None if latest is None else _period_record(latest),
-        "comparisons": {"count": result.comparisons, "correction": "Holm", "confidence": params.confidence},
+        "comparisons": {"count": result.comparisons, "correction": "Holm"},
         "trend": _trend_record(result),
-        "events": [
+        "event_changes": [
             {
                 "date": pd.Timestamp(row["date"]).date().isoformat(),
                 "label": row["label"],
@@ -522,7 +531,7 @@ def results(result: Result) -> dict[str, Any]:
             }
             for _, row in result.events.iterrows()
         ],
-        "segments": [
+        "by_segment": [
             {
                 "segment": row["segment"],
                 "value": row["value"],
@@ -538,3 +547,7 @@ def results(result: Result) -> dict[str, Any]:
         "hidden_segments": list(result.hidden_segments),
         "tickets": tickets,
     }
+    return results_layout(
+        "nps_trends", result.params, period=(result.window_start, result.window_end),
+        units=units_of(UNITS, figures), figures=figures,
+    )
