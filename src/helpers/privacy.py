@@ -77,6 +77,8 @@ def profile_grouping(spec: str, kind: str, column: str, *, min_n: int) -> Groupi
     con = duckdb.connect()
     try:
         raw = read_raw(con, parse_source(spec), text_columns={column}, all_varchar=True)
+        if column not in raw.columns:
+            return GroupingProfile(0, 0, 0, 0)  # an optional column the file lacks groups no one
         value = f"CAST({quote_name(column)} AS VARCHAR)"
         rows, distinct, small, emails = con.execute(
             f"SELECT coalesce(sum(n), 0), count(*), coalesce(sum(n) FILTER (WHERE n < ?), 0), coalesce(sum(emails), 0) "

@@ -227,7 +227,8 @@ def test_leavers_are_censored_not_counted_as_non_adopters(write):
 def test_a_feature_with_no_eligible_user(write):
     users = "user_id,department\nu1,A\nu2,B\n"
     usage = "timestamp,user_id,feature_id,uses\n2025-01-02,u1,F-1,\n2025-03-02,u2,F-1,3\n"
-    params = write(FEATURES, users, usage)
+    # two people in two departments: a breakdown would name them, so it is off (the audience still applies)
+    params = write(FEATURES, users, usage, departments=False)
     result = adoption.analyse(adoption.load_inputs(params), params)
     row = result.features.set_index("feature_id").loc["F-2"]
     assert row["eligible_users"] == 0 and not row["never_used"] and not row["below_10pct"]
@@ -326,3 +327,21 @@ def test_the_summary_box_holds_at_most_five_sentences(sample):
     sentences = adoption.headline(result)
     assert 1 <= len(sentences) <= 5
     assert any("moved to the new one" in s and "%" in s for s in sentences), "the old way is summed up with intervals"
+
+
+# --- privacy: departments group people, they never name them -------------------------------------
+
+def test_a_department_column_that_names_people_is_refused_when_loading(write):
+    users = "user_id,department\n" + "".join(f"u{i},person{i}@example.org\n" for i in range(40))
+    params = write(FEATURES, users, "timestamp,user_id,feature_id\n2025-01-02,u1,F-1\n")
+    with pytest.raises(ParameterError) as caught:
+        adoption.load_inputs(params)
+    assert str(caught.value).startswith("Parameter 'departments': column 'department' of users.csv holds e-mail")
+    adoption.load_inputs(write(FEATURES, users, "timestamp,user_id,feature_id\n2025-01-02,u1,F-1\n", departments=False))
+
+
+def test_the_department_breakdown_is_a_declared_grouping_of_min_n_users():
+    params = adoption.Parameters.validate_values({"min_n": 12})
+    assert params.grouping_columns() == {"users_path": ("departments", ["department"], ("user_id",))}
+    assert params.smallest_group() == 12
+    assert adoption.Parameters.validate_values({"departments": False}).grouping_columns()["users_path"][1] == []

@@ -119,6 +119,12 @@ class NotebookParameters(BaseModel):
 
     #: Pairs of parameters that must not be in reverse order, e.g. ``(("start", "end"),)``.
     ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: The date parameters that bound the days analysed (``("as_of",)``); by default those of :attr:`ordered`.
+    #: A day before all the data in each of them leaves nothing to analyse: a ParameterError, never an empty report.
+    window: ClassVar[tuple[str, ...]] = ()
+    #: The parameter holding the fewest people a published figure may describe (``"min_n"``); None when the
+    #: report's figures are not about groups of people.
+    smallest_group_parameter: ClassVar[str | None] = None
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -237,12 +243,29 @@ class NotebookParameters(BaseModel):
         return {}
 
     def smallest_group(self) -> int:
-        """The fewest people (rows) a figure of the report may describe."""
-        return 1
+        """The fewest people (rows) a figure of the report may describe: :attr:`smallest_group_parameter`'s value, or 1."""
+        return 1 if self.smallest_group_parameter is None else int(getattr(self, self.smallest_group_parameter))
+
+    @classmethod
+    def window_fields(cls) -> tuple[str, ...]:
+        """The date parameters that bound the days analysed: :attr:`window`, else the date pairs of :attr:`ordered`."""
+        if cls.window:
+            return cls.window
+        return tuple(name for pair in cls.ordered for name in pair if _is_date_type(cls.model_fields[name].annotation))
 
     def as_dict(self) -> dict[str, Any]:
         """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
         return self.model_dump(mode="json")
+
+
+def _is_date_type(annotation: Any) -> bool:
+    """A date, an optional date or a list of dates."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _is_date_type(args[0])
+    if origin in (typing.Union, types.UnionType, list):
+        return any(_is_date_type(a) for a in args if a is not type(None))
+    return annotation is dt.date
 
 
 def _is_list_type(annotation: Any) -> bool:

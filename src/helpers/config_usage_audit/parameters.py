@@ -18,6 +18,7 @@ __all__ = ["Parameters"]
 class Parameters(NotebookParameters):
     """Parameters of notebooks/config_usage_audit.ipynb."""
 
+    window = ("as_of",)
 
     inventory_path: InputPath("inventory") = Field(
         "data/sample/inventory.csv", description="CMDB inventory: one row per populated attribute of a CI"

@@ -11,7 +11,8 @@ The analysis contract (:mod:`helpers.analysis.contract`)::
     feature_adoption.results(result)                    # what results.json holds
 
 Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.queries` (first use and weekly use counted
-in the engine), :mod:`.survival` (Kaplan-Meier adoption, median and Wilson intervals),
+in the engine), :mod:`.window` (``as_of`` and the features released in the window: the check before
+the kernel), :mod:`.survival` (Kaplan-Meier adoption, median and Wilson intervals),
 :mod:`.analysis`, :mod:`.result`, :mod:`.plots` and :mod:`.reporting`. Adoption and habit are
 shares of users from 0 to 1 (shown as percentages); times are in days.
 """
@@ -25,6 +26,12 @@ from helpers.feature_adoption.schemas import SCHEMAS
 
 __all__ = ["ANALYSIS", "Parameters", "load_inputs", "analyse", "headline", "results"]
 
+
+def _check_data(params: Parameters, *, con: Any) -> None:
+    """The check of parameters against the data made before any kernel starts (loads the query layer only)."""
+    from helpers.feature_adoption.window import check_window
+
+    check_window(params, con=con)
 
 
 def _sample(out_dir: Path, *, scale: int, seed: int) -> dict[str, Any]:
@@ -50,7 +57,7 @@ ANALYSIS = Analysis(
         HeadlineField("used by fewer than 10%", "totals.features_below_10pct", unit="features"),
         HeadlineField("never used", "totals.features_never_used", unit="features"),
     ),
-    data_check=None,
+    data_check=_check_data,
     sample=_sample,
 )
 

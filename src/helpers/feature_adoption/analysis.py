@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.exceptions import ParameterError
 from helpers.feature_adoption import queries, survival
 from helpers.feature_adoption.loading import Inputs
 from helpers.feature_adoption.parameters import Parameters
 from helpers.feature_adoption.result import Result
+from helpers.feature_adoption.window import DAY, as_frame, select_features, usage_span
 from helpers.inputs import loading as inputs
 
 __all__ = ["analyse", "eligibility", "BELOW", "NO_DEPARTMENT"]
@@ -23,7 +23,6 @@ __all__ = ["analyse", "eligibility", "BELOW", "NO_DEPARTMENT"]
 BELOW = 0.10
 #: How users without a department show in the breakdown.
 NO_DEPARTMENT = "(no department)"
-_DAY = pd.Timedelta(days=1)
 
 
 def analyse(data: Inputs, params: Parameters) -> Result:
@@ -40,10 +39,10 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     ParameterError
         No usage to take ``as_of`` from, or no feature released in the window by ``as_of``.
     """
-    log_start, as_of = _usage_span(data, params)
-    all_features = _frame(data.features, ["released"])
-    users = _frame(data.users, ["active_from", "active_to"])
-    features, notes = _select_features(all_features, params, (log_start, as_of), data.features_name)
+    log_start, as_of = usage_span(data, params)
+    all_features = as_frame(data.features, ["released"])
+    users = as_frame(data.users, ["active_from", "active_to"])
+    features, notes = select_features(all_features, params, (log_start, as_of), data.features_name)
     notes.extend(_usage_notes(data, params, as_of))
     chosen = data.usage.filter(data.usage.feature_id.isin(list(features["feature_id"])))
     eligible_rows = queries.eligible_usage(chosen, data.features, data.users, as_of=as_of.to_pydatetime())
@@ -51,7 +50,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     per_user = eligibility(features, users, as_of).merge(firsts, on=["user_id", "feature_id"], how="left")
     per_user["adopted"] = per_user["first_use"].notna()
     per_user["days"] = (per_user["first_use"].where(per_user["adopted"], per_user["eligible_end"])
-                        - per_user["eligible_from"]) / _DAY
+                        - per_user["eligible_from"]) / DAY
     old_way = _old_way(data, features, params, as_of)
     rows, curves = [], []
     for feature in features.itertuples(index=False):
@@ -81,67 +80,6 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         rows_in_pandas=len(firsts) + len(old_way),
         quality_notes=notes,
     )
-
-
-def _frame(table: Any, timestamps: list[str]) -> pd.DataFrame:
-    frame = table.to_pandas()
-    for column in timestamps:
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    return frame
-
-
-def _usage_span(data: Inputs, params: Parameters) -> tuple[pd.Timestamp | None, pd.Timestamp]:
-    """The first usage timestamp, and ``as_of``: the end of the day given, or the last usage timestamp."""
-    first, last = inputs.time_span(data.usage, "timestamp")
-    if params.as_of is not None:
-        return first, pd.Timestamp(params.as_of) + _DAY - pd.Timedelta(microseconds=1)
-    if last is None:
-        raise ParameterError(
-            f"{data.usage_name} has no usage rows, so 'as_of' has no default; set parameter 'as_of' to the day to measure at."
-        )
-    return first, pd.Timestamp(last)
-
-
-def _select_features(
-    features: pd.DataFrame, params: Parameters, span: tuple[pd.Timestamp | None, pd.Timestamp], name: str
-) -> tuple[pd.DataFrame, list[Any]]:
-    """The features released in the window and by ``as_of``, in release order; notes on the rest.
-
-    A feature released more than ``horizon_days`` before the first usage row predates the usage
-    log: its early first uses are not in it, so its adoption cannot be measured (it may still be
-    the old way a new feature replaces)."""
-    notes: list[Any] = []
-    log_start, as_of = span
-    chosen = features
-    if params.release:
-        day = chosen["released"].dt.normalize()
-        chosen = chosen[(day >= pd.Timestamp(params.release[0])) & (day <= pd.Timestamp(params.release[1]))]
-    cutoff = None if log_start is None else log_start - pd.Timedelta(days=params.horizon_days)
-    early = chosen[chosen["released"] < cutoff] if cutoff is not None else chosen.iloc[:0]
-    if len(early):
-        notes.append(inputs.QualityNote(
-            input=name, issue=f"features released over {params.horizon_days} days before the first usage row "
-            f"({log_start:%Y-%m-%d}): the log misses their early uses, adoption not measured", rows=len(early),
-            examples=queries.examples(early["feature_id"]), unit="features"))
-    chosen = chosen.drop(early.index)
-    late = chosen[chosen["released"] > as_of]
-    chosen = chosen[chosen["released"] <= as_of].sort_values(["released", "feature_id"], ignore_index=True)
-    if chosen.empty:
-        window = f" from {params.release[0]} to {params.release[1]}" if params.release else ""
-        first, last = features["released"].min(), features["released"].max()
-        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if len(features) else "none at all"
-        raise ParameterError(
-            f"No feature was released{window} by {as_of:%Y-%m-%d} (parameters 'release' and 'as_of'); "
-            f"{name} has releases from {span}."
-        )
-    if len(late):
-        notes.append(inputs.QualityNote(input=name, issue=f"features released after as_of ({as_of:%Y-%m-%d}), left out",
-                                        rows=len(late), examples=queries.examples(late["feature_id"]), unit="features"))
-    unknown = chosen[chosen["replaces"].notna() & ~chosen["replaces"].isin(features["feature_id"])]
-    if len(unknown):
-        notes.append(inputs.QualityNote(input=name, issue="'replaces' names a feature that is not listed",
-                                        rows=len(unknown), examples=queries.examples(unknown["replaces"]), unit="features"))
-    return chosen, notes
 
 
 def _usage_notes(data: Inputs, params: Parameters, as_of: pd.Timestamp) -> list[Any]:
@@ -197,7 +135,7 @@ def eligibility(features: pd.DataFrame, users: pd.DataFrame, as_of: pd.Timestamp
 
 def _horizon(released: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int) -> tuple[float, int, bool]:
     """The horizon measured at (days), as reported (whole days) and whether the full one was reached."""
-    available = (as_of - released) / _DAY
+    available = (as_of - released) / DAY
     if available >= horizon_days:
         return float(horizon_days), horizon_days, True
     return float(available), int(np.floor(available)), False

@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 
+from helpers import privacy
 from helpers.feature_adoption.parameters import Parameters
 from helpers.inputs import loading as inputs
 from helpers.inputs.sources import source_name
@@ -45,11 +46,14 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     ------
     InputDataError
         An input breaks its schema (one sentence, from the data layer).
+    ParameterError
+        The department column would name people rather than groups (see :mod:`helpers.privacy`).
     """
     con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
     features = inputs.open_input(params.features_path, "features", con=con, timezone=params.timezone)
     usage = inputs.open_input(params.usage_path, "feature_usage", con=con, timezone=params.timezone)
     users = inputs.open_input(params.users_path, "users", con=con, timezone=params.timezone)
+    privacy.check_grouping_inputs(params, {"users_path": list(users.columns)})
     return Inputs(
         features, usage, users,
         source_name(params.features_path), source_name(params.usage_path), source_name(params.users_path),

@@ -25,6 +25,9 @@ HABIT_SHARE_OF_WEEKS = 0.75
 class Parameters(NotebookParameters):
     """Parameters of ``notebooks/feature_adoption.ipynb``."""
 
+    window = ("release", "as_of")
+    smallest_group_parameter = "min_n"
+
     features_path: InputPath("features") = Field(  # type: ignore[valid-type]
         "data/sample/features.csv", description="The features: id, name, application, release date, what they replace"
     )
@@ -70,6 +73,10 @@ class Parameters(NotebookParameters):
                 f"Parameter 'release': the last day ({params.release[1]}) must not be before the first ({params.release[0]})."
             )
         return params
+
+    def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
+        """Departments group the users (when ``departments`` is true); user ids never do."""
+        return {"users_path": ("departments", ["department"] if self.departments else [], ("user_id",))}
 
     @property
     def habit_min_weeks(self) -> int:

@@ -37,6 +37,7 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
     ordered = (("start", "end"),)
+    smallest_group_parameter = "min_n"
 
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"
@@ -72,10 +73,6 @@ class Parameters(NotebookParameters):
     def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
         """Segments group the responses; ids, timestamps and comments never do."""
         return {"responses_path": ("segments", list(self.segments), ("response_id", "timestamp", "comment", "ticket_id"))}
-
-    def smallest_group(self) -> int:
-        """``min_n`` responses."""
-        return self.min_n
 
     def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
         """Every segment column must be a column of the responses."""
