@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers.analysis import registry
-from helpers.analysis.contract import CONTRACT
-from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT
+from helpers.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 #: The kit's own analyses (the registry, as the installed entry points give it).
 ANALYSES = tuple(registry.analyses())
@@ -71,71 +70,30 @@ def _function_defs(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
 # --- the analysis contract --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ANALYSES)
-def test_every_analysis_follows_the_contract(name):
-    analysis = registry.get(name)
-    package = importlib.import_module(analysis.package)
-    assert tuple(package.__all__) == ("ANALYSIS", *CONTRACT), f"{analysis.package} exposes {package.__all__}"
-    assert package.ANALYSIS is analysis and package.Parameters is analysis.Parameters
-    for attribute in CONTRACT:
-        assert hasattr(package, attribute), f"{analysis.package} lacks {attribute}"
-        assert attribute in dir(package), f"{analysis.package}.{attribute} does not tab-complete"
-    assert (NOTEBOOKS_DIR / f"{name}.ipynb").is_file(), f"{name} has no notebook of its name"
-    metadata = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text())["metadata"]["itvalue"]
-    assert metadata == {"analysis": name}, "a notebook names its analysis, and nothing to import"
-
-
 def test_every_notebook_is_an_analysis():
+    # The contract itself is checked for every registered analysis by tests/analyses/test_conformance.py.
     assert sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) == sorted(ANALYSES)
-
-
-def _lookup(results: dict, dotted: str) -> tuple[bool, object]:
-    value: object = results
-    for part in dotted.split("."):
-        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return False, None
-    return True, value
-
-
-@pytest.fixture(scope="module")
-def sample_results():
-    """Each analysis run in this process on the bundled sample with its scheduled default set."""
-    from helpers.report.results import to_jsonable
-    from helpers.running.catalog import read_params_file
-
-    out = {}
     for name in ANALYSES:
-        analysis = importlib.import_module(f"helpers.{name}")
-        params = analysis.Parameters.validate_values(read_params_file(PARAMS_DIR / name / "default.yml"))
-        result = analysis.analyse(analysis.load_inputs(params), params)
-        assert result.params == params and isinstance(result.quality_notes, list)
-        assert all(isinstance(s, str) and s for s in analysis.headline(result))
-        out[name] = to_jsonable(analysis.results(result))
-    return out
+        metadata = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text())["metadata"]["itvalue"]
+        assert metadata == {"analysis": name}, "a notebook names its analysis, and nothing to import"
 
 
-@pytest.mark.parametrize("name", ANALYSES)
-def test_results_are_json_and_hold_every_headline_field_the_index_shows(sample_results, name):
-    results = sample_results[name]
-    json.dumps(results, allow_nan=False)
-    fields = [field.as_dict() for field in registry.get(name).headline_fields]
-    assert fields, f"{name} shows no headline figure in the index"
-    for figure in fields:
-        for key in ("value", "low", "high", "unit_from"):
-            if key in figure:
-                # The path must exist; its value may be null (e.g. no event was measured).
-                found, _ = _lookup(results, figure[key])
-                assert found, f"{name}: index headline {figure['label']!r} reads {figure[key]!r}, not in results()"
+def _params_patched_in(name: str) -> bool:
+    """Whether an analysis's ``Result`` lets ``params`` default (to be patched in later, e.g. by dataclasses.replace)."""
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(importlib.import_module(registry.get(name).package).Result)}
+    return fields["params"].default is not dataclasses.MISSING or fields["params"].default_factory is not dataclasses.MISSING
 
 
-def test_a_broken_headline_path_is_caught():
-    assert _lookup({"totals": {"x": 1}}, "totals.x") == (True, 1)
-    assert _lookup({"events": []}, "events.0.level_change") == (False, None)
-    assert _lookup({"totals": {"x": None}}, "totals.x") == (True, None)
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="downtime Result: params patched in by "
+                                                "dataclasses.replace until downtime_sales is brought into line")]
+                 if name == "downtime_sales" else [])
+    for name in ANALYSES
+])
+def test_result_params_are_required_so_analyse_sets_them_once(name):
+    assert not _params_patched_in(name)
 
 
 # --- dependencies -----------------------------------------------------------------------------
