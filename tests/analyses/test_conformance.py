@@ -460,12 +460,7 @@ def _lines(published: _Published, labels: set[str]) -> dict[tuple, dict[str, int
     return found
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, id=name, marks=[pytest.mark.xfail(strict=True, reason="feature adoption hides a small department "
-                                                         "without complements: fixed in the next commit")]
-                 if name == "feature_adoption" else [])
-    for name in ANALYSES
-])
+@pytest.mark.parametrize("name", _analyses())
 def test_no_hidden_group_can_be_worked_out_from_what_is_published(name, samples, tmp_path, monkeypatch):
     analysis = ANALYSES[name]
     folder = tmp_path / "data"

@@ -345,3 +345,15 @@ def test_the_department_breakdown_is_a_declared_grouping_of_min_n_users():
     assert params.grouping_columns() == {"users_path": ("departments", ["department"], ("user_id",))}
     assert params.smallest_group() == 12
     assert adoption.Parameters.validate_values({"departments": False}).grouping_columns()["users_path"][1] == []
+
+
+def test_a_small_department_is_hidden_with_the_next_smallest_so_no_total_gives_it_away(sample):
+    # The sample's Legal (13 people) is under min_n for 11 features; each feature's total is published.
+    result, _ = sample
+    shown = result.departments.groupby("feature_id")["eligible_users"].sum()
+    for feature in result.features.itertuples():
+        hidden = feature.eligible_users - shown.get(feature.feature_id, 0)
+        assert hidden == 0 or hidden >= result.params.min_n, (feature.feature_id, hidden)
+    assert "Legal" not in set(result.departments["department"])
+    assert result.departments_suppressed == 22, "Legal and the next smallest department, for 11 features"
+    assert "22 feature-department pairs are not shown" in reporting.department_note(result)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import privacy
 from helpers.feature_adoption import queries, survival
 from helpers.feature_adoption.loading import Inputs
 from helpers.feature_adoption.parameters import Parameters
@@ -218,14 +219,22 @@ def _no_departments() -> pd.DataFrame:
 def _departments(
     per_user: pd.DataFrame, features: pd.DataFrame, params: Parameters, as_of: pd.Timestamp
 ) -> tuple[pd.DataFrame, int]:
-    """Adoption per feature and department at the feature's horizon; small departments counted, not named."""
-    rows, suppressed = [], 0
+    """Adoption per feature and department at the feature's horizon; small departments counted, not named.
+
+    A feature's eligible users (its total) are published, so a department under ``min_n`` is hidden together
+    with the smallest others until the hidden part holds at least ``min_n`` users (complementary suppression,
+    :func:`helpers.privacy.complementary_suppression`): no hidden department is the total minus those shown.
+    """
+    sizes = per_user.groupby(["feature_id", "department"], sort=True).size().rename("n").reset_index()
+    sizes["suppressed"] = sizes["n"] < params.min_n
+    sizes["hidden"] = privacy.complementary_suppression(sizes, lines=[["feature_id"]], min_n=params.min_n)
+    shown = set(sizes.loc[~sizes["hidden"], ["feature_id", "department"]].itertuples(index=False, name=None))
+    rows = []
     for feature in features.itertuples(index=False):
         group = per_user[per_user["feature_id"] == feature.feature_id]
         horizon, _, _ = _horizon(feature.released, as_of, params.horizon_days)
         for department, members in group.groupby("department", sort=True):
-            if len(members) < params.min_n:
-                suppressed += 1
+            if (feature.feature_id, department) not in shown:
                 continue
             share = survival.adoption_at(members["days"].to_numpy(), members["adopted"].to_numpy(), horizon,
                                          confidence=params.confidence)
@@ -234,4 +243,4 @@ def _departments(
                 "eligible_users": len(members), "adoption": share.value, "adoption_low": share.low,
                 "adoption_high": share.high, "lagging": bool(share.high < feature.adoption),
             })
-    return (pd.DataFrame(rows) if rows else _no_departments()), suppressed
+    return (pd.DataFrame(rows) if rows else _no_departments()), int(sizes["hidden"].sum())

@@ -3,7 +3,8 @@
 Tables come back as :class:`helpers.report.Table` for :func:`helpers.report.table`, which escapes
 every cell: feature and department names are data, never markup. Shares are shown as percentages
 of eligible users with their interval; times in days. Departments with fewer than ``min_n``
-eligible users for a feature are counted, never named.
+eligible users for a feature are counted, never named, and hidden with enough others that none can be
+worked out from the feature's total.
 """
 
 from __future__ import annotations
@@ -233,8 +234,9 @@ def department_note(result: Result) -> str:
     if result.departments_suppressed:
         text += (
             f" {result.departments_suppressed} feature-department "
-            f"{'pair has' if result.departments_suppressed == 1 else 'pairs have'} fewer than {params.min_n} "
-            "eligible users and are not shown."
+            f"{'pair is' if result.departments_suppressed == 1 else 'pairs are'} not shown: fewer than "
+            f"{params.min_n} eligible users, or hidden with them so that none can be worked out from the "
+            "feature's total."
         )
     return text
 

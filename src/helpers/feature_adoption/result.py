@@ -41,11 +41,12 @@ class Result:
     curves : DataFrame
         ``feature_id``, ``name``, ``days``, ``adoption``: each feature's Kaplan-Meier adoption curve.
     departments : DataFrame
-        One row per feature and department with at least ``min_n`` eligible users:
+        One row per feature and department shown (at least ``min_n`` eligible users, and not hidden as a complement):
         ``feature_id``, ``name``, ``department``, ``eligible_users``, ``adoption`` with
         ``adoption_low``/``adoption_high``, ``lagging`` (interval wholly below the feature's overall adoption).
     departments_suppressed : int
-        Feature-department pairs with 1 to ``min_n - 1`` eligible users, not shown.
+        Feature-department pairs not shown: those with 1 to ``min_n - 1`` eligible users, and the smallest others
+        of the same feature hidden with them, so that the hidden ones hold at least ``min_n`` users together.
     rows_in_pandas : int
         Per-user rows that came back from the query engine (first uses and old-way users).
     quality_notes : list of QualityNote
