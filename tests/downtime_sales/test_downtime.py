@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from measuring import measure_buckets
 
 from helpers import downtime_sales as downtime
 from helpers import report
 from helpers.downtime_sales import plots as downtime_plots
 from helpers.downtime_sales import reporting as downtime_report
-from helpers.downtime_sales.outage_cost import measure_outages
 from helpers.downtime_sales.queries import sales_buckets
 from helpers.exceptions import ParameterError
 from helpers.inputs.loading import connect, open_input
@@ -48,7 +48,7 @@ def _simulate(seed: int, *, weeks: int, outages: int, freq: str = "h", draws: in
         .groupby(["bucket", "channel"], as_index=False)["revenue"].sum()
     )
     campaigns = plan.campaigns.assign(channel=plan.campaigns["channel"].replace("", None))
-    costs = measure_outages(
+    costs = measure_buckets(
         buckets, plan.outages, campaigns, freq=freq, span=(pd.Timestamp(start), pd.Timestamp(end)),
         draws=draws, seed=seed,
     )
@@ -153,7 +153,7 @@ def test_daily_buckets_give_wide_but_honest_totals():
         buckets = orders.assign(bucket=orders["timestamp"].dt.floor("D")).groupby(
             ["bucket", "channel"], as_index=False)["revenue"].sum()
         campaigns = plan.campaigns.assign(channel=plan.campaigns["channel"].replace("", None))
-        costs = measure_outages(buckets, plan.outages, campaigns, freq="D", draws=300, seed=seed)
+        costs = measure_buckets(buckets, plan.outages, campaigns, freq="D", draws=300, seed=seed)
         covered += costs.totals["net_lost_revenue_low"] < planted_total < costs.totals["net_lost_revenue_high"]
         widths.append((costs.totals["net_lost_revenue_high"] - costs.totals["net_lost_revenue_low"]) / planted_total)
     assert covered >= 8
@@ -383,7 +383,7 @@ def _small_world(seed: int = 3, weeks: int = 10):
 
 def test_back_to_back_incidents_share_their_bucket_without_double_counting():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages, None, draws=300)
+    costs = measure_buckets(buckets, plan.outages, None, draws=300)
     pairs = plan.outages[plan.outages["start"].shift(-1) - plan.outages["end"] < pd.Timedelta(hours=1)]
     assert len(pairs) >= 1
     assert costs.totals["net_lost_revenue"] == pytest.approx(costs.incidents["net_lost_revenue"].sum())
@@ -401,7 +401,7 @@ def test_gaps_unknown_channels_and_overlaps_become_quality_notes():
                       "end": [pd.Timestamp("2024-10-20 11:00"), pd.Timestamp("2024-10-20 10:30")],
                       "channels": ["app", "web"]}),
     ], ignore_index=True)
-    costs = measure_outages(buckets, outages, None, draws=200)
+    costs = measure_buckets(buckets, outages, None, draws=200)
     issues = " | ".join(note.issue for note in costs.quality_notes)
     assert "no sales at all" in issues
     assert "channels not found in the sales" in issues
@@ -413,7 +413,7 @@ def test_gaps_unknown_channels_and_overlaps_become_quality_notes():
 
 def test_store_nights_and_closed_days_are_structural_zeros():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages, None, draws=100)
+    costs = measure_buckets(buckets, plan.outages, None, draws=100)
     store = costs.baselines["store"]
     night = store.timestamps.hour < 8
     assert store.closed[night].all() and (store.expected[night] == 0).all()
@@ -423,7 +423,7 @@ def test_store_nights_and_closed_days_are_structural_zeros():
 
 def test_no_incident_in_the_window():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages.iloc[:0], None, draws=100)
+    costs = measure_buckets(buckets, plan.outages.iloc[:0], None, draws=100)
     assert costs.incidents.empty and costs.totals["net_lost_revenue"] == 0
     assert downtime.headline(costs)[0].startswith("No outage started between")
 
@@ -572,7 +572,7 @@ def test_estimate_impact_and_the_outage_analysis_agree_on_one_outage():
     realized_net = sales.expected_truth(plan, realized)["incidents"][0]["realized_net_lost_revenue"]
     buckets = orders.assign(bucket=orders["timestamp"].dt.floor("h")).groupby(
         ["bucket", "channel"], as_index=False)["revenue"].sum()
-    incident = measure_outages(buckets, plan.outages, None, draws=300, seed=1).incidents.iloc[0]
+    incident = measure_buckets(buckets, plan.outages, None, draws=300, seed=1).incidents.iloc[0]
 
     wide = buckets.pivot_table(index="bucket", columns="channel", values="revenue").reindex(
         pd.date_range(start, plan.end, freq="h", inclusive="left")).fillna(0.0)

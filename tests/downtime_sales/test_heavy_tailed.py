@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from measuring import measure_buckets
 
 from helpers.downtime_sales.order_model import OrderValues, _value_missing
-from helpers.downtime_sales.outage_cost import measure_outages
 
 START = pd.Timestamp("2024-01-01")
 MEDIAN_VALUE = 40.0
@@ -98,14 +98,11 @@ def to_buckets(orders: pd.DataFrame, *, with_orders: bool) -> pd.DataFrame:
     return buckets if with_orders else buckets.drop(columns="orders")
 
 
-def measure(seed: int, *, with_orders: bool, outages: int = 20, placebo_windows: int = 200, draws: int = 1000):
+def measure(seed: int, *, with_orders: bool, outages: int = 20, draws: int = 1000):
     """Measure the planted outages with the placebo check; the incidents joined to their realized losses."""
     orders, plan, realized = heavy_tailed_sales(seed, outages=outages)
     span = (START, START + pd.Timedelta(weeks=26))
-    costs = measure_outages(
-        to_buckets(orders, with_orders=with_orders), plan, freq="h", span=span, draws=draws, seed=seed,
-        placebo_windows=placebo_windows,
-    )
+    costs = measure_buckets(to_buckets(orders, with_orders=with_orders), plan, freq="h", span=span, draws=draws, seed=seed)
     return costs, costs.incidents.merge(realized, on="incident_id")
 
 
@@ -206,10 +203,10 @@ def test_returning_orders_carry_the_value_of_the_orders_they_replace():
     assert np.mean(np.abs(apart.sum(axis=1)) > 0) > 0.95
 
 
-def test_bucket_totals_keep_the_mean_model_and_say_so():
-    """Without order counts the analysis keeps today's revenue model, means as point estimates."""
-    costs, _ = measure(0, with_orders=False, outages=10, placebo_windows=40, draws=300)
-    assert costs.point_estimate == "mean"
+def test_bucket_totals_get_the_revenue_model_and_say_so():
+    """Without order counts the analysis models revenue per bucket, and the report says so."""
+    costs, _ = measure(0, with_orders=False, outages=10, draws=300)
+    assert costs.model.kind == "revenue only" and costs.point_estimate == "mean"
     assert not hasattr(costs.baselines["web"], "values")
 
 

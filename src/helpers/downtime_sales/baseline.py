@@ -46,7 +46,9 @@ import pandas as pd
 
 from helpers.downtime_sales._deviation import deviation_posterior, fit_level, smooth_level
 
-__all__ = ["Baseline", "TooFewSales", "fit_baseline", "closed_days", "unusual_days", "day_deviation", "bucket_slots"]
+__all__ = [
+    "Baseline", "TooFewSales", "fit_baseline", "closed_days", "unusual_days", "day_deviation", "bucket_slots", "bucket_step",
+]
 
 _KNOT_DAYS = 28
 _DAILY_KNOT_DAYS = 56  # daily buckets: an outage blanks a whole day, so the trend must be stiffer
@@ -69,12 +71,21 @@ def bucket_slots(timestamps: pd.DatetimeIndex, freq: str) -> np.ndarray:
     return np.asarray(timestamps.day_of_week * 24 + timestamps.hour)
 
 
+def bucket_step(freq: str) -> pd.Timedelta:
+    """The length of a ``freq`` bucket (``"h"``, ``"15min"``, ``"D"``).
+
+    Through ``to_timedelta`` of a number and a unit rather than a date offset: pandas 3.0 refuses
+    to turn the ``Day`` offset into a Timedelta, and older pandas spell some offsets differently.
+    """
+    return pd.to_timedelta(freq if freq[:1].isdigit() else f"1{freq}")
+
+
 def _is_daily(freq: str) -> bool:
-    return pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) >= pd.Timedelta(days=1)
+    return bucket_step(freq) >= pd.Timedelta(days=1)
 
 
 def _buckets_per_day(freq: str) -> int:
-    return max(1, int(pd.Timedelta(days=1) / pd.Timedelta(pd.tseries.frequencies.to_offset(freq))))
+    return max(1, int(pd.Timedelta(days=1) / bucket_step(freq)))
 
 
 @dataclass(frozen=True)
@@ -295,9 +306,14 @@ class Baseline:
 
     # --- counterfactual paths --------------------------------------------------------------
     def simulate(
-        self, targets: np.ndarray, *, draws: int, rng: np.random.Generator, with_noise: bool = True
+        self, targets: np.ndarray, *, draws: int, rng: np.random.Generator, with_noise: bool = True,
+        actual: np.ndarray | None = None, orders: np.ndarray | None = None,
     ) -> np.ndarray:
         """Draws of the revenue the channel would have had in the target buckets.
+
+        The draws depend on the clean buckets around the targets only, never on what the targets
+        themselves hold, so ``actual`` and ``orders`` (what an order-level baseline is told the
+        targets held) are accepted and not used.
 
         Parameters
         ----------
