@@ -25,3 +25,11 @@ def measure_buckets(
         {"freq": freq, "recovery_hours": recovery_hours, "channels": list(channels)}, check_inputs=False
     )
     return analyse(Inputs.from_buckets(buckets, outages, campaigns, span=span), params, draws=draws, seed=seed)
+
+
+def measure_world(world, folder, *, draws: int = 500, seed: int = 0, **parameters: object) -> Result:
+    """A simulated world (:mod:`worlds`) analysed as a user's files are: Parquet and CSV through the query engine."""
+    from helpers.downtime_sales.loading import load_inputs
+
+    params = Parameters.validate_values({**world.write(folder), **parameters})
+    return analyse(load_inputs(params), params, draws=draws, seed=seed)

@@ -33,6 +33,8 @@ RECOVERY_HOURS = 3.0
 SLOT = pd.Timedelta(minutes=5)
 START = pd.Timestamp("2024-01-01")
 RETURN_SHAPES = ("soon", "evenly", "late", "burst")
+#: Returns that keep coming for twice the recovery window: what a user's too-short ``recovery_hours`` sees.
+SPILL = "spill"
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,11 @@ def _plan_outages(rng: np.random.Generator, slots: pd.DatetimeIndex, expected: n
 
 
 def _return_delays(rng: np.random.Generator, n: int, shape: str) -> np.ndarray:
-    """Delays after the restore (seconds), all within :data:`RECOVERY_HOURS`."""
+    """Delays after the restore (seconds), within :data:`RECOVERY_HOURS` (:data:`SPILL`: twice that, evenly)."""
     window = RECOVERY_HOURS * 3600
     u = rng.random(n)
+    if shape == SPILL:
+        return u * 2 * window
     if shape == "soon":  # exponential, mean 30 minutes, truncated at the window
         mean = 1800.0
         return -mean * np.log1p(-u * (1 - np.exp(-window / mean)))

@@ -69,10 +69,12 @@ class SelfCheck:
         Its lost revenue in the outage buckets and recovered revenue in the recovery buckets (currency).
     coverage : float
         Share of the windows whose interval covers the planted net loss.
+    too_narrow : bool
+        The intervals cover the planted loss far less often than their level says (binomial tail
+        below 0.001).
     biased : bool
-        The planted net loss lies outside the interval of the found one, or the intervals cover it
-        far less often than their level says (binomial tail below 0.001): a bias beyond the check's
-        own noise.
+        The planted net loss lies outside the interval of the found one, or ``too_narrow``: a bias
+        beyond the check's own noise.
     """
 
     windows: pd.DataFrame
@@ -87,6 +89,7 @@ class SelfCheck:
     found_gross: float
     found_recovered: float
     coverage: float
+    too_narrow: bool
     biased: bool
 
     @property

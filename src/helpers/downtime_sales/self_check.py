@@ -159,6 +159,6 @@ def _summary(chosen: pd.DataFrame, net: np.ndarray, gross: np.ndarray, recovered
         windows=table, removed_share=REMOVED_SHARE, returned_share=RETURNED_SHARE, removed=float(removed.sum()),
         returned=float(returned.sum()), planted=float(planted.sum()), found=float(point(total)),
         found_low=found_low, found_high=found_high, found_gross=float(point(gross.sum(axis=1))),
-        found_recovered=float(point(recovered.sum(axis=1))), coverage=float(covered.mean()),
+        found_recovered=float(point(recovered.sum(axis=1))), coverage=float(covered.mean()), too_narrow=bool(narrow),
         biased=bool(not found_low <= planted.sum() <= found_high or narrow),
     )
