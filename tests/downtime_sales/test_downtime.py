@@ -586,3 +586,27 @@ def test_estimate_impact_and_the_outage_analysis_agree_on_one_outage():
     assert other[1] <= incident["net_lost_revenue"] <= other[2]
     assert incident["net_lost_revenue_low"] <= realized_net <= incident["net_lost_revenue_high"]
     assert other[1] <= realized_net <= other[2]
+
+
+def test_the_sample_as_hourly_revenue_totals_is_measured_as_well(sample, tmp_path):
+    """The most common BI export: hourly revenue per channel, no order counts (issue 22).
+
+    Before, these went through the order model with one "order" per hour: 12,498 EUR (interval
+    -10,494 to 39,556) against a planted expected loss of 35,059. Now the revenue model measures
+    them: within 10 % of the planted loss, the interval well above zero.
+    """
+    folder, truth, *_ = sample
+    orders = pq.read_table(folder / "sales.parquet").to_pandas()
+    hourly = orders.assign(timestamp=orders["timestamp"].dt.floor("h")).groupby(
+        ["timestamp", "channel"], as_index=False)["revenue"].sum()
+    hourly.to_csv(tmp_path / "hourly.csv", index=False)
+    params = downtime.Parameters.validate_values(
+        {"sales_path": str(tmp_path / "hourly.csv"), "outages_path": str(folder / "outages.csv"),
+         "campaigns_path": str(folder / "campaigns.csv")}
+    )
+    costs = downtime.analyse(downtime.load_inputs(params), params)
+    assert costs.model.kind == "revenue only" and costs.point_estimate == "mean"
+    planted = truth["totals"]["net_lost_revenue"]
+    assert abs(costs.totals["net_lost_revenue"] / planted - 1) < 0.10, (costs.totals["net_lost_revenue"], planted)
+    assert costs.totals["net_lost_revenue_low"] > 0
+    assert "revenue totals without order counts" in downtime.reporting.model_sentence(costs)

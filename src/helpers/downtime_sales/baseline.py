@@ -29,8 +29,9 @@ tridiagonal precision matrix, in O(n) (see :mod:`._deviation`).
 
 A counterfactual path over left-out buckets draws, in turn: regression coefficients
 from their approximate posterior (parameter uncertainty); the deviation ``a`` from its
-Gaussian distribution given the clean buckets around the window (so a busy morning
-before an outage raises the afternoon's expectation); and noise, resampled from the
+Gaussian distribution given the clean buckets before the window (so a busy morning
+before an outage raises the afternoon's expectation; what comes after, returning
+customers included, cannot); and noise, resampled from the
 channel's own standardized residuals at a similar expected level (so sums keep the
 heavy tail of real order values).
 """

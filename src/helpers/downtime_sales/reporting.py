@@ -241,13 +241,13 @@ def self_check_sentence(costs: Result) -> str:
         return "No self-check: there is no incident whose shape could be copied to clean weeks."
     currency = costs.params.currency
     n = len(check.windows)
-    what = "orders" if costs.model.uses_orders else "revenue"
+    what = "orders placed" if costs.model.uses_orders else "revenue"
     text = (
-        f"Self-check: in {n} clean windows shaped like the incidents, {check.removed_share:.0%} of the {what} in the "
-        f"outage minutes was removed and {check.returned_share:.0%} of that moved into the recovery hours, a known net "
-        f"loss of {money(check.planted)} {currency}; the method found {money(check.found)} {currency} "
+        f"Self-check: in {n} quiet windows shaped like the incidents, the check removed {check.removed_share:.0%} of "
+        f"the {what} in the outage minutes and moved {check.returned_share:.0%} of that into the recovery hours, a "
+        f"known net loss of {money(check.planted)} {currency}; the method found {money(check.found)} {currency} "
         f"({check.ratio:.0%} of it; {costs.confidence:.0%} interval {money(check.found_low)} to "
-        f"{money(check.found_high)}), and its {costs.confidence:.0%} intervals covered the planted loss in "
+        f"{money(check.found_high)}), and its {costs.confidence:.0%} intervals covered the removed amount in "
         f"{check.coverage:.0%} of the windows."
     )
     return text + (" " + _self_check_warning(costs) if check.biased else "")
