@@ -216,7 +216,7 @@ def test_sample_incidents_match_truth(sample):
     planted = pd.DataFrame(truth["incidents"]).set_index("incident_id")
     measured = costs.incidents.set_index("incident_id")
     assert list(measured.index) == list(planted.index)
-    merged = measured.join(planted, suffixes=("", "_truth"))
+    merged = measured.join(planted, rsuffix="_truth")
     # 32 incidents: too few to pin coverage down (binomial sd 4 points), so a loose floor.
     assert _coverage(merged, "realized_net_lost_revenue", "net_lost_revenue") >= 0.80
     assert _coverage(merged, "net_lost_revenue_truth", "net_lost_revenue") >= 0.85

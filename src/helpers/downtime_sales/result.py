@@ -69,12 +69,13 @@ class SelfCheck:
         Its lost revenue in the outage buckets and recovered revenue in the recovery buckets (currency).
     coverage : float
         Share of the windows whose interval covers the planted net loss.
+    off_target : bool
+        The planted net loss lies outside the central 99.9 % of the found one's draws.
     too_narrow : bool
         The intervals cover the planted loss far less often than their level says (binomial tail
-        below 0.001).
+        below 0.001, and 10 points short of the level).
     biased : bool
-        The planted net loss lies outside the interval of the found one, or ``too_narrow``: a bias
-        beyond the check's own noise.
+        ``off_target`` or ``too_narrow``: a bias beyond the check's own noise.
     """
 
     windows: pd.DataFrame
@@ -89,6 +90,7 @@ class SelfCheck:
     found_gross: float
     found_recovered: float
     coverage: float
+    off_target: bool
     too_narrow: bool
     biased: bool
 
