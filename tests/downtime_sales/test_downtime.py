@@ -297,7 +297,7 @@ def test_the_report_runs_its_own_placebo(sample):
     # Nothing happened in the placebo windows: the sample's heavy-tailed orders must not turn into a charge.
     assert abs(placebo.charge_share) < 0.10 and placebo.zero_coverage >= 0.90
     sentence = downtime_report.placebo_sentence(costs)
-    assert sentence.startswith("On 200 windows where nothing happened") and "covered zero in" in sentence
+    assert sentence.startswith("Placebo: on 200 windows where nothing happened") and "covered zero in" in sentence
     # Matched returns cancel to float dust (-1e-13) in many placebo draws; the sentence says 0.
     assert "e-" not in sentence and "-0.0%" not in sentence, sentence
     figures = downtime.results(costs)["placebo"]

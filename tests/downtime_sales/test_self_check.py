@@ -47,7 +47,7 @@ def _check(world, costs, baseline) -> object:
 
 
 def test_the_check_finds_what_it_planted(shop):
-    """Measured: 100 windows, found 99.8 % of the planted net loss, 96 % of the intervals covering it."""
+    """Measured: 100 windows, found 100.0 % of the planted net loss, 94 % of the intervals covering it."""
     _, costs = shop
     check = costs.self_check
     assert len(check.windows) == 100 and not check.biased
@@ -67,7 +67,13 @@ def test_the_check_finds_what_it_planted(shop):
     (1.0, False, "too narrow"),
 ])
 def test_the_check_flags_a_biased_estimator(shop, factor, spread, words):
-    """Expectations 15 % too high, 10 % too low, or draws without spread: each is flagged, and the summary says so."""
+    """Expectations 15 % too high, 10 % too low, or draws without spread: each is flagged, and the summary says so.
+
+    Measured: the check found 166 % and 56 % of the planted loss with the skewed expectations (a few
+    percent of a window's revenue is a large share of what an outage takes), and 100 % with draws
+    that do not spread, whose intervals covered it in none of the 100 windows; the honest baseline
+    found 100 %, covering it in 94 %.
+    """
     world, costs = shop
     web = costs.baselines["web"]
     check = _check(world, costs, _Skewed(web, factor, spread=spread))

@@ -221,7 +221,7 @@ def placebo_sentence(costs: Result) -> str:
     n = len(placebo.windows)
     share = placebo.charge_share if abs(placebo.median_charge) >= 0.005 else 0.0
     return (
-        f"On {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
+        f"Placebo: on {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
         f"to clean weeks), the method charged a median of {money(placebo.median_charge)} {currency} "
         f"({share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
         f"their {costs.confidence:.0%} intervals covered zero in {placebo.zero_coverage:.0%} of them."
@@ -230,8 +230,9 @@ def placebo_sentence(costs: Result) -> str:
 
 def model_sentence(costs: Result) -> str:
     """Which model the sales called for, and why, in one or two sentences."""
-    point = costs.point_estimate
-    return f"{costs.model.reason} Point estimates are {point}s of the counterfactual draws; intervals are their quantiles."
+    reason, point = costs.model.reason, costs.point_estimate
+    return (f"Model: {reason[0].lower()}{reason[1:]} Point estimates are {point}s of the counterfactual draws; "
+            "intervals are their quantiles.")
 
 
 def self_check_sentence(costs: Result) -> str:
