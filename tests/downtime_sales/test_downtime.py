@@ -181,9 +181,9 @@ def test_sample_total_within_twenty_percent_of_truth(sample):
     # The planted total is an expectation; this sample's orders drew it 13.9 % high already: a
     # model that knew the planted demand, measuring the same windows, would say +13.9 % (see the
     # next test). So no method can fairly be held to 10 % on this seed. Measured here:
-    # +16.3 % (seeds 43 and 44: +7.1 %, -1.7 %; before returning orders were matched with the lost
-    # ones +14.6 %, +8.2 %, -5.1 %; the bucket-total model +7.1 %, +11.9 %, -3.2 %). The
-    # interval below is the real check.
+    # +17.2 % since the drift is read before each outage only (issue 22; +16.3 % before, seeds 43
+    # and 44 then +7.1 %, -1.7 %; before returning orders were matched with the lost ones +14.6 %,
+    # +8.2 %, -5.1 %; the bucket-total model +7.1 %, +11.9 %, -3.2 %). The interval below is the real check.
     assert abs(costs.totals["net_lost_revenue"] - planted_total) / planted_total < 0.20
     for total in (planted_total, truth["totals"]["realized_net_lost_revenue"]):
         assert costs.totals["net_lost_revenue_low"] < total < costs.totals["net_lost_revenue_high"]
@@ -196,8 +196,9 @@ def test_sample_total_within_five_percent_of_a_model_that_knows_the_demand(sampl
 
     The oracle's net loss is (planted expected orders - actual orders) over the web channel's
     outage and recovery buckets, times the planted mean order value: it shares this sample's
-    order noise, so what is left is the model's own error. Measured: +2.1 % (seeds 43 and 44:
-    +2.5 %, -2.5 %; before returning orders were matched: +0.6 %, +3.6 %, -5.8 %).
+    order noise, so what is left is the model's own error. Measured: +2.9 % since the drift is read
+    before each outage only (issue 22; +2.1 % before, seeds 43 and 44 then +2.5 %, -2.5 %; before
+    returning orders were matched: +0.6 %, +3.6 %, -5.8 %).
     """
     _, truth, _, _, costs = sample
     # The plan generate() drew from its seed; the outages confirm it is the same plan.
