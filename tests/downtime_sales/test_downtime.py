@@ -273,7 +273,10 @@ def test_results_have_the_contract_fields_and_are_json(sample):
         "net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
         "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high",
     }
-    assert results["confidence"] == 0.95 and results["parameters"]["freq"] == "h"
+    assert results["parameters"]["confidence"] == 0.95 and results["parameters"]["freq"] == "h"
+    assert list(results)[:4] == ["analysis", "parameters", "period", "units"] and results["analysis"] == "downtime_sales"
+    assert results["units"]["net_lost_revenue"] == results["parameters"]["currency"]
+    assert "currency" not in results and "confidence" not in results
     first = results["incidents"][0]
     assert first["net_lost_revenue"] == pytest.approx(first["lost_revenue"] - first["recovered_revenue"])
 

@@ -57,7 +57,7 @@ ANALYSIS = Analysis(
     schemas=SCHEMAS,
     headline_fields=(
         HeadlineField("net lost revenue", "totals.net_lost_revenue", low="totals.net_lost_revenue_low",
-                      high="totals.net_lost_revenue_high", unit_from="currency", no_effect=0),
+                      high="totals.net_lost_revenue_high", no_effect=0),
         HeadlineField("campaign minute vs other minute", "totals.campaign_minute_cost_ratio",
                       low="totals.campaign_minute_cost_ratio_low", high="totals.campaign_minute_cost_ratio_high", unit="x",
                       no_effect=1),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.results import SHARE, results_layout
 from helpers.downtime_sales.baseline import bucket_step
 from helpers.report.display import Table, with_interval
 
@@ -328,10 +329,10 @@ def method_notes(costs: Result) -> list[str]:
 
 
 def results(costs: Result) -> dict[str, Any]:
-    """The run's key figures for ``results.json`` (money in the sales currency, minutes)."""
+    """The run's key figures for ``results.json``, in the common layout (money in the sales currency, minutes)."""
     params = costs.params
     incidents = costs.incidents.reindex(columns=INCIDENT_FIELDS)
-    return {
+    figures = {
         "incidents": incidents.to_dict(orient="records"),
         "totals": {key: costs.totals.get(key) for key in TOTAL_FIELDS},
         "campaigns": costs.campaigns.to_dict(orient="records"),
@@ -339,10 +340,37 @@ def results(costs: Result) -> dict[str, Any]:
         "model": costs.model.kind,
         "placebo": _placebo_results(costs),
         "self_check": _self_check_results(costs),
-        "currency": params.currency,
-        "parameters": params.as_dict(),
-        "confidence": params.confidence,
     }
+    period = (costs.start, costs.end - pd.Timedelta(days=1))
+    return results_layout("downtime_sales", params, period=period, units=_units(params.currency, figures), figures=figures)
+
+
+def _units(currency: str, figures: dict[str, Any]) -> dict[str, str]:
+    """The unit of every figure results.json holds (those present in this run)."""
+    money = [
+        "actual_revenue", "expected_revenue", "lost_revenue", "recovered_revenue", "net_lost_revenue", "spend",
+        "incremental_revenue", "median_net_lost_revenue", "median_window_revenue", "planted_net_lost_revenue",
+        "found_net_lost_revenue",
+    ]
+    bounds = ("", "_low", "_high")
+    units = {key + bound: currency for key in money for bound in bounds}
+    units["lost_revenue_per_minute"] = f"{currency} a minute"
+    units |= {key + bound: "x" for key in ("campaign_minute_cost_ratio", "found_share_of_planted") for bound in bounds}
+    units |= {"lost_share" + bound: SHARE for bound in bounds}
+    units |= dict.fromkeys(("median_share_of_revenue", "zero_coverage", "removed_share", "returned_share", "coverage"), SHARE)
+    units |= {"minutes": "minutes", "windows": "windows"}
+    present = set(_keys(figures))
+    return {key: unit for key, unit in units.items() if key in present}
+
+
+def _keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
 
 
 def _placebo_results(costs: Result) -> dict[str, Any] | None:
