@@ -86,12 +86,7 @@ def _params_patched_in(name: str) -> bool:
     return fields["params"].default is not dataclasses.MISSING or fields["params"].default_factory is not dataclasses.MISSING
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason="downtime Result: params patched in by "
-                                                "dataclasses.replace until downtime_sales is brought into line")]
-                 if name == "downtime_sales" else [])
-    for name in ANALYSES
-])
+@pytest.mark.parametrize("name", ANALYSES)
 def test_result_params_are_required_so_analyse_sets_them_once(name):
     assert not _params_patched_in(name)
 
@@ -223,7 +218,6 @@ def test_parameters_import_without_the_analytical_stack(name):
 
 #: Functions allowed past 80 lines, each with its reason.
 LONG_FUNCTIONS = {
-    "helpers.downtime_sales.outage_cost.measure_outages": "one pass from buckets to every figure, read top to bottom",
     "helpers.downtime_sales.baseline.fit_baseline": "one model fit (design, weights, IRLS, drift) read top to bottom",
     "helpers.nps_trends.analysis.analyse": "the analysis as one story: window, periods, tests, trend, segments, tickets",
     "helpers.nps_trends.plots.segment_heatmap": "one chart: cells, hatching, labels and colour scale belong together",

@@ -57,16 +57,6 @@ SEED = 21
 #: A day before all the data of any analysis.
 BEFORE_ALL_DATA = dt.date(1900, 1, 1)
 
-_LAYOUT_PENDING = pytest.mark.xfail(strict=True, reason="downtime results layout: lands with issue 22's merge")
-
-
-def _analyses(*, layout: bool = False) -> list[Any]:
-    """The registered analyses as test parameters; downtime_sales's results are not in the layout yet."""
-    return [
-        pytest.param(name, id=name, marks=[_LAYOUT_PENDING] if layout and name == "downtime_sales" else [])
-        for name in ANALYSES
-    ]
-
 
 # --- the sample each analysis generates ---------------------------------------------------------------------
 
@@ -118,7 +108,7 @@ def sample_runs(samples):
 # --- the contract --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_the_package_exposes_the_contract(name):
     analysis = ANALYSES[name]
     assert isinstance(analysis, Analysis) and analysis.name == name
@@ -135,7 +125,7 @@ def test_the_package_exposes_the_contract(name):
         inspect.signature(getattr(package, function)).bind(*args, **kwargs)
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_the_result_is_frozen_and_carries_its_params_and_quality_notes(name, sample_runs):
     analysis = ANALYSES[name]
     result_type = importlib.import_module(analysis.package).Result
@@ -180,7 +170,7 @@ def _before_all_data(parameters: type[NotebookParameters], field: str) -> Any:
     return [BEFORE_ALL_DATA.isoformat()] * 2 if is_list else BEFORE_ALL_DATA.isoformat()
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_a_window_with_no_data_is_a_parameter_error_before_any_kernel_and_in_the_analysis(name, samples):
     analysis = ANALYSES[name]
     window = analysis.Parameters.window_fields()
@@ -215,7 +205,7 @@ def _published(analysis: Analysis, result: Any) -> dict[str, Any]:
     return results
 
 
-@pytest.mark.parametrize("name", _analyses(layout=True))
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_results_json_has_the_common_layout(name, sample_runs):
     params, result = sample_runs(name)
     results = _published(ANALYSES[name], result)
@@ -235,7 +225,7 @@ def _lookup(results: Any, dotted: str) -> tuple[bool, Any]:
     return True, value
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_every_headline_field_the_index_shows_is_in_the_results(name, sample_runs):
     analysis = ANALYSES[name]
     results = _published(analysis, sample_runs(name)[1])
@@ -285,7 +275,7 @@ def _home(value: Any) -> str:
     return value.__name__ if inspect.ismodule(value) else inspect.unwrap(value).__module__
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_the_kernel_warms_exactly_the_modules_the_notebook_uses(name):
     analysis = ANALYSES[name]
     source = "\n".join(cell.source for cell in _notebook(analysis).cells if cell.cell_type == "code")
@@ -460,7 +450,7 @@ def _lines(published: _Published, labels: set[str]) -> dict[tuple, dict[str, int
     return found
 
 
-@pytest.mark.parametrize("name", _analyses())
+@pytest.mark.parametrize("name", list(ANALYSES))
 def test_no_hidden_group_can_be_worked_out_from_what_is_published(name, samples, tmp_path, monkeypatch):
     analysis = ANALYSES[name]
     folder = tmp_path / "data"

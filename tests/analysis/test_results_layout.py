@@ -45,3 +45,13 @@ def test_layout_problems_name_what_breaks_the_layout(change, problem):
                              figures={"totals": {"unused_share": 0.5}})
     change(results)
     assert problem in layout_problems(results)
+
+
+def test_an_estimated_share_with_its_interval_may_reach_past_0_or_1_a_bare_share_may_not():
+    # a loss estimated as a difference of two estimates can come out below zero, point and bounds
+    units = {"lost_share": "share", "lost_share_low": "share", "lost_share_high": "share", "unused_share": "share"}
+    results = results_layout("demo", _Params(), period=None, units=units, figures={
+        "campaigns": [{"lost_share": -0.007, "lost_share_low": -0.03, "lost_share_high": 1.2}],
+        "totals": {"unused_share": -0.007},
+    })
+    assert layout_problems(results) == ["'unused_share' is a share but holds -0.007"]

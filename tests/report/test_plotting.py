@@ -143,9 +143,7 @@ def _plot_modules():
     for name, analysis in registry.analyses().items():
         spec = importlib.util.find_spec(f"{analysis.package}.plots")
         if spec is not None and spec.origin:
-            marks = [pytest.mark.xfail(strict=True, reason="downtime plots: lands with issue 22's merge")] \
-                if name == "downtime_sales" else []
-            yield pytest.param(spec.origin, id=name, marks=marks)
+            yield pytest.param(spec.origin, id=name)
 
 
 @pytest.mark.parametrize("path", list(_plot_modules()))

@@ -12,16 +12,17 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from helpers.report import theme
 from helpers.report.plotting import date_axis, describe, new_axes, plain_text, visible_span
 
 __all__ = ["timeline_plot", "incidents_plot", "costliest_plot", "campaign_plot", "campaign_share_plot"]
 
-_OUTAGE = "#d62728"
-_RECOVERY = "#ff9896"
+#: Outages in the palette's vermilion; their recovery windows in the same colour, fainter.
+_OUTAGE = theme.colours()[3]
+_RECOVERY_ALPHA = 0.12
 
 
 
@@ -73,7 +74,7 @@ def timeline_plot(
     ax.fill_between(times, data["expected_low"], data["expected_high"], color="0.75", alpha=0.5, linewidth=0,
                     label=f"expected, {confidence:.0%} band")
     ax.plot(times, data["expected"], color="0.35", linewidth=1.2, linestyle="--", label="expected")
-    ax.plot(times, data["actual"], **{"color": sns.color_palette()[0], "linewidth": 1.3, "label": "actual", **kwargs})
+    ax.plot(times, data["actual"], **{"color": theme.colours()[0], "linewidth": 1.3, "label": "actual", **kwargs})
     if len(data):
         # The axis spans the data's whole days, so every tick names the right day, month and year.
         days = pd.to_datetime(data[x])
@@ -145,9 +146,9 @@ def incidents_plot(
         edges = pd.concat([frame["timestamp"], frame["timestamp"].tail(1) + step])
         ax.stairs(frame["expected_high"], edges, baseline=frame["expected_low"], fill=True, color="0.75", alpha=0.6)
         ax.stairs(frame["expected"], edges, baseline=None, color="0.35", linestyle="--", linewidth=1.1)
-        ax.stairs(frame["actual"], edges, baseline=None, color=sns.color_palette()[0], linewidth=1.4)
+        ax.stairs(frame["actual"], edges, baseline=None, color=theme.colours()[0], linewidth=1.4)
         ax.axvspan(row.start, row.end, color=_OUTAGE, alpha=0.3, linewidth=0)
-        ax.axvspan(row.end, row.end + pd.Timedelta(hours=recovery_hours), color=_RECOVERY, alpha=0.25, linewidth=0)
+        ax.axvspan(row.end, row.end + pd.Timedelta(hours=recovery_hours), color=_OUTAGE, alpha=_RECOVERY_ALPHA, linewidth=0)
         ax.set_title(
             plain_text(
                 f"{row.incident_id}, {row.start:%d %b %Y}, {row.minutes:.0f} min\n{row.net_lost_revenue:,.0f} {currency} "
@@ -163,11 +164,11 @@ def incidents_plot(
     for ax in list(axes.flat)[len(chosen):]:
         ax.set_visible(False)
     handles = [
-        plt.Line2D([], [], color=sns.color_palette()[0], linewidth=1.4, label="actual"),
+        plt.Line2D([], [], color=theme.colours()[0], linewidth=1.4, label="actual"),
         plt.Line2D([], [], color="0.35", linestyle="--", label="expected"),
         Patch(color="0.75", alpha=0.6, label=f"expected, {confidence:.0%} band"),
         Patch(color=_OUTAGE, alpha=0.3, label="outage"),
-        Patch(color=_RECOVERY, alpha=0.25, label="recovery window"),
+        Patch(color=_OUTAGE, alpha=_RECOVERY_ALPHA, label="recovery window"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False, fontsize=9)
     fig.suptitle("The costliest incidents up close", fontweight="bold")
@@ -206,7 +207,7 @@ def costliest_plot(
     cost_ax, minutes_ax = axes
     labels = [plain_text(i) for i in chosen["incident_id"]]
     y = np.arange(len(chosen))
-    colours = [sns.color_palette()[1] if c else sns.color_palette()[0] for c in chosen["in_campaign"]]
+    colours = [theme.colours()[1] if c else theme.colours()[0] for c in chosen["in_campaign"]]
     cost_ax.barh(y, chosen["net_lost_revenue"], color=colours, alpha=0.85)
     errors = np.vstack([chosen["net_lost_revenue"] - chosen["net_lost_revenue_low"],
                         chosen["net_lost_revenue_high"] - chosen["net_lost_revenue"]])
@@ -223,8 +224,8 @@ def costliest_plot(
     minutes_ax.set_xlabel("Duration (minutes)")
     minutes_ax.set_title("Their duration")
     # beside the charts, never over an interval
-    minutes_ax.legend(handles=[Patch(color=sns.color_palette()[1], label="during a campaign"),
-                               Patch(color=sns.color_palette()[0], label="outside campaigns")],
+    minutes_ax.legend(handles=[Patch(color=theme.colours()[1], label="during a campaign"),
+                               Patch(color=theme.colours()[0], label="outside campaigns")],
                       loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
     return cost_ax, minutes_ax
 
@@ -250,7 +251,7 @@ def campaign_plot(
     ax = new_axes(ax, figsize=(7, 3.6))
     shown = minute_costs.dropna(subset=["per_minute"])
     x = np.arange(len(shown))
-    colours = [sns.color_palette()[1] if g == "in campaigns" else sns.color_palette()[0] for g in shown["group"]]
+    colours = [theme.colours()[1] if g == "in campaigns" else theme.colours()[0] for g in shown["group"]]
     ax.bar(x, shown["per_minute"], color=colours, alpha=0.85, width=0.55)
     errors = np.vstack([shown["per_minute"] - shown["per_minute_low"], shown["per_minute_high"] - shown["per_minute"]])
     ax.errorbar(x, shown["per_minute"], yerr=errors, fmt="none", ecolor="0.2", capsize=5)
@@ -283,7 +284,7 @@ def campaign_share_plot(
     ax = new_axes(ax, figsize=(7, 0.5 * max(len(campaigns), 3) + 1.2))
     shown = campaigns.dropna(subset=["lost_share"]).iloc[::-1]
     y = np.arange(len(shown))
-    ax.barh(y, 100 * shown["lost_share"], color=sns.color_palette()[1], alpha=0.85)
+    ax.barh(y, 100 * shown["lost_share"], color=theme.colours()[1], alpha=0.85)
     errors = 100 * np.vstack([shown["lost_share"] - shown["lost_share_low"], shown["lost_share_high"] - shown["lost_share"]])
     ax.errorbar(100 * shown["lost_share"], y, xerr=np.clip(errors, 0, None), fmt="none", ecolor="0.2", capsize=3)
     labels = [plain_text(f"{n} ({k} incident{'' if k == 1 else 's'})") for n, k in zip(shown["name"], shown["incidents"])]
