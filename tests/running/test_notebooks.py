@@ -43,6 +43,13 @@ REQUIRED_RESULTS = {
                      "switched_share", "still_using_old_share"],
         "totals": ["features", "features_never_used", "features_below_10pct"],
     },
+    "it_costs": {
+        "services": ["service", "cost", "cloud_cost", "ledger_cost", "unit", "unit_cost", "unit_cost_change"],
+        "shelfware": ["product", "seats", "unused_seats", "unused_cost_per_year"],
+        "shadow_it": ["cost_center", "merchant_group", "amount"],
+        "period": ["start", "end"],
+        "units": [],
+    },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
                       "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
@@ -56,7 +63,7 @@ REQUIRED_RESULTS = {
 }
 
 
-def test_the_kit_has_its_four_analyses():
+def test_every_notebook_has_its_required_results():
     assert {p.stem for p in NOTEBOOK_PATHS} == set(REQUIRED_RESULTS)
 
 
