@@ -64,7 +64,8 @@ def service_cost_plot(services: pd.DataFrame, *, currency: str, period: str, pre
     ledger = np.array([float(v) for v in services["ledger_cost"]])
     grey = (services["service"] == UNALLOCATED).to_numpy()
     ax.barh(y, cloud, color=[_GREY if g else _CLOUD for g in grey], label="cloud (FOCUS export)")
-    ax.barh(y, ledger, left=cloud, color=[_GREY if g else _LEDGER for g in grey], label="ledger (on-premises, people)")
+    if ledger.any():
+        ax.barh(y, ledger, left=cloud, color=[_GREY if g else _LEDGER for g in grey], label="ledger (on-premises, people)")
     if previous is not None and "previous_cost" in services:
         before = [float(v) if v is not None else np.nan for v in services["previous_cost"]]
         ax.scatter(before, y, marker="|", s=220, color="black", zorder=3, label=plain_text(f"{previous} total"))
@@ -89,12 +90,14 @@ def cost_trend_plot(trend: pd.DataFrame, *, currency: str, ax: Axes | None = Non
     hatch = ["" if done else "//" for done in trend["complete"]]
     for i in x:
         ax.bar(i, cloud[i], color=_CLOUD, hatch=hatch[i], label="cloud" if i == 0 else None)
-        ax.bar(i, ledger[i], bottom=cloud[i], color=_LEDGER, hatch=hatch[i], label="ledger" if i == 0 else None)
+        if ledger.any():
+            ax.bar(i, ledger[i], bottom=cloud[i], color=_LEDGER, hatch=hatch[i], label="ledger" if i == 0 else None)
     ax.plot(x, [float(v) for v in trend["unallocated_cost"]], color="black", marker="o", label="of it unallocated")
-    ax.set_xticks(x, [plain_text(p) + ("\n(partial)" if not done else "") for p, done in zip(trend["period"], trend["complete"])])
+    labels = [plain_text(p) + ("\n(partial)" if not done else "") for p, done in zip(trend["period"], trend["complete"])]
+    ax.set_xticks(x, labels, rotation=45 if len(x) > 6 else 0, ha="right" if len(x) > 6 else "center")
     _money_axis(ax.yaxis, currency)
     ax.set_title("IT cost per period")
-    ax.legend(loc="upper left", frameon=False, ncols=3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     describe(ax, f"Stacked bars of cloud and ledger cost per period in {currency}, with a line for the cost no rule "
                  "allocates; hatched bars are periods the data covers only in part.")
     return ax

@@ -158,6 +158,8 @@ def service_table(result: Result) -> Table:
         change: _percent_column(s["change"], signed=True),
     })
     formats = {**_money_formats(cost, f"Cloud ({c})", f"Ledger ({c})"), "Share (%)": "{:.1f}", change: "{:+.1f}"}
+    if not result.params.ledger_path:
+        rows = rows.drop(columns=[f"Cloud ({c})", f"Ledger ({c})"])  # cloud costs only: the cost is the cloud's
     caption = (f"What each service cost in {result.period.label}, in {c} (rounded so that the services add up to the "
                f"total of {_total_text(result)}); shares of the total and changes in %")
     return Table(rows, caption=caption, formats=formats, max_rows=None)
@@ -208,6 +210,8 @@ def trend_table(result: Result) -> Table:
         "Change (%)": _percent_column(t["change"], signed=True),
     })
     formats = {**_money_formats(f"Total ({c})", f"Cloud ({c})", f"Ledger ({c})", f"Unallocated ({c})"), "Change (%)": "{:+.1f}"}
+    if not result.params.ledger_path:
+        rows = rows.drop(columns=[f"Cloud ({c})", f"Ledger ({c})"])
     return Table(rows, caption=f"Cost per period ({c}); changes against the period before when both are complete (%)",
                  formats=formats, max_rows=None)
 
