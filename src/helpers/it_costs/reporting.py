@@ -415,9 +415,12 @@ def _unit_by_service(result: Result) -> dict[str, dict]:
 def _unit_rows(result: Result) -> list[dict]:
     if result.unit_costs is None:
         return []
+    # the same cents as the services list (rounded to add up), so no figure reads one cent apart from its twin
+    shown = {**dict(zip(result.services["service"], result.services["cost_cents"])), WHOLE_IT: cents(_total(result))}
     return [{"service": r.service, "unit": r.unit, "count": as_float(r.count, None),
              "previous_count": as_float(r.previous_count, None),
-             "cost": _money(r.cost), "previous_cost": _money(r.previous_cost), "unit_cost": as_float(r.unit_cost, 6),
+             "cost": _money(shown.get(r.service, r.cost)), "previous_cost": _money(r.previous_cost),
+             "unit_cost": as_float(r.unit_cost, 6),
              "previous_unit_cost": as_float(r.previous_unit_cost, 6), "unit_cost_change": _share(r.unit_cost_change),
              "spend_change": _share(r.spend_change), "volume_change": _share(r.volume_change)}
             for r in result.unit_costs.itertuples(index=False)]
