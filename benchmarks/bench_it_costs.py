@@ -97,7 +97,7 @@ print(json.dumps({
 # Generation runs in its own process too (Linux keeps a process's peak RSS across exec).
 _GENERATE = """
 import json, resource, sys, time
-from helpers.sample_data import costs
+from helpers.it_costs import sample as costs
 folder, scale, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 clock = time.perf_counter()
 rows = costs.generate_cloud(folder, scale=scale, seed=seed)

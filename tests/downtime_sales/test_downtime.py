@@ -249,7 +249,7 @@ def test_committed_sample_truth_is_the_generators(sample):
     if not committed.exists():
         pytest.skip("data/sample has not been generated in this tree")
     _, truth, _, _, _ = sample
-    stored = json.loads(committed.read_text())["sales"]
+    stored = json.loads(committed.read_text())["downtime_sales"]
     assert stored["totals"]["net_lost_revenue"] == pytest.approx(truth["totals"]["net_lost_revenue"])
     assert [i["incident_id"] for i in stored["incidents"]] == [i["incident_id"] for i in truth["incidents"]]
 

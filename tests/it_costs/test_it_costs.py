@@ -16,12 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import it_costs
+from helpers.analysis.results import layout_problems
 from helpers.inputs import loading as inputs
 from helpers.it_costs import breakdown
+from helpers.it_costs import sample as costs
 from helpers.it_costs.money import apportion_cents, cents
 from helpers.it_costs.periods import parse_period
 from helpers.report.results import to_jsonable
-from helpers.sample_data import costs
 
 FILES = {
     "cloud_costs_path": "cloud_costs.parquet", "ledger_path": "ledger.csv", "allocation_path": "allocation.csv",
@@ -285,25 +286,20 @@ def test_look_alikes_are_not_software(result, sample):
 
 # --- results.json -----------------------------------------------------------------------------
 
-def test_results_start_with_what_every_analysis_says(published):
-    assert list(published)[:5] == ["analysis", "parameters", "period", "units", "currency"]
+def test_results_follow_the_common_layout(published):
+    assert layout_problems(published) == []
+    assert list(published)[:4] == ["analysis", "parameters", "period", "units"]
     assert published["analysis"] == "it_costs"
     assert published["period"] == {"start": "2025-10-01", "end": "2025-12-31"}
-    assert published["currency"] == "EUR"
-    assert published["units"]["total_cost"] == "EUR"
+    assert "currency" not in published and published["parameters"]["currency"] == "EUR"
+    for money in ("total_cost", "cost", "unused_cost_per_year", "amount"):
+        assert published["units"][money] == "EUR"
+    assert published["units"]["unallocated_share"] == published["units"]["share"] == "share"
+    assert published["units"]["cost_change"] == "relative change"  # -0.2 is 20% less, 1.5 is 150% more
     for service in published["services"]:
         assert 0 <= service["share"] <= 1
     assert 0 <= published["unallocated_share"] <= 1
     assert sum(s["share"] for s in published["services"]) == pytest.approx(1, abs=1e-5)
-
-
-def test_money_figures_for_a_page_beside_the_other_analyses(published):
-    names = [m["name"] for m in published["money"]]
-    assert names == ["total_cost", "cloud_cost", "ledger_cost", "unallocated_cost",
-                     "shelfware_totals.unused_cost_per_year", "shadow_it_totals.amount"]
-    for figure in published["money"]:
-        assert figure["low"] is None and figure["high"] is None  # sums, not estimates
-        assert figure["unit"] in ("EUR", "EUR a year")
 
 
 # --- the same figures however a run is started -------------------------------------------------

@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from helpers import report
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.running.index import headline_figures
 
 HOSTILE = "<script>alert(1)</script>"

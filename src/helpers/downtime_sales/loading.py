@@ -121,16 +121,19 @@ class _Window:
     channels: list[str]
 
 
-def check_sales_window(params: Parameters) -> None:
+def check_sales_window(params: Parameters, *, con: Any = None) -> None:
     """Raise ParameterError or InputDataError if the channels or the window do not fit the sales.
 
-    What :func:`load_inputs` checks first, for the runner to find before any kernel starts.
+    What :func:`load_inputs` checks first, for the runner to find before any kernel starts (on ``con``,
+    the runner's DuckDB connection; a new one when None).
     """
-    con = inputs.connect(params.timezone)
+    own = con is None
+    con = inputs.connect(params.timezone) if own else con
     try:
         _sales_window(inputs.open_input(params.sales_path, "sales", con=con, timezone=params.timezone), params)
     finally:
-        con.disconnect()
+        if own:
+            con.disconnect()
 
 
 def _sales_window(sales: Any, params: Parameters) -> _Window:

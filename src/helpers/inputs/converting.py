@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 
+from helpers.analysis.schemas import Column, Schema
 from helpers.inputs.reading import FILE_COLUMN, ROW_COLUMN, RawRelation, quote_name, quote_text
-from helpers.inputs.schemas import Column, Schema
 
 RAW_PREFIX = "__itv_raw_"
 AWARE_PREFIX = "__itv_aware_"
@@ -76,7 +76,7 @@ def convert(
     """SQL converting a raw column to the schema type; NULL where it is empty or does not convert.
 
     ``decimal_comma`` is SQL: whether a number in this row may be written ``12,50``.
-    ``empty_words``: cell texts that mean empty (see :attr:`helpers.inputs.schemas.Schema.empty_words`).
+    ``empty_words``: cell texts that mean empty (see :attr:`helpers.analysis.schemas.Schema.empty_words`).
     """
     trimmed = _empty_words_null(f"nullif(trim({name_sql}), '')", empty_words)
     tz = quote_text(timezone)

@@ -1,6 +1,6 @@
 """What can be known about the inputs before the analysis runs: one sentence for each problem.
 
-The runner calls :func:`check_inputs` before any kernel starts (the inputs are already
+The runner calls :func:`check_inputs` (the analysis's ``data_check``) before any kernel starts (the inputs are already
 validated against their schemas); :func:`helpers.it_costs.analyse` finds the same problems
 when a notebook is run by hand.
 """
@@ -8,26 +8,30 @@ when a notebook is run by hand.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 import ibis
 import pandas as pd
 from ibis import _
 
 from helpers.exceptions import InputDataError, ParameterError
-from helpers.inputs.schemas import get_schema
 from helpers.it_costs.allocation import Rule, read_rules
 from helpers.it_costs.currencies import Rates, convert, read_rates
 from helpers.it_costs.loading import Inputs, load_inputs
 from helpers.it_costs.money import ZERO
 from helpers.it_costs.parameters import Parameters
 from helpers.it_costs.periods import Coverage, choose_periods
+from helpers.it_costs.schemas import LEDGER
 
 __all__ = ["check_inputs", "check_rules", "check_cost_column", "check_currencies", "coverage_of"]
 
 
-def check_inputs(params: Parameters) -> None:
-    """Raise ParameterError or InputDataError for the first problem the data shows (the runner's check)."""
-    data = load_inputs(params)
+def check_inputs(params: Parameters, *, con: Any = None) -> None:
+    """Raise ParameterError or InputDataError for the first problem the data shows (the runner's check).
+
+    ``con``: the runner's DuckDB connection (an Ibis backend); a new one of ``params.engine`` when None.
+    """
+    data = load_inputs(params, con=con)
     check_rules(read_rules(data.allocation), data, params)
     check_cost_column(data, params)
     months = _months(data.cloud)
@@ -39,7 +43,7 @@ def check_rules(rules: list[Rule], data: Inputs, params: Parameters) -> None:
     """Every rule must match on a column its costs have (``Tags.<key>`` needs a Tags column)."""
     name = data.names.get("allocation_path", "allocation")
     columns = {"cloud": list(data.cloud.columns), "ledger": list(data.ledger.columns) if data.ledger is not None else []}
-    ledger_columns = {c.name for c in get_schema("ledger").columns}
+    ledger_columns = {c.name for c in LEDGER.columns}
     for rule in rules:
         if rule.match == "*":
             continue

@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator
 
+from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = ["Parameters", "PERIOD_FORMATS", "DEFAULT_SOFTWARE_MARKERS"]
 
@@ -36,8 +36,6 @@ DEFAULT_SOFTWARE_MARKERS = [
 
 class Parameters(NotebookParameters):
     """Parameters of ``notebooks/it_costs.ipynb``."""
-
-    data_check = "helpers.it_costs.checks:check_inputs"
 
     cloud_costs_path: InputPath("cloud_costs") = Field(  # type: ignore[valid-type]
         "data/sample/cloud_costs.parquet", description="FOCUS 1.0-1.2 cost and usage export of the cloud providers"

@@ -9,10 +9,12 @@ total (:func:`helpers.it_costs.money.apportion_cents`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.analysis.results import SHARE, results_layout
 from helpers.it_costs.allocation import UNALLOCATED
 from helpers.it_costs.money import as_float, cents, exact_total, short_money
 from helpers.it_costs.unit_costs import WHOLE_IT
@@ -22,10 +24,8 @@ if TYPE_CHECKING:
     from helpers.it_costs.result import Result
 
 __all__ = [
-    "MONEY_FIGURES",
     "headline",
     "idle_departments_table",
-    "money_figures",
     "pool_table",
     "provider_table",
     "results",
@@ -38,20 +38,6 @@ __all__ = [
     "trend_table",
     "unit_cost_table",
 ]
-
-#: The results.json fields that are money, for a page that puts every analysis's money side by side:
-#: path -> (what it is, what period it covers). None of them is an estimate: no interval.
-MONEY_FIGURES = {
-    "total_cost": ("what IT cost in the report period", "period"),
-    "cloud_cost": ("what the cloud providers charged in the report period", "period"),
-    "ledger_cost": ("on-premises and people cost in the report period (general ledger)", "period"),
-    "unallocated_cost": ("cost no allocation rule gives to a service, in the report period", "period"),
-    "services.cost": ("what each service cost in the report period", "period"),
-    "services.unit_cost": ("what each service cost per unit of business (services.unit)", "period"),
-    "shelfware_totals.unused_cost_per_year": ("licence seats paid for and not used, a year", "year"),
-    "shadow_it_totals.amount": ("software bought on expenses outside IT in the report period", "period"),
-}
-
 
 def _pct(value: Any, *, signed: bool = True) -> str:
     """A share or change as people say it: ``+12%``, ``-0.4%``, ``6.2%``."""
@@ -327,8 +313,10 @@ def _share(value: Any) -> float | None:
 
 
 def results(result: Result) -> dict[str, Any]:
-    """The run's key figures for ``results.json``: ``analysis``, ``parameters``, ``period``, ``units``,
-    ``currency``, then the figures (money in ``currency``, rounded to the cent; shares and changes 0-1)."""
+    """The run's key figures for ``results.json`` in the common layout (:mod:`helpers.analysis.results`):
+    ``analysis``, ``parameters``, ``period`` (the report period), ``units``, then the figures: money in
+    the ``currency`` parameter's currency (the unit of every money figure), rounded to the cent;
+    shares and changes from 0 to 1."""
     total = _total(result)
     s = result.services
     units = _unit_by_service(result)
@@ -343,12 +331,7 @@ def results(result: Result) -> dict[str, Any]:
         "consumers": list(row.consumers) if isinstance(row.consumers, list) else [],
         **units.get(row.service, {"unit": None, "unit_cost": None, "unit_cost_change": None}),
     } for row in s.itertuples(index=False)]
-    out: dict[str, Any] = {
-        "analysis": "it_costs",
-        "parameters": result.params.as_dict(),
-        "period": {"start": result.period.start.isoformat(), "end": result.period.end.isoformat()},
-        "units": _units(result),
-        "currency": result.currency,
+    figures: dict[str, Any] = {
         "report_period": result.period.label,
         "complete": result.complete,
         "previous_period": result.previous.as_dict() if result.previous is not None else None,
@@ -371,29 +354,47 @@ def results(result: Result) -> dict[str, Any]:
                               "cost": _money(r.cost), "rows": int(r.rows)} for r in result.rules.itertuples(index=False)],
         "converted_currencies": list(result.converted),
     }
-    out.update(_shelfware_results(result))
-    out.update(_shadow_it_results(result))
-    out["money"] = money_figures(out)
-    return out
+    figures.update(_shelfware_results(result))
+    figures.update(_shadow_it_results(result))
+    held = set(_keys(figures))
+    return results_layout(
+        "it_costs", result.params, period=(result.period.start, result.period.end),
+        units={key: unit for key, unit in _units(result).items() if key in held}, figures=figures,
+    )
+
+
+#: The unit of a change on the previous period: a fraction of the previous value (0.12 = +12%; not bounded by 1).
+CHANGE = "relative change"
 
 
 def _units(result: Result) -> dict[str, str]:
+    """The unit of every figure by its key (a key in a list of rows counts for every row)."""
     c = result.currency
+    money = ("total_cost", "cloud_cost", "ledger_cost", "unallocated_cost", "cost", "previous_cost", "cost_per_year",
+             "unused_cost_per_year", "amount", "sanctioned_amount")
+    changes = ("total_cost_change", "cost_change", "unit_cost_change", "spend_change", "volume_change")
     return {
-        "total_cost": c, "cloud_cost": c, "ledger_cost": c, "unallocated_cost": c,
-        "total_cost_change": "share (0-1)", "unallocated_share": "share (0-1)",
-        "services.cost": c, "services.cloud_cost": c, "services.ledger_cost": c, "services.previous_cost": c,
-        "services.share": "share (0-1)", "services.cost_change": "share (0-1)",
-        "services.unit_cost": f"{c} per services.unit", "services.unit_cost_change": "share (0-1)",
-        "cost_pools.cost": c, "towers.cost": c, "providers.cost": c, "trend.total_cost": c,
-        "unit_costs.count": "unit_costs.unit", "unit_costs.cost": c, "unit_costs.unit_cost": f"{c} per unit_costs.unit",
-        "unit_costs.unit_cost_change": "share (0-1)", "unit_costs.spend_change": "share (0-1)",
-        "unit_costs.volume_change": "share (0-1)",
-        "shelfware.seats": "seats", "shelfware.unused_seats": "seats", "shelfware.cost_per_year": f"{c} a year",
-        "shelfware.unused_cost_per_year": f"{c} a year", "shelfware_totals.unused_cost_per_year": f"{c} a year",
-        "shadow_it.amount": c, "shadow_it.lines": "expense lines", "shadow_it_totals.amount": c,
-        "shadow_it_totals.sanctioned_amount": c, "allocation_rules.cost": c,
+        **dict.fromkeys(money, c),
+        "unallocated_share": SHARE, "share": SHARE,
+        **dict.fromkeys(changes, CHANGE),
+        # per the row's own ``unit`` (order, transaction, active user)
+        "unit_cost": f"{c} per unit", "previous_unit_cost": f"{c} per unit", "count": "units", "previous_count": "units",
+        **dict.fromkeys(("seats", "unused_seats", "leaver_seats", "unassigned_seats", "seats_held"), "seats"),
+        **dict.fromkeys(("holders", "active_users", "people"), "people"),
+        "inactive_days": "days", "lines": "expense lines", "hidden_groups": "groups", "groups": "groups",
+        "rows": "cost rows",
     }
+
+
+def _keys(value: Any) -> Iterator[str]:
+    """Every key at any depth of mappings and lists (a unit is published only for a figure the results hold)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
 
 
 def _breakdown_rows(frame: pd.DataFrame, column: str) -> list[dict]:
@@ -458,24 +459,3 @@ def _shadow_it_results(result: Result) -> dict[str, Any]:
               "by_period": [{"period": r.period, "amount": _money(r.amount), "lines": int(r.lines)}
                             for r in spend.by_period.itertuples(index=False)]}
     return {"shadow_it": rows, "shadow_it_totals": totals}
-
-
-def money_figures(published: dict[str, Any]) -> list[dict[str, Any]]:
-    """The single money figures of :data:`MONEY_FIGURES` that hold a value, as a page beside other analyses reads them.
-
-    Each is ``{"name", "label", "value", "low", "high", "unit", "per", "start", "end"}``: sums,
-    not estimates, so ``low`` and ``high`` are null; ``per`` says whether the value is for the
-    report period (``start`` to ``end``) or a year; lists (per service) stay in the report.
-    """
-    figures = []
-    currency, period = published["currency"], published["period"]
-    for path, (label, per) in MONEY_FIGURES.items():
-        value: Any = published
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is None or isinstance(value, list):
-            continue
-        figures.append({"name": path, "label": label, "value": value, "low": None, "high": None,
-                        "unit": currency + (" a year" if per == "year" else ""), "per": per,
-                        "start": period["start"], "end": period["end"]})
-    return figures

@@ -1,42 +1,59 @@
-"""The kit's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
+"""The project's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
 
-A notebook names its parameter declaration in its metadata
-(``metadata.itvalue.parameters = "helpers.nps_trends:Parameters"``). Any other
-notebook with a ``parameters`` cell still runs: its parameters and their types
-are read from that cell by papermill's inspector.
+A notebook names the analysis it tells the story of in its metadata (``metadata.itvalue.analysis =
+"nps_trends"``), a name looked up in the registry of installed analyses
+(:mod:`helpers.analysis.registry`), never a module to import. Any other notebook with a
+``parameters`` cell still runs: its parameters and their types are read from that cell by
+papermill's inspector.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from helpers import paths
-from helpers.exceptions import ParameterError
+from helpers.analysis import registry
+from helpers.analysis.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
+from helpers.exceptions import KitError, ParameterError
 from helpers.inputs.sources import require_file
-from helpers.running.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
+
+if TYPE_CHECKING:
+    from helpers.analysis.contract import Analysis
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
+
+#: How notebooks of earlier kit versions named their declaration: only a registered analysis's is honoured.
+_LEGACY_DECLARATION = re.compile(r"helpers\.([a-z_][a-z0-9_]*):Parameters")
 
 
 @dataclass
 class Notebook:
-    """A runnable notebook: its path, title and parameter declaration."""
+    """A runnable notebook: its path, title, and the analysis it tells the story of (None for a plain notebook)."""
 
     name: str
     path: Path
     title: str
-    parameters_class: type[NotebookParameters] | None
-    headline_fields: list[str] = field(default_factory=list)
+    analysis: Analysis | None
     inspected: dict[str, Any] = field(default_factory=dict)
     #: The kernelspec the notebook asks for (papermill's choice too).
     kernel_name: str = "python3"
+
+    @property
+    def parameters_class(self) -> type[NotebookParameters] | None:
+        """The analysis's parameter declaration (None for a plain notebook)."""
+        return self.analysis.Parameters if self.analysis is not None else None
+
+    @property
+    def headline_fields(self) -> list[dict[str, Any]]:
+        """The index's figures for a run of this notebook, as ``run.json`` records them."""
+        return [f.as_dict() for f in self.analysis.headline_fields] if self.analysis is not None else []
 
     @classmethod
     def load(cls, path: Path) -> Notebook:
@@ -54,22 +71,31 @@ class Notebook:
         if not any("parameters" in (cell.get("metadata") or {}).get("tags", []) for cell in cells):
             raise ParameterError(f"{path}: the notebook has no cell tagged 'parameters'.")
         meta = nb["metadata"].get("itvalue", {})
-        spec = meta.get("parameters")
-        parameters_class = _import_class(spec, path) if spec else None
+        meta = meta if isinstance(meta, dict) else {}
+        analysis = _analysis(meta, path)
         inspected = {}
-        if parameters_class is None:
+        if analysis is None:
             import papermill
 
             inspected = papermill.inspect_notebook(str(path))
+        title = analysis.title if analysis is not None else meta.get("title")
+        kernelspec = nb["metadata"].get("kernelspec")
         return cls(
             name=path.stem,
             path=path,
-            title=meta.get("title", path.stem.replace("_", " ").capitalize()),
-            parameters_class=parameters_class,
-            headline_fields=list(meta.get("headline", [])),
+            title=str(title) if isinstance(title, str) and title else path.stem.replace("_", " ").capitalize(),
+            analysis=analysis,
             inspected=inspected,
-            kernel_name=(nb["metadata"].get("kernelspec") or {}).get("name") or "python3",
+            kernel_name=(kernelspec.get("name") if isinstance(kernelspec, dict) else None) or "python3",
         )
+
+    @property
+    def reference(self) -> str:
+        """How a command line names this notebook: its name when it is the project's, else its path."""
+        root = paths.find_project_root()
+        if root is not None and self.path.resolve() == (root / "notebooks" / f"{self.name}.ipynb").resolve():
+            return self.name
+        return str(self.path)
 
     @property
     def params_dir(self) -> Path:
@@ -164,12 +190,25 @@ def _inferred_type(info: dict[str, Any]) -> str:
     return type(default).__name__ if default is not None else "any"
 
 
-def _import_class(spec: str, path: Path) -> type[NotebookParameters]:
-    module_name, _, attr = spec.partition(":")
+def _analysis(meta: dict[str, Any], path: Path) -> Analysis | None:
+    """The registered analysis a notebook's metadata names (``analysis``, or an earlier kit's declaration)."""
+    name = meta.get("analysis")
+    legacy = _LEGACY_DECLARATION.fullmatch(str(meta.get("parameters", "")))
+    if name is None and legacy is not None:
+        name = legacy.group(1)
+    if name is None:
+        if meta.get("parameters") is not None:
+            raise ParameterError(
+                f"{path.name}: its metadata names a parameter declaration ({str(meta['parameters'])[:100]!r}) instead of "
+                "an installed analysis; set metadata.itvalue.analysis to one of: " + ", ".join(registry.analyses()) + "."
+            )
+        return None
+    if not isinstance(name, str):
+        raise ParameterError(f"{path.name}: metadata.itvalue.analysis must be an analysis name.")
     try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ParameterError(f"{path.name}: its parameter declaration {spec!r} cannot be imported ({exc}).") from None
+        return registry.get(name)
+    except KitError as exc:
+        raise ParameterError(f"{path.name}: {exc}") from None
 
 
 def list_notebooks() -> list[Notebook]:

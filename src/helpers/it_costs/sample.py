@@ -15,7 +15,8 @@ Writes, in ``out_dir``:
   centers, accounts; one rule that matches nothing);
 - ``volumes.csv``: orders, payment transactions and active users per month;
 - ``licences.csv`` and ``last_active.csv``: seven licensed products and who holds their seats
-  (the users of ``users.csv``, which the adoption sample writes: it is generated first);
+  (the users of ``users.csv``, which feature_adoption's sample writes: ``itvalue sample-data`` runs
+  the samples in name order, so it is there; run alone, this writes the adoption sample first);
 - ``expenses.csv``: card and expense lines, software among travel and meals;
 - ``rates.csv``: monthly USD -> EUR rates.
 
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._parquet import write_parquet_chunks
+from helpers.sample_data._parquet import write_parquet_chunks
 
 __all__ = ["generate", "generate_cloud", "RESOURCES", "USD_RATES", "LICENCES", "FIRST_DAY", "LAST_DAY", "EXPECTED_SERVICE"]
 
@@ -497,7 +498,7 @@ def _users(out_dir: Path, scale: int, seed: int) -> pd.DataFrame:
     """The people of ``users.csv`` (written by the adoption sample, generated here if it is missing)."""
     path = out_dir / "users.csv"
     if not path.is_file():
-        from . import adoption
+        from helpers.sample_data import adoption  # when run alone: the registry runs feature_adoption's sample first
 
         adoption.generate(out_dir, scale=scale, seed=seed)
     users = pd.read_csv(path, dtype={"user_id": str, "department": str})
