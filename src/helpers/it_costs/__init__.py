@@ -20,7 +20,7 @@ truth). Money is in the ``currency`` parameter's currency.
 from pathlib import Path
 from typing import Any
 
-from helpers.analysis.contract import Analysis, HeadlineField, lazy_exports
+from helpers.analysis.contract import Analysis, HeadlineField, MoneyField, lazy_exports
 from helpers.it_costs.parameters import Parameters
 from helpers.it_costs.schemas import SCHEMAS
 
@@ -58,6 +58,19 @@ ANALYSIS = Analysis(
         HeadlineField("not allocated to a service", "unallocated_cost"),
         HeadlineField("unused licence seats, a year", "shelfware_totals.unused_cost_per_year"),
         HeadlineField("software bought outside IT", "shadow_it_totals.amount"),
+    ),
+    # Sums of recorded amounts, not estimates: no interval. Each in the currency parameter's currency.
+    money_fields=(
+        MoneyField("IT cost in the report period", "total_cost"),
+        MoneyField("cloud, from the FOCUS export", "cloud_cost"),
+        MoneyField("on-premises and people, from the ledger", "ledger_cost"),
+        MoneyField("not allocated to a service", "unallocated_cost"),
+        MoneyField("cost of each service", "cost", rows="services", row_label="{service}"),
+        MoneyField("cost per unit of business", "unit_cost", rows="unit_costs", row_label="{service}, per {unit}",
+                   unit_from="units.cost"),
+        MoneyField("software bought on expenses outside IT", "shadow_it_totals.amount"),
+        MoneyField("licence seats paid for and not used", "shelfware_totals.unused_cost_per_year", per="year",
+                   side="at_stake"),
     ),
     data_check=_check_data,
     sample=_sample,
