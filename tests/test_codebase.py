@@ -132,6 +132,23 @@ def test_results_are_json_and_hold_every_headline_field_the_index_shows(sample_r
                 assert found, f"{name}: index headline {figure['label']!r} reads {figure[key]!r}, not in results()"
 
 
+@pytest.mark.parametrize("name", ANALYSES)
+def test_every_money_field_the_value_page_shows_is_in_the_results(sample_results, name):
+    results = sample_results[name]
+    for field in registry.get(name).money_fields:
+        found, unit = _lookup(results, field.as_dict()["unit_from"]) if field.unit is None else (True, field.unit)
+        assert found and isinstance(unit, str) and unit, f"{name}: money {field.label!r} has no unit"
+        rows = [results]
+        if field.rows is not None:
+            found, rows = _lookup(results, field.rows)
+            assert found and isinstance(rows, list) and rows, f"{name}: money {field.label!r} reads rows {field.rows!r}"
+            field.row_label.format_map(rows[0])  # names only keys the rows have
+        for key in ("value", "low", "high"):
+            path = getattr(field, key)
+            if path is not None:
+                assert all(_lookup(row, path)[0] for row in rows), f"{name}: money {field.label!r} reads {path!r}"
+
+
 def test_a_broken_headline_path_is_caught():
     assert _lookup({"totals": {"x": 1}}, "totals.x") == (True, 1)
     assert _lookup({"events": []}, "events.0.level_change") == (False, None)

@@ -149,6 +149,23 @@ def test_hostile_names_stay_text_and_a_missing_period_is_said(tmp_path, monkeypa
     assert "period not stated in its results.json" in page
 
 
+def test_with_the_kit_s_analyses_a_missing_one_is_named(tmp_path):
+    """Through the real registry: only downtime_sales has run; every other money figure is missing."""
+    _run(tmp_path, "downtime_sales", "default", "2025-03-01T10:00:00", results={
+        "analysis": "downtime_sales", "parameters": {"currency": "EUR"}, "period": {"start": "2025-01-01", "end": "2025-06-30"},
+        "units": {}, "totals": {"net_lost_revenue": 41000.0, "net_lost_revenue_low": 30000.0, "net_lost_revenue_high": 52000.0}})
+    write_index(tmp_path)
+    figures = _figures(tmp_path)
+    lost = next(f for f in figures if f["analysis"] == "downtime_sales")
+    assert (lost["value"], lost["low"], lost["high"], lost["unit"], lost["side"]) == (41000.0, 30000.0, 52000.0, "EUR", "at_stake")
+    others = [f for f in figures if f["analysis"] != "downtime_sales"]
+    assert {f["analysis"] for f in others} >= {"config_usage_audit", "it_costs"}
+    assert all(f["status"] == "missing" and f["value"] is None for f in others)
+    page = (tmp_path / "value.html").read_text()
+    assert "41,000 EUR" in page and "30,000 to 52,000" in page
+    assert page.count("<span class='missing'>missing</span>") == len(others)
+
+
 def test_money_text_keeps_cents_where_they_matter():
     assert [value.money_text(v) for v in (1552345.4, 99.5, 0.834, 0.0042, 0.0, None)] == \
         ["1,552,345", "99.50", "0.83", "0.0042", "0.00", "—"]
