@@ -32,7 +32,7 @@ ANALYSES = {
     "outages": _analysis(
         "outages",
         MoneyField("sales lost to outages", "totals.net", low="totals.low", high="totals.high",
-                   unit_from="parameters.currency", side="at_stake"),
+                   unit_from="parameters.currency", level_from="parameters.confidence", side="at_stake"),
     ),
     "upkeep": _analysis("upkeep", MoneyField("upkeep of unread data", "totals.money", unit="EUR", per="month",
                                              side="at_stake")),
@@ -65,7 +65,7 @@ def reports(tmp_path, monkeypatch):
     _run(tmp_path, "costs", "default", "2025-03-01T10:00:00", results=_costs(1000.0))
     _run(tmp_path, "costs", "monthly", "2025-03-02T10:00:00", results=_costs(77.0))  # not the default set
     _run(tmp_path, "outages", "default", "2025-03-01T10:00:00", results={
-        "analysis": "outages", "parameters": {"currency": "USD"}, "period": {"start": "2025-01-01", "end": "2025-06-30"},
+        "analysis": "outages", "parameters": {"currency": "USD", "confidence": 0.9}, "period": {"start": "2025-01-01", "end": "2025-06-30"},
         "units": {}, "totals": {"net": 12500.0, "low": 8000.0, "high": 17100.0}})
     _run(tmp_path, "outages", "default", "2025-03-09T10:00:00", status="failed")  # the good run before it stands
     _run(tmp_path, "upkeep", "default", "2025-03-01T10:00:00", status="failed")
@@ -88,7 +88,7 @@ def test_figures_come_from_the_default_sets_latest_good_run(reports):
     assert (total["start"], total["end"], total["report"]) == ("2025-10-01", "2025-12-31", "costs/default/report.html")
     assert total["estimate"] is False and total["low"] is None
     lost = found[("outages", "sales lost to outages", None)]
-    assert (lost["value"], lost["low"], lost["high"], lost["unit"]) == (12500.0, 8000.0, 17100.0, "USD")
+    assert (lost["value"], lost["low"], lost["high"], lost["level"], lost["unit"]) == (12500.0, 8000.0, 17100.0, 0.9, "USD")
     assert lost["run"] == "2025-03-01T10:00:00", "the latest run failed: the good one before it is shown"
     assert [f["row"] for f in _figures(reports) if f["label"] == "cost of each service"] == ["Web shop", "ERP"], \
         "a row whose figure is null does not apply; it is left out, not shown as 0"
@@ -113,7 +113,7 @@ def test_an_analysis_without_a_good_run_is_missing_not_zero(reports):
 
 def test_the_page_shows_unit_interval_period_and_report_and_adds_nothing(reports):
     page = (reports / "value.html").read_text()
-    assert "<b>12,500 USD</b>" in page and "8,000 to 17,100" in page and "2025-01-01 to 2025-06-30" in _text(page)
+    assert "<b>12,500 USD</b>" in page and "8,000 to 17,100 (90%)" in page and "2025-01-01 to 2025-06-30" in _text(page)
     assert "<b>9,000 EUR</b> a year" in page and "a year, the rate at 2025-12-31" in _text(page)
     assert "7 figures from 4 analyses: 5 shown, 2 missing." in page
     assert "href='outages/default/report.html'" in page and "href='costs/default/report.html'" in page
@@ -152,7 +152,7 @@ def test_hostile_names_stay_text_and_a_missing_period_is_said(tmp_path, monkeypa
 def test_with_the_kit_s_analyses_a_missing_one_is_named(tmp_path):
     """Through the real registry: only downtime_sales has run; every other money figure is missing."""
     _run(tmp_path, "downtime_sales", "default", "2025-03-01T10:00:00", results={
-        "analysis": "downtime_sales", "parameters": {"currency": "EUR"}, "period": {"start": "2025-01-01", "end": "2025-06-30"},
+        "analysis": "downtime_sales", "parameters": {"currency": "EUR", "confidence": 0.95}, "period": {"start": "2025-01-01", "end": "2025-06-30"},
         "units": {}, "totals": {"net_lost_revenue": 41000.0, "net_lost_revenue_low": 30000.0, "net_lost_revenue_high": 52000.0}})
     write_index(tmp_path)
     figures = _figures(tmp_path)

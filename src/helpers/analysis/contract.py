@@ -110,6 +110,8 @@ class MoneyField(HeadlineField):
     ``side``
         ``"cost"``: what IT spends (per service, per unit, outside IT's books); ``"at_stake"``: money the
         business loses or pays for nothing (sales lost to outages, unused licence seats, unread data's upkeep).
+    ``level_from``
+        A path to the interval's level, a share from 0 to 1 (``parameters.confidence``), shown beside it.
     ``rows``, ``row_label``
         A path to a list in ``results.json``: the field is then read in every row (``value``, ``low`` and
         ``high`` relative to the row, ``unit_from`` from the top), each named by ``row_label`` formatted with
@@ -119,6 +121,7 @@ class MoneyField(HeadlineField):
 
     per: str = "period"
     side: str = "cost"
+    level_from: str | None = None
     rows: str | None = None
     row_label: str | None = None
 
@@ -131,8 +134,10 @@ class MoneyField(HeadlineField):
             raise ValueError(f"MoneyField {self.label!r}: rows and row_label go together")
 
     def as_dict(self) -> dict[str, Any]:
-        """The field as the index reads it (:meth:`HeadlineField.as_dict` plus ``per``, ``side`` and the rows)."""
+        """The field as the index reads it (:meth:`HeadlineField.as_dict` plus ``per``, ``side``, the level and the rows)."""
         spec = {**super().as_dict(), "per": self.per, "side": self.side}
+        if self.level_from is not None:
+            spec["level_from"] = self.level_from
         if self.rows is not None:
             spec.update(rows=self.rows, row_label=self.row_label)
         return spec

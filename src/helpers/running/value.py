@@ -58,9 +58,10 @@ def value_figures(analyses: Mapping[str, Analysis], defaults: Mapping[str, Defau
     """Every money figure of every analysis, as ``index.json``'s ``value.figures`` lists them.
 
     Each is ``{"analysis", "title", "side", "label", "row", "status", "reason", "value", "low", "high",
-    "estimate", "unit", "per", "start", "end", "report", "run", "history"}``: ``status`` is ``ok`` or ``missing``
+    "level", "estimate", "unit", "per", "start", "end", "report", "run", "history"}``: ``status`` is ``ok`` or ``missing``
     (``value`` then null and ``reason`` one sentence); ``row`` names the row of a per-row field
-    (a service); ``estimate`` says whether the analysis gives an interval for it; ``start`` and
+    (a service); ``estimate`` says whether the analysis gives an interval for it (``level``: its level,
+    0-1, when the analysis names it); ``start`` and
     ``end`` are the run's period (ISO dates; a rate of ``per`` month or year is the one at ``end``).
     """
     figures = []
@@ -73,7 +74,7 @@ def value_figures(analyses: Mapping[str, Analysis], defaults: Mapping[str, Defau
 
 def _read(name: str, analysis: Analysis, field: MoneyField, found: DefaultRuns) -> list[dict[str, Any]]:
     base = {"analysis": name, "title": analysis.title, "side": field.side, "label": field.label, "row": None,
-            "status": "missing", "reason": None, "value": None, "low": None, "high": None,
+            "status": "missing", "reason": None, "value": None, "low": None, "high": None, "level": None,
             "estimate": field.low is not None and field.high is not None, "unit": None, "per": field.per,
             "start": None, "end": None, "report": None, "run": None,
             "history": f"{quote(name)}/{DEFAULT_SET}/history.html" if found.runs else None}
@@ -83,6 +84,7 @@ def _read(name: str, analysis: Analysis, field: MoneyField, found: DefaultRuns) 
     spec = field.as_dict()
     period = results.get("period") if isinstance(results.get("period"), Mapping) else {}
     base.update(unit=str(lookup(results, spec.get("unit_from")) or spec.get("unit") or ""),
+                level=_number(lookup(results, field.level_from)),
                 start=period.get("start"), end=period.get("end"), run=found.good.info.get("started"),
                 report=f"{quote(name)}/{DEFAULT_SET}/report.html")
     if field.rows is None:
@@ -155,7 +157,8 @@ def _interval(figure: dict[str, Any]) -> str:
         return "—"
     if figure["low"] is None or figure["high"] is None:
         return "could not be estimated"
-    return f"{money_text(figure['low'])} to {money_text(figure['high'])}"
+    level = f" ({figure['level']:.0%})" if figure["level"] is not None else ""
+    return f"{money_text(figure['low'])} to {money_text(figure['high'])}{level}"
 
 
 def _covers(figure: dict[str, Any]) -> str:
