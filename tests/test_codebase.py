@@ -147,6 +147,9 @@ def test_every_money_field_the_value_page_shows_is_in_the_results(sample_results
             path = getattr(field, key)
             if path is not None:
                 assert all(_lookup(row, path)[0] for row in rows), f"{name}: money {field.label!r} reads {path!r}"
+        if field.level_from is not None:
+            found, level = _lookup(results, field.level_from)
+            assert found and 0 < level < 1, f"{name}: money {field.label!r}'s interval level {field.level_from!r}"
 
 
 def test_a_broken_headline_path_is_caught():

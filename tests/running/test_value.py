@@ -162,7 +162,7 @@ def test_with_the_kit_s_analyses_a_missing_one_is_named(tmp_path):
     assert {f["analysis"] for f in others} >= {"config_usage_audit", "it_costs"}
     assert all(f["status"] == "missing" and f["value"] is None for f in others)
     page = (tmp_path / "value.html").read_text()
-    assert "41,000 EUR" in page and "30,000 to 52,000" in page
+    assert "41,000 EUR" in page and "30,000 to 52,000 (95%)" in page
     assert page.count("<span class='missing'>missing</span>") == len(others)
 
 

@@ -62,7 +62,7 @@ ANALYSIS = Analysis(
     money_fields=(
         MoneyField("sales lost to outages, net of the demand that came back", "totals.net_lost_revenue",
                    low="totals.net_lost_revenue_low", high="totals.net_lost_revenue_high", unit_from="parameters.currency",
-                   side="at_stake"),
+                   level_from="parameters.confidence", side="at_stake"),
     ),
     data_check=_check_data,
     sample=_sample,
