@@ -155,6 +155,8 @@ def _inputs_that_need_rows() -> list[Any]:
 def test_an_input_with_a_header_and_no_rows_is_an_input_data_error(name, parameter, samples, tmp_path):
     analysis = ANALYSES[name]
     schema = registry.get_schema(analysis.Parameters.input_fields()[parameter].kind)
+    if not getattr(_on_sample(analysis, samples(name)), parameter):
+        pytest.skip(f"{name}'s sample set reads no {parameter} (an optional input it pairs with another)")
     empty = tmp_path / f"empty_{schema.kind}.csv"
     empty.write_text(",".join(column.name for column in schema.columns if column.required) + "\n", encoding="utf-8")
     params = _on_sample(analysis, samples(name), **{parameter: str(empty)})
@@ -164,8 +166,11 @@ def test_an_input_with_a_header_and_no_rows_is_an_input_data_error(name, paramet
 
 
 def _before_all_data(parameters: type[NotebookParameters], field: str) -> Any:
-    """A day before all the data as the parameter takes it: a date, or a one-day window of two dates."""
+    """A day before all the data as the parameter takes it: a date, a one-day window of two dates, or a year (a
+    period named as text, ``2025`` or ``2025-Q2``)."""
     annotation = parameters.model_fields[field].annotation
+    if annotation is str:
+        return str(BEFORE_ALL_DATA.year)
     is_list = typing.get_origin(annotation) is list
     return [BEFORE_ALL_DATA.isoformat()] * 2 if is_list else BEFORE_ALL_DATA.isoformat()
 
@@ -238,6 +243,27 @@ def test_every_headline_field_the_index_shows_is_in_the_results(name, sample_run
                 assert found, f"index headline {field['label']!r} reads {field[key]!r}, which results() lacks"
         unit = field.get("unit") if "unit" in field else _lookup(results, field["unit_from"])[1]
         assert isinstance(unit, str), f"index headline {field['label']!r} has no unit"
+
+
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_every_money_field_the_value_page_shows_is_in_the_results(name, sample_runs):
+    analysis = ANALYSES[name]
+    results = _published(analysis, sample_runs(name)[1])
+    for field in analysis.money_fields:
+        found, unit = _lookup(results, field.as_dict()["unit_from"]) if field.unit is None else (True, field.unit)
+        assert found and isinstance(unit, str) and unit, f"{name}: money {field.label!r} has no unit"
+        rows = [results]
+        if field.rows is not None:
+            found, rows = _lookup(results, field.rows)
+            assert found and isinstance(rows, list) and rows, f"{name}: money {field.label!r} reads rows {field.rows!r}"
+            field.row_label.format_map(rows[0])  # names only keys the rows have
+        for key in ("value", "low", "high"):
+            path = getattr(field, key)
+            if path is not None:
+                assert all(_lookup(row, path)[0] for row in rows), f"{name}: money {field.label!r} reads {path!r}"
+        if field.level_from is not None:
+            found, level = _lookup(results, field.level_from)
+            assert found and 0 < level < 1, f"{name}: money {field.label!r}'s interval level {field.level_from!r}"
 
 
 # --- the kernel's warm modules ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ PARAM_SETS = [
     ("downtime_sales", "default"),
     ("downtime_sales", "spring_campaign"),
     ("feature_adoption", "default"),
+    ("it_costs", "default"),
 ]
 
 

@@ -45,6 +45,13 @@ REQUIRED_RESULTS = {
         "totals": ["features", "features_never_used", "features_below_10pct"],
         "by_department": ["feature_id", "department", "eligible_users", "adoption", "adoption_low", "adoption_high"],
     },
+    "it_costs": {
+        "services": ["service", "cost", "cloud_cost", "ledger_cost", "unit", "unit_cost", "unit_cost_change"],
+        "shelfware": ["product", "seats", "unused_seats", "unused_cost_per_year"],
+        "shadow_it": ["cost_center", "merchant_group", "amount"],
+        "period": ["start", "end"],
+        "units": [],
+    },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
                       "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
@@ -61,7 +68,7 @@ REQUIRED_RESULTS = {
 LAYOUT_PENDING = {"downtime_sales"}
 
 
-def test_the_kit_has_its_four_analyses():
+def test_every_notebook_has_its_required_results():
     assert {p.stem for p in NOTEBOOK_PATHS} == set(REQUIRED_RESULTS)
 
 

@@ -19,7 +19,8 @@ says what the runner, the index and a newcomer may rely on:
     Exactly what ``results.json`` holds, in the common layout (:mod:`.results`).
 
 and, beside those, the package's input kinds (``schemas``), the index's headline figures
-(``headline_fields``), the check of parameters against data made before any kernel starts
+(``headline_fields``), its money figures for the index's page "IT value beside IT cost"
+(``money_fields``), the check of parameters against data made before any kernel starts
 (``data_check``), the modules a kernel warms for its notebook (``warm``) and the sample-data
 generator (``sample``). The package exports the contract functions lazily (:func:`lazy_exports`):
 ``import helpers.nps_trends`` loads its parameters and nothing of the analytical stack.
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from helpers.analysis.parameters import NotebookParameters
     from helpers.analysis.schemas import Schema
 
-__all__ = ["CONTRACT", "RESULTS_MIMETYPE", "STANDARD_EXPORTS", "Analysis", "HeadlineField", "lazy_exports"]
+__all__ = ["CONTRACT", "RESULTS_MIMETYPE", "STANDARD_EXPORTS", "Analysis", "HeadlineField", "MoneyField", "lazy_exports"]
 
 #: The MIME type under which a notebook hands its key figures to the runner (results.json).
 RESULTS_MIMETYPE = "application/vnd.itvalue.results+json"
@@ -90,6 +91,58 @@ class HeadlineField:
         return spec
 
 
+#: What a money figure's value covers: the run's period (``period`` in results.json), or a rate per month or year.
+MONEY_PER = ("period", "month", "year")
+#: Which side of the page "IT value beside IT cost" a money figure stands on.
+MONEY_SIDES = ("cost", "at_stake")
+
+
+@dataclass(frozen=True)
+class MoneyField(HeadlineField):
+    """One money figure of an analysis for the reports index's page "IT value beside IT cost".
+
+    As a :class:`HeadlineField` (dotted paths into ``results.json``; the unit, a currency code, from
+    ``unit`` or ``unit_from``), plus:
+
+    ``per``
+        ``"period"``: the value is a total over the run's period (``period.start`` to ``period.end``
+        of the common layout); ``"month"`` or ``"year"``: a rate, at the period's end.
+    ``side``
+        ``"cost"``: what IT spends (per service, per unit, outside IT's books); ``"at_stake"``: money the
+        business loses or pays for nothing (sales lost to outages, unused licence seats, unread data's upkeep).
+    ``level_from``
+        A path to the interval's level, a share from 0 to 1 (``parameters.confidence``), shown beside it.
+    ``rows``, ``row_label``
+        A path to a list in ``results.json``: the field is then read in every row (``value``, ``low`` and
+        ``high`` relative to the row, ``unit_from`` from the top), each named by ``row_label`` formatted with
+        the row's values (``"{service}, per {unit}"``); a row whose value is null is left out (the figure does
+        not apply to it).
+    """
+
+    per: str = "period"
+    side: str = "cost"
+    level_from: str | None = None
+    rows: str | None = None
+    row_label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.per not in MONEY_PER:
+            raise ValueError(f"MoneyField {self.label!r}: per must be one of {MONEY_PER}, not {self.per!r}")
+        if self.side not in MONEY_SIDES:
+            raise ValueError(f"MoneyField {self.label!r}: side must be one of {MONEY_SIDES}, not {self.side!r}")
+        if (self.rows is None) != (self.row_label is None):
+            raise ValueError(f"MoneyField {self.label!r}: rows and row_label go together")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The field as the index reads it (:meth:`HeadlineField.as_dict` plus ``per``, ``side``, the level and the rows)."""
+        spec = {**super().as_dict(), "per": self.per, "side": self.side}
+        if self.level_from is not None:
+            spec["level_from"] = self.level_from
+        if self.rows is not None:
+            spec.update(rows=self.rows, row_label=self.row_label)
+        return spec
+
+
 @dataclass(frozen=True)
 class Analysis:
     """One analysis: its notebook's name, its parameters, its inputs, its figures, and the contract's functions.
@@ -108,6 +161,9 @@ class Analysis:
         The input kinds this analysis defines (others it reads, e.g. ``responses``, belong to another).
     headline_fields : tuple of HeadlineField
         The index's figures for a run, first the one the "at a glance" line shows.
+    money_fields : tuple of MoneyField
+        The run's money figures for the index's page "IT value beside IT cost" (what outages cost in sales,
+        what IT costs per service...): read from the latest good run of the default set, never added up.
     data_check : callable, optional
         ``data_check(params, con=...)`` checks parameters against the inputs' data before any kernel starts
         (a window with no data, a channel the sales do not have), on ``con``, an Ibis DuckDB connection the
@@ -127,6 +183,7 @@ class Analysis:
     Parameters: type[NotebookParameters]  # noqa: N815 - the contract's name for it
     schemas: tuple[Schema, ...] = ()
     headline_fields: tuple[HeadlineField, ...] = ()
+    money_fields: tuple[MoneyField, ...] = ()
     data_check: Callable[[Any], None] | None = None
     warm: tuple[str, ...] = ("loading", "analysis", "plots", "reporting")
     sample: Callable[..., dict[str, Any]] | None = field(default=None, compare=False)

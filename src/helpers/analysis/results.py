@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["LAYOUT_KEYS", "SHARE", "figure_keys", "layout_problems", "results_layout", "units_of"]
+__all__ = ["LAYOUT_KEYS", "SHARE", "figure_keys", "layout_problems", "lookup", "results_layout", "units_of"]
 
 #: The keys every results.json starts with.
 LAYOUT_KEYS = ("analysis", "parameters", "period", "units")
@@ -126,6 +126,25 @@ def layout_problems(results: Mapping[str, Any]) -> list[str]:
             if math.isfinite(value) and not 0 <= value <= 1:
                 problems.append(f"'{key}' is a share but holds {value}")
     return problems
+
+
+def lookup(results: Any, path: str | None) -> Any:
+    """The value at a dotted path (``totals.net_lost_revenue``, ``periods.-1.nps``); None when absent.
+
+    How the index reads the figures an analysis declares (:class:`~helpers.analysis.contract.HeadlineField`).
+    """
+    if not path:
+        return None
+    value: Any = results
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.lstrip("-").isdigit() and value:
+            index = int(part)
+            value = value[index] if -len(value) <= index < len(value) else None
+        else:
+            return None
+    return value
 
 
 def _items(value: Any) -> Iterator[tuple[str, Any]]:

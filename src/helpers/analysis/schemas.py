@@ -121,6 +121,10 @@ class Schema:
         Rules between timestamp columns of a row.
     may_be_empty : bool
         A file with a header and no rows is valid.
+    empty_words : tuple of str
+        Cell texts that mean "empty" in this kind of input, as some exporters write them
+        (FOCUS exports write ``NULL``), in its own and its extra text columns; compared with the
+        cell exactly as written.
     """
 
     kind: str
@@ -129,6 +133,7 @@ class Schema:
     unique: tuple[str, ...] = ()
     order: tuple[Order, ...] = field(default=())
     may_be_empty: bool = False
+    empty_words: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[str]:

@@ -17,7 +17,7 @@ Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.counts` (reads counted in t
 from pathlib import Path
 from typing import Any
 
-from helpers.analysis.contract import Analysis, HeadlineField, lazy_exports
+from helpers.analysis.contract import Analysis, HeadlineField, MoneyField, lazy_exports
 from helpers.config_usage_audit.parameters import Parameters
 from helpers.config_usage_audit.schemas import SCHEMAS
 
@@ -55,6 +55,10 @@ ANALYSIS = Analysis(
         HeadlineField("upkeep of unread data", "totals.hours_on_unused"),
         HeadlineField("upkeep of unread data a month, in money", "totals.money_on_unused"),
         HeadlineField("read but stale", "totals.attributes_at_risk"),
+    ),
+    money_fields=(
+        MoneyField("upkeep of configuration data nobody reads", "totals.money_on_unused", unit_from="parameters.currency",
+                   per="month", side="at_stake"),
     ),
     data_check=_check_data,
     sample=_sample,

@@ -23,7 +23,7 @@ in the sales currency (``currency`` only labels it); durations in minutes.
 from pathlib import Path
 from typing import Any
 
-from helpers.analysis.contract import Analysis, HeadlineField, lazy_exports
+from helpers.analysis.contract import Analysis, HeadlineField, MoneyField, lazy_exports
 from helpers.downtime_sales.parameters import Parameters
 from helpers.downtime_sales.schemas import SCHEMAS
 
@@ -61,6 +61,11 @@ ANALYSIS = Analysis(
         HeadlineField("campaign minute vs other minute", "totals.campaign_minute_cost_ratio",
                       low="totals.campaign_minute_cost_ratio_low", high="totals.campaign_minute_cost_ratio_high", unit="x",
                       no_effect=1),
+    ),
+    money_fields=(
+        MoneyField("sales lost to outages, net of the demand that came back", "totals.net_lost_revenue",
+                   low="totals.net_lost_revenue_low", high="totals.net_lost_revenue_high", unit_from="parameters.currency",
+                   level_from="parameters.confidence", side="at_stake"),
     ),
     data_check=_check_data,
     sample=_sample,

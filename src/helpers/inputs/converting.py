@@ -70,17 +70,20 @@ def reads_text_timestamps(schema: Schema, raw: RawRelation) -> list[str]:
     ]
 
 
-def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, decimal_comma: str) -> str:
+def convert(
+    column: Column, name_sql: str, duckdb_type: str, *, timezone: str, decimal_comma: str, empty_words: tuple[str, ...] = ()
+) -> str:
     """SQL converting a raw column to the schema type; NULL where it is empty or does not convert.
 
     ``decimal_comma`` is SQL: whether a number in this row may be written ``12,50``.
+    ``empty_words``: cell texts that mean empty (see :attr:`helpers.analysis.schemas.Schema.empty_words`).
     """
-    trimmed = f"nullif(trim({name_sql}), '')"
+    trimmed = _empty_words_null(f"nullif(trim({name_sql}), '')", empty_words)
     tz = quote_text(timezone)
     text = is_text_type(duckdb_type)
     if column.type == "text":
         if text:
-            return raw_text(name_sql, duckdb_type)
+            return raw_text(name_sql, duckdb_type, empty_words)
         if duckdb_type.upper() in ("FLOAT", "DOUBLE"):
             # Ids written from pandas float columns (int with gaps) read 123.0; show them as 123.
             return (
@@ -132,8 +135,8 @@ def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, d
     raise ValueError(f"unknown column type {column.type!r}")
 
 
-def raw_text(name_sql: str, duckdb_type: str) -> str:
-    """The cell as the file holds it, NULL when empty.
+def raw_text(name_sql: str, duckdb_type: str, empty_words: tuple[str, ...] = ()) -> str:
+    """The cell as the file holds it, NULL when empty (or one of the schema's ``empty_words``).
 
     Text stays text (blank = NULL); typed Parquet/DuckDB values keep their type, since
     formatting millions of them as text only to test for NULL would dominate the check
@@ -142,9 +145,22 @@ def raw_text(name_sql: str, duckdb_type: str) -> str:
     if is_text_type(duckdb_type):
         # A cell starting with a printable ASCII character other than a space cannot be
         # blank: that cheap comparison spares trimming almost every cell of a large log.
-        return (f"CASE WHEN {name_sql} >= '!' AND {name_sql} < chr(127) THEN {name_sql} "
+        cell = (f"CASE WHEN {name_sql} >= '!' AND {name_sql} < chr(127) THEN {name_sql} "
                 f"WHEN trim({name_sql}) = '' THEN NULL ELSE {name_sql} END")
+        return _empty_words_null(cell, empty_words, exact=name_sql)
     return name_sql
+
+
+def _empty_words_null(cell_sql: str, empty_words: tuple[str, ...], *, exact: str | None = None) -> str:
+    """``cell_sql``, NULL where the cell is one of ``empty_words``.
+
+    ``exact``: the cell as written, to compare instead of ``cell_sql`` (text columns, where
+    trimming every cell of a large file only to compare it would cost more than the check).
+    """
+    if not empty_words:
+        return cell_sql
+    words = ", ".join(quote_text(w) for w in empty_words)
+    return f"CASE WHEN {exact or cell_sql} IN ({words}) THEN NULL ELSE {cell_sql} END"
 
 
 def extras(schema: Schema, raw: RawRelation) -> list[str]:
@@ -161,17 +177,20 @@ def checked_select(schema: Schema, raw: RawRelation, *, timezone: str, numbered:
             continue
         duckdb_type = raw.columns[column.name]
         name_sql = quote_name(column.name)
-        converted = convert(column, name_sql, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma)
+        converted = convert(column, name_sql, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma,
+                            empty_words=schema.empty_words)
         parts.append(f"{converted} AS {name_sql}")
-        parts.append(f"{raw_text(name_sql, duckdb_type)} AS {quote_name(RAW_PREFIX + column.name)}")
+        parts.append(f"{raw_text(name_sql, duckdb_type, schema.empty_words)} AS {quote_name(RAW_PREFIX + column.name)}")
         if column.type == "timestamp" and is_text_type(duckdb_type):
-            trimmed = f"nullif(trim({name_sql}), '')"
+            trimmed = _empty_words_null(f"nullif(trim({name_sql}), '')", schema.empty_words)
             parts.append(f"regexp_full_match({trimmed}, {quote_text(_AWARE)}) AS {quote_name(AWARE_PREFIX + column.name)}")
             parts.append(f"regexp_full_match({trimmed}, {quote_text(_NAIVE)}) AS {quote_name(NAIVE_PREFIX + column.name)}")
     for name in extras(schema, raw):
         name_sql = quote_name(name)
         if _is_aware(raw.columns[name]):
             parts.append(f"timezone({quote_text(timezone)}, {name_sql}) AS {name_sql}")
+        elif schema.empty_words and is_text_type(raw.columns[name]):
+            parts.append(f"{_empty_words_null(name_sql, schema.empty_words)} AS {name_sql}")
         else:
             parts.append(name_sql)
     parts.append(FILE_COLUMN)

@@ -196,6 +196,8 @@ def typed_table(schema: Schema, raw: ibis.Table) -> ibis.Table:
         if column.name in raw.columns:
             cell = raw[column.name]
             if cell.type().is_string():
+                for word in schema.empty_words:
+                    cell = cell.nullif(word)
                 cell = cell.strip().nullif("")
             values[column.name] = _convert(column, cell).name(column.name)
             values[_RAW + column.name] = cell.name(_RAW + column.name)

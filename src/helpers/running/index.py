@@ -15,10 +15,13 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.analysis import registry
+from helpers.analysis.results import lookup
 from helpers.running.attempts import read_refusals
 from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
 from helpers.running.publishing import latest_run
+from helpers.running.value import PAGE as VALUE_PAGE
+from helpers.running.value import DefaultRuns, value_figures, value_page
 
 __all__ = [
     "RunRecord",
@@ -92,22 +95,6 @@ def good_run(set_dir: Path, runs: list[RunRecord]) -> RunRecord | None:
     return next((r for r in runs if r.ok), None)
 
 
-def _lookup(results: Any, path: str | None) -> Any:
-    """``totals.net_lost_revenue`` or ``periods.-1.nps`` in the results; None when absent."""
-    if not path:
-        return None
-    value: Any = results
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.lstrip("-").isdigit() and value:
-            index = int(part)
-            value = value[index] if -len(value) <= index < len(value) else None
-        else:
-            return None
-    return value
-
-
 def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str, Any]]:
     """The headline figures as data: ``label``, ``value``, ``low``, ``high``, ``unit`` and ``text``.
 
@@ -120,10 +107,10 @@ def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str
     figures = []
     for field in fields:
         spec = field if isinstance(field, dict) else {"value": field}
-        value = _number(_lookup(results, spec["value"]))
-        unit = _lookup(results, spec.get("unit_from")) or spec.get("unit", "")
+        value = _number(lookup(results, spec["value"]))
+        unit = lookup(results, spec.get("unit_from")) or spec.get("unit", "")
         text = _format(value) + (f" {unit}" if unit and value is not None else "")
-        low, high = _number(_lookup(results, spec.get("low"))), _number(_lookup(results, spec.get("high")))
+        low, high = _number(lookup(results, spec.get("low"))), _number(lookup(results, spec.get("high")))
         if value is not None and low is not None and high is not None:
             text += f" ({_format(low)} to {_format(high)})"
             no_effect = spec.get("no_effect")
@@ -187,6 +174,13 @@ th { background: #f4f4f4; }
 .reason { color: #5f0010; font-size: 0.85em; font-weight: normal; max-width: 30em; margin-top: 0.3em; }
 .reason code { font-size: 0.95em; background: #fbeff1; padding: 0 0.2em; word-break: break-all; }
 .params { font-size: 0.85em; color: #444; max-width: 18em; }
+.missing { color: #b00020; font-weight: bold; }
+.value td:nth-child(2), .value td:nth-child(3) { white-space: nowrap; }
+.value tr.sub td:first-child { padding-left: 2em; color: #444; }
+.value .date { white-space: nowrap; }
+.value tr.sub td { border-bottom-color: #eee; }
+.lead { max-width: 60em; }
+.cio { border-left: 4px solid #0173b2; padding: 0.3em 0.8em; background: #f7f9fc; }
 """
 
 #: What an em dash in the figures means, said once under every table that can show one.
@@ -469,8 +463,18 @@ def _with_refusals(
     return dict(sorted(merged.items()))
 
 
+def _value_link(figures: list[dict[str, Any]]) -> str:
+    """The way to the page "IT value beside IT cost", saying how many of its figures are missing."""
+    if not figures:
+        return ""
+    missing = sum(1 for f in figures if f["status"] != "ok")
+    note = f" ({missing} of {len(figures)} figures missing)" if missing else ""
+    return (f"<p class='cio'><b><a href='{VALUE_PAGE}'>IT value beside IT cost</a></b>: every analysis's money "
+            f"figures, what is lost or paid for and not used beside what IT costs, on one page{html.escape(note)}.</p>")
+
+
 def write_index(out_dir: Path) -> Path:
-    """Rebuild ``out_dir/index.html``, ``index.json`` and every ``history.html`` from the runs on disk."""
+    """Rebuild ``out_dir/index.html``, ``index.json``, ``value.html`` and every ``history.html`` from the runs on disk."""
     out_dir = Path(out_dir)
     with locked(out_dir / ".index.lock"):
         grouped = _with_refusals(read_runs(out_dir), read_refusals(out_dir))
@@ -482,8 +486,14 @@ def write_index(out_dir: Path) -> Path:
             _index_row(key, runs, defaults.get(key[0]), good_run(out_dir / key[0] / key[1], runs))
             for key, runs in grouped.items()
         )
+        figures = value_figures(registry.analyses(), {
+            notebook: DefaultRuns(runs, good_run(out_dir / notebook / param_set, runs))
+            for (notebook, param_set), runs in grouped.items() if param_set == "default"
+        })
+        write_text_atomically(out_dir / VALUE_PAGE, _page("IT value beside IT cost", value_page(figures)))
         body = (
-            _glance(grouped)
+            _value_link(figures)
+            + _glance(grouped)
             + "<h2>Every parameter set</h2>"
             "<p class='muted'>Status, time and headline figures are those of the latest run; under each set's "
             "name, what its parameters change from the analysis's default set.</p>"
@@ -494,6 +504,7 @@ def write_index(out_dir: Path) -> Path:
         if not grouped:
             body = "<p>No runs yet. Run <code>itvalue run --all</code>.</p>"
         summary = index_summary(grouped)
+        summary["value"] = {"page": VALUE_PAGE, "figures": figures}
         summary["generated"] = max((r.info.get("finished") or "" for runs in grouped.values() for r in runs), default=None)
         write_text_atomically(out_dir / "index.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         target = out_dir / "index.html"

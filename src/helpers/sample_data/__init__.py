@@ -11,6 +11,9 @@ name order. The kit's own generators are modules of this package, each with
   ``collection_cost.csv``;
 - ``adoption`` (feature_adoption): ``features.csv``, ``users.csv``, ``feature_usage.parquet``.
 
+An analysis may keep its generator in its own package instead (``helpers.it_costs.sample``, which
+reads the ``users.csv`` feature_adoption's sample wrote before it: the samples run in name order).
+
 Each returns its planted truth, written to ``truth.json`` under its analysis's name. Every file of
 every input kind an analysis declares is then validated through :mod:`helpers.inputs`, so the sample
 always loads. Generators stream large files with :func:`helpers.sample_data._parquet.write_parquet_chunks`.
