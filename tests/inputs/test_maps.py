@@ -242,3 +242,58 @@ def test_the_sql_that_runs_is_written_from_the_checked_tree():
     assert expression.sql("duckdb") == "LOWER(\"Created at\") || '-'"
     assert expression.sql("spark") == "LOWER(`Created at`) || '-'"
     assert expression.columns == ("Created at",)
+
+
+# --- one expression, two evaluations: DuckDB SQL over files, Ibis over engine tables -----------------
+
+EVERY_FUNCTION = {
+    "abs": "abs(n - 5)", "ceil": "ceil(x)", "coalesce": "coalesce(t, 'none')", "concat": "concat(t, '-', n)",
+    "contains": "contains(t, 'b')", "floor": "floor(x)", "greatest": "greatest(n, 3)",
+    "least": "least(n, 3)", "left": "left(t, 2)", "length": "length(t)", "lower": "lower(t)",
+    "nullif": "nullif(t, 'abc')", "regexp_extract": "regexp_extract(t, '^(.)(.)', 2)",
+    "regexp_matches": "regexp_matches(t, 'b+')", "regexp_replace": "regexp_replace(t, 'b+', 'X')",
+    "replace": "replace(t, 'b', 'B')", "right": "right(t, 2)", "round": "round(x, 1)", "split_part": None,
+    "starts_with": "starts_with(t, 'ab')", "strptime": "strptime(d, '%d/%m/%Y')", "substring": "substring(t, 2, 2)",
+    "to_timestamp": "to_timestamp(s)", "trim": "trim(p)", "upper": "upper(t)",
+}
+OPERATORS = [
+    "n + 1", "n * 2 - 1", "x / 2", "n % 2", "floor(n / 2)", "-n", "n > 2 AND NOT (n = 4)", "n < 2 OR n >= 4", "t || '!'",
+    "t IS NULL", "t IS NOT NULL", "t LIKE 'a%'", "t ILIKE 'A%'", "t NOT LIKE '%c'", "n IN (1, 3)", "n BETWEEN 2 AND 3",
+    "CASE WHEN n > 2 THEN 'big' ELSE 'small' END", "CASE t WHEN 'abc' THEN 1 WHEN 'bbb' THEN 2 END",
+    "CAST(n AS VARCHAR)", "TRY_CAST(t AS INTEGER)", "CAST(x AS DECIMAL(10, 2))", "CAST(n AS DOUBLE) / 4", "'web'", "1",
+    "to_timestamp(ms / 1000)",
+]
+
+
+@pytest.mark.parametrize("text", [v for v in EVERY_FUNCTION.values() if v] + OPERATORS)
+def test_an_expression_gives_the_same_values_as_duckdb_sql_and_as_an_ibis_expression(text):
+    import ibis
+    import pyarrow as pa
+
+    from helpers.inputs.mapping import to_ibis
+
+    rows = pa.table({
+        "n": pa.array([1, 2, 3, 4, None], pa.int64()), "x": pa.array([1.25, -2.5, 3.75, 0.0, None], pa.float64()),
+        "t": ["abc", "bbb", "ab", None, "cab"], "d": ["29/02/2016", "01/03/2016", "1/1/2000", None, "31/12/2024"],
+        "s": pa.array([0, 86400, 1_700_000_000, None, 1], pa.int64()),
+        "ms": pa.array([0, 1500, 86_400_000, None, 1], pa.int64()), "p": ["  a ", "b", " ", None, "c "],
+    })
+    con = ibis.duckdb.connect()
+    table = con.create_table("t", ibis.memtable(rows))
+    expression = parse_expression(text)
+    by_sql = con.con.execute(f"SELECT ({expression.sql('duckdb')}) AS v FROM t").fetchall()
+    by_ibis = table.select(v=to_ibis(expression.tree, table)).to_pyarrow().column("v").to_pylist()
+    assert [row[0] for row in by_sql] == by_ibis, text
+
+
+def test_every_allowed_function_is_tried_both_ways_or_said_to_work_on_files_only():
+    from helpers.inputs.expressions import FUNCTIONS
+
+    assert set(EVERY_FUNCTION) == set(FUNCTIONS)
+    import ibis
+
+    from helpers.inputs.mapping import to_ibis
+
+    table = ibis.table({"t": "string"}, name="t")
+    with pytest.raises(ExpressionError, match="the function split_part works on files"):
+        to_ibis(parse_expression("split_part(t, ' ', 1)").tree, table)

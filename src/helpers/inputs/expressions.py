@@ -24,7 +24,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
-__all__ = ["Expression", "ExpressionError", "FUNCTIONS", "parse_expression"]
+__all__ = ["Expression", "ExpressionError", "FUNCTIONS", "describe_node", "parse_expression"]
 
 #: The longest syntax tree accepted, in nodes: a map value is a small scalar expression.
 MAX_NODES = 200
@@ -36,7 +36,6 @@ FUNCTIONS: dict[str, type[exp.Expression]] = {
     "coalesce": exp.Coalesce,
     "concat": exp.Concat,
     "contains": exp.Contains,
-    "epoch_ms": exp.UnixToTime,
     "floor": exp.Floor,
     "greatest": exp.Greatest,
     "least": exp.Least,
@@ -62,7 +61,7 @@ FUNCTIONS: dict[str, type[exp.Expression]] = {
 # Structure that computes nothing by itself, operators, and the CASE/CAST forms.
 _SYNTAX: tuple[type[exp.Expression], ...] = (
     exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Neg, exp.Not,
-    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv,
+    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
     exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.Like, exp.ILike, exp.In, exp.Between,
     exp.And, exp.Or, exp.DPipe, exp.Case, exp.If, exp.Cast, exp.TryCast, exp.DataType, exp.DataTypeParam,
 )
@@ -143,12 +142,12 @@ def parse_expression(text: str) -> Expression:
     columns: list[str] = []
     for node in nodes:
         if type(node) not in _ALLOWED:
-            raise ExpressionError(f"it uses {_describe(node)}, which a column map may not use; {_allowed_sentence()}")
+            raise ExpressionError(f"it uses {describe_node(node)}, which a column map may not use; {_allowed_sentence()}")
         if isinstance(node, exp.Column):
             if node.table or node.args.get("db") or node.args.get("catalog"):
                 raise ExpressionError(f"it names a table ({node.sql()}); name the input's columns alone")
             if not isinstance(node.this, exp.Identifier):
-                raise ExpressionError(f"it uses {_describe(node.this)}, which a column map may not use")
+                raise ExpressionError(f"it uses {describe_node(node.this)}, which a column map may not use")
             if node.name not in columns:
                 columns.append(node.name)
         elif isinstance(node, exp.DataType) and node.this not in _TYPES:
@@ -161,7 +160,8 @@ def parse_expression(text: str) -> Expression:
     return Expression(text=text, columns=tuple(columns), tree=tree)
 
 
-def _describe(node: exp.Expression) -> str:
+def describe_node(node: exp.Expression) -> str:
+    """A syntax node as a sentence names it: ``the function read_csv``, ``a subquery``."""
     for kind, name in _NAMES.items():
         if isinstance(node, kind):
             return name

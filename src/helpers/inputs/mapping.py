@@ -5,32 +5,33 @@ Over a file (:func:`map_relation`), the map is one more ``SELECT`` between the r
 the user's column or the checked expression written as DuckDB SQL, the file's other columns stay
 as extra columns, and the rows keep their file and record numbers, so every message still quotes
 cells as written and rows as numbered in the file. The profile's parsing rules apply there too:
-extra header rows are skipped (rows keep their numbers), one row per key is kept (``latest``).
+extra header rows are skipped (rows keep their numbers), one row per key is kept (``one_row_per``),
+rows of the export that are not the input's are left out (``keep_rows_where``).
 Words that mean empty (``?``, ``NULL``) are read as empty by DuckDB's CSV reader itself
 (``nullstr``), and by the ``SELECT`` for other formats.
 
-Over an engine table (:func:`map_table`), a map of plain column names is an Ibis selection, and
-expressions are written in the engine's own SQL dialect from their checked syntax tree and run
-through Ibis (``Table.sql``), so one map works on DuckDB, PostgreSQL and Spark; what a dialect cannot
-express, and the parsing rules that only files need (date formats, header rows, record numbers),
-are refused there with a sentence.
+Over an engine table (:func:`map_table`), the map is an Ibis selection: each checked expression is
+turned node by node into an Ibis expression (:func:`to_ibis`), which Ibis compiles for the engine,
+so one map works on DuckDB, PostgreSQL and Spark. (Ibis's ``Table.sql`` would take the SQL text
+instead, but Ibis 12 cannot run it on PostgreSQL: it emits ``DROP VIEW IF EXISTS`` with no name.)
+What an engine cannot evaluate, and the parsing rules that only files need (date formats, header
+rows, record numbers), are refused there with a sentence.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import ibis
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel
 
 from helpers.analysis.schemas import Schema
 from helpers.exceptions import InputDataError
-from helpers.inputs.expressions import ExpressionError
+from helpers.inputs.expressions import ExpressionError, describe_node
 from helpers.inputs.maps import AUTO_HEADER_ROWS, Binding, Resolved
 from helpers.inputs.reading import (
     DECIMAL_COMMA_COLUMN,
@@ -42,12 +43,7 @@ from helpers.inputs.reading import (
     quote_text,
 )
 
-__all__ = ["map_relation", "map_table", "SQLGLOT_DIALECTS"]
-
-#: The sqlglot dialect of each Ibis backend the kit reads tables from.
-SQLGLOT_DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "pyspark": "spark", "mysql": "mysql", "snowflake": "snowflake",
-                    "bigquery": "bigquery", "trino": "trino", "mssql": "tsql", "oracle": "oracle", "sqlite": "sqlite"}
-
+__all__ = ["map_relation", "map_table", "to_ibis"]
 
 # --- files (DuckDB SQL) ----------------------------------------------------------------------
 
@@ -186,17 +182,18 @@ def _reason(error: Exception) -> str:
 # --- engine tables (Ibis) ----------------------------------------------------------------------
 
 def map_table(raw: ibis.Table, schema: Schema, resolved: Resolved, *, backend: str, name: str) -> ibis.Table:
-    """An engine table with the kit's column names (expressions evaluated in the engine's dialect), then its other columns.
+    """An engine table with the kit's column names (expressions as Ibis expressions), then its other columns.
 
     Raises
     ------
     InputDataError
-        A parsing rule that only files have, or an expression the engine's dialect cannot express.
+        A parsing rule that only files have, or an expression the engine cannot evaluate.
     """
     kit_names = {c.name for c in schema.columns}
     renamed = {b.source for b in resolved.bindings.values() if b.how == "column"}
+    labelled = resolved.schema(schema)
     for column_name, binding in resolved.bindings.items():
-        column = schema.column(column_name)
+        column = labelled.column(column_name)
         if binding.how == "record_number":
             raise InputDataError(
                 f"{name}: the profile numbers records for '{column_name}', which a table has none of; "
@@ -209,7 +206,6 @@ def map_table(raw: ibis.Table, schema: Schema, resolved: Resolved, *, backend: s
                 f"{name}: {column.shown} holds text, and the profile's date formats and time zone are read from files only; "
                 "in a database give it as a timestamp column (a view can convert it)."
             )
-    dialect = SQLGLOT_DIALECTS.get(backend, backend)
     if resolved.one_row_per is not None:
         key, order = resolved.one_row_per
         if order is None:
@@ -219,43 +215,169 @@ def map_table(raw: ibis.Table, schema: Schema, resolved: Resolved, *, backend: s
             )
         rank = ibis.row_number().over(ibis.window(group_by=raw[key], order_by=ibis.desc(raw[order])))
         raw = raw.mutate(__itv_rank=rank).filter(ibis._.__itv_rank == 0).drop("__itv_rank")
-    selected = []
+    values = {}
     for column_name, binding in resolved.bindings.items():
-        selected.append(exp.alias_(_tree(binding, raw, resolved), column_name, quoted=True))
-    extras = [c for c in raw.columns if c not in renamed and c not in kit_names]
-    selected += [exp.alias_(_tree(Binding(c, c, "column"), raw, resolved), c, quoted=True) for c in extras]
-    query = exp.select(*selected).from_(exp.to_identifier("itv_source", quoted=True))
+        try:
+            values[column_name] = _ibis_value(binding, raw, resolved).name(column_name)
+        except Exception as exc:  # noqa: BLE001 - ExpressionError, or Ibis refusing an operation in its own words
+            raise InputDataError(
+                f"{name}: {labelled.column(column_name).shown} cannot be evaluated on {backend}: {_engine_reason(exc)}."
+            ) from None
+    extras = {c: _ibis_value(Binding(c, c, "column"), raw, resolved).name(c) for c in raw.columns
+              if c not in renamed and c not in kit_names}
+    table = raw
     if resolved.keep is not None:
-        query = query.where(exp.func("coalesce", resolved.keep.tree.copy(), exp.false()))
+        table = table.filter(to_ibis(resolved.keep.tree, raw).fill_null(False))
+    table = table.select(**values, **extras)
     try:
-        sql = query.sql(dialect=dialect, identify=True, comments=False, unsupported_level=ErrorLevel.RAISE)
-    except Exception as exc:  # noqa: BLE001 - sqlglot's UnsupportedError names the construct
-        culprit = _first_unsupported(resolved, dialect)
-        what = schema.column(culprit).shown if culprit else "the column map"
-        raise InputDataError(f"{name}: {what} cannot be evaluated on {backend}: {str(exc).splitlines()[0]}.") from None
-    return raw.alias("itv_source").sql(sql, dialect=dialect)
+        ibis.to_sql(table)  # the engine's compiler says now what it cannot express, not mid-analysis
+    except Exception as exc:  # noqa: BLE001
+        raise InputDataError(f"{name}: the column map cannot be evaluated on {backend}: {_engine_reason(exc)}.") from None
+    return table
 
 
-def _tree(binding: Binding, raw: ibis.Table, resolved: Resolved) -> exp.Expression:
+def _ibis_value(binding: Binding, raw: ibis.Table, resolved: Resolved) -> ibis.Value:
     if binding.how == "expression":
-        return binding.expression.tree.copy()
-    column = exp.column(binding.source, quoted=True)
-    if resolved.missing and raw[binding.source].type().is_string():
-        words = [exp.Literal.string(w) for w in resolved.missing]
-        return exp.Case(ifs=[exp.If(this=exp.Trim(this=column.copy()).isin(*words), true=exp.Null())], default=column)
-    return column
+        return to_ibis(binding.expression.tree, raw)
+    value = raw[binding.source]
+    if resolved.missing and value.type().is_string():
+        return ibis.cases((value.strip().isin(list(resolved.missing)), ibis.null(value.type())), else_=value)
+    return value
 
 
-def _first_unsupported(resolved: Resolved, dialect: str) -> str | None:
-    for name, binding in resolved.bindings.items():
-        if binding.how == "expression":
-            try:
-                binding.expression.sql(dialect)
-            except ExpressionError:
-                return name
-    return None
+def _engine_reason(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else type(error).__name__
+    first = re.sub(r"^[A-Za-z.]*(Error|Exception):\s*", "", first)
+    return (first if len(first) <= 200 else first[:197] + "...").rstrip(".")
 
 
-def engine_dialect(backend: Any) -> str:
-    """The sqlglot dialect of an Ibis backend."""
-    return SQLGLOT_DIALECTS.get(backend.name, backend.name)
+# --- checked expressions as Ibis expressions -----------------------------------------------------
+
+_IBIS_TYPES = {
+    "TEXT": "string", "VARCHAR": "string", "CHAR": "string", "TINYINT": "int8", "SMALLINT": "int16", "INT": "int32",
+    "BIGINT": "int64", "FLOAT": "float32", "DOUBLE": "float64", "BOOLEAN": "boolean", "DATE": "date",
+    "TIMESTAMP": "timestamp", "TIMESTAMPTZ": "timestamp('UTC')",
+}
+
+
+_EPOCH = ibis.literal(datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+
+
+def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
+    """A checked map expression (:mod:`.expressions`) as an Ibis expression over ``table``, which every engine compiles.
+
+    Raises
+    ------
+    ExpressionError
+        A construct with no Ibis equivalent (read from files only).
+    """
+    def go(node: exp.Expression) -> ibis.Value:
+        return to_ibis(node, table)
+
+    arg = tree.args.get
+    if isinstance(tree, exp.Column):
+        return table[tree.name]
+    if isinstance(tree, exp.Literal):
+        if tree.is_string:
+            return ibis.literal(tree.this)
+        number = float(tree.this)
+        return ibis.literal(int(number) if number.is_integer() and "." not in tree.this else number)
+    if isinstance(tree, exp.Boolean):
+        return ibis.literal(bool(tree.this))
+    if isinstance(tree, exp.Null):
+        return ibis.null()
+    if isinstance(tree, exp.Paren):
+        return go(tree.this)
+    if isinstance(tree, exp.Neg):
+        return -go(tree.this)
+    if isinstance(tree, exp.Not):
+        return ~go(tree.this)
+    binary = {exp.Add: "__add__", exp.Sub: "__sub__", exp.Mul: "__mul__", exp.Div: "__truediv__", exp.Mod: "__mod__",
+              exp.EQ: "__eq__", exp.NEQ: "__ne__", exp.GT: "__gt__", exp.GTE: "__ge__",
+              exp.LT: "__lt__", exp.LTE: "__le__", exp.And: "__and__", exp.Or: "__or__"}
+    for kind, method in binary.items():
+        if type(tree) is kind:
+            return getattr(go(tree.this), method)(go(tree.expression))
+    if isinstance(tree, exp.DPipe):
+        return go(tree.this).cast("string").concat(go(tree.expression).cast("string"))
+    if isinstance(tree, exp.Is):
+        return go(tree.this).isnull()
+    if isinstance(tree, (exp.Like, exp.ILike)):
+        matched = go(tree.this).like(tree.expression.this) if isinstance(tree, exp.Like) else go(tree.this).ilike(
+            tree.expression.this)
+        return ~matched if arg("negate") else matched
+    if isinstance(tree, exp.In):
+        return go(tree.this).isin([go(e) for e in tree.expressions])
+    if isinstance(tree, exp.Between):
+        return go(tree.this).between(go(arg("low")), go(arg("high")))
+    if isinstance(tree, exp.Case):
+        subject = go(tree.this) if tree.this is not None else None
+        branches = [((subject == go(b.this)) if subject is not None else go(b.this), go(b.args["true"])) for b in arg("ifs")]
+        default = go(arg("default")) if arg("default") is not None else None
+        return ibis.cases(*branches, else_=default)
+    if isinstance(tree, exp.If):
+        return ibis.ifelse(go(tree.this), go(arg("true")), go(arg("false")) if arg("false") is not None else ibis.null())
+    if isinstance(tree, exp.Coalesce):
+        return ibis.coalesce(go(tree.this), *[go(e) for e in tree.expressions])
+    if isinstance(tree, exp.Nullif):
+        return go(tree.this).nullif(go(tree.expression))
+    if isinstance(tree, (exp.Cast, exp.TryCast)):
+        target = _IBIS_TYPES.get(tree.to.this.name)
+        if tree.to.this == exp.DataType.Type.DECIMAL:
+            params = [int(p.this.this) for p in tree.to.expressions]
+            target = f"decimal({params[0]}, {params[1]})" if len(params) == 2 else "decimal"
+        if target is None:
+            raise ExpressionError(f"no engine type for {tree.to.sql()}")
+        value = go(tree.this)
+        return value.try_cast(target) if isinstance(tree, exp.TryCast) else value.cast(target)
+    simple = {exp.Lower: "lower", exp.Upper: "upper", exp.Trim: "strip", exp.Length: "length", exp.Abs: "abs",
+              exp.Ceil: "ceil", exp.Floor: "floor"}
+    for kind, method in simple.items():
+        if type(tree) is kind:
+            return getattr(go(tree.this), method)()
+    if isinstance(tree, exp.Round):
+        digits = arg("decimals")
+        return go(tree.this).round(int(digits.this) if digits is not None else None)
+    if isinstance(tree, (exp.Greatest, exp.Least)):
+        combine = ibis.greatest if isinstance(tree, exp.Greatest) else ibis.least
+        return combine(go(tree.this), *[go(e) for e in tree.expressions])
+    if isinstance(tree, exp.Concat):
+        # concat() skips empty values (DuckDB, Spark through sqlglot), where || gives empty
+        parts = [go(e).cast("string").fill_null("") for e in tree.expressions]
+        return parts[0].concat(*parts[1:])
+    if isinstance(tree, exp.Substring):
+        start = go(arg("start")) - 1  # SQL counts from 1, Ibis from 0
+        length = go(arg("length")) if arg("length") is not None else None
+        return go(tree.this).substr(start, length)
+    if isinstance(tree, exp.Replace):
+        return go(tree.this).replace(tree.expression.this, arg("replacement").this)
+    if isinstance(tree, exp.RegexpExtract):
+        group = arg("group")
+        return go(tree.this).re_extract(tree.expression.this, int(group.this) if group is not None else 0)
+    if isinstance(tree, exp.RegexpLike):
+        return go(tree.this).re_search(tree.expression.this)
+    if isinstance(tree, exp.RegexpReplace):
+        return go(tree.this).re_replace(tree.expression.this, arg("replacement").this)
+    if isinstance(tree, exp.Left):
+        return go(tree.this).left(int(tree.expression.this))
+    if isinstance(tree, exp.Right):
+        return go(tree.this).right(int(tree.expression.this))
+    if isinstance(tree, exp.StartsWith):
+        return go(tree.this).startswith(tree.expression.this)
+    if isinstance(tree, exp.Contains):
+        return go(tree.this).contains(tree.expression.this)
+    if isinstance(tree, exp.StrToTime):
+        # A wall-clock time, as DuckDB's strptime gives it (Ibis types the parse as UTC).
+        return go(tree.this).as_timestamp(arg("format").this).cast("timestamp")
+    if isinstance(tree, exp.UnixToTime):
+        scale = arg("scale")
+        unit = {None: "s", "0": "s", "3": "ms", "6": "us"}.get(scale.this if scale is not None else None)
+        if unit is None:
+            raise ExpressionError("a time in that unit is read from files only")
+        # An instant, as DuckDB's to_timestamp gives it: the epoch in UTC plus the count (to the microsecond).
+        count = go(tree.this)
+        if count.type().is_floating() or count.type().is_decimal():
+            return _EPOCH + (count * 1_000_000).round().cast("int64").as_interval("us")
+        return _EPOCH + count.as_interval(unit)
+    raise ExpressionError(f"{describe_node(tree)} works on files (DuckDB) only")
