@@ -299,3 +299,25 @@ def test_a_project_profile_adds_a_tool_without_code(tmp_path, monkeypatch):
     with pytest.raises(ParameterError, match=r"Profile profiles/tickets/broken.yml maps 'opend', which is not a column"):
         nps_trends.Parameters.validate_values({"tickets_path": str(export), "tickets_profile": "broken",
                                                "responses_path": str(SAMPLE / "responses.csv")})
+
+
+def test_the_data_readme_shows_each_profile_with_its_export_steps_and_what_it_reads():
+    import re
+
+    readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    sections = {s.split("\n", 1)[0].strip("` \n"): s for s in re.split(r"^### ", readme, flags=re.MULTILINE)[1:]}
+    for kind, names in SHIPPED.items():
+        section = " ".join(sections[kind].replace("```sh", "").replace("```", "").split())
+        for name in names:
+            profile = load_profile(kind, name)
+            assert f"_profile: {name}`**: {profile.title}." in section, (kind, name)
+            assert " ".join(profile.export.split()) in section, f"data/README.md: {kind}/{name}'s export steps"
+            assert " ".join(profile.reads().split()) in section, f"data/README.md: what {kind}/{name} reads"
+    assert "`itvalue inspect FILE --input KIND`" in readme
+
+
+def test_the_readme_shows_itvalue_inspect_in_your_own_data():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    own_data = readme.split("## Your own data", 1)[1].split("\n## ", 1)[0]
+    assert "itvalue inspect exports/incidents.csv --input tickets" in own_data
+    assert "_profile" in own_data and "_columns" in own_data

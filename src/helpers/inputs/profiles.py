@@ -137,9 +137,43 @@ class Profile(BaseModel):
     path: str = ""
     sha256: str = ""
 
+    def reads(self) -> str:
+        """What the profile reads, in one paragraph (``data/README.md`` shows it; a test keeps the two equal)."""
+        parts = []
+        for column, entry in self.columns.items():
+            parts.append(f"`{column}` ← {_entry_words(entry, self)}")
+        text = "Reads " + ", ".join(parts) + "."
+        rules = []
+        if self.timestamps.formats:
+            rules.append("dates also written " + ", ".join(f"`{f}`" for f in self.timestamps.formats))
+        if self.timestamps.zone:
+            rules.append(f"naive times are {self.timestamps.zone}")
+        if self.missing:
+            rules.append(" and ".join(f"`{m}`" for m in self.missing) + " means empty")
+        if self.header_rows == "auto":
+            rules.append("extra header rows (up to 3) are skipped")
+        elif self.header_rows:
+            rules.append(f"{self.header_rows} extra header rows are skipped")
+        if self.one_row_per is not None:
+            which = f"the highest `{self.one_row_per.order}`" if self.one_row_per.order else "the first in the file"
+            rules.append(f"one row per `{self.one_row_per.key}` ({which})")
+        if self.keep_rows_where:
+            rules.append(f"only rows where `{self.keep_rows_where}`")
+        return text + (" " + "; ".join(rules)[:1].upper() + "; ".join(rules)[1:] + "." if rules else "")
+
     def record(self) -> dict[str, Any]:
         """What ``run.json`` records of the profile: its name, file and the file's sha256."""
         return {"profile": self.name, "profile_file": self.path, "profile_sha256": self.sha256}
+
+
+def _entry_words(entry: Any, profile: Profile) -> str:
+    if isinstance(entry, str):
+        return f"`{entry}`"
+    if isinstance(entry, RecordNumber):
+        return "the record's number in its file"
+    if isinstance(entry, FromChoice):
+        return f"the column you choose as `{entry.choice}` ({profile.choices[entry.choice].help})"
+    return "the first there of " + ", ".join(_entry_words(e, profile) for e in entry)
 
 
 def profile_folders() -> list[Path]:
