@@ -130,3 +130,13 @@ def test_servicenow_incidents_in_spark_give_the_figures_of_the_files(spark):
     from_spark = _results(nps_trends, con=spark, tickets_path="spark:incident", tickets_profile="servicenow",
                           engine="pyspark")
     assert_same_results(from_files, from_spark)
+
+
+def test_a_servicenow_export_file_read_for_spark_gives_the_figures_of_the_files(spark, tmp_path):
+    # A local file for engine pyspark: read and checked by the DuckDB reader through its profile, then handed to Spark.
+    tickets = loading.load_input("data/sample/tickets.csv", "tickets")
+    _servicenow(tickets).to_csv(tmp_path / "incident.csv", index=False)
+    from_files = _results(nps_trends)
+    from_spark = _results(nps_trends, con=spark, tickets_path=str(tmp_path / "incident.csv"), tickets_profile="servicenow",
+                          engine="pyspark")
+    assert_same_results(from_files, from_spark)

@@ -69,7 +69,7 @@ from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs.checking import find_problems, missing_columns
 from helpers.inputs.converting import checked_select, output_select
 from helpers.inputs.mapping import map_relation
-from helpers.inputs.maps import Resolved, resolve
+from helpers.inputs.maps import MappedSource, Resolved, resolve
 from helpers.inputs.quality import QualityNote, outside_window, remember_columns, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.sources import Source, parse_source
@@ -345,8 +345,9 @@ def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str)
     streamed, removed at exit); a remote session gets them through Arrow.
     """
     local = connect(timezone)
+    spec = MappedSource(source.spec, source.column_map) if source.column_map is not None else source.spec
     try:
-        table = open_input(source.spec, kind, con=local, timezone=timezone)
+        table = open_input(spec, kind, con=local, timezone=timezone)
         if not _is_local_spark(con):
             return hand_over(table, con)
         path = _staging_dir() / f"{kind}_{uuid.uuid4().hex[:12]}.parquet"
