@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -272,12 +273,21 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
     ExpressionError
         A construct with no Ibis equivalent (read from files only).
     """
+    if isinstance(tree, exp.Column):
+        return table[tree.name]
+
     def go(node: exp.Expression) -> ibis.Value:
         return to_ibis(node, table)
 
-    arg = tree.args.get
-    if isinstance(tree, exp.Column):
-        return table[tree.name]
+    for translate in (_ibis_constant, _ibis_operator, _ibis_condition, _ibis_function, _ibis_time):
+        value = translate(tree, go)
+        if value is not None:
+            return value
+    raise ExpressionError(f"{describe_node(tree)} works on files (DuckDB) only")
+
+
+def _ibis_constant(tree: exp.Expression, go: Callable[[exp.Expression], ibis.Value]) -> ibis.Value | None:
+    """A literal, or None for any other node."""
     if isinstance(tree, exp.Literal):
         if tree.is_string:
             return ibis.literal(tree.this)
@@ -287,6 +297,12 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
         return ibis.literal(bool(tree.this))
     if isinstance(tree, exp.Null):
         return ibis.null()
+    return None
+
+
+def _ibis_operator(tree: exp.Expression, go: Callable[[exp.Expression], ibis.Value]) -> ibis.Value | None:
+    """An arithmetic, comparison, logical or text operator, or None for any other node."""
+    arg = tree.args.get
     if isinstance(tree, exp.Paren):
         return go(tree.this)
     if isinstance(tree, exp.Neg):
@@ -311,6 +327,12 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
         return go(tree.this).isin([go(e) for e in tree.expressions])
     if isinstance(tree, exp.Between):
         return go(tree.this).between(go(arg("low")), go(arg("high")))
+    return None
+
+
+def _ibis_condition(tree: exp.Expression, go: Callable[[exp.Expression], ibis.Value]) -> ibis.Value | None:
+    """CASE, IF, COALESCE, NULLIF or a cast, or None for any other node."""
+    arg = tree.args.get
     if isinstance(tree, exp.Case):
         subject = go(tree.this) if tree.this is not None else None
         branches = [((subject == go(b.this)) if subject is not None else go(b.this), go(b.args["true"])) for b in arg("ifs")]
@@ -331,6 +353,12 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
             raise ExpressionError(f"no engine type for {tree.to.sql()}")
         value = go(tree.this)
         return value.try_cast(target) if isinstance(tree, exp.TryCast) else value.cast(target)
+    return None
+
+
+def _ibis_function(tree: exp.Expression, go: Callable[[exp.Expression], ibis.Value]) -> ibis.Value | None:
+    """A function on numbers or text, or None for any other node."""
+    arg = tree.args.get
     simple = {exp.Lower: "lower", exp.Upper: "upper", exp.Trim: "strip", exp.Length: "length", exp.Abs: "abs",
               exp.Ceil: "ceil", exp.Floor: "floor"}
     for kind, method in simple.items():
@@ -367,6 +395,12 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
         return go(tree.this).startswith(tree.expression.this)
     if isinstance(tree, exp.Contains):
         return go(tree.this).contains(tree.expression.this)
+    return None
+
+
+def _ibis_time(tree: exp.Expression, go: Callable[[exp.Expression], ibis.Value]) -> ibis.Value | None:
+    """A function that makes a timestamp, or None for any other node."""
+    arg = tree.args.get
     if isinstance(tree, exp.StrToTime):
         # A wall-clock time, as DuckDB's strptime gives it (Ibis types the parse as UTC).
         return go(tree.this).as_timestamp(arg("format").this).cast("timestamp")
@@ -380,4 +414,4 @@ def to_ibis(tree: exp.Expression, table: ibis.Table) -> ibis.Value:
         if count.type().is_floating() or count.type().is_decimal():
             return _EPOCH + (count * 1_000_000).round().cast("int64").as_interval("us")
         return _EPOCH + count.as_interval(unit)
-    raise ExpressionError(f"{describe_node(tree)} works on files (DuckDB) only")
+    return None
