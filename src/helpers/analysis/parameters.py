@@ -10,7 +10,11 @@ raises :class:`~helpers.exceptions.ParameterError` with the same one-sentence
 message the runner prints before any kernel starts.
 
 Input files are declared with :func:`InputPath`, which names the input kind
-(``"sales"``, ``"responses"``...) so that the runner can validate the data too.
+(``"sales"``, ``"responses"``...) so that the runner can validate the data too. Every input
+parameter ``X_path`` also takes, with no declaration of its own, ``X_columns`` (a column map) and
+``X_profile`` (a tool's export profile): see :mod:`helpers.inputs.maps`. They are parameters of
+every analysis, validated here and injected like the others, but not lines of the notebook's
+``parameters`` cell: absent, an input carries the kit's own column names.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import parse_source
@@ -126,6 +130,9 @@ class NotebookParameters(BaseModel):
     #: report's figures are not about groups of people.
     smallest_group_parameter: ClassVar[str | None] = None
 
+    # The column maps and profiles given (X_columns, X_profile), as the user wrote them.
+    _input_options: dict[str, Any] = PrivateAttr(default_factory=dict)
+
     # --- construction -----------------------------------------------------------------
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], *, check_inputs: bool = True) -> Self:
@@ -137,14 +144,17 @@ class NotebookParameters(BaseModel):
             With one sentence naming the key, the expected type and the value given,
             an unknown key and the closest valid name, or a missing input file.
         """
-        unknown = [key for key in values if key not in cls.model_fields]
+        options = cls.input_options()
+        unknown = [key for key in values if key not in cls.model_fields and key not in options]
         if unknown:
-            raise ParameterError(unknown_parameter_message(unknown[0], list(cls.model_fields)))
+            raise ParameterError(unknown_parameter_message(unknown[0], [*cls.model_fields, *options]))
         cls._check_sizes(values)
+        fields = {key: value for key, value in values.items() if key not in options}
         try:
-            params = cls.model_validate(_lists_from_scalars(cls, values))
+            params = cls.model_validate(_lists_from_scalars(cls, fields))
         except ValidationError as exc:
             raise ParameterError(_explain(cls, exc)) from None
+        params._bind_column_maps({key: value for key, value in values.items() if key in options})
         for first, last in cls.ordered:
             a, b = getattr(params, first), getattr(params, last)
             if a is not None and b is not None and b < a:
@@ -181,7 +191,8 @@ class NotebookParameters(BaseModel):
 
         Call it as ``params = Parameters.from_notebook(globals())``.
         """
-        return cls.validate_values({name: namespace[name] for name in cls.model_fields if name in namespace})
+        names = [*cls.model_fields, *cls.input_options()]
+        return cls.validate_values({name: namespace[name] for name in names if name in namespace})
 
     # --- introspection ----------------------------------------------------------------
     @classmethod
@@ -200,6 +211,60 @@ class NotebookParameters(BaseModel):
                 )
             )
         return infos
+
+    @classmethod
+    def input_options(cls) -> dict[str, tuple[str, str]]:
+        """The column map and profile parameters every input has: ``{"tickets_columns": ("tickets_path", "columns"), ...}``."""
+        from helpers.inputs.maps import option_names
+
+        options = {}
+        for name in cls.input_fields():
+            columns, profile = option_names(name)
+            options[columns] = (name, "columns")
+            options[profile] = (name, "profile")
+        return options
+
+    @classmethod
+    def describe_input_options(cls) -> list[ParameterInfo]:
+        """The column map and profile parameters of each input, as ``itvalue describe`` lists them."""
+        from helpers.inputs.profiles import available
+
+        infos = []
+        for name, (parameter, what) in cls.input_options().items():
+            kind = cls.input_fields()[parameter].kind
+            if what == "columns":
+                infos.append(ParameterInfo(
+                    name=name, type="a mapping of column names to your column names or SQL expressions (or empty)",
+                    default=None, input_kind=kind,
+                    help=f"Your own columns for {parameter}, e.g. {{kit_column: your_column, other: \"your_count > 0\"}}",
+                ))
+            else:
+                profiles = ", ".join(available(kind)) or "none shipped"
+                infos.append(ParameterInfo(
+                    name=name, type="a profile's name, or {name: NAME, CHOICE: column} (or empty)", default=None,
+                    input_kind=kind, help=f"Read {parameter} as a tool exports it; {kind.replace('_', ' ')} profiles: {profiles}",
+                ))
+        return infos
+
+    @property
+    def input_maps(self) -> dict[str, Any]:
+        """The column maps and profiles given, as written (``{"tickets_profile": "servicenow"}``)."""
+        return dict(self._input_options)
+
+    def _bind_column_maps(self, given: Mapping[str, Any]) -> None:
+        """Check the maps and profiles given and let each input's source carry its own (a MappedSource)."""
+        from helpers.inputs.maps import MappedSource, build_column_map
+
+        options = self.input_options()
+        kept = {key: value for key, value in given.items() if value not in (None, "", {})}
+        for parameter, marker in self.input_fields().items():
+            columns, profile = (key for key, (of, _) in options.items() if of == parameter)
+            column_map = build_column_map(parameter, marker.kind, kept.get(columns), kept.get(profile))
+            value = getattr(self, parameter)
+            if value:
+                # Fields are frozen; the source is the same text, now carrying how its columns are read.
+                self.__dict__[parameter] = MappedSource(value, column_map)
+        self._input_options = {key: _jsonable(value) for key, value in kept.items()}
 
     @classmethod
     def input_fields(cls) -> dict[str, InputFile]:
@@ -254,8 +319,8 @@ class NotebookParameters(BaseModel):
         return tuple(name for pair in cls.ordered for name in pair if _is_date_type(cls.model_fields[name].annotation))
 
     def as_dict(self) -> dict[str, Any]:
-        """The values as plain JSON types (dates as ISO strings), as papermill injects them."""
-        return self.model_dump(mode="json")
+        """The values as plain JSON types (dates as ISO strings), as papermill injects them; maps and profiles given last."""
+        return self.model_dump(mode="json") | self.input_maps
 
 
 def _is_date_type(annotation: Any) -> bool:

@@ -16,6 +16,10 @@ Types, in the user's words, and how they load:
 - ``timestamp``: ISO 8601 text or a Parquet/DuckDB timestamp, loaded as a naive
   wall-clock time in the analysis time zone;
 - ``boolean``: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``t``/``f``).
+
+A column map or a profile (:mod:`helpers.inputs.maps`) reads a kind from an export with other column
+names: it gives each column the user's words (``source``, used in every message), and may add the
+date formats the export writes and the zone its naive times are in.
 """
 
 from __future__ import annotations
@@ -50,6 +54,17 @@ class Column:
         The values a text column may hold (after ``fill``); empty = any.
     fill : object
         The value of an absent optional column and of its empty cells (None = null).
+    source : str or None
+        Set by a column map, never by a schema: the user's column (or SQL expression) this
+        column is read from, so that messages speak of it.
+    expression : bool
+        ``source`` is an SQL expression (or a constant), not a column name.
+    formats : tuple of str
+        Set by a profile: ``strptime`` formats a text timestamp may also be written in
+        (``%d/%m/%Y %H:%M`` reads ``29/2/2016 01:16``), tried in order after ISO 8601.
+    naive_zone : str or None
+        Set by a profile: the IANA zone the export writes naive timestamps in (``UTC``);
+        None = the analysis time zone.
     """
 
     name: str
@@ -61,6 +76,30 @@ class Column:
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
     fill: object = None
+    source: str | None = None
+    expression: bool = False
+    formats: tuple[str, ...] = ()
+    naive_zone: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The column as messages name it: ``column 'opened'``, or ``column 'opened_at' (mapped to 'opened')``."""
+        if self.source is None or (self.source == self.name and not self.expression):
+            return f"column '{self.name}'"
+        if self.expression:
+            text = self.source if len(self.source) <= 60 else self.source[:57] + "..."
+            return f'expression "{text}" (mapped to \'{self.name}\')'
+        return f"column '{self.source}' (mapped to '{self.name}')"
+
+    @property
+    def short(self) -> str:
+        """The user's name of the column where a map renames one (values in messages are labelled with it)."""
+        return self.source if self.source is not None and not self.expression else self.name
+
+    @property
+    def label(self) -> str:
+        """The column's short name in messages: ``'opened'``, or ``'opened_at' (mapped to 'opened')``."""
+        return self.shown.removeprefix("column ")
 
     @property
     def rule(self) -> str:
@@ -72,6 +111,9 @@ class Column:
                 text = "an integer" + _bounds(self)
         elif self.type == "number":
             text = "a number" + _bounds(self)
+        elif self.type == "timestamp" and self.formats:
+            written = " or ".join(_written(f) for f in self.formats)
+            text = f"a timestamp written like {written}, or ISO 8601 such as 2025-03-01 14:30"
         elif self.type == "timestamp":
             text = "an ISO 8601 timestamp such as 2025-03-01 14:30 or 2025-03-01T14:30:00+01:00"
         elif self.type == "boolean":
@@ -98,9 +140,13 @@ class Order:
     @property
     def rule(self) -> str:
         """The rule as it reads in an error message."""
+        return self.rule_between(f"'{self.later}'", f"'{self.earlier}'")
+
+    def rule_between(self, later: str, earlier: str) -> str:
+        """The rule with the two columns named as given (their labels when a map renames them)."""
         if self.strict:
-            return f"'{self.later}' must be after '{self.earlier}'"
-        return f"'{self.later}' must not be before '{self.earlier}'"
+            return f"{later} must be after {earlier}"
+        return f"{later} must not be before {earlier}"
 
 
 @dataclass(frozen=True)
@@ -143,6 +189,21 @@ class Schema:
     def column(self, name: str) -> Column:
         """The column of that name."""
         return next(c for c in self.columns if c.name == name)
+
+    def order_rule(self, order: Order) -> str:
+        """An order rule as a message says it, naming the columns in the user's words."""
+        return order.rule_between(self.column(order.later).label, self.column(order.earlier).label)
+
+
+def _written(fmt: str) -> str:
+    """A strptime format as an example date (29 February 2016, 01:16:09) and the format itself."""
+    import datetime as dt
+
+    try:
+        example = dt.datetime(2016, 2, 29, 1, 16, 9).strftime(fmt.replace("%-", "%"))
+    except ValueError:
+        return fmt
+    return f"{example} ({fmt})"
 
 
 def _num(value: float) -> str:

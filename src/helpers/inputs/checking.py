@@ -32,8 +32,12 @@ class _Rule:
     quotes: tuple[tuple[str, str], ...]  # (label, SQL); label "" quotes the raw cell alone
 
 
-def missing_columns(schema: Schema, raw: RawRelation) -> str | None:
-    """The sentence for required columns the source lacks, listing the columns found."""
+def missing_columns(schema: Schema, raw: RawRelation, *, options: tuple[str, str] | None = None) -> str | None:
+    """The sentence for required columns the source lacks, listing the columns found.
+
+    ``options``: the input's map and profile parameters (``tickets_columns``, ``tickets_profile``), to say how
+    to name the user's own columns.
+    """
     missing = [name for name in schema.required if name not in raw.columns]
     if not missing:
         return None
@@ -46,6 +50,11 @@ def missing_columns(schema: Schema, raw: RawRelation) -> str | None:
     lowered = {c.lower().strip(): c for c in raw.columns}
     near = [lowered[m.lower()] for m in missing if m.lower() in lowered]
     hint = f"; names are exact: rename {', '.join(repr(n) for n in near)}" if near else ""
+    if options and not near:
+        hint = (
+            f"; name your own columns with {options[0]} ({options[0]}: {{{missing[0]}: your_column}}) or choose a profile "
+            f"with {options[1]} ('itvalue inspect FILE --input {schema.kind}' suggests one)"
+        )
     return f"{raw.name}: missing required {noun} {names} (columns found: {found}){hint}."
 
 
@@ -104,9 +113,9 @@ def _rules(schema: Schema, raw: RawRelation) -> list[_Rule]:
             op = "<=" if order.strict else "<"
             rules.append(
                 _Rule(
-                    says=order.rule,
+                    says=schema.order_rule(order),
                     breaks=f"{later} {op} {earlier}",
-                    quotes=((order.earlier, earlier), (order.later, later)),
+                    quotes=((schema.column(order.earlier).short, earlier), (schema.column(order.later).short, later)),
                 )
             )
     return rules
@@ -130,7 +139,7 @@ def _value_rule(column: Column) -> _Rule | None:
     if not conditions:
         return None
     return _Rule(
-        says=f"column '{column.name}' {column.rule}",
+        says=f"{column.shown} {column.rule}",
         breaks="(" + " OR ".join(conditions) + ")",
         quotes=(("", f"CAST({cell} AS VARCHAR)"),),
     )
@@ -140,7 +149,7 @@ def _plausible_time_rule(column: Column) -> _Rule:
     """Times before 1900 or from 2200 on are typing or export errors (year 0, 9999-12-31 placeholders)."""
     value, cell = quote_name(column.name), quote_name(RAW_PREFIX + column.name)
     return _Rule(
-        says=f"column '{column.name}' must be a time between the years 1900 and 2199",
+        says=f"{column.shown} must be a time between the years 1900 and 2199",
         breaks=f"(CAST({value} AS DATE) NOT BETWEEN DATE '1900-01-01' AND DATE '2199-12-31')",
         quotes=(("", f"CAST({cell} AS VARCHAR)"),),
     )
@@ -180,10 +189,10 @@ def _duplicates(con, schema: Schema, raw: RawRelation, *, checked: str, numbered
         for file, row, first_file, first_row, *values in rows
     )
     if len(keys) == 1:
-        says = f"column '{keys[0]}' must be unique"
+        says = f"{schema.column(keys[0]).shown} must be unique"
         what = "an earlier value"
     else:
-        says = "columns " + " and ".join(f"'{k}'" for k in keys) + " must be unique together"
+        says = "columns " + " and ".join(schema.column(k).label for k in keys) + " must be unique together"
         what = "an earlier combination"
     verb = "repeats" if repeats == 1 else "repeat"
     return [f"{raw.name}: {says}; {_rows(repeats)} {verb} {what} ({shown})."]
@@ -216,15 +225,15 @@ def _mixed_offsets(con, schema: Schema, raw: RawRelation, *, checked: str, numbe
         for row_file, row, *rest in rows:
             flagged, cells_ = rest[: len(columns)], rest[len(columns):]
             values = [
-                (_quote(cell) if len(columns) == 1 else f"{name} {_quote(cell)}")
+                (_quote(cell) if len(columns) == 1 else f"{schema.column(name).short} {_quote(cell)}")
                 for name, flag, cell in zip(columns, flagged, cells_, strict=True)
                 if flag
             ]
             shown.append(f"{_where(raw, row_file, row)}: {', '.join(values)}")
         subject = (
-            f"column '{columns[0]}' mixes them"
+            f"{schema.column(columns[0]).shown} mixes them"
             if len(columns) == 1
-            else "columns " + " and ".join(f"'{c}'" for c in columns) + " mix them"
+            else "columns " + " and ".join(schema.column(c).label for c in columns) + " mix them"
         )
         if report_naive:
             counts = f"{_rows(without_offset)} {'has' if without_offset == 1 else 'have'} no offset while {with_offset} have one"

@@ -114,15 +114,24 @@ def convert(
         )
     if column.type == "timestamp":
         if text:
-            return (
-                f"CASE WHEN regexp_full_match({trimmed}, {quote_text(_AWARE)}) "
-                f"THEN timezone({tz}, TRY_CAST({trimmed} AS TIMESTAMPTZ)) "
-                f"WHEN regexp_full_match({trimmed}, {quote_text(_NAIVE)}) THEN TRY_CAST({trimmed} AS TIMESTAMP) END"
-            )
+            naive, aware = _formats(column)
+            cases = [
+                f"WHEN regexp_full_match({trimmed}, {quote_text(_AWARE)}) "
+                f"THEN timezone({tz}, TRY_CAST({trimmed} AS TIMESTAMPTZ))",
+                f"WHEN regexp_full_match({trimmed}, {quote_text(_NAIVE)}) "
+                f"THEN {_from_zone(f'TRY_CAST({trimmed} AS TIMESTAMP)', column, tz)}",
+            ]
+            if naive:
+                parsed = f"try_strptime({trimmed}, {naive})"
+                cases.append(f"WHEN {parsed} IS NOT NULL THEN {_from_zone(parsed, column, tz)}")
+            if aware:
+                parsed = f"try_strptime({trimmed}, {aware})"
+                cases.append(f"WHEN {parsed} IS NOT NULL THEN timezone({tz}, {parsed})")
+            return f"CASE {' '.join(cases)} END"
         if _is_aware(duckdb_type):
             return f"timezone({tz}, {name_sql})"
         if _is_naive_time(duckdb_type):
-            return f"CAST({name_sql} AS TIMESTAMP)"
+            return _from_zone(f"CAST({name_sql} AS TIMESTAMP)", column, tz)
         return "CAST(NULL AS TIMESTAMP)"
     if column.type == "boolean":
         if text:
@@ -133,6 +142,36 @@ def convert(
             return f"CASE WHEN {name_sql} IN (0, 1) THEN {name_sql} = 1 END"
         return "CAST(NULL AS BOOLEAN)"
     raise ValueError(f"unknown column type {column.type!r}")
+
+
+def _formats(column: Column) -> tuple[str, str]:
+    """A profile's naive and offset-bearing date formats, each as a DuckDB list literal ('' when none)."""
+    naive = [f for f in column.formats if "%z" not in f and "%Z" not in f]
+    aware = [f for f in column.formats if "%z" in f or "%Z" in f]
+    return _list_literal(naive), _list_literal(aware)
+
+
+def _list_literal(texts: list[str]) -> str:
+    return "[" + ", ".join(quote_text(t) for t in texts) + "]" if texts else ""
+
+
+def _from_zone(naive_sql: str, column: Column, timezone_sql: str) -> str:
+    """A naive time the export wrote in another zone than the analysis's (a profile's ``zone``), as wall-clock time in it."""
+    if column.naive_zone is None:
+        return naive_sql
+    return f"timezone({timezone_sql}, timezone({quote_text(column.naive_zone)}, {naive_sql}))"
+
+
+def timestamp_flags(column: Column, trimmed_sql: str) -> tuple[str, str]:
+    """SQL truths of "the cell has a UTC offset" and "the cell is naive" (a file must not mix them)."""
+    naive, aware = _formats(column)
+    with_offset = f"regexp_full_match({trimmed_sql}, {quote_text(_AWARE)})"
+    without = f"regexp_full_match({trimmed_sql}, {quote_text(_NAIVE)})"
+    if aware:
+        with_offset = f"({with_offset} OR try_strptime({trimmed_sql}, {aware}) IS NOT NULL)"
+    if naive:
+        without = f"({without} OR try_strptime({trimmed_sql}, {naive}) IS NOT NULL)"
+    return with_offset, without
 
 
 def raw_text(name_sql: str, duckdb_type: str, empty_words: tuple[str, ...] = ()) -> str:
@@ -183,8 +222,9 @@ def checked_select(schema: Schema, raw: RawRelation, *, timezone: str, numbered:
         parts.append(f"{raw_text(name_sql, duckdb_type, schema.empty_words)} AS {quote_name(RAW_PREFIX + column.name)}")
         if column.type == "timestamp" and is_text_type(duckdb_type):
             trimmed = _empty_words_null(f"nullif(trim({name_sql}), '')", schema.empty_words)
-            parts.append(f"regexp_full_match({trimmed}, {quote_text(_AWARE)}) AS {quote_name(AWARE_PREFIX + column.name)}")
-            parts.append(f"regexp_full_match({trimmed}, {quote_text(_NAIVE)}) AS {quote_name(NAIVE_PREFIX + column.name)}")
+            with_offset, without = timestamp_flags(column, trimmed)
+            parts.append(f"{with_offset} AS {quote_name(AWARE_PREFIX + column.name)}")
+            parts.append(f"{without} AS {quote_name(NAIVE_PREFIX + column.name)}")
     for name in extras(schema, raw):
         name_sql = quote_name(name)
         if _is_aware(raw.columns[name]):

@@ -68,7 +68,9 @@ from helpers.analysis.schemas import Schema
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs.checking import find_problems, missing_columns
 from helpers.inputs.converting import checked_select, output_select
-from helpers.inputs.quality import QualityNote, outside_window, time_gaps, time_span, unmatched_ids
+from helpers.inputs.mapping import map_relation
+from helpers.inputs.maps import MappedSource, Resolved, resolve
+from helpers.inputs.quality import QualityNote, outside_window, remember_columns, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.sources import Source, parse_source
 from helpers.inputs.tables import hand_over, open_engine_input
@@ -203,15 +205,15 @@ def open_input(
     if timezone is None:
         (timezone,) = db.execute("SELECT current_setting('TimeZone')").fetchone()
     _check_timezone(db, timezone)
-    text_columns = {c.name for c in schema.columns}
-    raw = read_raw(db, parsed, text_columns=text_columns)
-    problem = missing_columns(schema, raw)
+    raw, schema, resolved = _read(db, parsed, schema)
+    options = parsed.column_map.options if parsed.column_map is not None else None
+    problem = missing_columns(schema, raw, options=options)
     if problem:
         raise InputDataError(problem)
     name = _free_name(db, f"input_{kind}")
     try:
         if raw.format == "csv":
-            raw = _materialise_csv(db, schema, raw, parsed, name, timezone)
+            raw = _materialise_csv(db, schema, raw, parsed, name, timezone, resolved)
             checked = numbered = f"SELECT * FROM {quote_name(name + '_checked')}"
         else:
             checked = checked_select(schema, raw, timezone=timezone, numbered=False)
@@ -226,10 +228,64 @@ def open_input(
         else:
             db.execute(f"CREATE TEMP VIEW {quote_name(name)} AS {output_select(schema, raw, checked)}")
     except duckdb.Error as exc:
-        raise InputDataError(f"{raw.name} could not be read: {_first_line(exc)}") from None
+        raise InputDataError(_read_failure(db, raw, schema, resolved, exc)) from None
     finally:
         db.execute(f"DROP TABLE IF EXISTS {quote_name(name + '_checked')}")
+    remember_columns(raw.name, schema)
     return con.table(name)
+
+
+def _read(
+    db: duckdb.DuckDBPyConnection, source: Source, schema: Schema, *, all_varchar: bool = False
+) -> tuple[RawRelation, Schema, Resolved | None]:
+    """The source as DuckDB reads it, with the kit's column names when a column map or profile renames them.
+
+    Returns the relation, the schema in the user's words and the resolved map (None without one).
+    """
+    text_columns = {c.name for c in schema.columns}
+    column_map = source.column_map
+    if column_map is None or column_map.is_empty:
+        return read_raw(db, source, text_columns=text_columns, all_varchar=all_varchar), schema, None
+    words = column_map.profile.missing if column_map.profile is not None else ()
+    raw = read_raw(db, source, text_columns=text_columns, all_varchar=all_varchar, missing=words, repeated_names=True)
+    resolved = resolve(column_map, schema, list(raw.columns), raw.name)
+    if raw.format == "csv" and any(raw.columns.get(c, "VARCHAR") != "VARCHAR" for c in resolved.text_columns):
+        # Columns read as they are stay text, so that messages quote their cells as written.
+        raw = read_raw(db, source, text_columns=text_columns | resolved.text_columns, all_varchar=all_varchar, missing=words,
+                       repeated_names=True)
+    if resolved.is_identity:
+        return raw, schema, resolved
+    return map_relation(db, raw, schema, resolved), resolved.schema(schema), resolved
+
+
+def _read_failure(
+    db: duckdb.DuckDBPyConnection, raw: RawRelation, schema: Schema, resolved: Resolved | None, exc: Exception
+) -> str:
+    """The sentence for a DuckDB error while reading: an expression of the map that failed on a row, or the file."""
+    failing = _failing_expression(db, raw, schema, resolved)
+    if failing is not None:
+        return failing
+    return f"{raw.name} could not be read: {_first_line(exc)}"
+
+
+def _failing_expression(
+    db: duckdb.DuckDBPyConnection, raw: RawRelation, schema: Schema, resolved: Resolved | None
+) -> str | None:
+    """One sentence for the map's first expression that fails on some row of the file (a CAST of a bad cell), if any."""
+    if resolved is None:
+        return None
+    for name, binding in resolved.bindings.items():
+        if binding.how != "expression":
+            continue
+        try:
+            db.execute(f"SELECT count({quote_name(name)}) FROM ({raw.select()})").fetchall()
+        except duckdb.Error as exc:
+            reason = _first_line(exc).split("Error: ", 1)[-1].rstrip(".")
+            return (
+                f"{raw.name}: {schema.column(name).shown} fails on a row of the file ({reason}); "
+                "TRY_CAST(x AS type) gives an empty cell instead of an error."
+            )
+    return None
 
 
 def load_input(
@@ -289,8 +345,9 @@ def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str)
     streamed, removed at exit); a remote session gets them through Arrow.
     """
     local = connect(timezone)
+    spec = MappedSource(source.spec, source.column_map) if source.column_map is not None else source.spec
     try:
-        table = open_input(source.spec, kind, con=local, timezone=timezone)
+        table = open_input(spec, kind, con=local, timezone=timezone)
         if not _is_local_spark(con):
             return hand_over(table, con)
         path = _staging_dir() / f"{kind}_{uuid.uuid4().hex[:12]}.parquet"
@@ -341,7 +398,8 @@ def _free_name(db: duckdb.DuckDBPyConnection, base: str) -> str:
 
 
 def _materialise_csv(
-    db: duckdb.DuckDBPyConnection, schema: Schema, raw: RawRelation, source: Source, name: str, timezone: str
+    db: duckdb.DuckDBPyConnection, schema: Schema, raw: RawRelation, source: Source, name: str, timezone: str,
+    resolved: Resolved | None = None,
 ) -> RawRelation:
     """Parse a CSV source once into a temporary table of checked columns; return how it was read."""
     table = quote_name(name + "_checked")
@@ -349,10 +407,13 @@ def _materialise_csv(
         db.execute(f"CREATE TEMP TABLE {table} AS {checked_select(schema, raw, timezone=timezone, numbered=True)}")
         return raw
     except duckdb.Error as exc:
+        failing = _failing_expression(db, raw, schema, resolved)
+        if failing is not None:
+            raise InputDataError(failing) from None
         if "Could not convert" not in str(exc) or "_itv_" in str(exc):
             raise InputDataError(csv_problem(raw.delimiters, str(exc))) from None
     # DuckDB inferred an extra column's type from a sample that the rest of the file breaks.
-    raw = read_raw(db, source, text_columns={c.name for c in schema.columns}, all_varchar=True)
+    raw, schema, _ = _read(db, source, get_schema(schema.kind), all_varchar=True)
     try:
         db.execute(f"CREATE TEMP TABLE {table} AS {checked_select(schema, raw, timezone=timezone, numbered=True)}")
     except duckdb.Error as exc:

@@ -4,17 +4,38 @@ The helpers are generic (gaps in a time column, ids missing from another table, 
 outside a window) and written in Ibis, so they run in the input's engine: only counts
 and a few examples come back to Python. Analyses compute their own domain-specific notes
 and report them with the same :class:`QualityNote`.
+
+Notes speak of the user's columns: when an input was read through a column map, a column the
+note quotes by the kit's name (``'timestamp'``) reads as the user's (``'Created at' (mapped to
+'timestamp')``). :func:`helpers.inputs.loading.open_input` remembers, by the input's name, how each
+of its columns was mapped (:func:`remember_columns`), and a note about that input is worded with
+it when it is made, so no analysis needs to know about maps.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import pandas as pd
 
-__all__ = ["QualityNote", "time_gaps", "unmatched_ids", "outside_window"]
+__all__ = ["QualityNote", "time_gaps", "unmatched_ids", "outside_window", "remember_columns"]
+
+# The input's name -> {the kit's column: its label in the user's words}, for inputs read through a map.
+_LABELS: dict[str, dict[str, str]] = {}
+# A quoted name, unless it is the kit's name inside a label already ("... (mapped to 'opened')").
+_QUOTED = re.compile(r"(?<!mapped to )'([^'\n]{1,200})'")
+
+
+def remember_columns(input_name: str, schema: Any) -> None:
+    """Remember how an input's columns were mapped (``schema`` in the user's words), for the notes about it."""
+    labels = {c.name: c.label for c in schema.columns if c.label != f"'{c.name}'"}
+    if labels:
+        _LABELS[input_name] = labels
+    else:
+        _LABELS.pop(input_name, None)
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,12 @@ class QualityNote:
     rows: int
     examples: str = ""
     unit: str = "rows"
+
+    def __post_init__(self) -> None:
+        labels = _LABELS.get(self.input)
+        if labels:
+            worded = _QUOTED.sub(lambda m: labels.get(m.group(1), m.group(0)), self.issue)
+            object.__setattr__(self, "issue", worded)
 
 
 def time_gaps(

@@ -96,7 +96,13 @@ def quote_text(text: str) -> str:
 
 
 def read_raw(
-    con: duckdb.DuckDBPyConnection, source: Source, *, text_columns: set[str], all_varchar: bool = False
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    *,
+    text_columns: set[str],
+    all_varchar: bool = False,
+    missing: tuple[str, ...] = (),
+    repeated_names: bool = False,
 ) -> RawRelation:
     """Describe how DuckDB reads ``source``; raise InputDataError if it is not a readable CSV, Parquet or DuckDB table.
 
@@ -111,6 +117,13 @@ def read_raw(
     all_varchar : bool
         Read every CSV column as text (when DuckDB's type inference for an extra column,
         made on a sample, fails further down the file).
+    missing : tuple of str
+        Cell texts a CSV file writes for an empty cell (``?``, ``NULL``; a profile's ``missing``),
+        read as empty by the CSV reader, so that they do not stop a column being read as numbers.
+    repeated_names : bool
+        A CSV header may name a column more than once (Jira writes one ``Labels`` per label): the
+        copies are read as ``Labels_1``, ``Labels_2``. Without a column map, a repeated name is refused,
+        since the kit could not tell which column is meant.
     """
     if source.is_duckdb:
         return _read_duckdb(con, source)
@@ -120,7 +133,7 @@ def read_raw(
         raise InputDataError(f"{source.name}: mixes CSV and Parquet files; use one format per input.")
     if kinds == {"parquet"}:
         return _read_parquet(con, source)
-    return _read_csv(con, source, text_columns, all_varchar)
+    return _read_csv(con, source, text_columns, all_varchar, missing, repeated_names)
 
 
 # --- file format -------------------------------------------------------------------------
@@ -175,7 +188,7 @@ def _refuse_nul_bytes(path: Path) -> None:
 # --- CSV -----------------------------------------------------------------------------------
 
 @contextmanager
-def _csv_fields_of_any_length() -> Iterator[None]:
+def csv_fields_of_any_length() -> Iterator[None]:
     """Lift Python's csv field limit (131,072 characters) for the ``with`` block; DuckDB has none."""
     before = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
@@ -191,7 +204,7 @@ def _header(path: Path) -> tuple[str, list[str]]:
         first_line = fh.readline(_MAX_HEADER_BYTES + 1)
     if len(first_line) > _MAX_HEADER_BYTES:
         raise InputDataError(f"{path.name}: the header line is longer than 1 MB; is this a CSV file with a header row?")
-    with _csv_fields_of_any_length():
+    with csv_fields_of_any_length():
         best = max(_DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d), [])))
         names = next(csv.reader([first_line], delimiter=best), [])
     # DuckDB trims spaces around header names; so must the names given to it.
@@ -199,7 +212,12 @@ def _header(path: Path) -> tuple[str, list[str]]:
 
 
 def _read_csv(
-    con: duckdb.DuckDBPyConnection, source: Source, text_columns: set[str], all_varchar: bool
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    text_columns: set[str],
+    all_varchar: bool,
+    missing: tuple[str, ...] = (),
+    repeated_names: bool = False,
 ) -> RawRelation:
     # Each file is read with its own dialect (monthly exports may come from different
     # locales) and numbered on its own, then the files are combined by column name.
@@ -208,8 +226,9 @@ def _read_csv(
     for path in source.paths:
         delimiter, names = _header(path)
         delimiters[path] = delimiter
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
+        # Blank names may repeat (a survey tool's multi-answer question): DuckDB numbers them column1, column2...
+        repeated = sorted({name for name in names if name and names.count(name) > 1})
+        if repeated and not repeated_names:
             raise InputDataError(
                 f"{path.name}: the header names column '{repeated[0]}' more than once; each column needs its own name."
             )
@@ -220,6 +239,8 @@ def _read_csv(
             "escape = '\"'",
             f"filename = {quote_text(FILE_COLUMN)}",
         ]
+        if missing:
+            options.append("nullstr = [" + ", ".join(quote_text(w) for w in ("", *missing)) + "]")
         text = [c for c in names if c in text_columns]
         if all_varchar:
             options.append("all_varchar = true")
@@ -298,7 +319,7 @@ def _error_file(source: Source, message: str) -> str:
 
 def _first_ragged_row(path: Path, delimiter: str) -> tuple[int, int, int] | None:
     """The first data row whose field count differs from the header's: (row, fields, header fields)."""
-    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh, _csv_fields_of_any_length():
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as fh, csv_fields_of_any_length():
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         header = next(reader, [])
         for row_number, record in enumerate(reader, start=1):

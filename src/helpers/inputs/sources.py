@@ -19,8 +19,9 @@ from __future__ import annotations
 import glob as _glob
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from helpers.paths import resolve_path
@@ -49,12 +50,16 @@ class Source:
         Where an engine holds it: the connection URL without its ``table`` query (and
         without any secret), ``spark`` for the Spark catalog, or the URL of files Spark
         reads; None for local files and DuckDB databases.
+    column_map : helpers.inputs.maps.ColumnMap or None
+        How its columns are read (a column map or a profile), when the source string carried
+        one (:class:`helpers.inputs.maps.MappedSource`, what an input parameter holds).
     """
 
     spec: str
     paths: tuple[Path, ...]
     table: str | None = None
     location: str | None = None
+    column_map: Any = field(default=None, compare=False)
 
     @property
     def is_engine(self) -> bool:
@@ -101,7 +106,12 @@ def parse_source(spec: str | Path) -> Source:
     --------
     >>> parse_source("duckdb:data/sample/warehouse.duckdb?table=sales")  # doctest: +SKIP
     """
-    text = str(spec).strip()
+    column_map = getattr(spec, "column_map", None)
+    source = _parse(str(spec).strip())
+    return replace(source, column_map=column_map) if column_map is not None else source
+
+
+def _parse(text: str) -> Source:
     if text.startswith("spark:") and not text.startswith("spark://"):
         table = text[len("spark:"):]
         if not table:

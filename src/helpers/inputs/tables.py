@@ -28,6 +28,9 @@ import ibis.expr.datatypes as dt
 from helpers.analysis.schemas import Column, Schema
 from helpers.exceptions import InputDataError
 from helpers.inputs.checking import EXAMPLES, _quote, _rows, _verb
+from helpers.inputs.mapping import map_table
+from helpers.inputs.maps import resolve
+from helpers.inputs.quality import remember_columns
 from helpers.inputs.sources import Source, redacted
 
 __all__ = ["open_engine_input", "engine_backend", "table_fingerprint", "hand_over"]
@@ -146,6 +149,10 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     """
     backend = engine_backend(source, con=con, timezone=timezone)
     raw = _raw_table(source, backend)
+    if source.column_map is not None and not source.column_map.is_empty:
+        resolved = resolve(source.column_map, schema, list(raw.columns), source.name)
+        raw = map_table(raw, schema, resolved, backend=backend.name, name=source.name)
+        schema = resolved.schema(schema)
     missing = [c for c in schema.required if c not in raw.columns]
     if missing:
         names = ", ".join(f"'{m}'" for m in missing)
@@ -161,6 +168,7 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     if problems:
         raise InputDataError("\n".join(problems))
     output = output_table(schema, typed, list(raw.columns))
+    remember_columns(source.name, schema)
     if con is None or backend is con:
         return output
     return hand_over(output, con)
@@ -275,12 +283,13 @@ def _rules(schema: Schema, typed: ibis.Table) -> list[tuple[str, ibis.Value, lis
             breaks = conditions[0]
             for condition in conditions[1:]:
                 breaks = breaks | condition
-            rules.append((f"column '{column.name}' {column.rule}", breaks, [("", _RAW + column.name)]))
+            rules.append((f"{column.shown} {column.rule}", breaks, [("", _RAW + column.name)]))
     for order in schema.order:
         if order.later in typed.columns and order.earlier in typed.columns:
             later, earlier = typed[order.later], typed[order.earlier]
             breaks = (later <= earlier) if order.strict else (later < earlier)
-            rules.append((order.rule, breaks, [(order.earlier, order.earlier), (order.later, order.later)]))
+            rules.append((schema.order_rule(order), breaks, [(schema.column(order.earlier).short, order.earlier),
+                                                             (schema.column(order.later).short, order.later)]))
     return rules
 
 
@@ -313,7 +322,7 @@ def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
             .to_pyarrow()
             .to_pylist()
         )
-        shown = ", ".join(f"{key} {_quote(row['key'])}: {_quoted(quotes, row)}" for row in examples)
+        shown = ", ".join(f"{schema.column(key).short} {_quote(row['key'])}: {_quoted(quotes, row)}" for row in examples)
         problems.append(f"{name}: {says}; {_rows(count)} {_verb(count)} this ({shown}).")
     return problems + _duplicates(schema, typed, name)
 
@@ -337,12 +346,14 @@ def _duplicates(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
         return []
     examples = repeated.order_by(keys).limit(EXAMPLES).to_pyarrow().to_pylist()
     shown = ", ".join(
-        " and ".join(f"{k} {_quote(row[k])}" for k in keys) + f" appears {row['times']} times" for row in examples
+        " and ".join(f"{schema.column(k).short} {_quote(row[k])}" for k in keys) + f" appears {row['times']} times"
+        for row in examples
     )
     if len(keys) == 1:
-        says, what = f"column '{keys[0]}' must be unique", "an earlier value"
+        says, what = f"{schema.column(keys[0]).shown} must be unique", "an earlier value"
     else:
-        says, what = "columns " + " and ".join(f"'{k}'" for k in keys) + " must be unique together", "an earlier combination"
+        says = "columns " + " and ".join(schema.column(k).label for k in keys) + " must be unique together"
+        what = "an earlier combination"
     return [f"{name}: {says}; {_rows(count)} {'repeats' if count == 1 else 'repeat'} {what} ({shown})."]
 
 

@@ -37,8 +37,9 @@ def _stamp(source: Source) -> list[list[Any]]:
 
 
 def checked_entry(source: Source, kind: str, timezone: str) -> dict[str, Any]:
-    """What identifies one checked input: its kind, time zone, table and the stamps of its files."""
-    return {"kind": kind, "timezone": timezone, "table": source.table, "files": _stamp(source)}
+    """What identifies one checked input: its kind, time zone, table, column map and the stamps of its files."""
+    column_map = source.column_map.record() if source.column_map is not None else {}
+    return {"kind": kind, "timezone": timezone, "table": source.table, "map": column_map, "files": _stamp(source)}
 
 
 def write_record(path: Path, entries: Iterable[dict[str, Any]]) -> None:

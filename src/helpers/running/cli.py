@@ -51,6 +51,13 @@ def _build_parser() -> argparse.ArgumentParser:
     describe = commands.add_parser("describe", help="a notebook's parameters: type, default, help")
     describe.add_argument("notebook", help="a name under notebooks/ (e.g. nps_trends) or a path to an .ipynb")
 
+    inspect = commands.add_parser(
+        "inspect", help="a data file's columns, the profile or column map that reads it, and what each missing column needs"
+    )
+    inspect.add_argument("file", help="a CSV or Parquet file (or a glob, or duckdb:FILE?table=NAME)")
+    inspect.add_argument("--input", dest="kind", required=True, metavar="KIND",
+                         help="the input it is for: tickets, responses, sales, outages, feature_usage, access_log...")
+
     run = commands.add_parser("run", help="run a notebook (or --all parameter sets) into HTML reports")
     run.add_argument(
         "notebook", nargs="?", help="a name under notebooks/ or a path to an .ipynb (with --all: only its sets)"
@@ -136,6 +143,24 @@ def _cmd_describe(args: argparse.Namespace) -> int:
         print(f"      default: {default}")
         if info.help:
             print(f"      {info.help}")
+    options = notebook.parameters_class.describe_input_options() if notebook.parameters_class is not None else []
+    if options:
+        print("\n  Your own column names, for every input (data/README.md; 'itvalue inspect FILE --input KIND' suggests them):\n")
+        for info in options:
+            print(f"  {info.name}: {info.type}")
+            print(f"      {info.help}")
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from helpers.analysis.registry import get_schema
+    from helpers.inputs.inspecting import report
+
+    try:
+        get_schema(args.kind)
+    except ValueError as exc:
+        raise ParameterError(f"--input: {exc}") from None
+    print(report(args.file, args.kind))
     return 0
 
 
@@ -343,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    handlers = {"init": _cmd_init, "list": _cmd_list, "describe": _cmd_describe, "run": _cmd_run, "sample-data": _cmd_sample_data}
+    handlers = {
+        "init": _cmd_init, "list": _cmd_list, "describe": _cmd_describe, "inspect": _cmd_inspect, "run": _cmd_run,
+        "sample-data": _cmd_sample_data,
+    }
     try:
         return handlers[args.command](args)
     except KitError as exc:

@@ -80,12 +80,16 @@ def input_fingerprints(inputs: dict[str, tuple[str, str]], *, timezone: str = "U
     fingerprints = {}
     for name, (kind, spec) in inputs.items():
         source = parse_source(spec)
+        # How its columns were read: the map and the profile (with its file's sha256), when one was given.
+        column_map = source.column_map.record() if source.column_map is not None else {}
         if source.is_engine:
-            fingerprints[name] = {"kind": kind, "source": redacted(spec), "table": _table_facts(source, kind, timezone)}
+            fingerprints[name] = {"kind": kind, "source": redacted(spec), **column_map,
+                                  "table": _table_facts(source, kind, timezone)}
             continue
         fingerprints[name] = {
             "kind": kind,
-            "source": spec,
+            "source": str(spec),
+            **column_map,
             "files": [
                 {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in source.paths
             ],

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.exceptions import InputDataError, KitError, ParameterError, RunAborted
 from helpers.inputs import trust
+from helpers.inputs.maps import carry
 from helpers.inputs.sources import parse_source
 from helpers.paths import find_project_root, resolve_path
 from helpers.running import kernels, provenance, publishing, watchdog
@@ -219,6 +220,10 @@ def _portable_source(spec: str, *, relative: bool = True) -> str:
     """
     if parse_source(spec).is_engine:
         return spec  # a table or remote files: the same wherever the kernel runs
+    return carry(spec, _portable_path(spec, relative=relative))  # the same source, with its column map
+
+
+def _portable_path(spec: str, *, relative: bool) -> str:
     prefix, sep, rest = spec.partition(":") if spec.startswith("duckdb:") else ("", "", spec)
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
