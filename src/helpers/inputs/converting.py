@@ -8,6 +8,11 @@ For each schema column present in the file, the *checked* relation holds:
 - for timestamps read as text, ``__itv_aware_<name>`` / ``__itv_naive_<name>``: whether
   the value carries a UTC offset (to forbid mixing both in one file).
 
+A column with ``missing`` markers (``?`` in ServiceNow data sets) reads a cell holding only a
+marker as empty, before any rule sees it. A ``day_first`` timestamp column also reads
+``29/2/2016 01:16`` (day, month, year; ``/``, ``-`` or ``.``; hours and seconds optional) as a
+naive time.
+
 Timestamps: ISO 8601 text with an offset (``Z``, ``+01:00``, ``+0100``, ``+01``) and
 Parquet/DuckDB ``TIMESTAMP WITH TIME ZONE`` values are converted to the wall-clock time
 in the analysis time zone; naive values are taken as already in it. Either way the
@@ -32,6 +37,9 @@ NAIVE_PREFIX = "__itv_naive_"
 _SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
 _NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
 _AWARE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)"
+# Day first, one separator throughout (RE2 has no back-references, hence one pattern per separator).
+_DAY_FIRST = "|".join(rf"\d{{1,2}}{sep}\d{{1,2}}{sep}\d{{4}}( \d{{1,2}}:\d{{2}}(:\d{{2}})?)?" for sep in ("/", "-", r"\."))
+_DAY_FIRST_FORMATS = [f"%d{sep}%m{sep}%Y{time}" for sep in "/-." for time in (" %H:%M:%S", " %H:%M", "")]
 # Largest integer a float64 holds exactly (2**53).
 _EXACT_FLOAT_INT = 9007199254740992
 
@@ -111,10 +119,17 @@ def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, d
         )
     if column.type == "timestamp":
         if text:
+            day_first = (
+                f"WHEN regexp_full_match({trimmed}, {quote_text(_DAY_FIRST)}) "
+                f"THEN try_strptime({trimmed}, [{', '.join(quote_text(f) for f in _DAY_FIRST_FORMATS)}]) "
+                if column.day_first
+                else ""
+            )
             return (
                 f"CASE WHEN regexp_full_match({trimmed}, {quote_text(_AWARE)}) "
                 f"THEN timezone({tz}, TRY_CAST({trimmed} AS TIMESTAMPTZ)) "
-                f"WHEN regexp_full_match({trimmed}, {quote_text(_NAIVE)}) THEN TRY_CAST({trimmed} AS TIMESTAMP) END"
+                f"WHEN regexp_full_match({trimmed}, {quote_text(_NAIVE)}) THEN TRY_CAST({trimmed} AS TIMESTAMP) "
+                f"{day_first}END"
             )
         if _is_aware(duckdb_type):
             return f"timezone({tz}, {name_sql})"
@@ -130,6 +145,18 @@ def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, d
             return f"CASE WHEN {name_sql} IN (0, 1) THEN {name_sql} = 1 END"
         return "CAST(NULL AS BOOLEAN)"
     raise ValueError(f"unknown column type {column.type!r}")
+
+
+def without_missing(column: Column, name_sql: str, duckdb_type: str) -> str:
+    """The raw column with its ``missing`` markers (``?``) read as empty cells (text columns only)."""
+    if not column.missing or not is_text_type(duckdb_type):
+        return name_sql
+    markers = ", ".join(quote_text(m) for m in column.missing)
+    return f"(CASE WHEN trim({name_sql}) IN ({markers}) THEN NULL ELSE {name_sql} END)"
+
+
+def _naive_pattern(column: Column) -> str:
+    return f"{_NAIVE}|{_DAY_FIRST}" if column.day_first else _NAIVE
 
 
 def raw_text(name_sql: str, duckdb_type: str) -> str:
@@ -161,13 +188,15 @@ def checked_select(schema: Schema, raw: RawRelation, *, timezone: str, numbered:
             continue
         duckdb_type = raw.columns[column.name]
         name_sql = quote_name(column.name)
-        converted = convert(column, name_sql, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma)
+        cell = without_missing(column, name_sql, duckdb_type)
+        converted = convert(column, cell, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma)
         parts.append(f"{converted} AS {name_sql}")
-        parts.append(f"{raw_text(name_sql, duckdb_type)} AS {quote_name(RAW_PREFIX + column.name)}")
+        parts.append(f"{raw_text(cell, duckdb_type)} AS {quote_name(RAW_PREFIX + column.name)}")
         if column.type == "timestamp" and is_text_type(duckdb_type):
-            trimmed = f"nullif(trim({name_sql}), '')"
+            trimmed = f"nullif(trim({cell}), '')"
+            naive = quote_text(_naive_pattern(column))
             parts.append(f"regexp_full_match({trimmed}, {quote_text(_AWARE)}) AS {quote_name(AWARE_PREFIX + column.name)}")
-            parts.append(f"regexp_full_match({trimmed}, {quote_text(_NAIVE)}) AS {quote_name(NAIVE_PREFIX + column.name)}")
+            parts.append(f"regexp_full_match({trimmed}, {naive}) AS {quote_name(NAIVE_PREFIX + column.name)}")
     for name in extras(schema, raw):
         name_sql = quote_name(name)
         if _is_aware(raw.columns[name]):

@@ -13,6 +13,11 @@ Types, in the user's words, and how they load:
 - ``timestamp``: ISO 8601 text or a Parquet/DuckDB timestamp, loaded as a naive
   wall-clock time in the analysis time zone;
 - ``boolean``: ``true``/``false`` (also ``1``/``0``, ``yes``/``no``, ``t``/``f``).
+
+Exports from an ITSM tool (``incidents``, ``incident_events``) are read as the tool writes
+them: a column may declare ``missing`` markers (ServiceNow data sets write ``?`` for an
+empty field) and a timestamp column may accept ``day_first`` dates (``29/2/2016 01:16``,
+also with ``-`` or ``.``), the format of many instances' list exports.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ class Column:
         The values a text column may hold (after ``fill``); empty = any.
     fill : object
         The value of an absent optional column and of its empty cells (None = null).
+    missing : tuple of str
+        Cell values that mean "empty" besides a blank cell, e.g. ``("?",)`` in ServiceNow data sets.
+    day_first : bool
+        A timestamp column also accepts day-first dates, ``29/2/2016 01:16`` (``/``, ``-`` or ``.``);
+        month-first dates are ambiguous and are not read.
     """
 
     name: str
@@ -58,6 +68,8 @@ class Column:
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
     fill: object = None
+    missing: tuple[str, ...] = ()
+    day_first: bool = False
 
     @property
     def rule(self) -> str:
@@ -69,6 +81,8 @@ class Column:
                 text = "an integer" + _bounds(self)
         elif self.type == "number":
             text = "a number" + _bounds(self)
+        elif self.type == "timestamp" and self.day_first:
+            text = "an ISO 8601 timestamp such as 2025-03-01 14:30, or day first such as 1/3/2025 14:30"
         elif self.type == "timestamp":
             text = "an ISO 8601 timestamp such as 2025-03-01 14:30 or 2025-03-01T14:30:00+01:00"
         elif self.type == "boolean":
@@ -151,6 +165,13 @@ def _bounds(column: Column) -> str:
 
 
 _TIMESTAMP_HELP = "ISO 8601; naive = the analysis time zone"
+_EXPORT_TIME_HELP = "ISO 8601 or day first (29/2/2016 01:16); naive = the analysis time zone"
+
+
+def _exported(name: str, type_: ColumnType, description: str, **rules: object) -> Column:
+    """A column of an ITSM tool's export: ``?`` is an empty cell, timestamps may be written day first."""
+    return Column(name, type_, description, missing=("?",), day_first=type_ == "timestamp", **rules)  # type: ignore[arg-type]
+
 
 SCHEMAS: dict[str, Schema] = {
     schema.kind: schema
@@ -229,6 +250,73 @@ SCHEMAS: dict[str, Schema] = {
             ),
             unique=("ticket_id",),
             order=(Order("resolved", "opened", strict=False),),
+        ),
+        Schema(
+            kind="incidents",
+            description=(
+                "One incident ticket as an ITSM tool's list export writes it, with ServiceNow's column names; "
+                "an audit-enriched export may repeat a ticket on several rows (its latest row is used)."
+            ),
+            columns=(
+                _exported("number", "text", "Ticket number, e.g. INC0010342."),
+                _exported("opened_at", "timestamp", f"When the ticket was opened; {_EXPORT_TIME_HELP}."),
+                _exported("resolved_at", "timestamp",
+                          f"When it was (last) resolved, not before opened_at; empty while open; {_EXPORT_TIME_HELP}.",
+                          nullable=True),
+                _exported("caller_id", "text",
+                          "Who reported it: links one person's tickets, never shown in any output; empty = unknown.",
+                          nullable=True),
+                _exported("closed_at", "timestamp", f"When it was closed; {_EXPORT_TIME_HELP}.",
+                          required=False, nullable=True),
+                _exported("state", "text", "State, e.g. Resolved, Closed or Canceled (canceled tickets are left out).",
+                          required=False, nullable=True),
+                _exported("reopen_count", "integer", "Times it was reopened (>= 0); absent or empty = 0.",
+                          required=False, nullable=True, minimum=0, fill=0),
+                _exported("reassignment_count", "integer",
+                          "Times it moved to another assignment group (>= 0); absent or empty = 0.",
+                          required=False, nullable=True, minimum=0, fill=0),
+                _exported("contact_type", "text", "How the user got in touch: phone, email, self-service...",
+                          required=False, nullable=True),
+                _exported("assignment_group", "text", "The team it was (last) assigned to.",
+                          required=False, nullable=True),
+                _exported("category", "text", "Category, e.g. network or software.", required=False, nullable=True),
+                _exported("priority", "text", "Priority as the tool writes it, e.g. 3 - Moderate.",
+                          required=False, nullable=True),
+                _exported("business_service", "text", "The business service it is about, e.g. Email.",
+                          required=False, nullable=True),
+                _exported("cmdb_ci", "text", "The configuration item it is about.", required=False, nullable=True),
+                _exported("made_sla", "boolean", "Whether the tool counts it within its SLA.",
+                          required=False, nullable=True),
+                _exported("close_code", "text", "Resolution code, e.g. Solved (Permanently) or Not Solved (Too Costly).",
+                          required=False, nullable=True),
+                _exported("sys_mod_count", "integer",
+                          "Updates made to the ticket (>= 0): of a ticket's several rows, the highest is its latest.",
+                          required=False, nullable=True, minimum=0),
+            ),
+            order=(Order("resolved_at", "opened_at", strict=False),),
+        ),
+        Schema(
+            kind="incident_events",
+            description=(
+                "One change of an incident's state or assignment group: a ServiceNow audit (history) export, "
+                "or an event log as process-mining tools (XES, pm4py) write it."
+            ),
+            columns=(
+                _exported("number", "text", "Audit shape: the ticket number.", required=False),
+                _exported("sys_updated_on", "timestamp", f"Audit shape: when the change was made; {_EXPORT_TIME_HELP}.",
+                          required=False),
+                _exported("field", "text", "Audit shape: the field changed, e.g. state or assignment_group.",
+                          required=False),
+                _exported("old_value", "text", "Audit shape: its value before.", required=False, nullable=True),
+                _exported("new_value", "text", "Audit shape: its value after.", required=False, nullable=True),
+                _exported("case:concept:name", "text", "Event-log shape: the ticket number.", required=False),
+                _exported("concept:name", "text", "Event-log shape: the activity or state, e.g. Awaiting User Info.",
+                          required=False),
+                _exported("time:timestamp", "timestamp", f"Event-log shape: when it happened; {_EXPORT_TIME_HELP}.",
+                          required=False),
+                _exported("org:group", "text", "Event-log shape: the assignment group at that moment.",
+                          required=False, nullable=True),
+            ),
         ),
         Schema(
             kind="inventory",
