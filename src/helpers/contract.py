@@ -37,7 +37,7 @@ RESULTS_MIMETYPE = "application/vnd.itvalue.results+json"
 CONTRACT = ("Parameters", "load_inputs", "analyse", "headline", "results")
 
 #: The kit's analyses: package names under :mod:`helpers`, each with ``notebooks/<name>.ipynb``.
-ANALYSES = ("config_usage_audit", "downtime_sales", "feature_adoption", "nps_trends")
+ANALYSES = ("config_usage_audit", "downtime_sales", "feature_adoption", "nps_trends", "service_outcomes")
 
 
 @runtime_checkable

@@ -43,6 +43,15 @@ REQUIRED_RESULTS = {
                      "switched_share", "still_using_old_share"],
         "totals": ["features", "features_never_used", "features_below_10pct"],
     },
+    "service_outcomes": {
+        "period": ["start", "end"],
+        "units": [],
+        "failures": ["reopened", "repeat", "slow", "reassigned", "ping_pong"],
+        "periods": ["period", "tickets", "one_job_rate", "one_job_rate_low", "one_job_rate_high", "change",
+                    "change_p_value", "significant"],
+        "services": ["service", "tickets", "one_job_rate", "one_job_rate_low", "one_job_rate_high", "reopened_share",
+                     "repeat_share", "reassigned_share", "lost_user_hours"],
+    },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
                       "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
@@ -56,7 +65,7 @@ REQUIRED_RESULTS = {
 }
 
 
-def test_the_kit_has_its_four_analyses():
+def test_the_kit_has_its_five_analyses():
     assert {p.stem for p in NOTEBOOK_PATHS} == set(REQUIRED_RESULTS)
 
 

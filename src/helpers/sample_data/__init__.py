@@ -1,4 +1,4 @@
-"""Deterministic sample data for the four analyses, with the truth that was planted.
+"""Deterministic sample data for the five analyses, with the truth that was planted.
 
 ``itvalue sample-data [--out DIR] [--scale N] [--seed S]`` calls :func:`generate`, which
 runs one generator per domain, each a module of this package with
@@ -8,7 +8,9 @@ runs one generator per domain, each a module of this package with
 - ``nps``: ``responses`` and ``tickets`` (CSV; Parquet above scale 1);
 - ``cmdb``: ``inventory`` (CSV; Parquet above scale 1), ``access_log.parquet``,
   ``collection_cost.csv``;
-- ``adoption``: ``features.csv``, ``users.csv``, ``feature_usage.parquet``.
+- ``adoption``: ``features.csv``, ``users.csv``, ``feature_usage.parquet``;
+- ``outcomes``: ``incidents`` and ``incident_responses`` (CSV; Parquet above scale 1),
+  ``incident_events.parquet`` (audit shape), ``incident_log.parquet`` (event-log shape).
 
 Each returns its planted truth, written to ``truth.json`` under its domain's key. Every
 file is then validated through :mod:`helpers.inputs`, so the sample always loads.
@@ -29,7 +31,7 @@ from helpers.report.results import to_jsonable
 __all__ = ["generate", "DOMAINS", "SAMPLE_FILES"]
 
 #: The domains, in the order they are generated; each is a module of this package.
-DOMAINS: tuple[str, ...] = ("sales", "nps", "cmdb", "adoption")
+DOMAINS: tuple[str, ...] = ("sales", "nps", "cmdb", "adoption", "outcomes")
 
 #: The input files of a sample set (without extension: CSV or Parquet) and their kinds.
 SAMPLE_FILES: dict[str, str] = {
@@ -44,6 +46,10 @@ SAMPLE_FILES: dict[str, str] = {
     "features": "features",
     "feature_usage": "feature_usage",
     "users": "users",
+    "incidents": "incidents",
+    "incident_events": "incident_events",
+    "incident_log": "incident_events",
+    "incident_responses": "responses",
 }
 
 
@@ -65,7 +71,7 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
     Returns
     -------
     dict
-        ``{"sales": ..., "nps": ..., "cmdb": ..., "adoption": ...}``: what each domain planted.
+        ``{"sales": ..., "nps": ..., "cmdb": ..., "adoption": ..., "outcomes": ...}``: what each domain planted.
 
     Raises
     ------
