@@ -83,12 +83,12 @@ def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, d
 
     ``decimal_comma`` is SQL: whether a number in this row may be written ``12,50``.
     """
-    trimmed = f"nullif(trim({name_sql}), '')"
+    trimmed = _trimmed(column, name_sql)
     tz = quote_text(timezone)
     text = is_text_type(duckdb_type)
     if column.type == "text":
         if text:
-            return raw_text(name_sql, duckdb_type)
+            return raw_text(name_sql, duckdb_type, missing=column.missing)
         if duckdb_type.upper() in ("FLOAT", "DOUBLE"):
             # Ids written from pandas float columns (int with gaps) read 123.0; show them as 123.
             return (
@@ -147,31 +147,36 @@ def convert(column: Column, name_sql: str, duckdb_type: str, *, timezone: str, d
     raise ValueError(f"unknown column type {column.type!r}")
 
 
-def without_missing(column: Column, name_sql: str, duckdb_type: str) -> str:
-    """The raw column with its ``missing`` markers (``?``) read as empty cells (text columns only)."""
-    if not column.missing or not is_text_type(duckdb_type):
-        return name_sql
-    markers = ", ".join(quote_text(m) for m in column.missing)
-    return f"(CASE WHEN trim({name_sql}) IN ({markers}) THEN NULL ELSE {name_sql} END)"
-
-
 def _naive_pattern(column: Column) -> str:
     return f"{_NAIVE}|{_DAY_FIRST}" if column.day_first else _NAIVE
 
 
-def raw_text(name_sql: str, duckdb_type: str) -> str:
-    """The cell as the file holds it, NULL when empty.
+def _trimmed(column: Column, name_sql: str) -> str:
+    """The cell trimmed, NULL when blank or a ``missing`` marker."""
+    trimmed = f"nullif(trim({name_sql}), '')"
+    for marker in column.missing:
+        trimmed = f"nullif({trimmed}, {quote_text(marker)})"
+    return trimmed
+
+
+def raw_text(name_sql: str, duckdb_type: str, *, missing: tuple[str, ...] = ()) -> str:
+    """The cell as the file holds it, NULL when empty (or a ``missing`` marker such as ``?``).
 
     Text stays text (blank = NULL); typed Parquet/DuckDB values keep their type, since
     formatting millions of them as text only to test for NULL would dominate the check
     (messages cast the few rows they quote).
     """
-    if is_text_type(duckdb_type):
-        # A cell starting with a printable ASCII character other than a space cannot be
-        # blank: that cheap comparison spares trimming almost every cell of a large log.
+    if not is_text_type(duckdb_type):
+        return name_sql
+    # A cell starting with a printable ASCII character other than a space cannot be
+    # blank: that cheap comparison spares trimming almost every cell of a large log.
+    if not missing:
         return (f"CASE WHEN {name_sql} >= '!' AND {name_sql} < chr(127) THEN {name_sql} "
                 f"WHEN trim({name_sql}) = '' THEN NULL ELSE {name_sql} END")
-    return name_sql
+    # A marker written with a leading space takes the slow branch and is trimmed there.
+    markers = ", ".join(quote_text(m) for m in missing)
+    return (f"CASE WHEN {name_sql} >= '!' AND {name_sql} < chr(127) AND {name_sql} NOT IN ({markers}) THEN {name_sql} "
+            f"WHEN trim({name_sql}) IN ('', {markers}) THEN NULL ELSE {name_sql} END")
 
 
 def extras(schema: Schema, raw: RawRelation) -> list[str]:
@@ -188,12 +193,11 @@ def checked_select(schema: Schema, raw: RawRelation, *, timezone: str, numbered:
             continue
         duckdb_type = raw.columns[column.name]
         name_sql = quote_name(column.name)
-        cell = without_missing(column, name_sql, duckdb_type)
-        converted = convert(column, cell, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma)
+        converted = convert(column, name_sql, duckdb_type, timezone=timezone, decimal_comma=raw.decimal_comma)
         parts.append(f"{converted} AS {name_sql}")
-        parts.append(f"{raw_text(cell, duckdb_type)} AS {quote_name(RAW_PREFIX + column.name)}")
+        parts.append(f"{raw_text(name_sql, duckdb_type, missing=column.missing)} AS {quote_name(RAW_PREFIX + column.name)}")
         if column.type == "timestamp" and is_text_type(duckdb_type):
-            trimmed = f"nullif(trim({cell}), '')"
+            trimmed = _trimmed(column, name_sql)
             naive = quote_text(_naive_pattern(column))
             parts.append(f"regexp_full_match({trimmed}, {quote_text(_AWARE)}) AS {quote_name(AWARE_PREFIX + column.name)}")
             parts.append(f"regexp_full_match({trimmed}, {naive}) AS {quote_name(NAIVE_PREFIX + column.name)}")
