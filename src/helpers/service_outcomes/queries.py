@@ -33,9 +33,9 @@ __all__ = [
     "ticket_bounds",
     "repeated_numbers",
     "latest_rows",
-    "assignment_rows",
-    "state_rows",
+    "transitions",
     "event_facts",
+    "came_back",
     "ticket_facts",
     "outcome_counts",
     "response_links",
@@ -131,74 +131,81 @@ def latest_rows(incidents: ibis.Table) -> ibis.Table:
 # --- events: hand-offs, ping-pong, waiting on the user ------------------------------------------
 
 
-def assignment_rows(events: ibis.Table, shape: str) -> ibis.Table:
-    """Every assignment group a ticket had, in order: ``number``, ``at``, ``step`` (0 before, 1 after), ``team``.
+def transitions(events: ibis.Table, shape: str) -> ibis.Table:
+    """Every change of a ticket's assignment group or state: ``number``, ``at``, ``kind`` ("team" or
+    "state"), ``old``, ``new``.
 
-    Audit shape: each ``assignment_group`` change gives the group before (step 0) and after (step 1); in a
-    consistent history the one before repeats the one after the previous change, and repeats collapse
-    later. Event-log shape: the group of each event.
+    The audit shape holds them as they are (rows of other fields left out). The event-log shape
+    holds the state and group after each event; a change is an event whose state (or group) differs
+    from the ticket's previous event's (one window each; events with no group are skipped for groups).
     """
     if shape == "audit":
-        changes = events.filter(_.field == "assignment_group")
-        before = changes.select(number=_.number, at=_.sys_updated_on, step=ibis.literal(0), team=_.old_value)
-        after = changes.select(number=_.number, at=_.sys_updated_on, step=ibis.literal(1), team=_.new_value)
-        rows = before.union(after)
-    else:
-        rows = events.select(number=_["case:concept:name"], at=_["time:timestamp"], step=ibis.literal(0),
-                             team=_["org:group"])
-    return rows.filter(_.team.notnull())
-
-
-def state_rows(events: ibis.Table, shape: str) -> ibis.Table:
-    """Every state a ticket entered, with when: ``number``, ``at``, ``state``."""
-    if shape == "audit":
-        changes = events.filter(_.field.isin(["state", "incident_state"]))
-        return changes.select(number=_.number, at=_.sys_updated_on, state=_.new_value)
-    return events.select(number=_["case:concept:name"], at=_["time:timestamp"], state=_["concept:name"])
+        kind = ibis.cases((_.field == "assignment_group", "team"), (_.field.isin(["state", "incident_state"]), "state"),
+                          else_=ibis.null("string"))
+        return events.select(number=_.number, at=_.sys_updated_on, kind=kind, old=_.old_value, new=_.new_value).filter(
+            _.kind.notnull()
+        )
+    log = events.select(number=_["case:concept:name"], at=_["time:timestamp"], state=_["concept:name"],
+                        team=_["org:group"])
+    ordered = ibis.window(group_by=_.number, order_by=_.at)
+    states = log.select("number", "at", kind=ibis.literal("state"), old=_.state.lag().over(ordered), new=_.state)
+    grouped = log.filter(_.team.notnull())
+    teams = grouped.select("number", "at", kind=ibis.literal("team"), old=_.team.lag().over(ordered), new=_.team)
+    changed = states.union(teams)
+    return changed.filter(changed.old.isnull() | (changed.old != changed.new))
 
 
 def event_facts(events: ibis.Table, shape: str, *, waiting_states: Sequence[str]) -> ibis.Table:
     """Per ticket with events: ``handoffs``, ``first_team``, ``ping_pong`` and ``waiting_hours``.
 
-    A hand-off is a change of assignment group (consecutive repeats of one group are one stay);
-    ping-pong is a ticket that came back to a team it had left (A to B to A, or A to B to C to A).
-    ``waiting_hours`` is the time from entering a state in ``waiting_states`` to the ticket's next
-    state event, summed (a last state with no later event adds nothing).
+    From the changes (:func:`transitions`), with grouping alone, no window over the audit shape:
+
+    - a hand-off is a change from one assignment group to another (the first assignment is not one);
+    - the first team is the group before the earliest group change (or the one it set);
+    - ping-pong is a ticket that came back to a team it had left (A to B to A, or A to B to C to A):
+      some team was entered after it was first left;
+    - waiting on the user is the time from entering a state of ``waiting_states`` to leaving them,
+      summed over the ticket's completed waits (a wait still going on at the export adds nothing).
     """
-    teams = assignment_rows(events, shape)
-    ordered = ibis.window(group_by=_.number, order_by=[_.at, _.step])
-    stays = teams.mutate(previous=_.team.lag().over(ordered)).filter(
-        _.previous.isnull() | (_.team != _.previous)
+    changes = transitions(events, shape)
+    waiting = list(waiting_states)
+    is_team = changes.kind == "team"
+    handoff = is_team & changes.old.notnull() & changes.new.notnull() & (changes.old != changes.new)
+    in_wait_before = changes.old.notnull() & changes.old.isin(waiting)
+    in_wait_after = changes.new.notnull() & changes.new.isin(waiting)
+    entering = (changes.kind == "state") & in_wait_after & ~in_wait_before
+    leaving = (changes.kind == "state") & in_wait_before & ~in_wait_after
+    seconds = changes.at.epoch_seconds().cast("float64")
+    per_ticket = changes.group_by("number").aggregate(
+        handoffs=_count(handoff),
+        first_team=ibis.coalesce(changes.old, changes.new).argmin(seconds, where=is_team & changes.new.notnull()),
+        entered=_count(entering),
+        left=_count(leaving),
+        entered_seconds=seconds.sum(where=entering),
+        left_seconds=seconds.sum(where=leaving),
+        last_entered=seconds.max(where=entering),
     )
-    sort_key = stays.at.epoch_seconds() * 2 + stays.step
-    per_ticket = stays.group_by("number").aggregate(
-        handoffs=_.count() - 1, first_team=stays.team.argmin(sort_key)
+    still_waiting = ibis.ifelse(per_ticket.entered > per_ticket.left, per_ticket.last_entered.fill_null(0.0), 0.0)
+    waited = per_ticket.left_seconds.fill_null(0.0) - per_ticket.entered_seconds.fill_null(0.0) + still_waiting
+    team_changes = changes.filter(handoff)
+    visits = team_changes.select("number", "at", team=_.old, left=ibis.literal(True)).union(
+        team_changes.select("number", "at", team=_.new, left=ibis.literal(False))
     )
     returns = (
-        stays.group_by(["number", "team"]).aggregate(stays=_.count())
-        .group_by("number").aggregate(ping_pong=(_.stays.max() >= 2))
+        visits.group_by(["number", "team"])
+        .aggregate(first_left=_.at.min(where=_.left), last_entered=_.at.max(where=~_.left))
+        .filter(lambda t: t.last_entered > t.first_left)
+        .select("number").distinct()
+        .mutate(ping_pong=ibis.literal(True))
     )
-    teams_facts = per_ticket.left_join(returns, "number").select(
-        "number", "handoffs", "first_team", ping_pong=_.ping_pong.fill_null(False)
+    facts = per_ticket.select(
+        "number", "handoffs", "first_team",
+        waiting_hours=ibis.greatest(waited, 0.0) / _HOUR,
     )
-    states = state_rows(events, shape)
-    timeline = ibis.window(group_by=_.number, order_by=_.at)
-    timed = states.mutate(next_at=_.at.lead().over(timeline))
-    waited = timed.mutate(
-        hours=ibis.ifelse(
-            _.state.isin(list(waiting_states)) & _.next_at.notnull(),
-            (_.next_at.epoch_seconds() - _.at.epoch_seconds()) / _HOUR,
-            0.0,
-        )
-    )
-    waiting = waited.group_by("number").aggregate(waiting_hours=_.hours.sum())
-    joined = teams_facts.outer_join(waiting, "number")
+    joined = facts.left_join(returns, facts.number == returns.number)
     return joined.select(
-        number=ibis.coalesce(joined.number, joined.number_right),
-        handoffs=joined.handoffs,
-        first_team=joined.first_team,
-        ping_pong=joined.ping_pong.fill_null(False),
-        waiting_hours=joined.waiting_hours.fill_null(0.0),
+        number=joined.number, handoffs=joined.handoffs, first_team=joined.first_team,
+        ping_pong=joined.ping_pong.fill_null(False), waiting_hours=joined.waiting_hours,
     )
 
 
@@ -212,15 +219,26 @@ def _quick_target(priority: ibis.Value, params: Parameters) -> ibis.Value:
     return ibis.cases(*cases, else_=float(params.quick_hours_other))
 
 
-def _came_again(tickets: ibis.Table, column: str, horizon: ibis.Value) -> ibis.Value:
-    """The caller's next ticket on the same ``column`` value was opened by ``horizon`` (seconds since 1970).
+def came_back(tickets: ibis.Table, columns: Sequence[str]) -> ibis.Table:
+    """The numbers of tickets whose caller opened their next ticket on the same value of any of ``columns``
+    by the ticket's ``horizon`` (seconds since 1970).
 
     The next ticket in the caller's order of opening is the earliest that could have come back, so
-    if it came after the horizon, no later one came before it: one window, no self-join.
+    if it came after the horizon, no later one came before it: one window, no self-join. Only
+    callers with two or more tickets on a value can have one, so the window sorts those alone, on
+    narrow rows.
     """
-    same_problem = ibis.window(group_by=[_.caller_id, _[column]], order_by=[_.opened_at, _.number])
-    following = tickets.opened_epoch.lead().over(same_problem)
-    return tickets.caller_id.notnull() & tickets[column].notnull() & following.notnull() & (following <= horizon)
+    found = []
+    for column in columns:
+        base = tickets.filter(_.caller_id.notnull() & _[column].notnull()).select(
+            "number", "caller_id", "opened_epoch", "horizon", value=_[column].cast("string")
+        )
+        several = base.group_by(["caller_id", "value"]).aggregate(tickets=_.count()).filter(_.tickets >= 2)
+        candidates = base.semi_join(several, ["caller_id", "value"])
+        same_problem = ibis.window(group_by=[_.caller_id, _.value], order_by=[_.opened_epoch, _.number])
+        following = candidates.mutate(following=_.opened_epoch.lead().over(same_problem))
+        found.append(following.filter(_.following.notnull() & (_.following <= _.horizon)).select("number"))
+    return functools.reduce(lambda a, b: a.union(b), found).distinct()
 
 
 def ticket_facts(
@@ -249,9 +267,8 @@ def ticket_facts(
         opened_epoch=_.opened_at.epoch_seconds().cast("float64"),
         resolved_epoch=_.resolved_at.epoch_seconds().cast("float64"),
     )
-    horizon = ibis.coalesce(t.resolved_epoch, as_of) + repeat_window
-    repeats = [_came_again(t, column, horizon) for column in params.repeat_match]
-    t = t.mutate(repeat=functools.reduce(lambda a, b: a | b, repeats))
+    t = t.mutate(horizon=ibis.coalesce(t.resolved_epoch, as_of) + repeat_window)
+    t = t.mutate(repeat=t.number.isin(came_back(t, params.repeat_match).number))
     if events is not None:
         t = t.left_join(events, t.number == events.number).drop("number_right")
         handoffs = ibis.coalesce(t.handoffs, t.reassignment_count)
