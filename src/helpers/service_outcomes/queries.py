@@ -156,38 +156,51 @@ def transitions(events: ibis.Table, shape: str) -> ibis.Table:
 
 
 def event_facts(events: ibis.Table, shape: str, *, waiting_states: Sequence[str]) -> ibis.Table:
-    """Per ticket with events: ``handoffs``, ``first_team``, ``ping_pong`` and ``waiting_hours``.
+    """Per ticket with events: ``handoffs``, ``handoff_from``, ``ping_pong`` and ``waiting_hours``.
 
     From the changes (:func:`transitions`), with grouping alone, no window over the audit shape:
 
     - a hand-off is a change from one assignment group to another (the first assignment is not one);
-    - the first team is the group before the earliest group change (or the one it set);
+    - ``handoff_from`` is the group of the first hand-off's start when there was exactly one (the
+      first-time rule needs it only then);
     - ping-pong is a ticket that came back to a team it had left (A to B to A, or A to B to C to A):
-      some team was entered after it was first left;
+      some team was entered after it was first left (only tickets with two hand-offs or more can);
     - waiting on the user is the time from entering a state of ``waiting_states`` to leaving them,
       summed over the ticket's completed waits (a wait still going on at the export adds nothing).
     """
     changes = transitions(events, shape)
     waiting = list(waiting_states)
-    is_team = changes.kind == "team"
-    handoff = is_team & changes.old.notnull() & changes.new.notnull() & (changes.old != changes.new)
+    handoff = (changes.kind == "team") & changes.old.notnull() & changes.new.notnull() & (changes.old != changes.new)
     in_wait_before = changes.old.notnull() & changes.old.isin(waiting)
     in_wait_after = changes.new.notnull() & changes.new.isin(waiting)
     entering = (changes.kind == "state") & in_wait_after & ~in_wait_before
     leaving = (changes.kind == "state") & in_wait_before & ~in_wait_after
-    seconds = changes.at.epoch_seconds().cast("float64")
-    per_ticket = changes.group_by("number").aggregate(
-        handoffs=_count(handoff),
-        first_team=ibis.coalesce(changes.old, changes.new).argmin(seconds, where=is_team & changes.new.notnull()),
-        entered=_count(entering),
-        left=_count(leaving),
-        entered_seconds=seconds.sum(where=entering),
-        left_seconds=seconds.sum(where=leaving),
-        last_entered=seconds.max(where=entering),
+    # Most changes are neither a hand-off nor a wait: group the few that are, and list the tickets seen
+    # straight from the events (sharing the changes between two consumers would buffer all of them).
+    seen = events.select(number=_.number if shape == "audit" else _["case:concept:name"]).distinct()
+    telling = changes.mutate(handoff=handoff, entering=entering, leaving=leaving).filter(
+        _.handoff | _.entering | _.leaving
+    )
+    seconds = telling.at.epoch_seconds().cast("float64")
+    counted = telling.group_by("number").aggregate(
+        handoffs=_count(telling.handoff),
+        handoff_from=telling.old.min(where=telling.handoff),
+        entered=_count(telling.entering),
+        left=_count(telling.leaving),
+        entered_seconds=seconds.sum(where=telling.entering),
+        left_seconds=seconds.sum(where=telling.leaving),
+        last_entered=seconds.max(where=telling.entering),
+    )
+    joined = seen.left_join(counted, "number")
+    per_ticket = joined.select(
+        number=joined.number, handoffs=joined.handoffs.fill_null(0), handoff_from=joined.handoff_from,
+        entered=joined.entered.fill_null(0), left=joined.left.fill_null(0), entered_seconds=joined.entered_seconds,
+        left_seconds=joined.left_seconds, last_entered=joined.last_entered,
     )
     still_waiting = ibis.ifelse(per_ticket.entered > per_ticket.left, per_ticket.last_entered.fill_null(0.0), 0.0)
     waited = per_ticket.left_seconds.fill_null(0.0) - per_ticket.entered_seconds.fill_null(0.0) + still_waiting
-    team_changes = changes.filter(handoff)
+    bounced = per_ticket.filter(per_ticket.handoffs >= 2).select("number")
+    team_changes = telling.filter(_.handoff).semi_join(bounced, "number")
     visits = team_changes.select("number", "at", team=_.old, left=ibis.literal(True)).union(
         team_changes.select("number", "at", team=_.new, left=ibis.literal(False))
     )
@@ -199,12 +212,12 @@ def event_facts(events: ibis.Table, shape: str, *, waiting_states: Sequence[str]
         .mutate(ping_pong=ibis.literal(True))
     )
     facts = per_ticket.select(
-        "number", "handoffs", "first_team",
+        "number", "handoffs", "handoff_from",
         waiting_hours=ibis.greatest(waited, 0.0) / _HOUR,
     )
     joined = facts.left_join(returns, facts.number == returns.number)
     return joined.select(
-        number=joined.number, handoffs=joined.handoffs, first_team=joined.first_team,
+        number=joined.number, handoffs=joined.handoffs, handoff_from=joined.handoff_from,
         ping_pong=joined.ping_pong.fill_null(False), waiting_hours=joined.waiting_hours,
     )
 
@@ -273,7 +286,7 @@ def ticket_facts(
         t = t.left_join(events, t.number == events.number).drop("number_right")
         handoffs = ibis.coalesce(t.handoffs, t.reassignment_count)
         has_events = t.handoffs.notnull() | t.waiting_hours.notnull()
-        first_team = t.first_team
+        first_team = t.handoff_from
         ping_pong = t.ping_pong.fill_null(False)
         waiting = t.waiting_hours.fill_null(0.0)
     else:
@@ -369,7 +382,7 @@ def response_links(responses: ibis.Table, incidents: ibis.Table) -> tuple[ibis.T
         detractors=_count(_.score <= 6), passives=_count(_.score.between(7, 8)), promoters=_count(_.score >= 9),
         answers=_.count(),
     )
-    numbers = incidents.select("number").distinct()
+    numbers = incidents.select("number")  # one row per ticket (repeated rows were set aside when loading)
     found = per_ticket.left_join(numbers, per_ticket.ticket_id == numbers.number)
     tally = found.aggregate(
         linked=ibis.ifelse(found.number.notnull(), found.answers, 0).sum(),
