@@ -28,6 +28,8 @@ PARAM_SETS = [
     ("downtime_sales", "default"),
     ("downtime_sales", "spring_campaign"),
     ("feature_adoption", "default"),
+    ("service_outcomes", "default"),
+    ("service_outcomes", "weekly_event_log"),
 ]
 
 
