@@ -263,18 +263,18 @@ def group_table(groups: pd.DataFrame, *, label: str, column: str = "value", conf
     rows = pd.DataFrame({
         label: groups[column].astype(str),
         "Tickets": [f"{int(n):,}" for n in groups["tickets"]],
-        "Solved quickly first time": [percent(v) + (" below" if b else "") for v, b in
-                                      zip(groups["one_job_rate"], groups["below_overall"].astype(bool))],
+        "Solved quickly first time": [percent(v) for v in groups["one_job_rate"]],
         f"{confidence:.0%} interval": [share_interval(lo, hi) for lo, hi in zip(groups["one_job_rate_low"],
                                                                                groups["one_job_rate_high"])],
+        "Below overall": ["below" if b else "" for b in groups["below_overall"].astype(bool)],
         "Came back": [percent(v) for v in groups["came_back_share"]],
         "Bounced": [percent(v) for v in groups["reassigned_share"]],
         "Slow": [percent(v) for v in groups["slow_share"]],
         "Hours beyond target": [f"{v:,.0f}" for v in groups["lost_user_hours"]],
         "Waiting on user (h per ticket)": [f"{v:.1f}" for v in groups["waiting_hours_per_ticket"]],
     })
-    caption = (f"By {label.lower()}: \"below\" marks a whole interval below the overall rate; shares are % of the "
-               "group's judged tickets, hours are hours of the clock")
+    caption = (f"By {label.lower()}: \"below\" marks a group whose whole interval lies below the overall rate; shares "
+               "are % of the group's judged tickets, hours are hours of the clock")
     return Table(rows, caption=caption, max_rows=None)
 
 
