@@ -257,7 +257,7 @@ def came_back(tickets: ibis.Table, columns: Sequence[str]) -> ibis.Table:
 def ticket_facts(
     incidents: ibis.Table, events: ibis.Table | None, params: Parameters, *, as_of_epoch: float
 ) -> ibis.Table:
-    """Each ticket's outcome, computed in the engine (no caller id in the result's use).
+    """Each ticket's outcome, computed in the engine (``caller_id`` stays in it: nothing groups by it).
 
     Canceled tickets are left out. A ticket is *judged* when it was opened at least its quick
     target plus ``repeat_days`` before the export: by then it was either resolved quickly, and
