@@ -471,7 +471,25 @@ def test_results_carry_the_contract_fields_in_order(sample_result):
     for key in ("one_job_rate", "nps_met", "nps_not_met", "nps_difference"):
         assert payload[f"{key}_low"] <= payload[key] <= payload[f"{key}_high"], key
     assert all(0 <= s["one_job_rate"] <= 1 for s in payload["services"]), "shares are 0-1"
-    assert set(payload["units"]) >= {"one_job_rate", "lost_user_hours", "nps_difference"}
+    units = payload["units"]
+    assert units["one_job_rate"] == "share" and units["lost_user_hours"] == "hours" and units["lost_user_cost"] == "EUR"
+    assert units["nps_difference"] == "points"
+    keys, shares = set(), []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                keys.add(key)
+                if units.get(key) == "share" and isinstance(item, float):
+                    shares.append(item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk({k: v for k, v in payload.items() if k not in ("analysis", "parameters", "period", "units")})
+    assert set(units) <= keys, "every unit names a figure (the common layout's rule)"
+    assert shares and all(0 <= v <= 1 for v in shares), "shares from 0 to 1, never percentages"
     json.dumps(payload, allow_nan=False)
 
 

@@ -295,24 +295,22 @@ def satisfaction_table(result: Result) -> Table:
 
 # --- results.json -------------------------------------------------------------------------------
 
-#: The unit of each figure in ``results.json`` (a figure's ``_low``/``_high`` share its unit).
+#: The unit of each figure in ``results.json`` by its key, wherever the key appears (in a list of rows, for
+#: every row): ``share`` is a fraction from 0 to 1; the currency of ``lost_user_cost`` is added per run.
 UNITS = {
     "tickets": "tickets",
-    "one_job_rate": "share",
-    "sla_met_share": "share",
+    **{key: "share" for key in (
+        "one_job_rate", "one_job_rate_low", "one_job_rate_high", "sla_met_share", "sla_met_share_low",
+        "sla_met_share_high", "share", "share_low", "share_high", "reopened_share", "repeat_share", "came_back_share",
+        "reassigned_share", "slow_share", "ping_pong_share",
+    )},
+    "change": "share difference",
     "lost_user_hours": "hours",
-    "lost_user_cost": "currency (parameters.currency)",
     "waiting_hours": "hours",
-    "failures.share": "share",
-    "periods.one_job_rate": "share",
-    "periods.change": "share (difference of two shares)",
-    "services.one_job_rate": "share",
-    "services.lost_user_hours": "hours",
-    "services.waiting_hours_per_ticket": "hours per ticket",
-    "nps_met": "points",
-    "nps_not_met": "points",
-    "nps_difference": "points",
+    "waiting_hours_per_ticket": "hours per ticket",
 }
+_NPS_UNITS = {f"nps_{name}{end}": "points" for name in ("met", "not_met", "difference") for end in ("", "_low", "_high")}
+
 
 _GROUP_FIELDS = ("tickets", "one_job_rate", "one_job_rate_low", "one_job_rate_high", "reopened_share", "repeat_share",
                  "came_back_share", "reassigned_share", "slow_share", "ping_pong_share", "lost_user_hours",
@@ -377,7 +375,8 @@ def results(result: Result) -> dict[str, Any]:
         "analysis": "service_outcomes",
         "parameters": result.params.as_dict(),
         "period": {"start": result.window_start.isoformat(), "end": result.window_end.isoformat()},
-        "units": dict(UNITS),
+        "units": {**UNITS, "lost_user_cost": result.params.currency,
+                  **(_NPS_UNITS if result.satisfaction is not None else {})},
         "tickets": overall["tickets"],
         **{key: overall[key] for key in ("one_job_rate", "one_job_rate_low", "one_job_rate_high", "sla_met_share",
                                          "sla_met_share_low", "sla_met_share_high", "lost_user_hours", "lost_user_cost",
