@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 LOCK := requirements.lock
 FLOORS_VENV ?= /tmp/itvalue-floors-venv
+STRESS_VENV ?= /tmp/itvalue-stress-venv
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports test lint test-fast test-floors lock bench sample-data browser engines lab clean
+.PHONY: help install reports test lint test-fast test-floors stress lock bench sample-data browser engines lab clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -33,7 +34,7 @@ test: $(STAMP) browser engines lint ## run the whole test suite (installs Debian
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lint: $(STAMP) ## ruff: lint and import order (configured in pyproject.toml)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 test-fast: $(STAMP) ## the tests without notebooks or browser
 	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook and not browser"
@@ -45,6 +46,14 @@ test-floors: ## the fast tests in a fresh venv holding exactly pyproject's lower
 	$(PYTHON) tools/floors.py > $(FLOORS_VENV)/floors.txt
 	$(FLOORS_VENV)/bin/python -m pip install --quiet -c $(FLOORS_VENV)/floors.txt ".[test]"
 	$(FLOORS_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider -m "not notebook and not browser"
+
+stress: ## the scheduled batch under load from a wheel installed outside the checkout: 3 rounds of run --all -j 2, no failure allowed
+	rm -rf $(STRESS_VENV)
+	$(PYTHON) -m venv $(STRESS_VENV)
+	$(STRESS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(STRESS_VENV)/bin/python -m pip wheel --quiet --no-deps --wheel-dir $(STRESS_VENV)/dist .
+	$(STRESS_VENV)/bin/python -m pip install --quiet -c $(LOCK) $(STRESS_VENV)/dist/itvalue-*.whl
+	$(PYTHON) tools/stress.py --itvalue $(STRESS_VENV)/bin/itvalue --rounds 3 --jobs $(JOBS)
 
 lock: $(STAMP) ## refresh requirements.lock: exact versions of the runtime dependencies (uv pip compile)
 	$(BIN)/python -m pip install --quiet uv

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -44,3 +49,55 @@ def itvalue(fixture_env):
         )
 
     return run
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver on 127.0.0.1: ``url``, and ``received``, the JSON bodies POSTed to it."""
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the standard library's handler name
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}/hooks/T000/B000/XYZ", received=received)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp_sink():
+    """An SMTP server on 127.0.0.1 that keeps what it is sent: ``port``, and ``messages`` (EmailMessage)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    messages: list = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler name
+            messages.append(message_from_bytes(envelope.original_content, policy=default))
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield SimpleNamespace(port=controller.port, messages=messages)
+    controller.stop()

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers.contract import ANALYSES, CONTRACT
+from helpers.analysis import registry
+from helpers.analysis.contract import CONTRACT
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT
+
+#: The kit's own analyses (the registry, as the installed entry points give it).
+ANALYSES = tuple(registry.analyses())
 
 PACKAGE = PROJECT_ROOT / "src" / "helpers"
 HEAVY = ("pandas", "numpy", "matplotlib", "seaborn", "duckdb", "ibis", "statsmodels", "scipy", "IPython")
@@ -69,13 +73,16 @@ def _function_defs(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
 
 @pytest.mark.parametrize("name", ANALYSES)
 def test_every_analysis_follows_the_contract(name):
-    package = importlib.import_module(f"helpers.{name}")
-    assert tuple(package.__all__) == CONTRACT, f"helpers.{name} exposes {package.__all__}, not the contract"
+    analysis = registry.get(name)
+    package = importlib.import_module(analysis.package)
+    assert tuple(package.__all__) == ("ANALYSIS", *CONTRACT), f"{analysis.package} exposes {package.__all__}"
+    assert package.ANALYSIS is analysis and package.Parameters is analysis.Parameters
     for attribute in CONTRACT:
-        assert hasattr(package, attribute), f"helpers.{name} lacks {attribute}"
-    assert (NOTEBOOKS_DIR / f"{name}.ipynb").is_file(), f"helpers.{name} has no notebook of its name"
+        assert hasattr(package, attribute), f"{analysis.package} lacks {attribute}"
+        assert attribute in dir(package), f"{analysis.package}.{attribute} does not tab-complete"
+    assert (NOTEBOOKS_DIR / f"{name}.ipynb").is_file(), f"{name} has no notebook of its name"
     metadata = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text())["metadata"]["itvalue"]
-    assert metadata["parameters"] == f"helpers.{name}:Parameters"
+    assert metadata == {"analysis": name}, "a notebook names its analysis, and nothing to import"
 
 
 def test_every_notebook_is_an_analysis():
@@ -115,10 +122,10 @@ def sample_results():
 def test_results_are_json_and_hold_every_headline_field_the_index_shows(sample_results, name):
     results = sample_results[name]
     json.dumps(results, allow_nan=False)
-    metadata = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text())["metadata"]["itvalue"]
-    assert metadata["headline"], f"{name} shows no headline figure in the index"
-    for figure in metadata["headline"]:
-        for key in ("value", "low", "high"):
+    fields = [field.as_dict() for field in registry.get(name).headline_fields]
+    assert fields, f"{name} shows no headline figure in the index"
+    for figure in fields:
+        for key in ("value", "low", "high", "unit_from"):
             if key in figure:
                 # The path must exist; its value may be null (e.g. no event was measured).
                 found, _ = _lookup(results, figure[key])
@@ -188,15 +195,49 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def _imports_anywhere(path: Path) -> set[str]:
+    """Every module a file imports, at module level or inside functions."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
 def test_dependencies_point_one_way():
-    """Running and input layers never import an analysis; the report layer imports no analysis."""
-    graph = _graph()
-    analyses = tuple(f"helpers.{name}" for name in ANALYSES)
-    for name, targets in graph.items():
+    """analyses -> helpers.analysis <- running: the shared layers import no analysis, and no analysis imports running.
+
+    Checked in both directions and at any depth (imports inside functions too): the runner finds analyses
+    through the registry only, and an analysis never reaches up into the layer that runs it.
+    """
+    analyses = tuple(registry.get(name).package for name in ANALYSES)
+    for name, path in _modules().items():
         layer = name.split(".")[1] if "." in name else ""
-        if layer in ("running", "inputs", "report", "contract", "paths", "exceptions"):
-            bad = sorted(t for t in targets if t.startswith(analyses))
+        imported = _imports_anywhere(path)
+        if layer in ("running", "inputs", "report", "analysis", "paths", "exceptions", "privacy"):
+            bad = sorted(t for t in imported if t.startswith(tuple(f"{a}." for a in analyses)) or t in analyses)
             assert not bad, f"{name} imports {bad}"
+        if name.startswith(analyses):
+            bad = sorted(t for t in imported if t.startswith("helpers.running"))
+            assert not bad, f"{name} imports the running layer: {bad}"
+
+
+def test_nothing_is_imported_by_a_string_found_in_a_file():
+    """The runner never calls import_module: analyses come from the registry (entry points), never from metadata."""
+    offenders = []
+    for name, path in _modules().items():
+        if not name.startswith("helpers.running"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = node.func if isinstance(node, ast.Call) else None
+            if isinstance(called, (ast.Attribute, ast.Name)) and getattr(called, "attr", getattr(called, "id", "")) in (
+                "import_module", "__import__",
+            ):
+                offenders.append(name)
+    assert not offenders
 
 
 def _loaded_after(statement: str) -> set[str]:
@@ -210,7 +251,7 @@ def test_the_running_layer_imports_nothing_heavy():
     loaded = _loaded_after("; ".join(f"import {name}" for name in running))
     heavy = sorted({module.split(".")[0] for module in loaded} & {"pandas", "matplotlib", "duckdb", "ibis", "seaborn"})
     assert not heavy, f"importing the running layer loads {heavy}"
-    assert not any(m.startswith(tuple(f"helpers.{a}" for a in ANALYSES)) for m in loaded)
+    assert not any(m.startswith(tuple(f"helpers.{a}." for a in ANALYSES)) for m in loaded)
 
 
 @pytest.mark.parametrize("name", ANALYSES)
@@ -224,7 +265,6 @@ def test_parameters_import_without_the_analytical_stack(name):
 
 #: Functions allowed past 80 lines, each with its reason.
 LONG_FUNCTIONS = {
-    "helpers.downtime_sales.outage_cost.measure_outages": "one pass from buckets to every figure, read top to bottom",
     "helpers.downtime_sales.baseline.fit_baseline": "one model fit (design, weights, IRLS, drift) read top to bottom",
     "helpers.nps_trends.analysis.analyse": "the analysis as one story: window, periods, tests, trend, segments, tickets",
     "helpers.nps_trends.plots.segment_heatmap": "one chart: cells, hatching, labels and colour scale belong together",

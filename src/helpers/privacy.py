@@ -28,8 +28,8 @@ from helpers.exceptions import ParameterError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GroupingProfile", "check_groupings", "complementary_suppression", "hidden_groups_text", "mask_hidden",
-           "profile_grouping", "refuse_identifying_groups"]
+__all__ = ["GroupingProfile", "check_grouping_inputs", "check_groupings", "complementary_suppression", "hidden_groups_text",
+           "mask_hidden", "profile_grouping", "refuse_identifying_groups"]
 
 #: Column names that say "this identifies a person or a record".
 _IDENTIFYING_NAME = re.compile(
@@ -148,6 +148,21 @@ def refuse_identifying_groups(params: Any) -> None:
                 parameter, columns, spec=spec, kind=kind, min_n=params.smallest_group(), not_groups=not_groups,
                 input_name=source_name(spec) or "",
             )
+
+
+def check_grouping_inputs(params: Any, columns: Mapping[str, list[str]]) -> None:
+    """The grouping columns exist in their inputs (``check_input_columns``) and do not identify people: once per run.
+
+    The runner checks before any kernel starts and records it (:mod:`helpers.inputs.trust`); an analysis's
+    ``load_inputs`` calls this too, so a notebook run by hand is held to the same rule, and skips both checks
+    when the runner has made them on these parameters and these files.
+    """
+    from helpers.inputs import trust
+
+    if trust.groupings_checked(params):
+        return
+    params.check_input_columns(columns)
+    refuse_identifying_groups(params)
 
 
 def _identifying(profile: GroupingProfile, min_n: int) -> str:

@@ -22,11 +22,11 @@ from IPython.utils.capture import capture_output
 
 from helpers import config_usage_audit as config_usage
 from helpers import report
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.config_usage_audit import plots as usage_plots
 from helpers.config_usage_audit import reporting as usage_reporting
 from helpers.config_usage_audit.reporting import RESULT_ATTRIBUTE_FIELDS
 from helpers.config_usage_audit.verdicts import apportion_costs
-from helpers.contract import RESULTS_MIMETYPE
 from helpers.exceptions import ParameterError
 from helpers.paths import NOTEBOOKS_DIR
 from helpers.report.plotting import plain_text

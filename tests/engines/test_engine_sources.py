@@ -75,7 +75,7 @@ def test_a_table_by_url_is_checked_where_it_lives_and_handed_to_the_engine(tmp_p
 def test_the_engine_parameter_and_connect_engine_name_the_same_engines():
     import typing
 
-    from helpers.running.parameters import Engine
+    from helpers.analysis.parameters import Engine
 
     assert typing.get_args(Engine) == loading.ENGINES
     with pytest.raises(ParameterError, match=r"^Parameter 'engine' must be one of 'duckdb', 'pyspark'; got 'polars'\.$"):

@@ -83,7 +83,7 @@ def test_engine_pyspark_without_pyspark_stops_before_any_kernel(tmp_path, capsys
 
 def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path):
     # What an s3a:// or hdfs:// CSV gets: read by Spark as text, typed and checked as Ibis expressions.
-    from helpers.inputs.schemas import get_schema
+    from helpers.analysis.registry import get_schema
     from helpers.inputs.sources import Source
     from helpers.inputs.tables import open_engine_input
 

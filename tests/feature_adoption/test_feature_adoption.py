@@ -89,7 +89,7 @@ def test_median_not_reached_when_fewer_than_half_adopt():
 
 @pytest.fixture(scope="module")
 def sample():
-    truth = json.loads((SAMPLE_DATA_DIR / "truth.json").read_text())["adoption"]
+    truth = json.loads((SAMPLE_DATA_DIR / "truth.json").read_text())["feature_adoption"]
     params = adoption.Parameters.validate_values({})
     result = adoption.analyse(adoption.load_inputs(params), params)
     return result, truth

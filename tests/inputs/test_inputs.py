@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.analysis.registry import get_schema, schemas
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading as inputs
-from helpers.inputs.schemas import KINDS, SCHEMAS, get_schema
 from helpers.paths import PROJECT_ROOT
 
 
@@ -419,7 +419,7 @@ def test_parquet_input_is_a_view_not_a_copy(tmp_path):
 
 
 def test_unknown_kind():
-    with pytest.raises(ValueError, match="Unknown input kind 'sale'; valid kinds: sales, outages"):
+    with pytest.raises(ValueError, match="Unknown input kind 'sale'; did you mean 'sales'\\? valid kinds: access_log, campaigns"):
         get_schema("sale")
 
 
@@ -491,8 +491,8 @@ def test_readme_documents_every_schema_column():
     readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
     sections = re.split(r"^### ", readme, flags=re.MULTILINE)
     documented = {section.split("\n", 1)[0].strip("` \n"): section for section in sections[1:]}
-    assert set(KINDS) <= set(documented), "data/README.md needs a '### kind' section per input kind"
-    for kind, schema in SCHEMAS.items():
+    assert set(schemas()) <= set(documented), "data/README.md needs a '### kind' section per input kind"
+    for kind, schema in schemas().items():
         table_rows = [line for line in documented[kind].splitlines() if line.startswith("| `")]
         names = [row.split("`")[1] for row in table_rows]
         assert names == [c.name for c in schema.columns], kind
@@ -505,14 +505,14 @@ def test_readme_documents_every_schema_column():
 def test_readme_example_rows_load(tmp_path):
     """Each schema's example row in data/README.md is a valid one-row CSV file."""
     readme = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
-    for kind in KINDS:
+    for kind in schemas():
         block = re.search(rf"^### `{kind}`.*?```csv\n(.*?)```", readme, flags=re.MULTILINE | re.DOTALL)
         assert block, f"no example for {kind}"
         path = tmp_path / f"{kind}.csv"
         path.write_text(block.group(1), encoding="utf-8")
         frame = inputs.load_input(str(path), kind)
-        assert len(frame) == 1 and list(frame.columns)[: len(SCHEMAS[kind].columns)] == [
-            c.name for c in SCHEMAS[kind].columns
+        assert len(frame) == 1 and list(frame.columns)[: len(schemas()[kind].columns)] == [
+            c.name for c in schemas()[kind].columns
         ]
 
 

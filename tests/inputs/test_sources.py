@@ -342,7 +342,7 @@ def test_the_real_generators_are_deterministic_and_their_files_load(real_sample,
     first, truth = real_sample
     generate(tmp_path / "b", scale=1, seed=5)
     (tmp_path / "a").symlink_to(first)
-    assert set(truth) == {"sales", "nps", "cmdb", "adoption", "outcomes"}
+    assert set(truth) == {"downtime_sales", "nps_trends", "config_usage_audit", "feature_adoption", "service_outcomes"}
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
     assert {n.split(".")[0] for n in names} >= {"truth", "sales", "outages", "campaigns", "responses", "tickets",

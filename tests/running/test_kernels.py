@@ -9,13 +9,14 @@ import nbformat
 
 from helpers.running import kernels
 from helpers.running.catalog import find_notebook
-from helpers.running.export import find_failure, notebook_to_html
+from helpers.running.export import notebook_to_html
+from helpers.running.failures import find_failure
 
 
 def test_a_kernel_warms_the_notebooks_own_analysis_and_nothing_it_never_uses():
-    imports = kernels.imports_for(find_notebook("nps_trends").parameters_class)
+    imports = kernels.imports_for(find_notebook("nps_trends").analysis)
     assert imports[: len(kernels.WARM_IMPORTS)] == kernels.WARM_IMPORTS
-    assert {"helpers.nps_trends", "helpers.nps_trends.stats", "helpers.nps_trends.plots"} <= set(imports)
+    assert {"helpers.nps_trends", "helpers.nps_trends.analysis", "helpers.nps_trends.plots"} <= set(imports)
     assert not any(name.startswith(("helpers.downtime_sales", "helpers.feature_adoption")) for name in imports)
     assert "statsmodels.api" not in imports
 
@@ -27,7 +28,7 @@ def test_a_notebook_without_a_kit_analysis_warms_the_common_stack():
 def test_listing_what_to_warm_does_not_load_the_analytical_stack():
     code = (
         "import sys\nfrom helpers.running import kernels\nfrom helpers.running.catalog import find_notebook\n"
-        "kernels.imports_for(find_notebook('nps_trends').parameters_class)\n"
+        "kernels.imports_for(find_notebook('nps_trends').analysis)\n"
         "print(sorted(m for m in ('scipy', 'statsmodels', 'matplotlib', 'seaborn', 'ibis') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -60,7 +60,8 @@ REQUIRED_RESULTS = {
         "totals": ["net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
                    "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high"],
         "parameters": [],
-        "confidence": [],
+        "units": [],
+        "period": [],
     },
 }
 
@@ -100,12 +101,12 @@ def test_parameters_cell_matches_the_declaration(path):
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.stem)
 def test_parameters_cell_comments_come_from_the_declaration(path):
     # One line per parameter with its type and help, so JupyterLab readers see what is allowed.
-    from helpers.running.parameters import parameters_cell
+    from helpers.analysis.parameters import parameters_cell
 
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     declared = Notebook.load(path).parameters_class
-    assert cell.source == parameters_cell(declared), "regenerate the cell with helpers.running.parameters.parameters_cell"
+    assert cell.source == parameters_cell(declared), "regenerate the cell with helpers.analysis.parameters.parameters_cell"
     # papermill must still read every line (it skips lines with a second "=") and shows the comment as help
     inspected = papermill.inspect_notebook(str(path))
     assert list(inspected) == list(declared.model_fields)

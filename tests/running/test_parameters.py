@@ -8,8 +8,8 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
+from helpers.analysis.parameters import InputPath, NotebookParameters, OptionalInputPath, describe_type
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import InputPath, NotebookParameters, OptionalInputPath, describe_type
 
 
 class Event(BaseModel):

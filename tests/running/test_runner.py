@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -252,7 +253,9 @@ def test_overrides_of_a_params_file_get_their_own_folder(itvalue, tmp_path):
 def test_all_runs_one_notebooks_sets_in_a_pool_and_writes_the_index_once(itvalue, tmp_path):
     done = itvalue("run", "--all", "nps_trends", "-j", "2", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    # Every line of --all starts with the time, for a cron log.
+    stamps, _, lines = zip(*(line.partition(" ") for line in done.stdout.splitlines()))
+    assert all(dt.datetime.fromisoformat(stamp).tzinfo is not None for stamp in stamps)
     assert lines[0] == f"Running 3 parameter sets, 2 at a time, into {tmp_path}"
     for number in (1, 2, 3):
         assert any(line.startswith(f"[{number}/3] started nps_trends/") for line in lines)

@@ -13,6 +13,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers import service_outcomes as so
+from helpers.analysis.results import layout_problems
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading as inputs
 from helpers.sample_data import outcomes as sample
@@ -474,22 +475,8 @@ def test_results_carry_the_contract_fields_in_order(sample_result):
     units = payload["units"]
     assert units["one_job_rate"] == "share" and units["lost_user_hours"] == "hours" and units["lost_user_cost"] == "EUR"
     assert units["nps_difference"] == "points"
-    keys, shares = set(), []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                keys.add(key)
-                if units.get(key) == "share" and isinstance(item, float):
-                    shares.append(item)
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk({k: v for k, v in payload.items() if k not in ("analysis", "parameters", "period", "units")})
-    assert set(units) <= keys, "every unit names a figure (the common layout's rule)"
-    assert shares and all(0 <= v <= 1 for v in shares), "shares from 0 to 1, never percentages"
+    assert layout_problems(payload) == [], "main's common layout: units name figures, shares 0-1, no parameter at the top"
+    assert "confidence" not in json.dumps(payload["comparisons"]) and "currency" not in payload
     json.dumps(payload, allow_nan=False)
 
 

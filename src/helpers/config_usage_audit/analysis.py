@@ -5,6 +5,7 @@ then judge each attribute (verdicts and costs in :mod:`.verdicts`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
@@ -77,9 +78,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     )
 
 
-def check_as_of(params: Parameters) -> None:
+def check_as_of(params: Parameters, *, con: Any = None) -> None:
     """Raise if ``as_of`` is before all the data or cannot default (the runner's check before the kernel)."""
-    _as_of(load_inputs(params), params)
+    _as_of(load_inputs(params, con=con), params)
 
 
 def _as_of(data: Inputs, params: Parameters) -> tuple[dt.date, tuple]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
+from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
 
 __all__ = ["Parameters"]
 
@@ -18,7 +18,6 @@ __all__ = ["Parameters"]
 class Parameters(NotebookParameters):
     """Parameters of notebooks/config_usage_audit.ipynb."""
 
-    data_check = "helpers.config_usage_audit.analysis:check_as_of"
 
     inventory_path: InputPath("inventory") = Field(
         "data/sample/inventory.csv", description="CMDB inventory: one row per populated attribute of a CI"

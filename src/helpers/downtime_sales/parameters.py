@@ -11,8 +11,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field
 
+from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
 
 __all__ = ["Parameters"]
 
@@ -21,7 +21,6 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/downtime_sales.ipynb``."""
 
     ordered = (("start", "end"),)
-    data_check = "helpers.downtime_sales.loading:check_sales_window"
 
     sales_path: InputPath("sales") = Field(  # type: ignore[valid-type]
         "data/sample/sales.parquet", description="Sales: orders or pre-aggregated buckets with revenue"

@@ -12,8 +12,8 @@ from typing import Any, Self
 
 from pydantic import Field, field_validator
 
+from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, TimeZone
 from helpers.exceptions import ParameterError
-from helpers.running.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, TimeZone
 
 __all__ = ["Parameters", "HABIT_SHARE_OF_WEEKS"]
 

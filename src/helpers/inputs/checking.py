@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from helpers.analysis.schemas import Column, Schema
 from helpers.inputs.converting import AWARE_PREFIX, NAIVE_PREFIX, RAW_PREFIX, reads_text_timestamps
 from helpers.inputs.reading import FILE_COLUMN, ROW_COLUMN, RawRelation, quote_name, quote_text
-from helpers.inputs.schemas import Column, Schema
 
 #: How many example rows a message quotes.
 EXAMPLES = 3

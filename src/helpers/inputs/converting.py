@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
+from helpers.analysis.schemas import Column, Schema
 from helpers.inputs.reading import FILE_COLUMN, ROW_COLUMN, RawRelation, quote_name, quote_text
-from helpers.inputs.schemas import Column, Schema
 
 RAW_PREFIX = "__itv_raw_"
 AWARE_PREFIX = "__itv_aware_"

@@ -13,7 +13,7 @@ Every analysis reads its inputs here::
     campaigns = inputs.load_input(params.campaigns_path, "campaigns", timezone=params.timezone)
 
 A source is a CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``
-(see ``data/README.md``); the schemas are in :mod:`helpers.inputs.schemas`.
+(see ``data/README.md``); the schemas are in the analyses' schemas (:mod:`helpers.analysis.schemas`).
 
 Engines: the analysis queries run on the backend :func:`connect_engine` gives (DuckDB, or
 Spark through Ibis's PySpark backend). A table an engine holds (a database URL with
@@ -32,7 +32,7 @@ pandera's type coercion it is gone), and a count of the rows breaking the rule. 
 when a check fails the backend materialises the check's whole boolean output in pandas
 (``check_output.to_pandas()`` in ``pandera/backends/ibis/base.py``): one Python object
 per row of a 100M-row access log. So the rules are declared once as data in
-:mod:`helpers.inputs.schemas` and evaluated as SQL in DuckDB: one aggregate query counts the rows
+the analyses' schemas (:mod:`helpers.analysis.schemas`) and evaluated as SQL in DuckDB: one aggregate query counts the rows
 breaking every rule in a single parallel scan, and only for a broken rule does a second
 query fetch its first rows, numbered as in the file (``_checking``). Nothing row-level
 reaches Python.
@@ -63,12 +63,13 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from helpers.analysis.registry import get_schema
+from helpers.analysis.schemas import Schema
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs.checking import find_problems, missing_columns
 from helpers.inputs.converting import checked_select, output_select
 from helpers.inputs.quality import QualityNote, outside_window, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
-from helpers.inputs.schemas import Schema, get_schema
 from helpers.inputs.sources import Source, parse_source
 from helpers.inputs.tables import hand_over, open_engine_input
 from helpers.inputs.trust import was_checked
@@ -173,7 +174,7 @@ def open_input(
         A CSV or Parquet file, a glob of them, or ``duckdb:path.duckdb?table=NAME``;
         relative paths resolve against the working directory, then the project root.
     kind : str
-        The input kind (a key of :data:`helpers.inputs.schemas.SCHEMAS`), e.g. ``"sales"``.
+        The input kind (a kind an installed analysis declares), e.g. ``"sales"``.
     con : ibis DuckDB backend, optional
         The analysis connection from :func:`connect`; a new one if omitted.
     timezone : str, optional

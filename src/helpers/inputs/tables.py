@@ -1,6 +1,6 @@
 """Inputs an engine holds (a database table, a Spark table, files Spark reads), typed and checked as Ibis expressions.
 
-The same rules as for local files (declared once in :mod:`helpers.inputs.schemas`) are
+The same rules as for local files (declared once in the analyses' schemas (:mod:`helpers.analysis.schemas`)) are
 evaluated where the data lives: one aggregate query counts the rows breaking each rule,
 and only for a broken rule does a second query fetch its first rows. An engine table has
 no file row numbers, so messages name the failing rows by their key column
@@ -25,9 +25,9 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 
+from helpers.analysis.schemas import Column, Schema
 from helpers.exceptions import InputDataError
 from helpers.inputs.checking import EXAMPLES, _quote, _rows, _verb
-from helpers.inputs.schemas import Column, Schema
 from helpers.inputs.sources import Source, redacted
 
 __all__ = ["open_engine_input", "engine_backend", "table_fingerprint", "hand_over"]
@@ -350,7 +350,7 @@ def _duplicates(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
 
 def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: str = "UTC") -> dict[str, Any]:
     """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp."""
-    from helpers.inputs.schemas import get_schema
+    from helpers.analysis.registry import get_schema
 
     schema = get_schema(kind)
     backend = engine_backend(source, con=con, timezone=timezone)

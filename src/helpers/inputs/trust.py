@@ -21,7 +21,7 @@ from typing import Any
 
 from helpers.inputs.sources import Source
 
-__all__ = ["ENVIRONMENT_VARIABLE", "checked_entry", "was_checked", "write_record"]
+__all__ = ["ENVIRONMENT_VARIABLE", "checked_entry", "groupings_checked", "groupings_entry", "was_checked", "write_record"]
 
 #: Names the file in which the runner lists the inputs it has checked for this run.
 ENVIRONMENT_VARIABLE = "ITVALUE_CHECKED_INPUTS"
@@ -55,4 +55,34 @@ def was_checked(source: Source, kind: str, timezone: str) -> bool:
         entries = json.loads(Path(record).read_text(encoding="utf-8"))
         return checked_entry(source, kind, timezone) in entries
     except (OSError, ValueError, TypeError):
+        return False
+
+
+def groupings_entry(params: Any) -> dict[str, Any]:
+    """What identifies a run's check of its grouping columns (``params.grouping_columns()``) on its inputs as they are.
+
+    The columns chosen, the smallest group, and the stamps of the inputs they are columns of: the same
+    parameters on the same files need no second check (and no second scan of the grouping column).
+    """
+    from helpers.inputs.sources import parse_source
+
+    sources = params.inputs()
+    groupings = params.grouping_columns()
+    stamps = {key: _stamp(parse_source(sources[key][1])) for key in sorted(groupings) if key in sources}
+    return {
+        "groupings": {key: [value[0], list(value[1])] for key, value in sorted(groupings.items())},
+        "smallest_group": params.smallest_group(),
+        "files": stamps,
+    }
+
+
+def groupings_checked(params: Any) -> bool:
+    """True when this run's runner has checked these groupings of these inputs, as they are now."""
+    record = os.environ.get(ENVIRONMENT_VARIABLE)
+    if not record:
+        return False
+    try:
+        entries = json.loads(Path(record).read_text(encoding="utf-8"))
+        return groupings_entry(params) in entries
+    except (OSError, ValueError, TypeError, FileNotFoundError):
         return False

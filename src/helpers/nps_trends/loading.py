@@ -54,6 +54,5 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     tickets = None
     if params.tickets_path:
         tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone)
-    params.check_input_columns({"responses_path": list(responses.columns)})
-    privacy.refuse_identifying_groups(params)
+    privacy.check_grouping_inputs(params, {"responses_path": list(responses.columns)})
     return Inputs(responses, tickets, source_name(params.responses_path), source_name(params.tickets_path))

@@ -11,9 +11,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from helpers.exceptions import ParameterError
-from helpers.inputs.sources import source_name
-from helpers.running.parameters import (
+from helpers.analysis.parameters import (
     ENGINE_HELP,
     Engine,
     InputPath,
@@ -22,6 +20,8 @@ from helpers.running.parameters import (
     TimeZone,
     show_value,
 )
+from helpers.exceptions import ParameterError
+from helpers.inputs.sources import source_name
 
 __all__ = ["Event", "Parameters"]
 
@@ -37,7 +37,6 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/nps_trends.ipynb``."""
 
     ordered = (("start", "end"),)
-    data_check = "helpers.nps_trends.window:check_window"
 
     responses_path: InputPath("responses") = Field(  # type: ignore[valid-type]
         "data/sample/responses.csv", description="NPS survey responses"

@@ -7,6 +7,7 @@ statistics (SciPy and statsmodels cost the runner about half a second before any
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from helpers.exceptions import ParameterError
 from helpers.nps_trends import queries
@@ -32,9 +33,9 @@ def analysis_window(data: Inputs, params: Parameters, *, count: bool = False) ->
     return first, last, start, end
 
 
-def check_window(params: Parameters) -> None:
+def check_window(params: Parameters, *, con: Any = None) -> None:
     """Raise ParameterError if the analysis window holds no responses (the runner's check before the kernel)."""
-    analysis_window(load_inputs(params), params, count=True)
+    analysis_window(load_inputs(params, con=con), params, count=True)
 
 
 def empty_window(name: str, params: Parameters, start: dt.date, end: dt.date, first: dt.date, last: dt.date) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.report.display import is_missing
 
 __all__ = ["publish_results", "to_jsonable"]

@@ -10,6 +10,7 @@ the worst of the runs (0 ok, 1 a notebook failed, 2 bad parameters or data).
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import json
 import multiprocessing
 import os
@@ -42,12 +43,25 @@ class Job:
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """How one job ended: exit status, what to print, and its wall-clock seconds."""
+    """How one job ended: exit status, what to print, its wall-clock seconds and where its report is.
+
+    ``cause`` is a key of :data:`helpers.running.failures.CAUSES` ("" for a good run); ``report`` the
+    run's report (the failed one for a failed run; "" when the set was refused before any kernel).
+    """
 
     job: Job
     exit_status: int
     message: str
     seconds: float
+    report: str = ""
+    cause: str = ""
+    rerun: str = ""
+    finished: str = ""
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed`` or ``bad-input``."""
+        return {0: "ok", 2: "bad-input"}.get(self.exit_status, "failed")
 
 
 #: The thread pools of the numerical libraries, sized by the environment variables they read at import.
@@ -72,7 +86,13 @@ def _keep_kernels_warm(workers: int = 1) -> None:
 
 
 def _run_one(
-    job: Job, out_dir: str, show_code: bool, kernel: str | None, timeout: float | None = None, warm_next: bool = True
+    job: Job,
+    out_dir: str,
+    show_code: bool,
+    kernel: str | None,
+    timeout: float | None = None,
+    warm_next: bool = True,
+    keep: int | None = None,
 ) -> tuple[int, str, str | None]:
     """In a worker: run one set; return (exit status, message, run folder or None).
 
@@ -95,6 +115,7 @@ def _run_one(
             update_index=False,
             kernel=kernel,
             timeout=timeout,
+            keep=keep,
         )
     except KitError as exc:
         return exc.exit_status, str(exc), None
@@ -103,14 +124,41 @@ def _run_one(
     return outcome.exit_status, str(outcome.report), str(outcome.run_dir)
 
 
-def _describe(exit_status: int, message: str, run_dir: str | None) -> str:
-    """The end line's detail, from the run's own ``run.json`` when there is one."""
+def _outcome(job: Job, status: int, message: str, run_dir: str | None, seconds: float, out_dir: Path) -> JobOutcome:
+    """A job's outcome, its sentence from the run's own ``run.json`` when there is one."""
+    from helpers.running.failures import Failure, explain, rerun_command
+
+    finished = dt.datetime.now(dt.UTC).isoformat()
     if run_dir is None:
-        return message
+        rerun = rerun_command(
+            job.notebook, params_file=_in_project(job.params_file), out_dir=out_dir, default_out=_default_reports()
+        )
+        if status == 2:
+            return JobOutcome(job, 2, message, seconds, "", "bad-input", rerun, finished)
+        failure = Failure("the set's process", message, "worker")
+        return JobOutcome(job, status, explain(failure.as_record(), rerun=rerun), seconds, "", "worker", rerun, finished)
     record = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+    rerun = record.get("rerun") or ""
+    finished = record.get("finished") or finished
     if record.get("error"):
-        return f"{record['error']['where']}: {record['error']['error']}"
-    return message
+        sentence = explain(record["error"], rerun=rerun)
+        report = str(Path(run_dir) / "report.html")
+        return JobOutcome(job, status, sentence, seconds, report, record["error"].get("cause", ""), rerun, finished)
+    return JobOutcome(job, status, message, seconds, message, "", rerun, finished)
+
+
+def _in_project(path: str) -> str:
+    from helpers.paths import find_project_root
+
+    resolved, root = Path(path).resolve(), find_project_root()
+    return str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
+
+
+def _default_reports() -> Path | None:
+    from helpers.paths import find_project_root
+
+    root = find_project_root()
+    return root / "reports" if root is not None else None
 
 
 def run_jobs(
@@ -122,11 +170,16 @@ def run_jobs(
     kernel: str | None = None,
     say: Callable[[str], None] = print,
     timeout: float | None = None,
+    keep: int | None = None,
+    quiet: bool = False,
+    ended: Callable[[JobOutcome], None] | None = None,
 ) -> list[JobOutcome]:
-    """Run every job, ``workers`` at a time; say a line when each starts and when it ends.
+    """Run every job, ``workers`` at a time; say a line when each starts (unless ``quiet``) and when it ends.
 
     Lines read ``[3/8] started nps_trends/weekly`` and ``[3/8] ok nps_trends/weekly in 9.1 s
-    -> report``; the index is not written here (the caller writes it once).
+    -> report``; a failed set's line gives the cause, what to do and the command to run it again.
+    ``ended`` is called with each outcome as it comes (notifications). The index is not written here
+    (the caller writes it once).
     """
     if workers < 1:
         raise ParameterError(f"-j must be at least 1; got {workers}.")
@@ -150,20 +203,23 @@ def run_jobs(
             # A kernel warmed for a set that never comes costs two seconds of CPU while the last sets run.
             # Each feeder keeps its worker busy, so a worker runs another set only if one is left for each.
             warm_next = todo.qsize() >= workers
-            with lock:
-                say(f"[{number}/{total}] started {job.label}")
+            if not quiet:
+                with lock:
+                    say(f"[{number}/{total}] started {job.label}")
             clock = time.perf_counter()
             try:
-                arguments = (job, str(out_dir), show_code, kernel, timeout, warm_next)
+                arguments = (job, str(out_dir), show_code, kernel, timeout, warm_next, keep)
                 status, message, run_dir = pool.submit(_run_one, *arguments).result()
-                detail = _describe(status, message, run_dir)
+                outcome = _outcome(job, status, message, run_dir, time.perf_counter() - clock, Path(out_dir))
             except Exception as exc:  # a worker that died (killed, out of memory)
-                status, detail = 1, f"the worker process ended: {type(exc).__name__}: {exc}"
-            seconds = time.perf_counter() - clock
+                message = f"the worker process ended: {type(exc).__name__}: {exc}"
+                outcome = _outcome(job, 1, message, None, time.perf_counter() - clock, Path(out_dir))
             with lock:
-                outcomes.append(JobOutcome(job, status, detail, seconds))
-                label = _LABELS.get(status, f"exit {status}")
-                say(f"[{number}/{total}] {label} {job.label} in {seconds:.1f} s -> {detail}")
+                outcomes.append(outcome)
+                label = _LABELS.get(outcome.exit_status, f"exit {outcome.exit_status}")
+                say(f"[{number}/{total}] {label} {job.label} in {outcome.seconds:.1f} s -> {outcome.message}")
+            if ended is not None:
+                ended(outcome)
 
     pool_options = {
         "max_workers": workers, "mp_context": context, "initializer": _keep_kernels_warm, "initargs": (workers,)

@@ -1,48 +1,73 @@
-"""The kit's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
+"""The project's notebooks and parameter sets: what ``itvalue list`` and ``describe`` show.
 
-A notebook names its parameter declaration in its metadata
-(``metadata.itvalue.parameters = "helpers.nps_trends:Parameters"``). Any other
-notebook with a ``parameters`` cell still runs: its parameters and their types
-are read from that cell by papermill's inspector.
+A notebook names the analysis it tells the story of in its metadata (``metadata.itvalue.analysis =
+"nps_trends"``), a name looked up in the registry of installed analyses
+(:mod:`helpers.analysis.registry`), never a module to import. Any other notebook with a
+``parameters`` cell still runs: its parameters and their types are read from that cell by
+papermill's inspector.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from helpers import paths
-from helpers.exceptions import ParameterError
+from helpers.analysis import registry
+from helpers.analysis.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
+from helpers.exceptions import KitError, ParameterError
 from helpers.inputs.sources import require_file
-from helpers.running.parameters import NotebookParameters, ParameterInfo, show_value, unknown_parameter_message
+
+if TYPE_CHECKING:
+    from helpers.analysis.contract import Analysis
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
+
+#: A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's). Notebook
+#: and parameter-set names become report folders, so they must be such names.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
+#: How notebooks of earlier kit versions named their declaration: only a registered analysis's is honoured.
+_LEGACY_DECLARATION = re.compile(r"helpers\.([a-z_][a-z0-9_]*):Parameters")
 
 
 @dataclass
 class Notebook:
-    """A runnable notebook: its path, title and parameter declaration."""
+    """A runnable notebook: its path, title, and the analysis it tells the story of (None for a plain notebook)."""
 
     name: str
     path: Path
     title: str
-    parameters_class: type[NotebookParameters] | None
-    headline_fields: list[str] = field(default_factory=list)
+    analysis: Analysis | None
     inspected: dict[str, Any] = field(default_factory=dict)
     #: The kernelspec the notebook asks for (papermill's choice too).
     kernel_name: str = "python3"
+
+    @property
+    def parameters_class(self) -> type[NotebookParameters] | None:
+        """The analysis's parameter declaration (None for a plain notebook)."""
+        return self.analysis.Parameters if self.analysis is not None else None
+
+    @property
+    def headline_fields(self) -> list[dict[str, Any]]:
+        """The index's figures for a run of this notebook, as ``run.json`` records them."""
+        return [f.as_dict() for f in self.analysis.headline_fields] if self.analysis is not None else []
 
     @classmethod
     def load(cls, path: Path) -> Notebook:
         # Plain JSON, not nbformat: its schema validator pulls in jsonschema and a URI grammar
         # (about a second), and listing notebooks needs only their metadata and tags. The
         # runner's papermill reads the notebook in full, with validation, before executing it.
+        if not SAFE_NAME.fullmatch(path.stem):
+            raise ParameterError(
+                f"The notebook's name {path.stem[:100]!r} cannot name a report folder (letters, digits, '.', '_' and '-', "
+                "not starting with '.'); rename the file."
+            )
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -54,22 +79,31 @@ class Notebook:
         if not any("parameters" in (cell.get("metadata") or {}).get("tags", []) for cell in cells):
             raise ParameterError(f"{path}: the notebook has no cell tagged 'parameters'.")
         meta = nb["metadata"].get("itvalue", {})
-        spec = meta.get("parameters")
-        parameters_class = _import_class(spec, path) if spec else None
+        meta = meta if isinstance(meta, dict) else {}
+        analysis = _analysis(meta, path)
         inspected = {}
-        if parameters_class is None:
+        if analysis is None:
             import papermill
 
             inspected = papermill.inspect_notebook(str(path))
+        title = analysis.title if analysis is not None else meta.get("title")
+        kernelspec = nb["metadata"].get("kernelspec")
         return cls(
             name=path.stem,
             path=path,
-            title=meta.get("title", path.stem.replace("_", " ").capitalize()),
-            parameters_class=parameters_class,
-            headline_fields=list(meta.get("headline", [])),
+            title=str(title) if isinstance(title, str) and title else path.stem.replace("_", " ").capitalize(),
+            analysis=analysis,
             inspected=inspected,
-            kernel_name=(nb["metadata"].get("kernelspec") or {}).get("name") or "python3",
+            kernel_name=(kernelspec.get("name") if isinstance(kernelspec, dict) else None) or "python3",
         )
+
+    @property
+    def reference(self) -> str:
+        """How a command line names this notebook: its name when it is the project's, else its path."""
+        root = paths.find_project_root()
+        if root is not None and self.path.resolve() == (root / "notebooks" / f"{self.name}.ipynb").resolve():
+            return self.name
+        return str(self.path)
 
     @property
     def params_dir(self) -> Path:
@@ -125,9 +159,14 @@ class Notebook:
         if not raw.strip():
             return ""
         try:
-            return yaml.safe_load(raw)
+            value = yaml.safe_load(raw)
+        except RecursionError:
+            raise ParameterError(f"-p {key}: the value is nested more deeply than any parameter needs.") from None
         except (yaml.YAMLError, ValueError):
             return raw  # not YAML (or an impossible date): validation names the type it wanted
+        if not _fits(value, _MAX_VALUES):
+            raise ParameterError(f"-p {key}: the value holds more than {_MAX_VALUES:,} values or is nested too deeply.")
+        return value
 
     def inputs(self, values: dict[str, Any]) -> dict[str, tuple[str, str]]:
         """``{parameter: (kind, source)}`` for the input sources a validated run names."""
@@ -164,17 +203,43 @@ def _inferred_type(info: dict[str, Any]) -> str:
     return type(default).__name__ if default is not None else "any"
 
 
-def _import_class(spec: str, path: Path) -> type[NotebookParameters]:
-    module_name, _, attr = spec.partition(":")
+def _analysis(meta: dict[str, Any], path: Path) -> Analysis | None:
+    """The registered analysis a notebook's metadata names (``analysis``, or an earlier kit's declaration)."""
+    name = meta.get("analysis")
+    legacy = _LEGACY_DECLARATION.fullmatch(str(meta.get("parameters", "")))
+    if name is None and legacy is not None:
+        name = legacy.group(1)
+    if name is None:
+        if meta.get("parameters") is not None:
+            raise ParameterError(
+                f"{path.name}: its metadata names a parameter declaration ({str(meta['parameters'])[:100]!r}) instead of "
+                "an installed analysis; set metadata.itvalue.analysis to one of: " + ", ".join(registry.analyses()) + "."
+            )
+        return None
+    if not isinstance(name, str):
+        raise ParameterError(f"{path.name}: metadata.itvalue.analysis must be an analysis name.")
     try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ParameterError(f"{path.name}: its parameter declaration {spec!r} cannot be imported ({exc}).") from None
+        return registry.get(name)
+    except KitError as exc:
+        raise ParameterError(f"{path.name}: {exc}") from None
 
 
-def list_notebooks() -> list[Notebook]:
-    """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name."""
-    return [Notebook.load(p) for p in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))]
+def list_notebooks(problems: dict[Path, str] | None = None) -> list[Notebook]:
+    """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name.
+
+    A notebook that cannot be loaded (not JSON, no ``parameters`` cell, an analysis not installed) is
+    left out and its one sentence put in ``problems`` under its path, so one broken file never stops the
+    others; with ``problems`` None it is raised instead.
+    """
+    found = []
+    for path in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        try:
+            found.append(Notebook.load(path))
+        except KitError as exc:
+            if problems is None:
+                raise
+            problems[path] = str(exc)
+    return found
 
 
 def find_notebook(name_or_path: str) -> Notebook:
@@ -204,12 +269,26 @@ class _AliasLimitError(yaml.YAMLError):
     pass
 
 
+class _DuplicateKeyError(yaml.YAMLError):
+    pass
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing files that use more than a few aliases (``*name``).
+    """PyYAML's safe loader, refusing files that use more than a few aliases (``*name``) or repeat a key.
 
     Aliases share one object when loaded, but every message, ``run.json`` and report that
     shows the value expands them: 9 nested aliases in 366 bytes become gigabytes of text.
+    A key written twice would silently take the last value; the user meant one of them.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _DuplicateKeyError(f"'{key}' appears twice (line {key_node.start_mark.line + 1})")
+            seen.add(key if isinstance(key, (str, int, float, bool)) else id(key))
+        return super().construct_mapping(node, deep=deep)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -233,6 +312,10 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         values = yaml.load(path.read_text(encoding="utf-8"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
     except _AliasLimitError:
         raise ParameterError(f"{path.name}: uses more than {_MAX_ALIASES} YAML aliases (*name); write the values out.") from None
+    except RecursionError:
+        raise ParameterError(f"{path.name}: values are nested more deeply than any parameter needs.") from None
+    except _DuplicateKeyError as exc:
+        raise ParameterError(f"{path.name}: {exc}; keep one of them.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -247,21 +330,24 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ParameterError(f"{path.name}: must be a mapping of parameter names to values.")
     if not _fits(values, _MAX_VALUES):
-        raise ParameterError(f"{path.name}: holds more than {_MAX_VALUES:,} values once its aliases are written out.")
+        raise ParameterError(
+            f"{path.name}: holds more than {_MAX_VALUES:,} values once its aliases are written out, or is nested too deeply."
+        )
     return values
 
 
-def _fits(value: Any, limit: int) -> bool:
-    """Whether ``value``, with shared (aliased) parts counted each time they appear, has at most ``limit`` items."""
-    count, stack = 0, [value]
+def _fits(value: Any, limit: int, depth: int = 32) -> bool:
+    """Whether ``value``, with shared (aliased) parts counted each time they appear, has at most ``limit`` items
+    and is nested at most ``depth`` levels (the deepest parameter, a list of events, has three)."""
+    count, stack = 0, [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, level = stack.pop()
         count += 1
-        if count > limit:
+        if count > limit or level > depth:
             return False
         if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            stack.extend((key, level + 1) for key in item.keys())
+            stack.extend((child, level + 1) for child in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((child, level + 1) for child in item)
     return True

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 
@@ -27,8 +28,16 @@ def _split_override(text: str) -> tuple[str, str]:
     return key.strip(), raw
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose mistakes are one sentence (exit 2) like every other error of the command, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"itvalue: {message[:1].upper()}{message[1:].rstrip('.')}; see '{self.prog} --help'.", file=sys.stderr)
+        sys.exit(2)
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="itvalue",
         description="Run the IT value analyses: parameterised notebooks to self-contained HTML reports.",
     )
@@ -74,6 +83,16 @@ def _build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=1800, metavar="SECONDS",
         help="stop a run (its kernel) after this many seconds and record it as failed (default 1800; 0 = none)",
     )
+    run.add_argument(
+        "--notify", action="append", default=[], metavar="TARGET",
+        help="on a failure, and on recovery after one: POST JSON to a webhook URL, or mail a mailto: address "
+        "(SMTP from ITVALUE_SMTP_HOST...); repeatable; default: [run] notify in itvalue.toml",
+    )
+    run.add_argument(
+        "--keep", type=int, metavar="N",
+        help="keep the newest N runs of each set's history (and always its last good run); default: [run] keep "
+        "in itvalue.toml, else every run",
+    )
 
     sample = commands.add_parser("sample-data", help="generate the deterministic sample data set")
     sample.add_argument("--out", help="output folder (default: the project's data/sample/)")
@@ -93,11 +112,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     from helpers.running.catalog import list_notebooks
 
-    for notebook in list_notebooks():
+    problems: dict[Path, str] = {}
+    for notebook in list_notebooks(problems):
         sets = [p.stem for p in notebook.param_sets()]
         print(f"{notebook.name:<24} {notebook.title}")
         print(f"{'':<24} parameter sets: {', '.join(sets) if sets else '(none)'}")
-    return 0
+    for sentence in problems.values():
+        print(f"itvalue: skipped {sentence}", file=sys.stderr)
+    return 2 if problems else 0
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
@@ -121,49 +143,126 @@ def _cmd_run(args: argparse.Namespace) -> int:
     args.out = args.out or str(paths.REPORTS_DIR)
     if not 0 <= args.timeout < 10**7:
         raise ParameterError(f"--timeout must be a number of seconds (0 for none); got {args.timeout:g}.")
+    from helpers.running.notify import check_targets
+    from helpers.running.settings import read_settings
+
+    settings = read_settings()
+    args.keep = args.keep if args.keep is not None else settings.keep
+    if args.keep is not None and args.keep < 1:
+        raise ParameterError(f"--keep must be at least 1 run; got {args.keep}.")
+    args.notify = check_targets(args.notify or settings.notify)
     if args.all:
         if args.params_file or args.overrides or args.name or args.engine:
             raise ParameterError("--all runs every parameter set as it is; give no -f, -p, --name or --engine with it.")
         return _run_all(args)
+    return _run_one(args)
+
+
+def _run_one(args: argparse.Namespace) -> int:
     if not args.notebook:
         raise ParameterError("Name a notebook to run (see 'itvalue list'), or use --all.")
     from helpers.running.catalog import find_notebook
-    from helpers.running.runner import run_notebook
+    from helpers.running.runner import parameter_set_name, run_notebook
 
     notebook = find_notebook(args.notebook)
     overrides = {key: notebook.parse_override(key, raw) for key, raw in map(_split_override, args.overrides)}
+    if args.params_file is None and not overrides and (notebook.params_dir / "default.yml").is_file():
+        # Nothing chosen: the notebook's default story, published as its 'default' set (not 'custom').
+        args.params_file = str(notebook.params_dir / "default.yml")
     if args.engine:
         overrides["engine"] = args.engine
-    outcome = run_notebook(
-        notebook,
-        params_file=args.params_file,
-        overrides=overrides,
-        out_dir=Path(args.out),
-        name=args.name,
-        show_code=args.show_code,
-        quiet=args.quiet,
-        kernel=args.kernel,
-        timeout=args.timeout or None,
-    )
+    out = Path(args.out)
+    label = f"{notebook.name}/{parameter_set_name(args.params_file, overrides, args.name)}"
+    before = _last_status(out, label) if args.notify else None
+    try:
+        outcome = run_notebook(
+            notebook,
+            params_file=args.params_file,
+            overrides=overrides,
+            out_dir=out,
+            name=args.name,
+            show_code=args.show_code,
+            quiet=args.quiet,
+            kernel=args.kernel,
+            timeout=args.timeout or None,
+            keep=args.keep,
+        )
+    except KitError as exc:
+        if args.notify:
+            from helpers.running.failures import rerun_command
+
+            rerun = rerun_command(notebook.reference, params_file=args.params_file, overrides=overrides, name=args.name)
+            _notify(args.notify, label, "failed", "bad-input", str(exc), "", rerun)
+        raise
     stream = sys.stdout if outcome.status == "ok" else sys.stderr
     print(outcome.message, file=stream)
+    if args.notify:
+        record = _read_json(outcome.run_dir / "run.json")
+        error = record.get("error") or {}
+        if outcome.status != "ok":
+            from helpers.running.failures import explain
+
+            sentence = explain(error, rerun=record.get("rerun"))
+            _notify(args.notify, label, "failed", error.get("cause", ""), sentence, str(outcome.report), record.get("rerun", ""))
+        elif before not in (None, "ok"):
+            _notify(args.notify, label, "recovered", "", "", str(outcome.report), record.get("rerun", ""))
     return outcome.exit_status
 
 
+def _read_json(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _last_status(out: Path, label: str) -> str | None:
+    from helpers.running.attempts import last_status
+
+    notebook, _, param_set = label.partition("/")
+    return last_status(out, notebook, param_set)
+
+
+def _notify(targets: list[str], label: str, status: str, cause: str, sentence: str, report: str, rerun: str) -> None:
+    import datetime as dt
+
+    from helpers.running.notify import Event, send
+
+    event = Event(label, status, cause, sentence, report, rerun, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    send(targets, [event], warn=lambda line: _say(line, stream=sys.stderr))
+
+
 def _run_all(args: argparse.Namespace) -> int:
+    from helpers.running.attempts import Refusal, record
     from helpers.running.batch import Job, run_jobs
     from helpers.running.catalog import find_notebook, list_notebooks
 
-    notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
+    broken: dict[Path, str] = {}
+    notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks(broken)
     jobs = [Job(nb.name, str(path)) for nb in notebooks for path in nb.param_sets()]
-    if not jobs:
+    if not jobs and not broken:
         where = f"params/{notebooks[0].name}/" if args.notebook else "params/"
         raise ParameterError(f"No parameter sets found under {where}.")
     if args.jobs < 1:
         raise ParameterError(f"-j must be at least 1; got {args.jobs}.")
     out = Path(args.out)
-    print(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}", flush=True)
+    before = {job.label: _last_status(out, job.label) for job in jobs} if args.notify else {}
+    _say(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}")
+    if not jobs:
+        _say("No notebook could be loaded; nothing to run.")
     clock = time.perf_counter()
+
+    def ended(outcome: Any) -> None:
+        if not args.notify:
+            return
+        label = outcome.job.label
+        if outcome.status != "ok":
+            _notify(args.notify, label, "failed", outcome.cause, outcome.message, outcome.report, outcome.rerun)
+        elif before.get(label) not in (None, "ok"):
+            _notify(args.notify, label, "recovered", "", "", outcome.report, outcome.rerun)
+
     outcomes = run_jobs(
         jobs,
         out_dir=out,
@@ -172,22 +271,49 @@ def _run_all(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         say=_say,
         timeout=args.timeout or None,
+        keep=args.keep,
+        quiet=args.quiet,
+        ended=ended,
     )
 
     from helpers.running.index import write_index
 
+    refused = [Refusal(o.job.label, o.message, o.rerun, o.finished) for o in outcomes if o.status == "bad-input"]
+    refused += _broken_sets(broken)
+    record(out, refused, [o.job.label for o in outcomes if o.status != "bad-input"])
     index = write_index(out)
     counts = {status: sum(o.exit_status == status for o in outcomes) for status in (0, 1, 2)}
-    print(
+    skipped = f", {len(broken)} notebook{'s' if len(broken) != 1 else ''} skipped" if broken else ""
+    _say(
         f"{len(outcomes)} runs in {time.perf_counter() - clock:.1f} s: {counts[0]} ok, {counts[1]} failed, "
-        f"{counts[2]} bad input. Index: {index}",
-        flush=True,
+        f"{counts[2]} bad input{skipped}. Index: {index}"
     )
-    return max((o.exit_status for o in outcomes), default=0)
+    return max([o.exit_status for o in outcomes] + [2 if broken else 0])
 
 
-def _say(line: str) -> None:
-    print(line, flush=True)
+def _broken_sets(broken: dict[Path, str]) -> list[Any]:
+    """Each parameter set of a notebook that could not be loaded, refused with its sentence (said once per notebook)."""
+    import datetime as dt
+
+    from helpers.running.attempts import Refusal
+
+    refused = []
+    for path, sentence in broken.items():
+        _say(f"SKIPPED {path.name}: {sentence}")
+        params_dir = paths.PARAMS_DIR / path.stem
+        finished = dt.datetime.now(dt.UTC).isoformat()
+        for params in sorted(params_dir.glob("*.yml")):
+            rerun = f"itvalue run {path.stem} -f params/{path.stem}/{params.name}"
+            refused.append(Refusal(f"{path.stem}/{params.stem}", sentence, rerun, finished))
+    return refused
+
+
+def _say(line: str, *, stream: Any = None) -> None:
+    """A log line of ``--all``: it starts with the time (ISO 8601, local, to the second), for cron's log file."""
+    import datetime as dt
+
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    print(f"{stamp} {line}", file=stream or sys.stdout, flush=True)
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:

@@ -10,42 +10,21 @@ from __future__ import annotations
 import functools
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
+from helpers.running.failures import CAUSES, Failure
 
-__all__ = ["Failure", "find_failure", "notebook_to_html", "prepare_exporter", "with_contents"]
+__all__ = ["notebook_to_html", "prepare_exporter", "with_contents"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 # Papermill marks its own error banner and the injected cell with these tags; the kit adds "results".
 _ALWAYS_REMOVED = {"injected-parameters", "papermill-error-cell-tag", "results"}
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Where a run failed: ``where`` ("cell 7 of 21"), ``error`` ("ValueError: ...")."""
-
-    where: str
-    error: str
-
-
-def find_failure(nb: nbformat.NotebookNode) -> Failure | None:
-    """The first cell whose output is an error, if any."""
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    for number, cell in enumerate(code_cells, start=1):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return Failure(
-                    where=f"cell {number} of {len(code_cells)} raised an error",
-                    error=f"{output.get('ename', 'Error')}: {output.get('evalue', '')}",
-                )
-    return None
 
 
 class _HideForReaders(Preprocessor):
@@ -125,7 +104,10 @@ def notebook_to_html(
         A line of provenance (kit version, run time) at the bottom; escaped.
     """
     exporter = _exporter(show_code=show_code, failed=failure is not None)
-    resources = {"itvalue": {"failure": failure, "footer": footer}}
+    shown = None
+    if failure is not None:
+        shown = {"where": failure.where, "error": failure.error, "advice": CAUSES[failure.cause][1]}
+    resources = {"itvalue": {"failure": shown, "footer": footer}}
     title = nb.metadata.get("itvalue", {}).get("title")
     if title:
         nb = nbformat.from_dict(nb)  # a copy: the executed notebook on disk keeps its own metadata

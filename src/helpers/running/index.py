@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from helpers.analysis import registry
+from helpers.analysis.results import SHARE
+from helpers.running.attempts import read_refusals
+from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
 from helpers.running.publishing import latest_run
 
@@ -43,6 +47,11 @@ class RunRecord:
     @property
     def ok(self) -> bool:
         return self.info.get("status") == "ok"
+
+    @property
+    def refused(self) -> bool:
+        """A batch attempt refused before any kernel (no run folder, no report): see :mod:`.attempts`."""
+        return self.info.get("status") == "bad-input"
 
     def results(self) -> dict[str, Any]:
         try:
@@ -114,16 +123,24 @@ def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str
         spec = field if isinstance(field, dict) else {"value": field}
         value = _number(_lookup(results, spec["value"]))
         unit = _lookup(results, spec.get("unit_from")) or spec.get("unit", "")
-        text = _format(value) + (f" {unit}" if unit and value is not None else "")
         low, high = _number(_lookup(results, spec.get("low"))), _number(_lookup(results, spec.get("high")))
+        text = _figure_text(value, low, high, unit)
         if value is not None and low is not None and high is not None:
-            text += f" ({_format(low)} to {_format(high)})"
             no_effect = spec.get("no_effect")
             if isinstance(no_effect, (int, float)) and _spans(low, high, no_effect):
                 text += ", inconclusive"
         label = spec.get("label") or _label(spec["value"])
         figures.append({"label": label, "value": value, "low": low, "high": high, "unit": unit, "text": text})
     return figures
+
+
+def _figure_text(value: Any, low: Any, high: Any, unit: Any) -> str:
+    """``37,539 EUR (26,487 to 51,913)``; a share (0-1 in results.json) as ``70.5% (69.9% to 71.1%)``."""
+    form = _percent if unit == SHARE else _format
+    text = form(value) + (f" {unit}" if unit and unit != SHARE and value is not None else "")
+    if value is not None and low is not None and high is not None:
+        text += f" ({form(low)} to {form(high)})"
+    return text
 
 
 def _spans(low: Any, high: Any, point: float) -> bool:
@@ -148,6 +165,13 @@ def _label(path: str) -> str:
     return " ".join(parts).replace("_", " ")
 
 
+def _percent(value: Any) -> str:
+    """A share from 0 to 1 as a percentage, one decimal: ``70.5%``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return _format(value)
+    return f"{100 * value:.1f}%"
+
+
 def _format(value: Any) -> str:
     if value is None:
         return "—"
@@ -169,14 +193,15 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.45em 0.7em; border-bottom: 1px solid #ddd; vertical-align: top; }
 th { background: #f4f4f4; }
 .ok { color: #1b7a3a; font-weight: bold; }
-.failed, .bad_input { color: #b00020; font-weight: bold; }
+.failed, .bad-input { color: #b00020; font-weight: bold; }
 .figures { font-size: 0.9em; color: #333; }
 .muted { color: #777; font-size: 0.9em; }
 .glance { display: grid; grid-template-columns: minmax(14em, 1.2fr) 3fr 150px; gap: 0.4em 1.2em; align-items: center;
           border: 1px solid #dde; background: #f7f9fc; padding: 0.8em 1.2em; margin: 0.5em 0 2em; }
 .glance .figure { font-size: 1.05em; }
 .glance b a { color: inherit; }
-.reason { color: #5f0010; font-size: 0.9em; }
+.reason { color: #5f0010; font-size: 0.85em; font-weight: normal; max-width: 30em; margin-top: 0.3em; }
+.reason code { font-size: 0.95em; background: #fbeff1; padding: 0 0.2em; word-break: break-all; }
 .params { font-size: 0.85em; color: #444; max-width: 18em; }
 """
 
@@ -200,15 +225,34 @@ def _when(info: dict[str, Any]) -> str:
     return info.get("started", "")[:16].replace("T", " ") + " UTC"
 
 
+def _failure_html(info: dict[str, Any]) -> str:
+    """Why the run failed (bold), what to do, and the command that runs it again (as code)."""
+    error = info.get("error")
+    if not isinstance(error, dict):
+        return f"<div class='reason'>{html.escape(str(error or ''))}</div>"
+    what, advice = parts(error)
+    rerun = info.get("rerun")
+    again = f"<br>Run it again: <code>{html.escape(rerun)}</code>" if rerun else ""
+    return f"<div class='reason'><b>{html.escape(what)}.</b><br>What to do: {html.escape(advice)}.{again}</div>"
+
+
 def _failure_reason(info: dict[str, Any]) -> str:
+    """Why a run failed, what to do, and the command that runs it again (see :func:`failures.explain`)."""
     error = info.get("error") or {}
     if isinstance(error, dict):
-        return str(error.get("error") or error.get("message") or "")
+        return explain(error, rerun=info.get("rerun"))
     return str(error)
 
 
 def _figures(record: RunRecord) -> list[dict[str, Any]]:
-    return headline_values(record.results(), record.info.get("headline_fields", [])) if record.ok else []
+    """A good run's headline figures: the fields its analysis declares now, else those its run.json recorded."""
+    if not record.ok:
+        return []
+    fields = record.info.get("headline_fields", [])
+    analysis = registry.analyses().get(str(record.info.get("analysis")))
+    if analysis is not None:
+        fields = [field.as_dict() for field in analysis.headline_fields]
+    return headline_values(record.results(), fields)
 
 
 def sparkline(points: list[tuple[float, float | None, float | None]], *, width: int = 140, height: int = 30) -> str:
@@ -300,8 +344,14 @@ def _glance(grouped: dict[tuple[str, str], list[RunRecord]]) -> str:
         latest, good = runs[0], next((r for r in runs if r.ok), None)
         base = f"{quote(notebook)}/{quote(param_set)}"
         title = html.escape(latest.info.get("title", notebook))
-        link = f"<b><a href='{html.escape(base)}/report.html'>{title}</a></b>" if good else f"<b>{title}</b>"
-        reason = f"<span class='reason'>{html.escape(_failure_reason(latest.info))}</span>"
+        failed = next((r for r in runs if not r.refused), None)
+        if good is not None:
+            link = f"<b><a href='{html.escape(base)}/report.html'>{title}</a></b>"
+        elif failed is not None:  # never succeeded: its latest failed report says how far it got
+            link = f"<b><a href='{html.escape(base)}/history/{quote(failed.folder.name)}/report.html'>{title}</a></b>"
+        else:
+            link = f"<b>{title}</b>"
+        reason = _failure_html(latest.info)
         if good is None:
             figure = f"<span class='failed'>no good run yet</span> {reason}"
         else:
@@ -325,23 +375,25 @@ def _index_row(
     if good is not None:
         links.append(f"<a href='{html.escape(base)}/report.html'>report</a>")
         links.append(f"<a href='{html.escape(base)}/notebook.ipynb'>notebook</a>")
-    if not latest.ok:
+    if not latest.ok and not latest.refused:
         failed = f"{base}/history/{quote(latest.folder.name)}/report.html"
         links.append(f"<a href='{html.escape(failed)}'>failed report</a>")
-    links.append(f"<a href='{html.escape(base)}/history.html'>history ({len(runs)})</a>")
+    runs_on_disk = [r for r in runs if not r.refused]
+    if runs_on_disk:
+        links.append(f"<a href='{html.escape(base)}/history.html'>history ({len(runs_on_disk)})</a>")
     figures = ""
     if good is not None:
         figures = "<br>".join(f"{html.escape(f['label'])}: {html.escape(f['text'])}" for f in _figures(good))
         if not latest.ok:
             figures += f"<br><span class='muted'>figures from the last good run, {html.escape(_when(good.info))}</span>"
     status = latest.info.get("status", "?")
-    reason = "" if latest.ok else f"<br><span class='reason'>{html.escape(_failure_reason(latest.info))}</span>"
+    reason = "" if latest.ok else _failure_html(latest.info)
     changes = _parameter_changes(latest.info.get("parameters") or {}, reference)
     return (
         f"<tr><td><b>{html.escape(latest.info.get('title', notebook))}</b><br>"
         f"<span class='muted'>{html.escape(notebook)}</span></td>"
         f"<td>{html.escape(param_set)}<div class='params'>{html.escape(changes)}</div></td>"
-        f"<td class='{html.escape(status)}'>{html.escape(status)}{reason}</td>"
+        f"<td class='{html.escape(status)}'>{'refused' if latest.refused else html.escape(status)}{reason}</td>"
         f"<td>{html.escape(_when(latest.info))}</td>"
         f"<td>{latest.info.get('duration_seconds', 0):.0f} s</td>"
         f"<td class='figures'>{figures}</td>"
@@ -350,6 +402,7 @@ def _index_row(
 
 
 def _history_page(key: tuple[str, str], runs: list[RunRecord]) -> str:
+    runs = [r for r in runs if not r.refused]
     rows = []
     for position, r in enumerate(runs):
         earlier = next((o for o in runs[position + 1:]), None)
@@ -384,6 +437,8 @@ def index_summary(grouped: dict[tuple[str, str], list[RunRecord]]) -> dict[str, 
     for (notebook, param_set), runs in grouped.items():
         latest = runs[0]
         good = next((r for r in runs if r.ok), None)
+        error = latest.info.get("error") if isinstance(latest.info.get("error"), dict) else {}
+        failed = None if latest.ok or latest.refused else f"{notebook}/{param_set}/history/{latest.folder.name}/report.html"
         sets.append({
             "notebook": notebook,
             "title": latest.info.get("title", notebook),
@@ -392,23 +447,52 @@ def index_summary(grouped: dict[tuple[str, str], list[RunRecord]]) -> dict[str, 
             "started": latest.info.get("started"),
             "finished": latest.info.get("finished"),
             "duration_seconds": latest.info.get("duration_seconds"),
-            "error": _failure_reason(latest.info) or None,
+            "error": str(error.get("error") or "") or None if error else None,
+            "sentence": _failure_reason(latest.info) or None,
+            "cause": error.get("cause") if error else None,
+            "rerun": latest.info.get("rerun") if not latest.ok else None,
+            "failed_report": failed,
             "last_good_run": good.info.get("started") if good else None,
             "headline": [{k: v for k, v in f.items()} for f in _figures(good)] if good else [],
             "report": f"{notebook}/{param_set}/report.html" if good else None,
-            "runs": len(runs),
+            "runs": len([r for r in runs if not r.refused]),
         })
     failed = sum(1 for s in sets if s["status"] != "ok")
     return {"format": 1, "status": "ok" if not failed else "failed", "failed_sets": failed, "sets": sets}
+
+
+def _with_refusals(
+    grouped: dict[tuple[str, str], list[RunRecord]], refusals: dict[str, dict[str, Any]]
+) -> dict[tuple[str, str], list[RunRecord]]:
+    """Each set's runs, led by its batch refusal when that is newer than its newest run."""
+    from helpers.running.attempts import Refusal
+
+    merged = {key: list(runs) for key, runs in grouped.items()}
+    for label, refusal in refusals.items():
+        notebook, _, param_set = label.partition("/")
+        runs = merged.setdefault((notebook, param_set), [])
+        finished = str(refusal.get("finished", ""))
+        if runs and str(runs[0].info.get("finished") or runs[0].info.get("started") or "") >= finished:
+            continue
+        error = Refusal(label, str(refusal.get("sentence", "")), str(refusal.get("rerun", "")), finished).error()
+        info = {
+            "notebook": notebook, "param_set": param_set, "status": "bad-input", "started": finished,
+            "finished": finished, "duration_seconds": 0, "error": error, "rerun": refusal.get("rerun"),
+            "title": runs[0].info.get("title", notebook) if runs else notebook,
+            "parameters": runs[0].info.get("parameters") if runs else {},
+        }
+        runs.insert(0, RunRecord(Path(), info))
+    return dict(sorted(merged.items()))
 
 
 def write_index(out_dir: Path) -> Path:
     """Rebuild ``out_dir/index.html``, ``index.json`` and every ``history.html`` from the runs on disk."""
     out_dir = Path(out_dir)
     with locked(out_dir / ".index.lock"):
-        grouped = read_runs(out_dir)
+        grouped = _with_refusals(read_runs(out_dir), read_refusals(out_dir))
         for key, runs in grouped.items():
-            write_text_atomically(out_dir / key[0] / key[1] / "history.html", _history_page(key, runs))
+            if any(not r.refused for r in runs):
+                write_text_atomically(out_dir / key[0] / key[1] / "history.html", _history_page(key, runs))
         defaults = {nb: runs[0].info.get("parameters") for (nb, ps), runs in grouped.items() if ps == "default"}
         rows = "".join(
             _index_row(key, runs, defaults.get(key[0]), good_run(out_dir / key[0] / key[1], runs))

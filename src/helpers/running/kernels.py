@@ -25,17 +25,23 @@ import concurrent.futures
 import functools
 import os
 import secrets
-import subprocess
+import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.inputs import trust
 
-__all__ = ["WARM_IMPORTS", "WarmKernel", "imports_for", "in_use", "keep_warm", "prepare", "take"]
+if TYPE_CHECKING:
+    from helpers.analysis.contract import Analysis
+
+__all__ = [
+    "STARTUP_SECONDS", "WARM_IMPORTS", "KernelStartError", "WarmKernel", "imports_for", "in_use", "keep_warm",
+    "last_lines", "prepare", "take",
+]
 
 #: What a warm kernel imports for any notebook: what every kit notebook loads (tables, charts and
 #: the inline backend that shows them, the report helpers, DuckDB). :func:`imports_for` adds the
@@ -54,29 +60,28 @@ WARM_IMPORTS = (
 # The kernel's own log (the notice that local TCP is unencrypted, the interrupt it logs when shut
 # down after a failed cell) is not the user's business; cell errors reach papermill unaffected.
 _KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
-_STARTUP_SECONDS = 120
+#: Seconds a kernel may take from its start to its reply (a busy machine can take a minute).
+STARTUP_SECONDS = 120
+#: How many lines of a dead kernel's own log a failure sentence quotes.
+LOG_LINES = 5
 
 
-def imports_for(parameters_class: type | None) -> tuple[str, ...]:
-    """What a kernel for this notebook imports while it waits: :data:`WARM_IMPORTS` and every module
-    of the analysis that declares its parameters (``helpers.nps_trends`` for ``helpers.nps_trends:Parameters``).
+class KernelStartError(RuntimeError):
+    """A kernel that could not be started (its process ended, or it never replied); ``log``: its own output."""
+
+    def __init__(self, message: str, log: Path) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+def imports_for(analysis: Analysis | None) -> tuple[str, ...]:
+    """What a kernel for this notebook imports while it waits: :data:`WARM_IMPORTS` and the modules of its
+    analysis that the notebook uses (:meth:`Analysis.kernel_imports`, e.g. ``helpers.nps_trends.analysis``).
 
     Only what the notebook will itself import, so nothing it never uses (all of ``statsmodels.api``,
-    say) costs CPU; a notebook without a kit analysis gets :data:`WARM_IMPORTS` alone.
+    say) costs CPU; a notebook without a registered analysis gets :data:`WARM_IMPORTS` alone.
     """
-    import importlib.util
-    import pkgutil
-
-    package = (parameters_class.__module__ if parameters_class is not None else "").split(".")
-    if package[:1] != ["helpers"] or len(package) < 2:
-        return WARM_IMPORTS
-    name = ".".join(package[:2])
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.submodule_search_locations is None:
-        return (*WARM_IMPORTS, name)
-    # Listed from the package's folder, not imported here: the runner never loads the analytical stack.
-    modules = sorted(info.name for info in pkgutil.iter_modules(spec.submodule_search_locations, f"{name}."))
-    return (*WARM_IMPORTS, name, *modules)
+    return WARM_IMPORTS if analysis is None else (*WARM_IMPORTS, *analysis.kernel_imports())
 
 
 @dataclass(eq=False)
@@ -88,15 +93,19 @@ class WarmKernel:
     cwd: str
     #: The file this kernel reads as the list of inputs its run has checked (written by that run).
     checked_record: Path
+    #: The kernel process's own stdout and stderr (a run keeps it as ``kernel.log`` when not empty).
+    log: Path
 
-    def shutdown(self) -> None:
-        """Stop the kernel, close the run's connections to it, remove its scratch file (idempotent)."""
+    def shutdown(self, *, keep_log: bool = False) -> None:
+        """Stop the kernel, close the run's connections to it, remove its scratch files (idempotent)."""
         _IN_USE.discard(self)
         try:
             if self.manager.has_kernel:
                 _run(self.manager.shutdown_kernel(now=True))
         finally:
             self.checked_record.unlink(missing_ok=True)
+            if not keep_log:
+                self.log.unlink(missing_ok=True)
             # nbclient leaves a client it made on a kernel manager it was given open (its heartbeat thread
             # polling a dead kernel, its sockets holding up the process's exit for a second of linger).
             for client in getattr(self.manager, "clients", ()):
@@ -105,7 +114,33 @@ class WarmKernel:
 
     def is_alive(self) -> bool:
         """The kernel process is still running."""
-        return bool(_run(self.manager.is_alive()))
+        return _alive(self.manager)
+
+    def death_sentence(self) -> str:
+        """Why the kernel is gone, for a failure sentence: its exit status and the last lines of its log."""
+        process = getattr(self.manager.provisioner, "process", None)
+        code = process.poll() if process is not None else None
+        ended = f"its process ended (exit status {code})" if code is not None else "its process ended"
+        lines = last_lines(self.log)
+        return f"{ended}; its last output: {lines}" if lines else f"{ended} without a word of output"
+
+    def keep_log(self, where: Path) -> None:
+        """Copy the kernel's own output to ``where`` if it said anything (a run's ``kernel.log``)."""
+        try:
+            if self.log.stat().st_size:
+                shutil.copyfile(self.log, where)
+        except OSError:
+            pass
+
+
+def last_lines(log: Path, count: int = LOG_LINES) -> str:
+    """The last ``count`` non-blank lines of a kernel's log, joined with " | " ("" if none)."""
+    try:
+        text = log.read_bytes()[-8192:].decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " | ".join(lines[-count:])
 
 
 def _run(coroutine: Any) -> Any:
@@ -123,40 +158,61 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     # import debugpy, which prints a notice about frozen modules to this process's stderr; the
     # runner's output must be its own sentence. This is debugpy's own switch for that notice.
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    from jupyter_client import BlockingKernelClient
-
-    record = Path(tempfile.gettempdir()) / f"itvalue-checked-{os.getpid()}-{secrets.token_hex(6)}.json"
+    scratch = Path(tempfile.gettempdir()) / f"itvalue-kernel-{os.getpid()}-{secrets.token_hex(6)}"
+    record, log = scratch.with_suffix(".checked.json"), scratch.with_suffix(".log")
     # nbclient's own kind of manager: with it, nbclient notices within a second when the kernel dies.
     manager = _manager_class()(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
-    # The kernel may start before the inputs are known to be good: its own chatter on stdout and stderr
-    # (debugger notices, library warnings at import) must never reach the user's one-sentence error.
-    # Cell output and errors travel over the kernel's messaging channels, unaffected.
-    _run(
-        manager.start_kernel(
-            cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-    )
-    kernel = WarmKernel(manager, kernel_name, cwd, record)
-    client = BlockingKernelClient()
-    client.load_connection_info(manager.get_connection_info())
+    kernel = WarmKernel(manager, kernel_name, cwd, record, log)
+    # The kernel may start before the inputs are known to be good: its own chatter (debugger notices,
+    # library warnings at import) must never reach the user's one-sentence error, so it goes to a log
+    # of its own, which the run keeps and quotes when the kernel dies. Cell output and errors travel
+    # over the kernel's messaging channels, unaffected.
     try:
-        client.start_channels()
-        client.wait_for_ready(timeout=_STARTUP_SECONDS)
+        with log.open("wb") as chatter:
+            _run(manager.start_kernel(cwd=cwd, env=env, extra_arguments=_KERNEL_ARGUMENTS, stdout=chatter, stderr=chatter))
+        _run(_warm_up(manager, imports))
+    except Exception as exc:
+        started = getattr(manager.provisioner, "process", None) is not None
+        reason = kernel.death_sentence() if started and not _alive(manager) else f"{type(exc).__name__}: {exc}"
+        kernel.shutdown(keep_log=True)
+        raise KernelStartError(f"The Jupyter kernel '{kernel_name}' did not start: {reason}", log) from exc
+    return kernel
+
+
+async def _warm_up(manager: Any, imports: Sequence[str]) -> None:
+    """Wait for the kernel's reply, then import ``imports`` in it without binding a name.
+
+    Readiness is judged by the kernel's reply to ``kernel_info`` within :data:`STARTUP_SECONDS`, and
+    life by its manager (is the process running?), never by the heartbeat: a client that is not the
+    manager's own judges by heartbeat, and a kernel still importing on a busy machine misses its first
+    one-second beat and is declared dead (the kit then shut down a live kernel).
+    """
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=STARTUP_SECONDS)
         if imports:
-            # Import without binding names: the run's namespace stays as a fresh kernel's.
             # A module that cannot load here (an optional engine's) is the notebook's to report, if it uses it.
             code = (
                 f"import importlib as _i\nfor _m in {tuple(imports)!r}:\n    try:\n        _i.import_module(_m)\n"
                 "    except Exception:\n        pass\ndel _i, _m"
             )
-            client.execute_interactive(code, silent=True, store_history=False, timeout=_STARTUP_SECONDS)
-    except Exception:
-        kernel.shutdown()
-        raise
+            reply = await client.execute_interactive(code, silent=True, store_history=False, timeout=STARTUP_SECONDS)
+            if reply["content"].get("status") != "ok":
+                raise RuntimeError(f"the warm-up imports failed: {reply['content'].get('evalue', '')}")
     finally:
         client.stop_channels()
-    return kernel
+        clients = getattr(manager, "clients", [])
+        if client in clients:
+            clients.remove(client)
+
+
+def _alive(manager: Any) -> bool:
+    try:
+        return bool(_run(manager.is_alive()))
+    except Exception:
+        return False
 
 
 @functools.cache
@@ -201,15 +257,19 @@ class _Pool:
         key = _key(kernel_name, cwd)
         with self._lock:
             spare, self._spare = self._spare, None
-        if spare is None or spare[0] != key:
-            if spare is not None:
-                spare[1].add_done_callback(_shut_down_quietly)
-            kernel = _start(kernel_name, str(cwd), self._imports)
-        else:
-            kernel = spare[1].result()
-            if not kernel.is_alive():  # stopped meanwhile (a run's time limit stops every child)
+        kernel = None
+        if spare is not None and spare[0] != key:
+            spare[1].add_done_callback(_shut_down_quietly)
+        elif spare is not None:
+            try:
+                kernel = spare[1].result()
+            except Exception:  # noqa: S110 - a spare that failed to start is replaced, never fatal to a run
+                kernel = None
+            if kernel is not None and not kernel.is_alive():  # stopped meanwhile (a time limit stops every child)
                 kernel.shutdown()
-                kernel = _start(kernel_name, str(cwd), self._imports)
+                kernel = None
+        if kernel is None:
+            kernel = _start(kernel_name, str(cwd), self._imports)
         if self.refill:
             self.prepare(kernel_name, cwd)
         return kernel
@@ -238,6 +298,8 @@ def _key(kernel_name: str, cwd: str) -> tuple[str, ...]:
 def _shut_down_quietly(future: concurrent.futures.Future[WarmKernel]) -> None:
     if future.exception() is None:
         future.result().shutdown()
+    elif isinstance(future.exception(), KernelStartError):
+        future.exception().log.unlink(missing_ok=True)
 
 
 _POOL = _Pool()

@@ -22,6 +22,11 @@ PROJECT_PARTS = ("notebooks", "params", "data/sample", "data/README.md")
 _MARKER_TEXT = """\
 # Marks this folder as an itvalue project: `itvalue list`, `describe` and `run` work anywhere below it.
 # Reports go to reports/ (ignored by git); parameter sets are params/<notebook>/*.yml.
+
+# Settings of scheduled runs (the command line's --keep and --notify win over these):
+# [run]
+# keep = 30                                  # runs kept in each set's history (always with its last good run)
+# notify = ["mailto:it-reports@example.com"] # or a webhook https://...; on failure, and on recovery after one
 """
 _GITIGNORE = "reports/\n.ipynb_checkpoints/\n__pycache__/\n"
 

@@ -19,11 +19,12 @@ import errno
 import json
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from helpers.running.files import replace_atomically
 
-__all__ = ["LATEST", "RUN_FILES", "latest_run", "next_sequence", "publish"]
+__all__ = ["LATEST", "RUN_FILES", "latest_run", "next_sequence", "prune", "publish"]
 
 RUN_FILES = ("report.html", "notebook.ipynb", "results.json", "run.json")
 LATEST = "latest"
@@ -65,6 +66,47 @@ def next_sequence(set_dir: Path) -> int:
         except (OSError, ValueError, TypeError):
             continue
     return highest + 1
+
+
+def prune(set_dir: Path, keep: int) -> list[str]:
+    """Remove all but the newest ``keep`` runs of a set's history, never the last good one; return their names.
+
+    The caller holds the set's lock. Runs are ordered as they finished (their ``sequence``); the run
+    ``latest`` names, and the newest ok run, are always kept. Each removed run is first renamed to a
+    hidden name (one atomic step: the index and the history page skip hidden folders), then deleted,
+    so a crash leaves whole runs and hidden leftovers, which the next prune clears.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    history = set_dir / "history"
+    runs = []
+    for run_json in history.glob("*/run.json"):
+        folder = run_json.parent
+        if folder.name.startswith("."):
+            continue
+        try:
+            info = json.loads(run_json.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not a whole run: left as it is
+        runs.append((int(info.get("sequence") or 0), str(info.get("started", "")), info.get("status") == "ok", folder))
+    runs.sort(key=lambda run: (run[0], run[1]), reverse=True)
+    kept = {folder for *_, folder in runs[:keep]}
+    published = latest_run(set_dir)
+    if published is not None:
+        kept.add(published)
+    newest_ok = next((folder for _, _, ok, folder in runs if ok), None)
+    if newest_ok is not None:
+        kept.add(newest_ok.resolve())
+    removed = []
+    for *_, folder in runs:
+        if folder in kept or folder.resolve() in kept:
+            continue
+        hidden = folder.with_name(f".pruned-{folder.name}")
+        os.replace(folder, hidden)
+        removed.append(folder.name)
+    for leftover in history.glob(".pruned-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return removed
 
 
 def _links_work(folder: Path) -> bool:

@@ -22,9 +22,9 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -34,20 +34,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.contract import RESULTS_MIMETYPE
+from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.exceptions import InputDataError, KitError, ParameterError, RunAborted
 from helpers.inputs import trust
 from helpers.inputs.sources import parse_source
 from helpers.paths import find_project_root, resolve_path
 from helpers.running import kernels, provenance, publishing, watchdog
-from helpers.running.catalog import Notebook, read_params_file
+from helpers.running.catalog import SAFE_NAME, Notebook, read_params_file
+from helpers.running.failures import Failure, explain, find_failure, rerun_command
 from helpers.running.files import fsync_tree, locked, write_json
 from helpers.running.publishing import RUN_FILES
 
 if TYPE_CHECKING:
     import nbformat
-
-    from helpers.running.export import Failure
 
 __all__ = [
     "DEFAULT_TIMEOUT", "RUN_FILES", "PreparedRun", "RunOutcome", "prepare_run", "run_notebook",
@@ -57,11 +56,11 @@ __all__ = [
 _KIT_ERRORS: dict[str, type[KitError]] = {"ParameterError": ParameterError, "InputDataError": InputDataError}
 #: Seconds a run may take by default (``--timeout``): a scheduled job never hangs for ever.
 DEFAULT_TIMEOUT = 1800.0
+#: The kernel's own output, kept beside the report when it said anything (a dead kernel's last words).
+KERNEL_LOG = "kernel.log"
 # ipykernel's own spec, which Jupyter launches with the running Python (sys.executable): the notebooks'
 # saved kernel name ('itvalue') exists only where the Makefile registered it.
 OWN_KERNEL = "python3"
-# A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's).
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -126,33 +125,54 @@ def prepare_run(
         injected = notebook.validate(values)
         return PreparedRun(notebook, injected, {}, [], param_set, _shown(params_file))
     params = declaration.validate_values(values)
-    inputs = {key: (kind, _portable_source(spec)) for key, (kind, spec) in params.inputs().items()}
+    # A notebook outside the project runs in its own folder, where the project's relative paths mean nothing.
+    root = find_project_root()
+    inside = root is not None and notebook.path.resolve().is_relative_to(root)
+    inputs = {key: (kind, _portable_source(spec, relative=inside)) for key, (kind, spec) in params.inputs().items()}
     injected = params.as_dict() | {key: spec for key, (_kind, spec) in inputs.items()}
     if injected.get("engine") == "pyspark":
         check_spark_available()
+    checked = _check_inputs(notebook, params, inputs, injected.get("timezone", "UTC")) if inputs else []
+    return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+
+
+def _check_inputs(
+    notebook: Notebook, params: Any, inputs: dict[str, tuple[str, str]], timezone: str
+) -> list[dict[str, Any]]:
+    """Scan each input once for rule violations, then the groupings and the analysis's own data check.
+
+    Returns what was checked (:mod:`helpers.inputs.trust`), which the kernel then trusts, as the data
+    check here does: no input is scanned twice and no grouping column profiled twice in a run. The data
+    check runs on a DuckDB connection of its own, never on Spark (one Spark application per run: the kernel's).
+    """
+    from helpers import privacy  # one DuckDB aggregate per grouping column, if any
+    from helpers.inputs import loading  # DuckDB loads only for runs that read data
+
     checked: list[dict[str, Any]] = []
-    if inputs:
-        from helpers.inputs import loading  # DuckDB loads only for runs that read data
-
-        timezone = injected.get("timezone", "UTC")
-        columns = {}
-        for key, (kind, spec) in inputs.items():
-            source = parse_source(spec)
-            if source.in_spark:
-                continue  # only the kernel's Spark session can read it; it checks it there
-            columns[key] = loading.check_input(spec, kind, timezone=timezone)
-            if not source.is_engine:
-                # A table may change between this check and the kernel's read: only files are trusted.
-                checked.append(trust.checked_entry(source, kind, timezone))
-        if all(key in columns for key in inputs):
-            params.check_input_columns(columns)
-        from helpers import privacy  # one DuckDB aggregate per grouping column, if any
-
-        privacy.refuse_identifying_groups(params)
+    columns = {}
+    for key, (kind, spec) in inputs.items():
+        source = parse_source(spec)
+        if source.in_spark:
+            continue  # only the kernel's Spark session can read it; it checks it there
+        columns[key] = loading.check_input(spec, kind, timezone=timezone)
+        if not source.is_engine:
+            # A table may change between this check and the kernel's read: only files are trusted.
+            checked.append(trust.checked_entry(source, kind, timezone))
+    if len(columns) < len(inputs):
+        return checked
+    privacy.check_grouping_inputs(params, columns)
+    if all(not parse_source(spec).is_engine for _kind, spec in inputs.values()):
+        checked.append(trust.groupings_entry(params))
+    analysis = notebook.analysis
+    if analysis is not None and analysis.data_check is not None:
         # The inputs were just scanned: the analysis's own checks of values against data need no second scan.
         with tempfile.TemporaryDirectory(prefix="itvalue-") as scratch, _kernel_trusts(checked, Path(scratch)):
-            params.check_input_data()
-    return PreparedRun(notebook, injected, inputs, checked, param_set, _shown(params_file))
+            con = loading.connect(timezone)
+            try:
+                analysis.data_check(params, con=con)
+            finally:
+                con.disconnect()
+    return checked
 
 
 def check_spark_available() -> None:
@@ -173,16 +193,29 @@ def check_spark_available() -> None:
         )
 
 
+def _in_project(path: str | Path | None) -> str | None:
+    """A file as a command run at the project's root names it (relative inside the project)."""
+    if path is None:
+        return None
+    resolved, root = Path(path).resolve(), find_project_root()
+    return str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
+
+
+def _default_reports() -> Path | None:
+    root = find_project_root()
+    return root / "reports" if root is not None else None
+
+
 def _shown(params_file: str | Path | None) -> str | None:
     return str(params_file) if params_file is not None else None
 
 
-def _portable_source(spec: str) -> str:
-    """The source as the kernel (working in ``notebooks/``) will find it.
+def _portable_source(spec: str, *, relative: bool = True) -> str:
+    """The source as the kernel (working in ``notebooks/``, or the notebook's own folder) will find it.
 
-    A path given relative to where ``itvalue`` was started is made absolute; one
-    inside the project stays relative to the project root, so reports read
-    ``data/sample/sales.parquet`` rather than a home directory.
+    A path given relative to where ``itvalue`` was started is made absolute; one inside the project
+    stays relative to the project root (when ``relative``: the notebook is the project's), so reports
+    read ``data/sample/sales.parquet`` rather than a home directory.
     """
     if parse_source(spec).is_engine:
         return spec  # a table or remote files: the same wherever the kernel runs
@@ -190,16 +223,18 @@ def _portable_source(spec: str) -> str:
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
     root = find_project_root()
-    shown = str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
+    inside = relative and root is not None and resolved.is_relative_to(root)
+    shown = str(resolved.relative_to(root)) if inside else str(resolved)
     return f"{prefix}{sep}{shown}{qmark}{query}"
 
 
 @dataclass(frozen=True)
 class _Execution:
-    """What papermill's execution left: the executed notebook, its error (if any) and its time."""
+    """What papermill's execution left: the executed notebook, why it failed (if it did) and its time."""
 
     notebook: nbformat.NotebookNode
-    error: str
+    #: None when every cell ran; else where and why it failed.
+    failure: Failure | None
     #: The kit's exception class name when the notebook rejected the parameters or data, else "".
     kit_error: str
     seconds: float
@@ -217,13 +252,15 @@ def run_notebook(
     update_index: bool = True,
     timeout: float | None = DEFAULT_TIMEOUT,
     kernel: str | None = None,
+    keep: int | None = None,
 ) -> RunOutcome:
     """Validate, execute and report one notebook with one parameter set.
 
     ``update_index=False`` leaves ``index.html`` to the caller (``--all`` writes it once).
     ``kernel`` names a Jupyter kernelspec; by default the notebook runs on this Python environment.
     ``timeout`` bounds the whole run in seconds (and each cell): the kernel is then stopped and
-    the run recorded as failed; None for no limit.
+    the run recorded as failed; None for no limit. ``keep``: prune the set's history to its newest
+    ``keep`` runs (and the last good one) once this run is in it; None keeps every run.
 
     Raises
     ------
@@ -239,7 +276,7 @@ def run_notebook(
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
     # goes nowhere, so bad input still ends with one sentence).
     kernel_name = kernel or OWN_KERNEL
-    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.parameters_class))
+    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.analysis))
     # papermill and nbconvert load meanwhile too (pure Python, mostly nbformat's schema validation): when
     # they loaded only after the checks, they were the run's longest wait (about 2 s, the kernel long warm).
     preloading = threading.Thread(target=_preload, args=(show_code,), name="itvalue-imports", daemon=True)
@@ -253,34 +290,77 @@ def run_notebook(
     history.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+    _clear_abandoned(history)
     partial = history / f".{run_id}.partial"
     partial.mkdir()
+    (partial / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
     try:
-        execution = _execute(prepared, partial / "notebook.ipynb", kernel_name=kernel_name, quiet=quiet, timeout=timeout)
-        if execution.kit_error:
+        execution = _execute(prepared, partial, kernel_name=kernel_name, quiet=quiet, timeout=timeout)
+        if execution.kit_error and execution.failure is not None:
             # The notebook rejected the user's parameters or data: that is no run, and no record.
-            raise _KIT_ERRORS[execution.kit_error](execution.error.partition(": ")[2] or execution.error)
+            error = execution.failure.error
+            raise _KIT_ERRORS[execution.kit_error](error.partition(": ")[2] or error)
+        rerun = rerun_command(
+            notebook.reference, params_file=_in_project(params_file), overrides=overrides, name=name, kernel=kernel,
+            out_dir=Path(out_dir), default_out=_default_reports(),
+        )
         record = _write_run(prepared, execution, partial, run_id=run_id, started=started, show_code=show_code,
-                            fingerprints=fingerprints)
-        run_dir, report = _finish(partial, set_dir, run_id, ok=record["status"] == "ok")
+                            fingerprints=fingerprints, rerun=rerun)
+        run_dir, report = _finish(partial, set_dir, run_id, ok=record["status"] == "ok", keep=keep)
     except BaseException as exc:
         shutil.rmtree(partial, ignore_errors=True)
         if isinstance(exc, OSError):
             raise RunAborted(_aborted(exc, set_dir)) from None
         raise
     if update_index:
-        from helpers.running.index import write_index  # reads every run; loaded only when needed
-
-        try:
-            write_index(Path(out_dir))
-        except OSError as exc:
-            raise RunAborted(_aborted(exc, Path(out_dir), what="the index")) from None
+        _update_index(Path(out_dir))
     seconds = time.perf_counter() - clock
     status = record["status"]
     message = f"{notebook.name}/{prepared.param_set}: {status} in {seconds:.1f} s -> {report}"
     if record["error"]:
-        message += f" ({record['error']['where']}: {record['error']['error']})"
+        message += f" ({explain(record['error'], rerun=record['rerun'])})"
     return RunOutcome(status, run_dir, report, message, 0 if status == "ok" else 1, seconds)
+
+
+#: Inside a run being written: the host and process writing it, so an abandoned one can be told from a live one.
+_OWNER = ".owner"
+#: A partial run with no owner recorded (written before owners were) is abandoned after this many seconds.
+_ABANDONED_AFTER = 24 * 3600
+
+
+def _clear_abandoned(history: Path) -> None:
+    """Remove partial runs whose writer is gone (a killed run): its process ended, on this host."""
+    host = socket.gethostname()
+    for partial in history.glob(".*.partial"):
+        try:
+            owner_host, _, pid = (partial / _OWNER).read_text(encoding="utf-8").partition(" ")
+            abandoned = owner_host == host and not _alive(int(pid))
+        except (OSError, ValueError):
+            try:
+                abandoned = time.time() - partial.stat().st_mtime > _ABANDONED_AFTER
+            except OSError:
+                continue
+        if abandoned:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _update_index(out_dir: Path) -> None:
+    from helpers.running.index import write_index  # reads every run; loaded only when needed
+
+    try:
+        write_index(out_dir)
+    except OSError as exc:
+        raise RunAborted(_aborted(exc, out_dir, what="the index")) from None
 
 
 def _write_run(
@@ -292,16 +372,16 @@ def _write_run(
     started: dt.datetime,
     show_code: bool,
     fingerprints: dict[str, Any],
+    rerun: str,
 ) -> dict[str, Any]:
     """Write report.html, results.json and run.json of a finished execution into its partial folder."""
-    from helpers.running.export import Failure, find_failure, notebook_to_html
+    from helpers.running.export import notebook_to_html
 
-    failure = find_failure(execution.notebook) if execution.error else None
-    if execution.error and failure is None:
-        failure = Failure(where="the notebook could not be executed", error=execution.error)
+    failure = execution.failure
     status = "failed" if failure else "ok"
     record = _run_record(prepared, status, failure, run_id=run_id, started=started, seconds=execution.seconds)
     record["inputs"] = fingerprints
+    record["rerun"] = rerun
     footer = (
         f"{prepared.notebook.title} · parameter set '{prepared.param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
         f"in {execution.seconds:.1f} s · itvalue {record['kit_version']}"
@@ -315,25 +395,34 @@ def _write_run(
     return record
 
 
-def _finish(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tuple[Path, Path]:
-    """Number the run, move it into history and, if ok, publish it: one step under the set's lock."""
+def _finish(partial: Path, set_dir: Path, run_id: str, *, ok: bool, keep: int | None = None) -> tuple[Path, Path]:
+    """Number the run, move it into history and, if ok, publish it: one step under the set's lock (then prune)."""
     with locked(set_dir / ".lock"):
-        record = json.loads((partial / "run.json").read_text(encoding="utf-8"))
-        # Finishing order, not the clock, orders runs: a clock set back must not make a new run look old.
-        record["sequence"] = publishing.next_sequence(set_dir)
-        write_json(partial / "run.json", record)
-        fsync_tree(partial)
-        run_dir = set_dir / "history" / run_id
-        partial.rename(run_dir)
-        if not ok:
-            return run_dir, run_dir / "report.html"
-        try:
-            publishing.publish(run_dir, set_dir)
-        except BaseException:
-            # Not published: an ok run the set does not show would read as the latest good one.
-            if publishing.latest_run(set_dir) != run_dir.resolve():
-                shutil.rmtree(run_dir, ignore_errors=True)
-            raise
+        shown = _finish_locked(partial, set_dir, run_id, ok=ok)
+        if keep is not None:
+            publishing.prune(set_dir, keep)
+    return shown
+
+
+def _finish_locked(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tuple[Path, Path]:
+    """The caller holds the set's lock."""
+    record = json.loads((partial / "run.json").read_text(encoding="utf-8"))
+    # Finishing order, not the clock, orders runs: a clock set back must not make a new run look old.
+    record["sequence"] = publishing.next_sequence(set_dir)
+    write_json(partial / "run.json", record)
+    (partial / _OWNER).unlink(missing_ok=True)
+    fsync_tree(partial)
+    run_dir = set_dir / "history" / run_id
+    partial.rename(run_dir)
+    if not ok:
+        return run_dir, run_dir / "report.html"
+    try:
+        publishing.publish(run_dir, set_dir)
+    except BaseException:
+        # Not published: an ok run the set does not show would read as the latest good one.
+        if publishing.latest_run(set_dir) != run_dir.resolve():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     return run_dir, set_dir / "report.html"
 
 
@@ -363,17 +452,22 @@ def _preload(show_code: bool) -> None:
 
 
 def _execute(
-    prepared: PreparedRun, executed_path: Path, *, kernel_name: str, quiet: bool, timeout: float | None
+    prepared: PreparedRun, partial: Path, *, kernel_name: str, quiet: bool, timeout: float | None
 ) -> _Execution:
     """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised (except the disk's)."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from helpers.running.engine import ENGINE_NAME
 
-    logging.getLogger("papermill").setLevel(logging.WARNING)
+    # papermill hands its logger to nbclient, which logs a dead kernel or a late reply ("Kernel died while
+    # waiting for execute reply.") before the kit's own sentence says the same with what to do.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     notebook = prepared.notebook
-    error, kit_error = "", ""
+    executed_path, kernel_log = partial / "notebook.ipynb", partial / KERNEL_LOG
+    failure: Failure | None = None
+    kit_error = ""
     executed = None
     clock = time.perf_counter()
     with watchdog.limit(timeout, stop=kernels.in_use) as stopped:
@@ -388,25 +482,37 @@ def _execute(
                 # A warm kernel of its own (helpers.running.kernels), told which inputs this run checked.
                 engine_name=ENGINE_NAME,
                 itvalue_checked=prepared.checked,
+                itvalue_kernel_log=str(kernel_log),
                 progress_bar=not quiet,
                 request_save_on_cell_execute=False,
                 execution_timeout=int(timeout) if timeout else None,
             )
         except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {exc.evalue}"
+            failure = Failure("", f"{exc.ename}: {exc.evalue}", "cell")
             kit_error = exc.ename if exc.ename in _KIT_ERRORS else ""
+        except kernels.KernelStartError as exc:
+            failure = Failure("the kernel did not start", str(exc).partition(": ")[2] or str(exc), "kernel-start")
+        except DeadKernelError as exc:
+            words = kernels.last_lines(kernel_log)
+            detail = f"{exc}; its last output: {words}" if words else str(exc)
+            failure = Failure("the kernel stopped during the run", detail, "kernel-died")
         except OSError as exc:
             if exc.errno in watchdog.DISK_ERRORS:
                 raise  # a full disk or a read-only folder: no run to record
-            error = f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # a dead kernel or a broken notebook file still gets a failed run record
-            error = f"{type(exc).__name__}: {exc}"
+            failure = Failure("the notebook could not be executed", f"{type(exc).__name__}: {exc}", "notebook")
+        except Exception as exc:  # a broken notebook file still gets a failed run record
+            failure = Failure("the notebook could not be executed", f"{type(exc).__name__}: {exc}", "notebook")
     if stopped.is_set():
-        error, kit_error = f"TimeoutError: the run took longer than {timeout:g} s (--timeout) and was stopped", ""
-    if executed is None or error:
+        failure = Failure(
+            "the run was stopped", f"it took longer than {timeout:g} s (--timeout) and was stopped", "timeout"
+        )
+        kit_error = ""
+    if executed is None or failure is not None:
         executed = _read_executed(executed_path, notebook.path)
     # else: the notebook papermill has just written, as it wrote it (not read and validated a second time)
-    return _Execution(executed, error, kit_error, time.perf_counter() - clock)
+    if failure is not None and failure.cause == "cell":
+        failure = find_failure(executed) or Failure("the notebook could not be executed", failure.error, "notebook")
+    return _Execution(executed, failure, kit_error, time.perf_counter() - clock)
 
 
 def _read_executed(executed_path: Path, source: Path) -> nbformat.NotebookNode:
@@ -464,7 +570,8 @@ def _run_record(
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
         "duration_seconds": round(seconds, 3),
-        "error": {"where": failure.where, "error": failure.error} if failure else None,
+        "error": failure.as_record() if failure else None,
+        "analysis": notebook.analysis.name if notebook.analysis is not None else None,
         "headline_fields": notebook.headline_fields,
         "kit_version": provenance.kit_version(),
         "git": provenance.git_commit(),
@@ -480,7 +587,7 @@ def parameter_set_name(
     ``custom`` for ``-p`` alone, and ``default-custom`` when ``-p`` changes a params file, so an
     ad-hoc variation never replaces the scheduled report of that set."""
     if name is not None:
-        if not _SAFE_NAME.fullmatch(name):
+        if not SAFE_NAME.fullmatch(name):
             raise ParameterError(
                 "--name must be letters, digits, '.', '_' or '-', a plain folder name not starting with '.' "
                 f"(at most 100 characters); got {name[:100]!r}."
@@ -489,7 +596,7 @@ def parameter_set_name(
     if params_file is None:
         return "custom"
     stem = Path(params_file).stem
-    if not _SAFE_NAME.fullmatch(stem):
+    if not SAFE_NAME.fullmatch(stem):
         raise ParameterError(
             f"The parameter file's name {stem[:100]!r} cannot name a report folder; rename the file or give --name."
         )

@@ -1,56 +1,36 @@
-"""Deterministic sample data for the five analyses, with the truth that was planted.
+"""Deterministic sample data for every installed analysis, with the truth that was planted.
 
-``itvalue sample-data [--out DIR] [--scale N] [--seed S]`` calls :func:`generate`, which
-runs one generator per domain, each a module of this package with
+``itvalue sample-data [--out DIR] [--scale N] [--seed S]`` calls :func:`generate`, which runs the
+sample generator of each registered analysis (its :attr:`~helpers.analysis.Analysis.sample`), in
+name order. The kit's own generators are modules of this package, each with
 ``generate(out_dir: Path, *, scale: int, seed: int) -> dict``:
 
-- ``sales``: ``sales.parquet`` (order-level), ``outages.csv``, ``campaigns.csv``;
-- ``nps``: ``responses`` and ``tickets`` (CSV; Parquet above scale 1);
-- ``cmdb``: ``inventory`` (CSV; Parquet above scale 1), ``access_log.parquet``,
+- ``sales`` (downtime_sales): ``sales.parquet`` (order-level), ``outages.csv``, ``campaigns.csv``;
+- ``nps`` (nps_trends): ``responses`` and ``tickets`` (CSV; Parquet above scale 1);
+- ``cmdb`` (config_usage_audit): ``inventory`` (CSV; Parquet above scale 1), ``access_log.parquet``,
   ``collection_cost.csv``;
-- ``adoption``: ``features.csv``, ``users.csv``, ``feature_usage.parquet``;
-- ``outcomes``: ``incidents`` and ``incident_responses`` (CSV; Parquet above scale 1),
-  ``incident_events.parquet`` (audit shape), ``incident_log.parquet`` (event-log shape).
+- ``adoption`` (feature_adoption): ``features.csv``, ``users.csv``, ``feature_usage.parquet``;
+- ``outcomes`` (service_outcomes): ``incidents`` and ``incident_responses`` (CSV; Parquet above scale 1),
+  ``incident_events.parquet`` (audit shape), ``incident_log.parquet`` (event-log shape; its generator checks
+  it and ``incident_responses``, which are not named after their kinds).
 
-Each returns its planted truth, written to ``truth.json`` under its domain's key. Every
-file is then validated through :mod:`helpers.inputs`, so the sample always loads.
-Generators stream large files with :func:`helpers.sample_data._parquet.write_parquet_chunks`.
+Each returns its planted truth, written to ``truth.json`` under its analysis's name. Every file of
+every input kind an analysis declares is then validated through :mod:`helpers.inputs`, so the sample
+always loads. Generators stream large files with :func:`helpers.sample_data._parquet.write_parquet_chunks`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from helpers.analysis import registry
 from helpers.report.results import to_jsonable
 
-__all__ = ["generate", "DOMAINS", "SAMPLE_FILES"]
-
-#: The domains, in the order they are generated; each is a module of this package.
-DOMAINS: tuple[str, ...] = ("sales", "nps", "cmdb", "adoption", "outcomes")
-
-#: The input files of a sample set (without extension: CSV or Parquet) and their kinds.
-SAMPLE_FILES: dict[str, str] = {
-    "sales": "sales",
-    "outages": "outages",
-    "campaigns": "campaigns",
-    "responses": "responses",
-    "tickets": "tickets",
-    "inventory": "inventory",
-    "access_log": "access_log",
-    "collection_cost": "collection_cost",
-    "features": "features",
-    "feature_usage": "feature_usage",
-    "users": "users",
-    "incidents": "incidents",
-    "incident_events": "incident_events",
-    "incident_log": "incident_events",
-    "incident_responses": "responses",
-}
+__all__ = ["check_sample", "generate"]
 
 
 def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool = True) -> dict[str, Any]:
@@ -71,7 +51,7 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
     Returns
     -------
     dict
-        ``{"sales": ..., "nps": ..., "cmdb": ..., "adoption": ..., "outcomes": ...}``: what each domain planted.
+        ``{"config_usage_audit": ..., "downtime_sales": ..., ...}``: what each analysis planted.
 
     Raises
     ------
@@ -91,11 +71,9 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 42, check: bool
     with tempfile.TemporaryDirectory(prefix=".sample-", dir=out_dir.parent) as tmp:
         staging = Path(tmp)
         truth: dict[str, Any] = {}
-        for domain in DOMAINS:
-            # Imported here: each generator is its own module, and importing this package
-            # (e.g. for the CLI's help) must not need them all.
-            module = importlib.import_module(f"{__name__}.{domain}")
-            truth[domain] = module.generate(staging, scale=int(scale), seed=int(seed))
+        for name, analysis in registry.analyses().items():
+            if analysis.sample is not None:
+                truth[name] = analysis.sample(staging, scale=int(scale), seed=int(seed))
         if check:
             check_sample(staging)
         (staging / "truth.json").write_text(
@@ -112,10 +90,12 @@ def check_sample(out_dir: str | Path) -> None:
 
     out_dir = Path(out_dir)
     missing = []
-    for stem, kind in SAMPLE_FILES.items():
-        files = [out_dir / f"{stem}.{ext}" for ext in ("csv", "parquet") if (out_dir / f"{stem}.{ext}").is_file()]
+    # A sample file is named after its input kind (responses.csv, sales.parquet).
+    kinds = [schema.kind for analysis in registry.analyses().values() if analysis.sample for schema in analysis.schemas]
+    for kind in kinds:
+        files = [out_dir / f"{kind}.{ext}" for ext in ("csv", "parquet") if (out_dir / f"{kind}.{ext}").is_file()]
         if not files:
-            missing.append(stem)
+            missing.append(kind)
         for file in files:
             check_input(str(file), kind)
     if missing:

@@ -14,10 +14,10 @@ import ibis
 from helpers import privacy
 from helpers.exceptions import InputDataError
 from helpers.inputs import loading as inputs
-from helpers.inputs.schemas import get_schema
 from helpers.inputs.sources import source_name
 from helpers.service_outcomes import queries
 from helpers.service_outcomes.parameters import Parameters
+from helpers.service_outcomes.schemas import INCIDENTS
 
 __all__ = ["Inputs", "load_inputs", "events_shape", "connect", "AUDIT_COLUMNS", "LOG_COLUMNS", "ENGINE_MEMORY"]
 
@@ -114,8 +114,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     incidents = inputs.open_input(params.incidents_path, "incidents", con=con, timezone=params.timezone)
     name = source_name(params.incidents_path)
     exported = inputs.source_columns(params.incidents_path, "incidents", con=con, timezone=params.timezone)
-    params.check_input_columns({"incidents_path": list(incidents.columns)})
-    privacy.refuse_identifying_groups(params)
+    privacy.check_grouping_inputs(params, {"incidents_path": list(incidents.columns)})
     rows, tickets = queries.repeated_numbers(incidents)
     if rows > tickets:
         if "sys_mod_count" not in exported:
@@ -124,8 +123,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
                 "'sys_mod_count' column to tell which row is the latest; export one row per ticket, or add sys_mod_count."
             )
         incidents = queries.latest_rows(incidents)
-    schema = get_schema("incidents")
-    absent = tuple(c.name for c in schema.columns if not c.required and c.name not in exported)
+    absent = tuple(c.name for c in INCIDENTS.columns if not c.required and c.name not in exported)
     events = shape = events_name = None
     if params.incident_events_path:
         events_name = source_name(params.incident_events_path)

@@ -11,9 +11,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator
 
-from helpers.exceptions import ParameterError
-from helpers.inputs.sources import source_name
-from helpers.running.parameters import (
+from helpers.analysis.parameters import (
     ENGINE_HELP,
     Engine,
     InputPath,
@@ -23,6 +21,8 @@ from helpers.running.parameters import (
     TypeName,
     show_value,
 )
+from helpers.exceptions import ParameterError
+from helpers.inputs.sources import source_name
 
 __all__ = ["Parameters", "IDENTIFYING_COLUMNS", "TICKET_COLUMNS"]
 
@@ -45,7 +45,6 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/service_outcomes.ipynb``."""
 
     ordered = (("start", "end"),)
-    data_check = "helpers.service_outcomes.window:check_window"
 
     incidents_path: InputPath("incidents") = Field(  # type: ignore[valid-type]
         "data/sample/incidents.csv", description="Incident tickets as the ITSM tool exports them (ServiceNow column names)"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from helpers.analysis.results import results_layout
 from helpers.report.display import Table
 from helpers.report.results import to_jsonable
 
@@ -358,10 +359,10 @@ def results(result: Result) -> dict[str, Any]:
     ``lost_user_cost``, ``waiting_hours``, ``failures`` (``came_back``, ``reopened``, ``repeat``,
     ``not_resolved``, ``not_solved_code``, ``slow``, ``reassigned``, ``ping_pong``: each ``tickets``,
     ``share``, ``share_low``, ``share_high``), ``periods`` (time order; ``change_p_value`` is
-    Holm-adjusted), ``comparisons``, ``services``, ``breakdowns``, ``hidden_groups`` (counted, never
-    named), ``as_of``, and where responses were given ``nps_met``, ``nps_not_met``,
-    ``nps_difference`` (each with ``_low``, ``_high``) and ``responses``. Hidden periods keep their
-    keys with null figures.
+    Holm-adjusted), ``comparisons``, ``services``, ``groups`` (a row per value of each column the
+    parameter ``breakdowns`` names), ``hidden_groups`` (counted, never named), ``as_of``, and where
+    responses were given ``nps_met``, ``nps_not_met``, ``nps_difference`` (each with ``_low``,
+    ``_high``) and ``responses``. Hidden periods keep their keys with null figures.
     """
     overall = result.overall
     periods = []
@@ -369,24 +370,32 @@ def results(result: Result) -> dict[str, Any]:
         record = {f: to_jsonable(row[f]) for f in _PERIOD_FIELDS}
         record.update(period_start=_date(row["period_start"]), period_end=_date(row["period_end"]))
         periods.append(record)
-    breakdowns = [{"column": row["column"], "value": row["value"], **{f: to_jsonable(row[f]) for f in _GROUP_FIELDS}}
-                  for _, row in result.breakdowns.iterrows()]
-    return {
-        "analysis": "service_outcomes",
-        "parameters": result.params.as_dict(),
-        "period": {"start": result.window_start.isoformat(), "end": result.window_end.isoformat()},
-        "units": {**UNITS, "lost_user_cost": result.params.currency,
-                  **(_NPS_UNITS if result.satisfaction is not None else {})},
+    groups = [{"column": row["column"], "value": row["value"], **{f: to_jsonable(row[f]) for f in _GROUP_FIELDS}}
+              for _, row in result.breakdowns.iterrows()]
+    figures = {
         "tickets": overall["tickets"],
         **{key: overall[key] for key in ("one_job_rate", "one_job_rate_low", "one_job_rate_high", "sla_met_share",
                                          "sla_met_share_low", "sla_met_share_high", "lost_user_hours", "lost_user_cost",
                                          "waiting_hours")},
         "failures": _failure_records(result),
         "periods": periods,
-        "comparisons": {"count": result.comparisons, "correction": "Holm", "confidence": result.params.confidence},
+        "comparisons": {"count": result.comparisons, "correction": "Holm"},
         "services": _records(result.services, "service", "service"),
-        "breakdowns": breakdowns,
+        "groups": groups,  # not "breakdowns": that is the parameter, and parameters are not repeated at the top
         "hidden_groups": list(result.hidden_groups),
         "as_of": result.as_of.isoformat(sep=" "),
         **_nps_fields(result),
     }
+    units = {**UNITS, "lost_user_cost": result.params.currency, **(_NPS_UNITS if result.satisfaction is not None else {})}
+    present = set(_keys(figures))  # a unit only for a figure this run has (no services shown: no service shares)
+    return results_layout("service_outcomes", result.params, period=(result.window_start, result.window_end),
+                          units={key: unit for key, unit in units.items() if key in present}, figures=figures)
+
+
+def _keys(value: Any) -> list[str]:
+    """Every key at any depth of the figures' mappings and lists."""
+    if isinstance(value, dict):
+        return [key for name, item in value.items() for key in (name, *_keys(item))]
+    if isinstance(value, list):
+        return [key for item in value for key in _keys(item)]
+    return []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from helpers.exceptions import ParameterError
 from helpers.service_outcomes import queries
@@ -64,13 +65,13 @@ def _opened_between(data: Inputs, start: dt.date, end: dt.date) -> int:
     return int(inside.count().to_pyarrow().as_py())
 
 
-def check_window(params: Parameters) -> None:
+def check_window(params: Parameters, *, con: Any = None) -> None:
     """Raise ParameterError if the analysis window holds no ticket (the runner's check before the kernel).
 
     Loading the inputs also checks the events' shape and the incidents' repeated rows, so those
     problems stop a run before the kernel too.
     """
-    analysis_window(load_inputs(params), params, count=True)
+    analysis_window(load_inputs(params, con=con), params, count=True)
 
 
 def empty_window(name: str, params: Parameters, window: Window) -> str:

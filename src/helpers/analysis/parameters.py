@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import importlib
 import json
 import types
 import typing
@@ -59,7 +58,7 @@ MAX_ITEMS = 1000
 
 @dataclass(frozen=True)
 class InputFile:
-    """Marks a parameter as an input source of a given kind (a schema name in ``helpers.inputs.schemas``)."""
+    """Marks a parameter as an input source of a given kind (a schema an installed analysis declares)."""
 
     kind: str
     optional: bool = False
@@ -120,9 +119,6 @@ class NotebookParameters(BaseModel):
 
     #: Pairs of parameters that must not be in reverse order, e.g. ``(("start", "end"),)``.
     ordered: ClassVar[tuple[tuple[str, str], ...]] = ()
-    #: ``"module:function"`` taking the parameters and checking them against the inputs' data
-    #: (imported only when a run checks its inputs, so declarations stay light).
-    data_check: ClassVar[str | None] = None
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -230,17 +226,6 @@ class NotebookParameters(BaseModel):
         The runner calls this with ``{parameter: column names}`` once the inputs are validated,
         before any kernel starts; analyses call it when they load. Raise ParameterError.
         """
-
-    def check_input_data(self) -> None:
-        """Rules between the parameters and what the inputs hold (channels, a window with data).
-
-        The runner calls this before any kernel starts, once the inputs are validated (they are
-        not scanned again); it calls the analysis's :attr:`data_check`, which finds the same
-        problems the analysis finds when it loads. Raise ParameterError or InputDataError.
-        """
-        if self.data_check:
-            module, _, function = self.data_check.partition(":")
-            getattr(importlib.import_module(module), function)(self)
 
     def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
         """The columns a report is broken down by: ``{input parameter: (parameter, columns, not groups)}``.
