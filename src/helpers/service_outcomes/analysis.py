@@ -68,7 +68,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         groups[column] = shown
         if hidden_info:
             hidden.append(hidden_info)
-            counted = privacy.hidden_groups_text(hidden_info["groups"], hidden_info["tickets"], unit="tickets")
+            # the note's count is the tickets; hidden_groups_text would say them twice ("33 tickets ... (33 tickets)")
+            groups_hidden = hidden_info["groups"]
+            counted = f"{groups_hidden:,} smaller group{'s' if groups_hidden != 1 else ''} not shown"
             group_notes.append(_note(data.incidents_name, f"column '{column}': {counted}", hidden_info["tickets"]))
     notes.extend(_period_notes(data.incidents_name, periods, params))
     notes.extend(group_notes)

@@ -252,8 +252,10 @@ def failure_table(failures: pd.DataFrame, *, confidence: float = 0.95) -> Table:
     rows = pd.DataFrame({
         "Way of failing": failures["label"],
         "Tickets": [f"{int(n):,}" for n in failures["tickets"]],
-        "Share": [percent(v) for v in failures["share"]],
-        f"{confidence:.0%} interval": [share_interval(lo, hi) for lo, hi in zip(failures["share_low"], failures["share_high"])],
+        # one decimal: whole percentages print most of these intervals as 11–11%
+        "Share": [percent(v, digits=1) for v in failures["share"]],
+        f"{confidence:.0%} interval": [share_interval(lo, hi, digits=1)
+                                       for lo, hi in zip(failures["share_low"], failures["share_high"])],
     })
     return Table(rows, caption="Where the one job fails (% of judged tickets; a ticket may fail in more than one way)",
                  max_rows=None)
