@@ -222,9 +222,9 @@ def complementary_suppression(
     return result
 
 
-def hidden_groups_text(groups: int, responses: int) -> str:
-    """``3 smaller groups, 41 responses, not shown``."""
-    return f"{groups:,} smaller group{'s' if groups != 1 else ''}, {responses:,} responses, not shown"
+def hidden_groups_text(groups: int, responses: int, *, unit: str = "responses") -> str:
+    """``3 smaller groups, 41 responses, not shown`` (``unit``: what the groups hold, plural)."""
+    return f"{groups:,} smaller group{'s' if groups != 1 else ''}, {responses:,} {unit}, not shown"
 
 
 def mask_hidden(frame: pd.DataFrame, hidden: Any, columns: Mapping[str, Any]) -> pd.DataFrame:

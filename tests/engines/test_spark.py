@@ -29,6 +29,8 @@ PARAM_SETS = [
     ("downtime_sales", "spring_campaign"),
     ("feature_adoption", "default"),
     ("it_costs", "default"),
+    ("service_outcomes", "default"),
+    ("service_outcomes", "weekly_event_log"),
 ]
 
 

@@ -529,3 +529,45 @@ def test_utf16_text_is_named_as_such(tmp_path):
     path.write_bytes("response_id,timestamp,score\nr1,2025-01-01,7\n".encode("utf-16"))
     with pytest.raises(InputDataError, match=r"^responses.csv is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'.$"):
         inputs.check_input(path, "responses")
+
+
+# --- ITSM exports: '?' as empty, day-first dates ------------------------------------------------
+
+
+def test_an_itsm_export_reads_question_marks_as_empty_and_day_first_dates(write):
+    path = write(
+        "incidents.csv",
+        "number,opened_at,resolved_at,caller_id,reopen_count,made_sla,cmdb_ci\n"
+        "INC1,29/2/2016 01:16,5/3/2016 12:00,Caller 2403,?,true,?\n"
+        "INC2,1-3-2016 9:05:30,?,?,2,?,cmdb_ci 7\n"
+        "INC3,2016-03-02 10:00,02.03.2016 11:30,Caller 9,0,false,?\n",
+    )
+    frame = inputs.load_input(path, "incidents")
+    assert list(frame["opened_at"]) == [pd.Timestamp("2016-02-29 01:16"), pd.Timestamp("2016-03-01 09:05:30"),
+                                        pd.Timestamp("2016-03-02 10:00")]
+    assert frame["resolved_at"].isna().tolist() == [False, True, False]
+    assert frame["caller_id"].isna().tolist() == [False, True, False]
+    assert frame["reopen_count"].tolist() == [0, 2, 0], "'?' in a filled column takes the default"
+    assert frame["cmdb_ci"].isna().tolist() == [True, False, True]
+    assert frame["made_sla"].isna().tolist() == [False, True, False]
+
+
+def test_month_first_dates_are_refused_not_guessed(write):
+    path = write("incidents.csv", "number,opened_at,resolved_at,caller_id\nINC1,2/29/2016 01:16,,c\n")
+    assert error_of(path, "incidents") == (
+        "incidents.csv: column 'opened_at' must be an ISO 8601 timestamp such as 2025-03-01 14:30, or one written as "
+        "29/02/2016 01:16:09 (%d/%m/%Y %H:%M:%S), %d/%m/%Y %H:%M, %d/%m/%Y, %d-%m-%Y %H:%M:%S, %d-%m-%Y %H:%M, "
+        "%d-%m-%Y, %d.%m.%Y %H:%M:%S, %d.%m.%Y %H:%M, %d.%m.%Y; 1 row breaks this (row 1: '2/29/2016 01:16')."
+    )
+
+
+def test_day_first_dates_are_only_for_itsm_exports(write):
+    path = write("responses.csv", "response_id,timestamp,score\nr1,29/2/2016 01:16,7\n")
+    assert "column 'timestamp' must be an ISO 8601 timestamp" in error_of(path, "responses")
+    path = write("responses.csv", "response_id,timestamp,score\nr1,2016-02-29,?\n")
+    assert "column 'score' must be an integer from 0 to 10; 1 row breaks this (row 1: '?')" in error_of(path, "responses")
+
+
+def test_day_first_dates_count_as_naive_beside_offsets(write):
+    path = write("incidents.csv", "number,opened_at,resolved_at,caller_id\nINC1,29/2/2016 01:16,,c\nINC2,2016-03-01T10:00:00Z,,c\n")
+    assert "timestamps must all have a UTC offset or all have none" in error_of(path, "incidents")

@@ -342,12 +342,14 @@ def test_the_real_generators_are_deterministic_and_their_files_load(real_sample,
     first, truth = real_sample
     generate(tmp_path / "b", scale=1, seed=5)
     (tmp_path / "a").symlink_to(first)
-    assert set(truth) == {"downtime_sales", "nps_trends", "config_usage_audit", "feature_adoption", "it_costs"}
+    assert set(truth) == {"downtime_sales", "nps_trends", "config_usage_audit", "feature_adoption", "it_costs",
+                          "service_outcomes"}
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
     assert {n.split(".")[0] for n in names} >= {"truth", "sales", "outages", "campaigns", "responses", "tickets",
                                                  "inventory", "access_log", "collection_cost", "features",
-                                                 "feature_usage", "users"}
+                                                 "feature_usage", "users", "incidents", "incident_events",
+                                                 "incident_log", "incident_responses"}
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 

@@ -107,6 +107,10 @@ def test_headline_figures_follow_dotted_paths_with_units_and_intervals():
         ("campaign minute vs other", "1.3 x (0.3 to 4.7), inconclusive")
     ]
     assert headline_figures({"r": 2.0, "lo": 1.2, "hi": 4.7}, [ratio])[0][1] == "2.0 x (1.2 to 4.7)"
+    share = {"label": "one job", "value": "r", "low": "lo", "high": "hi", "unit_from": "units.r"}
+    assert headline_figures({"r": 0.7053, "lo": 0.6987, "hi": 0.7118, "units": {"r": "share"}}, [share]) == [
+        ("one job", "70.5% (69.9% to 71.2%)")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,32 @@ def test_the_check_sees_a_script_that_runs(browser, tmp_path):
     page = tmp_path / "xss.html"
     page.write_text("<html><body><script>alert(1)</script>x</body></html>", encoding="utf-8")
     assert check_report_in_browser(browser, page, tmp_path / "xss.png")["alerts"] == 1
+
+
+def test_the_service_outcomes_report_answers_its_question_on_the_first_screen(browser, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "service_outcomes", "-f", "params/service_outcomes/default.yml",
+         "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    browser.set_window_size(1280, 1000)
+    seen = check_report_in_browser(browser, tmp_path / "out" / "service_outcomes" / "default" / "report.html",
+                                   tmp_path / "outcomes.png")
+    layout = seen["layout"]
+    assert seen["console_errors"] == [] and seen["remote_requests"] == [] and seen["alerts"] == 0
+    assert layout["overflow"] <= 0 and layout["wide"] == []
+    assert len(layout["alts"]) >= 5 and all(alt.strip() and "No description" not in alt for alt in layout["alts"])
+    assert any(alt.startswith("Line chart of the share of tickets solved quickly the first time") for alt in layout["alts"])
+    assert all(found for _href, found in layout["contents"]) and layout["openDetails"] == []
+    first_screen = browser.execute_script(
+        "const box = document.querySelector('.itvalue-summary').getBoundingClientRect();"
+        "const chart = document.images[0].getBoundingClientRect();"
+        "return [box.top, box.bottom, chart.top, chart.bottom, window.innerHeight];"
+    )
+    box_top, box_bottom, chart_top, chart_bottom, height = first_screen
+    assert 0 <= box_top and box_bottom <= height, "the headline is on the first screen"
+    assert chart_bottom <= height * 1.1, "and so, nearly whole, is the chart of the one-job rate"
+    text = seen["text"]
+    assert "were solved quickly the first time" in text and "met their SLA" in text
+    assert "USR-" not in text and "<script>" not in text, "no caller and no comment reaches the report"

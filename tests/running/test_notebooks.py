@@ -52,6 +52,15 @@ REQUIRED_RESULTS = {
         "period": ["start", "end"],
         "units": [],
     },
+    "service_outcomes": {
+        "period": ["start", "end"],
+        "units": [],
+        "failures": ["reopened", "repeat", "slow", "reassigned", "ping_pong"],
+        "periods": ["period", "tickets", "one_job_rate", "one_job_rate_low", "one_job_rate_high", "change",
+                    "change_p_value", "significant"],
+        "services": ["service", "tickets", "one_job_rate", "one_job_rate_low", "one_job_rate_high", "reopened_share",
+                     "repeat_share", "reassigned_share", "lost_user_hours"],
+    },
     "downtime_sales": {
         "incidents": ["incident_id", "start", "end", "minutes", "in_campaign", "campaign_id", "actual_revenue",
                       "expected_revenue", "lost_revenue", "lost_revenue_low", "lost_revenue_high",
@@ -64,8 +73,6 @@ REQUIRED_RESULTS = {
         "period": [],
     },
 }
-#: Analyses whose results.json is not in the common layout yet (tests/analyses/test_conformance.py tracks it).
-LAYOUT_PENDING = {"downtime_sales"}
 
 
 def test_every_notebook_has_its_required_results():
@@ -153,8 +160,7 @@ def test_param_set_runs_on_sample_data(notebook, params_file, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     set_dir = tmp_path / notebook.stem / params_file.stem
     results = json.loads((set_dir / "results.json").read_text())
-    if notebook.stem not in LAYOUT_PENDING:
-        assert layout_problems(results) == []
+    assert layout_problems(results) == []
     for key, fields in REQUIRED_RESULTS[notebook.stem].items():
         assert key in results, f"results.json lacks '{key}'"
         rows = results[key] if isinstance(results[key], list) else [results[key]]

@@ -112,8 +112,11 @@ class Column:
         elif self.type == "number":
             text = "a number" + _bounds(self)
         elif self.type == "timestamp" and self.formats:
-            written = " or ".join(_written(f) for f in self.formats)
+            written = " or ".join(_written(f) for f in self.formats[:2])
             text = f"a timestamp written like {written}, or ISO 8601 such as 2025-03-01 14:30"
+            if len(self.formats) > 2:  # every format, but one example is enough to read them
+                text = (f"an ISO 8601 timestamp such as 2025-03-01 14:30, or one written as {_written(self.formats[0])}, "
+                        + ", ".join(self.formats[1:]))
         elif self.type == "timestamp":
             text = "an ISO 8601 timestamp such as 2025-03-01 14:30 or 2025-03-01T14:30:00+01:00"
         elif self.type == "boolean":

@@ -83,6 +83,7 @@ __all__ = [
     "open_input",
     "load_input",
     "check_input",
+    "source_columns",
     "QualityNote",
     "time_gaps",
     "unmatched_ids",
@@ -335,6 +336,25 @@ def check_input(source: str | Path, kind: str, *, timezone: str = "UTC") -> list
         return list(open_input(source, kind, con=con, timezone=timezone).columns)
     finally:
         con.disconnect()
+
+
+def source_columns(source: str | Path, kind: str, *, con: Any = None, timezone: str = "UTC") -> list[str]:
+    """The columns the source itself holds, in its order: what the loaded table has before absent optional
+    columns are added with their defaults (an analysis says which defaults it used).
+
+    Reads only the header of a CSV file, the schema of a Parquet file or table. ``con`` is the
+    Spark backend for Spark sources.
+    """
+    parsed = _parse(source, kind)
+    if parsed.is_engine:
+        from helpers.inputs.tables import _raw_table, engine_backend
+
+        return list(_raw_table(parsed, engine_backend(parsed, con=con, timezone=timezone)).columns)
+    db = duckdb.connect()
+    try:
+        return list(read_raw(db, parsed, text_columns={c.name for c in get_schema(kind).columns}).columns)
+    finally:
+        db.close()
 
 
 def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str) -> ibis.Table:

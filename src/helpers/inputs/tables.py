@@ -207,6 +207,8 @@ def typed_table(schema: Schema, raw: ibis.Table) -> ibis.Table:
                 for word in schema.empty_words:
                     cell = cell.nullif(word)
                 cell = cell.strip().nullif("")
+                for marker in column.missing:
+                    cell = cell.nullif(marker)
             values[column.name] = _convert(column, cell).name(column.name)
             values[_RAW + column.name] = cell.name(_RAW + column.name)
     names = {c.name for c in schema.columns}

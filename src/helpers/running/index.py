@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from helpers.analysis import registry
-from helpers.analysis.results import lookup
+from helpers.analysis.results import SHARE, lookup
 from helpers.running.attempts import read_refusals
 from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
@@ -109,16 +109,24 @@ def headline_values(results: dict[str, Any], fields: list[Any]) -> list[dict[str
         spec = field if isinstance(field, dict) else {"value": field}
         value = _number(lookup(results, spec["value"]))
         unit = lookup(results, spec.get("unit_from")) or spec.get("unit", "")
-        text = _format(value) + (f" {unit}" if unit and value is not None else "")
         low, high = _number(lookup(results, spec.get("low"))), _number(lookup(results, spec.get("high")))
+        text = _figure_text(value, low, high, unit)
         if value is not None and low is not None and high is not None:
-            text += f" ({_format(low)} to {_format(high)})"
             no_effect = spec.get("no_effect")
             if isinstance(no_effect, (int, float)) and _spans(low, high, no_effect):
                 text += ", inconclusive"
         label = spec.get("label") or _label(spec["value"])
         figures.append({"label": label, "value": value, "low": low, "high": high, "unit": unit, "text": text})
     return figures
+
+
+def _figure_text(value: Any, low: Any, high: Any, unit: Any) -> str:
+    """``37,539 EUR (26,487 to 51,913)``; a share (0-1 in results.json) as ``70.5% (69.9% to 71.1%)``."""
+    form = _percent if unit == SHARE else _format
+    text = form(value) + (f" {unit}" if unit and unit != SHARE and value is not None else "")
+    if value is not None and low is not None and high is not None:
+        text += f" ({form(low)} to {form(high)})"
+    return text
 
 
 def _spans(low: Any, high: Any, point: float) -> bool:
@@ -141,6 +149,13 @@ def _label(path: str) -> str:
     """``overall.nps`` -> ``overall nps``; ``events.0.level_change`` -> ``events level change``."""
     parts = [p for p in path.split(".") if not p.lstrip("-").isdigit()]
     return " ".join(parts).replace("_", " ")
+
+
+def _percent(value: Any) -> str:
+    """A share from 0 to 1 as a percentage, one decimal: ``70.5%``."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return _format(value)
+    return f"{100 * value:.1f}%"
 
 
 def _format(value: Any) -> str:

@@ -9,7 +9,10 @@ name order. The kit's own generators are modules of this package, each with
 - ``nps`` (nps_trends): ``responses`` and ``tickets`` (CSV; Parquet above scale 1);
 - ``cmdb`` (config_usage_audit): ``inventory`` (CSV; Parquet above scale 1), ``access_log.parquet``,
   ``collection_cost.csv``;
-- ``adoption`` (feature_adoption): ``features.csv``, ``users.csv``, ``feature_usage.parquet``.
+- ``adoption`` (feature_adoption): ``features.csv``, ``users.csv``, ``feature_usage.parquet``;
+- ``outcomes`` (service_outcomes): ``incidents`` and ``incident_responses`` (CSV; Parquet above scale 1),
+  ``incident_events.parquet`` (audit shape), ``incident_log.parquet`` (event-log shape; its generator checks
+  it and ``incident_responses``, which are not named after their kinds).
 
 An analysis may keep its generator in its own package instead (``helpers.it_costs.sample``, which
 reads the ``users.csv`` feature_adoption's sample wrote before it: the samples run in name order).
