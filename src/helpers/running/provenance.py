@@ -85,7 +85,7 @@ def input_fingerprints(inputs: dict[str, tuple[str, str]], *, timezone: str = "U
             continue
         fingerprints[name] = {
             "kind": kind,
-            "source": spec,
+            "source": redacted(spec),
             "files": [
                 {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in source.paths
             ],
