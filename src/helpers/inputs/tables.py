@@ -30,7 +30,7 @@ from helpers.exceptions import InputDataError
 from helpers.inputs.checking import EXAMPLES, _quote, _rows, _verb
 from helpers.inputs.sources import Source, redacted
 
-__all__ = ["open_engine_input", "engine_backend", "table_fingerprint", "hand_over"]
+__all__ = ["open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over"]
 
 _RAW = "__itv_raw_"
 _TRUE = ("true", "t", "1", "yes", "y")
@@ -111,7 +111,7 @@ def _shown(source: Source) -> str:
 
 # --- opening ------------------------------------------------------------------------------
 
-def _raw_table(source: Source, backend: Any) -> ibis.Table:
+def raw_table(source: Source, backend: Any) -> ibis.Table:
     """The source as the engine holds it; InputDataError naming the tables there if it is missing."""
     try:
         if source.location == "spark" or source.table is not None:
@@ -145,7 +145,7 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
         column, rows breaking a rule (named by their key).
     """
     backend = engine_backend(source, con=con, timezone=timezone)
-    raw = _raw_table(source, backend)
+    raw = raw_table(source, backend)
     missing = [c for c in schema.required if c not in raw.columns]
     if missing:
         names = ", ".join(f"'{m}'" for m in missing)
@@ -352,7 +352,7 @@ def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: s
 
     schema = get_schema(kind)
     backend = engine_backend(source, con=con, timezone=timezone)
-    raw = _raw_table(source, backend)
+    raw = raw_table(source, backend)
     stamp = next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
     facts = {"rows": raw.count()}
     if stamp is not None and raw[stamp].type().is_timestamp():
