@@ -74,9 +74,12 @@ def profile_grouping(spec: str, kind: str, column: str, *, min_n: int) -> Groupi
     from helpers.inputs.reading import quote_name, read_raw
     from helpers.inputs.sources import parse_source
 
+    source = parse_source(spec)
+    if source.is_engine:
+        return _profile_engine_grouping(source, column, min_n=min_n)
     con = duckdb.connect()
     try:
-        raw = read_raw(con, parse_source(spec), text_columns={column}, all_varchar=True)
+        raw = read_raw(con, source, text_columns={column}, all_varchar=True)
         if column not in raw.columns:
             return GroupingProfile(0, 0, 0, 0)  # an optional column the file lacks groups no one
         value = f"CAST({quote_name(column)} AS VARCHAR)"
@@ -90,6 +93,33 @@ def profile_grouping(spec: str, kind: str, column: str, *, min_n: int) -> Groupi
     finally:
         con.close()
     return GroupingProfile(int(rows), int(distinct), int(small), int(emails))
+
+
+def _profile_engine_grouping(source: Any, column: str, *, min_n: int) -> GroupingProfile:
+    """The same measure on a table an engine holds (a database, Spark), as one Ibis aggregate where it lives."""
+    from helpers.exceptions import InputDataError
+    from helpers.inputs.tables import engine_backend, raw_table
+
+    con = None
+    if source.in_spark:
+        import ibis
+        from pyspark.sql import SparkSession  # only a kernel with engine 'pyspark' reads Spark sources
+
+        session = SparkSession.getActiveSession()
+        con = ibis.pyspark.connect(session) if session is not None else None
+    table = raw_table(source, engine_backend(source, con=con, timezone="UTC"))
+    values = table.select(value=table[column].cast("string").strip())
+    values = values.filter(values.value.notnull() & (values.value != ""))
+    groups = values.group_by("value").aggregate(
+        n=values.count(), emails=values.value.re_search(_EMAIL_LIKE).ifelse(1, 0).sum()
+    )
+    small = (groups.n < min_n).ifelse(groups.n, 0)
+    summary = groups.aggregate(rows=groups.n.sum(), distinct=groups.count(), small=small.sum(), emails=groups.emails.sum())
+    try:
+        row = summary.to_pyarrow().to_pylist()[0]
+    except Exception as exc:  # noqa: BLE001 - each backend raises its own errors
+        raise InputDataError(f"{source.name}: column '{column}' could not be measured: {str(exc).splitlines()[0]}") from None
+    return GroupingProfile(*(int(row[name] or 0) for name in ("rows", "distinct", "small", "emails")))
 
 
 def check_groupings(

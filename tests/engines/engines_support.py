@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 def assert_same_results(expected, actual, path="results"):
-    """Equal JSON results, floats within 1e-9 relative."""
+    """Equal JSON results, floats within 1e-9 relative (the parameters, which name the sources, aside)."""
+    if path == "results" and isinstance(expected, dict) and isinstance(actual, dict):
+        expected, actual = ({k: v for k, v in r.items() if k != "parameters"} for r in (expected, actual))
     if isinstance(expected, float) or isinstance(actual, float):
         assert expected is not None and actual is not None, f"{path}: {expected!r} != {actual!r}"
         if math.isnan(expected):
@@ -93,8 +95,24 @@ def postgres_server():
     if not glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"):
         pytest.skip("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin): `make test` installs Debian's postgresql")
     pytest.importorskip("psycopg", reason="the Ibis postgres backend is not installed: pip install -e '.[postgres]'")
-    with running_postgres() as server:
+    # The password reaches every connection (the runner's checks, kernels) as users give it: by the environment,
+    # set once for the session, so no module's fixture can take it away from another's tests.
+    with running_postgres() as server, _environment(PGPASSWORD=server.password):
         yield server
+
+
+@contextlib.contextmanager
+def _environment(**values: str):
+    before = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager

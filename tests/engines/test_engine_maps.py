@@ -5,7 +5,6 @@ cannot evaluate is one sentence."""
 from __future__ import annotations
 
 import json
-import os
 
 import pandas as pd
 import pytest
@@ -51,15 +50,9 @@ def pg(postgres, usage):
     tickets = loading.load_input("data/sample/tickets.csv", "tickets")
     tracks = _tracks(usage)
     load_tables(postgres, {"incident": _servicenow(tickets), "tracks": tracks.assign(timestamp=tracks["timestamp"].dt.tz_localize(None))})
-    before = os.environ.get("PGPASSWORD")
-    os.environ["PGPASSWORD"] = postgres.password
     tables._BACKENDS.clear()
     yield postgres
     tables._BACKENDS.clear()
-    if before is None:
-        os.environ.pop("PGPASSWORD", None)
-    else:
-        os.environ["PGPASSWORD"] = before
 
 
 def _results(analysis, con=None, **values):

@@ -52,7 +52,8 @@ def test_the_runner_passes_tables_through_and_the_engine_keeps_the_set():
     assert parameter_set_name("params/nps_trends/default.yml", {"engine": "pyspark", "min_n": 5}) == "default-custom"
 
 
-def test_a_table_by_url_is_checked_where_it_lives_and_handed_to_the_engine(tmp_path):
+def test_a_duckdb_url_is_read_as_the_duckdb_source_form(tmp_path):
+    # duckdb:///PATH is a local database file: the sandboxed DuckDB reader's rows and row numbers, not an engine.
     import duckdb
 
     database = tmp_path / "warehouse.duckdb"
@@ -68,7 +69,7 @@ def test_a_table_by_url_is_checked_where_it_lives_and_handed_to_the_engine(tmp_p
     with pytest.raises(InputDataError) as error:
         loading.check_input(f"duckdb://{database}?table=responses_bad", "responses")
     assert str(error.value) == (
-        "responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (response_id 'R00000005': 12)."
+        "warehouse.duckdb:responses_bad: column 'score' must be an integer from 0 to 10; 1 row breaks this (row 5: 12)."
     )
 
 
@@ -80,3 +81,23 @@ def test_the_engine_parameter_and_connect_engine_name_the_same_engines():
     assert typing.get_args(Engine) == loading.ENGINES
     with pytest.raises(ParameterError, match=r"^Parameter 'engine' must be one of 'duckdb', 'pyspark'; got 'polars'\.$"):
         loading.connect_engine("polars")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@[::1/itsm?table=x", "is not a valid URL (Invalid IPv6 URL)"),
+        ("postgres://?table=x", "names no database server: give the host"),
+    ],
+)
+def test_a_malformed_database_url_is_one_sentence(url, expected, tmp_path, capsys, monkeypatch):
+    from helpers.running import cli
+
+    for name in ("PGHOST", "PGSERVICE", "PGHOSTADDR"):
+        monkeypatch.delenv(name, raising=False)
+    status = cli.main(["run", "nps_trends", "--out", str(tmp_path / "reports"), "--quiet", "-p", f"responses_path={url}"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("itvalue: Parameter 'responses_path': ") and expected in err
+    assert "No such file or directory" not in err
+    assert not (tmp_path / "reports").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pandas as pd
 import pytest
@@ -23,21 +22,16 @@ BAD_ID = "R00000042"
 
 @pytest.fixture(scope="module")
 def pg(postgres):
-    """The server with the sample responses and tickets loaded, a copy with one bad row, and PGPASSWORD set."""
+    """The server with the sample responses and tickets loaded, a copy with one bad row (PGPASSWORD is set for the session)."""
     responses = loading.load_input("data/sample/responses.csv", "responses")
     bad = responses.copy()
     bad.loc[bad["response_id"] == BAD_ID, "score"] = 11
     tickets = loading.load_input("data/sample/tickets.csv", "tickets")
-    load_tables(postgres, {"responses": responses, "tickets": tickets, "responses_bad": bad})
-    before = os.environ.get("PGPASSWORD")
-    os.environ["PGPASSWORD"] = postgres.password
+    people = responses.assign(desk="D" + responses["response_id"])  # one value per response: a person, not a group
+    load_tables(postgres, {"responses": responses, "tickets": tickets, "responses_bad": bad, "responses_people": people})
     tables._BACKENDS.clear()
     yield postgres
     tables._BACKENDS.clear()
-    if before is None:
-        os.environ.pop("PGPASSWORD", None)
-    else:
-        os.environ["PGPASSWORD"] = before
 
 
 def _nps(con=None, **values):
@@ -141,3 +135,27 @@ def test_timestamps_with_time_zone_load_as_wall_clock_times_in_the_analysis_zone
     assert outages["start"].tolist() == [pd.Timestamp("2025-03-01 13:00")]
     assert outages["end"].tolist() == [pd.Timestamp("2025-03-01 14:30")]
     assert outages["channels"].isna().all() and list(outages.columns[:4]) == ["incident_id", "start", "end", "service"]
+
+
+def test_nps_by_segment_from_postgres_matches_the_files(pg):
+    from_files = _nps(segments=["region", "tier"])
+    from_tables = _nps(responses_path=pg.url("responses"), tickets_path=pg.url("tickets"), segments=["region", "tier"])
+    assert from_files["by_segment"], "the segments were reported"
+    assert_same_results(from_files, from_tables)
+
+
+def test_nps_by_segment_from_postgres_runs_through_the_cli(pg, tmp_path, capsys):
+    status = cli.main(["run", "nps_trends", "--out", str(tmp_path / "reports"), "--quiet",
+                       "-p", f"responses_path={pg.url('responses')}", "-p", "segments=region"])
+    assert status == 0, capsys.readouterr().err
+    results = json.loads(next((tmp_path / "reports").rglob("results.json")).read_text())
+    assert results["by_segment"]
+
+
+def test_a_segment_that_names_people_in_a_table_is_refused(pg, tmp_path, capsys):
+    status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('responses_people')}", "-p", "segments=desk")
+    assert status == 2
+    assert message == (
+        "Parameter 'segments': column 'desk' of responses_people has 22,564 different values in 22,564 rows, so it would "
+        "name people rather than groups; choose a column that groups them, such as a region or a customer tier."
+    )

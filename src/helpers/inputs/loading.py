@@ -347,9 +347,9 @@ def source_columns(source: str | Path, kind: str, *, con: Any = None, timezone: 
     """
     parsed = _parse(source, kind)
     if parsed.is_engine:
-        from helpers.inputs.tables import _raw_table, engine_backend
+        from helpers.inputs.tables import engine_backend, raw_table
 
-        return list(_raw_table(parsed, engine_backend(parsed, con=con, timezone=timezone)).columns)
+        return list(raw_table(parsed, engine_backend(parsed, con=con, timezone=timezone)).columns)
     db = duckdb.connect()
     try:
         return list(read_raw(db, parsed, text_columns={c.name for c in get_schema(kind).columns}).columns)

@@ -10,7 +10,15 @@ European locales writes ``;``), quotes are RFC 4180 (``"``, doubled to escape), 
 byte-order mark is skipped, and quoted fields may hold newlines. The schema's columns
 are read as text so that a bad value can be quoted back to the user as written; DuckDB
 infers the types of extra columns. Parquet globs are read with ``union_by_name``, CSV
-globs combined with ``UNION ALL BY NAME``. DuckDB databases are attached read-only.
+globs combined with ``UNION ALL BY NAME``.
+
+Database files, however they are named (``duckdb:PATH``, ``duckdb:///PATH``, ``sqlite:///PATH``),
+go through one sandbox: the file must exist (nothing is ever created at an input path), it is
+opened read-only, and a DuckDB table is first bound on a connection of its own that can reach
+nothing else (``enable_external_access`` off, no extension loaded or installed), so a view over
+another file or a URL is refused. A SQLite file is opened by Python's ``sqlite3`` in read-only
+mode (``mode=ro``: it never creates or changes the file; SQLite's views cannot read other files)
+and its table is handed to DuckDB as Arrow.
 """
 
 from __future__ import annotations
@@ -18,7 +26,9 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import sqlite3
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,6 +135,8 @@ def read_raw(
         copies are read as ``Labels_1``, ``Labels_2``. Without a column map, a repeated name is refused,
         since the kit could not tell which column is meant.
     """
+    if source.is_duckdb and source.database == "sqlite":
+        return _read_sqlite(con, source)
     if source.is_duckdb:
         return _read_duckdb(con, source)
     formats = {path: _file_format(path) for path in source.paths}
@@ -395,7 +407,7 @@ def _refuse_outside_reads(path: Path, schema: str, table: str) -> None:
     once on a connection of its own that may open nothing but this database (external access
     off, the file attached read-only): a view that reads anything else fails there.
     """
-    sandbox = duckdb.connect()
+    sandbox = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         sandbox.execute(f"ATTACH {quote_text(path)} AS sandboxed (READ_ONLY)")
     except duckdb.Error:
@@ -403,6 +415,7 @@ def _refuse_outside_reads(path: Path, schema: str, table: str) -> None:
         raise InputDataError(f"{path.name} is not a readable DuckDB database.") from None
     try:
         sandbox.execute("SET enable_external_access = false")
+        sandbox.execute("SET lock_configuration = true")
         sandbox.execute(f"DESCRIBE SELECT * FROM sandboxed.{quote_name(schema)}.{quote_name(table)}").fetchall()
     except duckdb.Error:
         raise InputDataError(
@@ -428,3 +441,51 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> str:
             raise InputDataError(f"{path.name} is open for writing in another program; close it and retry.") from None
         raise InputDataError(f"{path.name} is not a readable DuckDB database.") from None
     return alias
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+def _read_sqlite(con: duckdb.DuckDBPyConnection, source: Source) -> RawRelation:
+    """A SQLite table read read-only by Python's sqlite3 and registered in DuckDB as Arrow (SQLite inputs are small)."""
+    import pyarrow as pa
+
+    path = source.paths[0]
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        raise InputDataError(f"{path.name} is not a readable SQLite database.") from None
+    try:
+        try:
+            names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        except sqlite3.DatabaseError:
+            raise InputDataError(f"{path.name} is not a readable SQLite database.") from None
+        if source.table not in names:
+            found = ", ".join(sorted(names)) or "none"
+            raise InputDataError(f"{path.name} has no table '{source.table}' (tables found: {found}).")
+        try:
+            cursor = db.execute(f"SELECT * FROM {quote_name(source.table)}")
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise InputDataError(f"{source.name} could not be read: {exc}.") from None
+    finally:
+        db.close()
+    # Every cell as text: SQLite's columns have no fixed type; the schema converts them as it does CSV cells.
+    table = pa.table({name: pa.array([None if r[i] is None else str(r[i]) for r in rows], pa.string())
+                      for i, name in enumerate(columns)})
+    name = f"itv_sqlite_{uuid.uuid4().hex[:12]}"
+    con.register(f"{name}_arrow", table)
+    con.execute(f"CREATE TEMP TABLE {quote_name(name)} AS SELECT * FROM {quote_name(name + '_arrow')}")
+    con.unregister(f"{name}_arrow")
+    relation = quote_name(name)
+    label = quote_text(source.name)
+    return RawRelation(
+        name=source.name,
+        format="duckdb",
+        columns={c: "VARCHAR" for c in columns},
+        multi_file=False,
+        decimal_comma="false",
+        delimiters={},
+        plain_sql=f"SELECT *, {label} AS {FILE_COLUMN} FROM {relation}",
+        numbered_sql=f"SELECT *, {label} AS {FILE_COLUMN}, row_number() OVER () AS {ROW_COLUMN} FROM {relation}",
+    )

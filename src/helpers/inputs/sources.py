@@ -4,10 +4,15 @@ Forms (documented in ``data/README.md``):
 
 - ``data/sample/sales.parquet`` or ``exports/sales.csv``: one CSV or Parquet file;
 - ``data/raw/sales/2025-*.parquet``: a glob of files of one format;
-- ``duckdb:data/warehouse.duckdb?table=sales``: a table in a DuckDB database file;
+- ``duckdb:data/warehouse.duckdb?table=sales``, ``duckdb:///srv/warehouse.duckdb?table=sales``: a table
+  in a DuckDB database file; ``sqlite:///srv/app.sqlite?table=sales``: a table in a SQLite file. Both
+  are local files the DuckDB reader opens read-only, with no access beyond the file
+  (:mod:`helpers.inputs.reading`); nothing is ever created at their path;
 - ``postgres://reporting@db.internal:5432/itsm?table=tickets``: a table in any database
-  Ibis connects to by URL. The URL holds no password: the backend's own mechanisms supply it
-  (``PGPASSWORD``, ``~/.pgpass``, cloud credentials);
+  Ibis connects to by URL. A source holds no credential anywhere (``user:password@``, a
+  ``password=``, ``token=``, ``key=``... in its query or fragment: :mod:`helpers.inputs.secrets`):
+  it is refused before any connection, and the backend's own mechanisms supply it
+  (``PGPASSWORD``, ``~/.pgpass``, a service file named by ``PGSERVICE``, cloud credentials);
 - ``spark:db.table``: a table in the Spark catalog (with ``engine: pyspark``);
 - ``s3a://bucket/sales/*.parquet``, ``hdfs://...``: files Spark reads (with ``engine: pyspark``).
 
@@ -17,19 +22,25 @@ Relative paths are resolved against the working directory, then the project root
 from __future__ import annotations
 
 import glob as _glob
+import os
 import re
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
+from helpers.inputs.secrets import credentials_in, mask_secrets
 from helpers.paths import resolve_path
 
 __all__ = ["Source", "parse_source", "source_name", "redacted", "require_file"]
 
 _GLOB_CHARS = "*?["
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+#: URL schemes of database files the DuckDB reader opens itself (sandboxed), not through an engine.
+FILE_DATABASE_SCHEMES = ("duckdb", "sqlite")
+#: The query keys a database file source may hold (anything else is refused, not ignored).
+_FILE_DATABASE_KEYS = {"table", "read_only", "mode"}
 #: URL schemes that name files Spark reads, not a database.
 SPARK_FILE_SCHEMES = ("s3a", "s3", "s3n", "hdfs", "gs", "abfs", "abfss", "wasbs", "dbfs")
 
@@ -47,9 +58,11 @@ class Source:
     table : str or None
         The table name, for a DuckDB database or an engine table; None for files.
     location : str or None
-        Where an engine holds it: the connection URL without its ``table`` query (and
-        without any secret), ``spark`` for the Spark catalog, or the URL of files Spark
-        reads; None for local files and DuckDB databases.
+        Where an engine holds it: the connection URL without its ``table`` query, ``spark``
+        for the Spark catalog, or the URL of files Spark reads; None for local files and
+        database files.
+    database : {"duckdb", "sqlite"}
+        The kind of a database file (with ``table``).
     column_map : helpers.inputs.maps.ColumnMap or None
         How its columns are read (a column map or a profile), when the source string carried
         one (:class:`helpers.inputs.maps.MappedSource`, what an input parameter holds).
@@ -60,6 +73,7 @@ class Source:
     table: str | None = None
     location: str | None = None
     column_map: Any = field(default=None, compare=False)
+    database: str = "duckdb"
 
     @property
     def is_engine(self) -> bool:
@@ -84,6 +98,7 @@ class Source:
 
     @property
     def is_duckdb(self) -> bool:
+        """A table in a local database file (DuckDB or SQLite), read by the sandboxed DuckDB reader."""
         return self.table is not None and not self.is_engine
 
     @property
@@ -112,22 +127,19 @@ def parse_source(spec: str | Path) -> Source:
 
 
 def _parse(text: str) -> Source:
+    _refuse_credentials(text)
     if text.startswith("spark:") and not text.startswith("spark://"):
         table = text[len("spark:"):]
         if not table:
             raise FileNotFoundError(f"{text}: a Spark source names a catalog table, e.g. spark:sales_db.orders")
         return Source(text, (), table, location="spark")
-    if _URL.match(text) and not text.lower().startswith("file://"):
+    scheme = match.group(1).lower() if (match := _URL.match(text)) else ""
+    if scheme in FILE_DATABASE_SCHEMES:
+        return _database_file(text, scheme, text[len(scheme) + 3:])
+    if scheme and scheme != "file":
         return _engine_source(text)
     if text.startswith("duckdb:"):
-        rest = text[len("duckdb:"):]
-        file_part, _, query = rest.partition("?")
-        table = parse_qs(query).get("table", [""])[0]
-        if not table:
-            raise FileNotFoundError(f"{text}: a DuckDB source needs '?table=NAME'")
-        path = resolve_path(file_part)
-        require_file(path, file_part, "database file")
-        return Source(text, (path,), table)
+        return _database_file(text, "duckdb", text[len("duckdb:"):])
     if any(c in text for c in _GLOB_CHARS):
         pattern = resolve_path(text)
         matches = tuple(sorted(Path(p) for p in _glob.glob(str(pattern)) if Path(p).is_file()))
@@ -139,13 +151,47 @@ def _parse(text: str) -> Source:
     return Source(text, (path,))
 
 
-def _engine_source(text: str) -> Source:
-    parts = urlsplit(text)
-    if parts.password:
+def _refuse_credentials(text: str) -> None:
+    """Raise FileNotFoundError, the value masked, when a source holds a credential anywhere (before any connection)."""
+    found = credentials_in(text) if ("://" in text or text.startswith("duckdb:")) else []
+    if found:
         raise FileNotFoundError(
-            f"{redacted(text)}: the URL must not hold a password; give it through the database's own "
-            "mechanism (PGPASSWORD, ~/.pgpass, cloud credentials)"
+            f"{mask_secrets(text)}: a source must not hold a password or other credential ({', '.join(found)}); "
+            "it is read from the environment (PGPASSWORD and the other PG variables), ~/.pgpass or a service file "
+            "(PGSERVICE, ~/.pg_service.conf) or the cloud's own credentials, never from the parameters"
         )
+
+
+def _database_file(text: str, kind: str, rest: str) -> Source:
+    """A table in a local DuckDB or SQLite file: ``duckdb:PATH?table=T``, ``duckdb:///PATH?table=T``, ``sqlite:///PATH?table=T``."""
+    file_part, _, query = rest.partition("?")
+    file_part = unquote(file_part.partition("#")[0])
+    values = parse_qs(query, keep_blank_values=True)
+    table = values.get("table", [""])[0]
+    if not table:
+        raise FileNotFoundError(f"{text}: a {_DATABASE_NAMES[kind]} source needs '?table=NAME'")
+    unknown = sorted(set(values) - _FILE_DATABASE_KEYS)
+    if unknown:
+        raise FileNotFoundError(
+            f"{text}: a {_DATABASE_NAMES[kind]} source takes only '?table=NAME' (it is always read read-only); "
+            f"'{unknown[0]}' is not an option of it"
+        )
+    if not file_part or file_part in (":memory:", "memory"):
+        raise FileNotFoundError(f"{text}: a {_DATABASE_NAMES[kind]} source names a database file, e.g. {kind}:///srv/data.db?table=NAME")
+    path = resolve_path(file_part)
+    require_file(path, file_part if not file_part.startswith("/") else str(path), "database file")
+    return Source(text, (path,), table, database=kind)
+
+
+_DATABASE_NAMES = {"duckdb": "DuckDB", "sqlite": "SQLite"}
+
+
+def _engine_source(text: str) -> Source:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise FileNotFoundError(f"{mask_secrets(text)} is not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     query = parse_qs(parts.query)
     table = query.pop("table", [""])[0]
@@ -153,17 +199,27 @@ def _engine_source(text: str) -> Source:
         return Source(text, (), None, location=text)
     if not table:
         raise FileNotFoundError(f"{text}: a database source needs '?table=NAME'")
+    if scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+"):
+        _require_server(text, parts, query)
     rest = "&".join(f"{key}={value}" for key, values in query.items() for value in values)
     return Source(text, (), table, location=urlunsplit((parts.scheme, parts.netloc, parts.path, rest, "")))
 
 
+def _require_server(text: str, parts, query: dict[str, list[str]]) -> None:
+    """A PostgreSQL URL says which server, or the environment does (libpq would try a local socket and say only ENOENT)."""
+    if parts.hostname or parts.path.strip("/") or query.keys() & {"host", "hostaddr", "service", "dbname"}:
+        return
+    if any(os.environ.get(name) for name in ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE")):
+        return
+    raise FileNotFoundError(
+        f"{text} names no database server: give the host and database "
+        "(postgres://user@host:5432/database?table=NAME), or set PGHOST or PGSERVICE"
+    )
+
+
 def redacted(spec: str) -> str:
-    """The source with any password in a URL replaced by ``***`` (what run.json and messages show)."""
-    parts = urlsplit(spec) if _URL.match(spec) else None
-    if parts is None or parts.password is None:
-        return spec
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """The source with every credential masked by rule (:func:`helpers.inputs.secrets.mask_secrets`): what messages show."""
+    return mask_secrets(str(spec))
 
 
 def require_file(path: Path, shown: str, what: str = "file") -> None:

@@ -33,7 +33,7 @@ from helpers.inputs.maps import resolve
 from helpers.inputs.quality import remember_columns
 from helpers.inputs.sources import Source, redacted
 
-__all__ = ["open_engine_input", "engine_backend", "table_fingerprint", "hand_over"]
+__all__ = ["open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over"]
 
 _RAW = "__itv_raw_"
 _TRUE = ("true", "t", "1", "yes", "y")
@@ -114,7 +114,7 @@ def _shown(source: Source) -> str:
 
 # --- opening ------------------------------------------------------------------------------
 
-def _raw_table(source: Source, backend: Any) -> ibis.Table:
+def raw_table(source: Source, backend: Any) -> ibis.Table:
     """The source as the engine holds it; InputDataError naming the tables there if it is missing."""
     try:
         if source.location == "spark" or source.table is not None:
@@ -148,7 +148,7 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
         column, rows breaking a rule (named by their key).
     """
     backend = engine_backend(source, con=con, timezone=timezone)
-    raw = _raw_table(source, backend)
+    raw = raw_table(source, backend)
     if source.column_map is not None and not source.column_map.is_empty:
         resolved = resolve(source.column_map, schema, list(raw.columns), source.name)
         raw = map_table(raw, schema, resolved, backend=backend.name, name=source.name)
@@ -207,8 +207,6 @@ def typed_table(schema: Schema, raw: ibis.Table) -> ibis.Table:
                 for word in schema.empty_words:
                     cell = cell.nullif(word)
                 cell = cell.strip().nullif("")
-                for marker in column.missing:
-                    cell = cell.nullif(marker)
             values[column.name] = _convert(column, cell).name(column.name)
             values[_RAW + column.name] = cell.name(_RAW + column.name)
     names = {c.name for c in schema.columns}
@@ -367,7 +365,7 @@ def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: s
 
     schema = get_schema(kind)
     backend = engine_backend(source, con=con, timezone=timezone)
-    raw = _raw_table(source, backend)
+    raw = raw_table(source, backend)
     stamp = next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
     facts = {"rows": raw.count()}
     if stamp is not None and raw[stamp].type().is_timestamp():

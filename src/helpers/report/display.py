@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, display
 
+from helpers.inputs.secrets import masked_parameters
+
 __all__ = [
     "Table",
     "headline",
@@ -175,7 +177,7 @@ def parameters_table(params: Any) -> None:
     params : NotebookParameters or mapping
         The validated parameters (``Parameters.from_notebook(globals())``) or a plain dict.
     """
-    values = params.as_dict() if hasattr(params, "as_dict") else dict(params)
+    values = masked_parameters(params.as_dict() if hasattr(params, "as_dict") else dict(params))
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(str(key))}</th>"
         f"<td style='text-align:left'>{html.escape(_show_value(value))}</td></tr>"

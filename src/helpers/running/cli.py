@@ -17,6 +17,7 @@ import yaml
 
 from helpers import paths
 from helpers.exceptions import KitError, ParameterError
+from helpers.inputs.secrets import mask_secrets
 
 __all__ = ["main"]
 
@@ -375,7 +376,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         return handlers[args.command](args)
     except KitError as exc:
-        print(f"itvalue: {exc}", file=sys.stderr)
+        print(f"itvalue: {mask_secrets(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("itvalue: interrupted", file=sys.stderr)

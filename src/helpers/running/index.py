@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from helpers.analysis import registry
 from helpers.analysis.results import SHARE, lookup
+from helpers.inputs.secrets import mask_secrets, masked_parameters
 from helpers.running.attempts import read_refusals
 from helpers.running.failures import explain, parts
 from helpers.running.files import locked, write_text_atomically
@@ -320,10 +321,10 @@ def _show(value: Any) -> str:
     if value is None or value == [] or value == {}:
         return "(none)"
     if isinstance(value, list):
-        return ", ".join(_show(v) if isinstance(v, (dict, list)) else str(v) for v in value)
+        return ", ".join(_show(v) if isinstance(v, (dict, list)) else mask_secrets(str(v)) for v in value)
     if isinstance(value, dict):
-        return " ".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
+        return " ".join(f"{k} {mask_secrets(str(v))}" for k, v in masked_parameters(value).items())
+    return mask_secrets(str(value))
 
 
 def _glance(grouped: dict[tuple[str, str], list[RunRecord]]) -> str:

@@ -88,7 +88,7 @@ def input_fingerprints(inputs: dict[str, tuple[str, str]], *, timezone: str = "U
             continue
         fingerprints[name] = {
             "kind": kind,
-            "source": str(spec),
+            "source": redacted(spec),
             **column_map,
             "files": [
                 {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in source.paths

@@ -38,6 +38,7 @@ from helpers.analysis.contract import RESULTS_MIMETYPE
 from helpers.exceptions import InputDataError, KitError, ParameterError, RunAborted
 from helpers.inputs import trust
 from helpers.inputs.maps import carry
+from helpers.inputs.secrets import mask_secrets, masked_parameters
 from helpers.inputs.sources import parse_source
 from helpers.paths import find_project_root, resolve_path
 from helpers.running import kernels, provenance, publishing, watchdog
@@ -386,7 +387,7 @@ def _write_run(
     status = "failed" if failure else "ok"
     record = _run_record(prepared, status, failure, run_id=run_id, started=started, seconds=execution.seconds)
     record["inputs"] = fingerprints
-    record["rerun"] = rerun
+    record["rerun"] = mask_secrets(rerun)
     footer = (
         f"{prepared.notebook.title} · parameter set '{prepared.param_set}' · run {started:%Y-%m-%d %H:%M} UTC "
         f"in {execution.seconds:.1f} s · itvalue {record['kit_version']}"
@@ -507,6 +508,7 @@ def _execute(
             failure = Failure("the notebook could not be executed", f"{type(exc).__name__}: {exc}", "notebook")
         except Exception as exc:  # a broken notebook file still gets a failed run record
             failure = Failure("the notebook could not be executed", f"{type(exc).__name__}: {exc}", "notebook")
+    executed = _masked_notebook(executed, executed_path)
     if stopped.is_set():
         failure = Failure(
             "the run was stopped", f"it took longer than {timeout:g} s (--timeout) and was stopped", "timeout"
@@ -518,6 +520,43 @@ def _execute(
     if failure is not None and failure.cause == "cell":
         failure = find_failure(executed) or Failure("the notebook could not be executed", failure.error, "notebook")
     return _Execution(executed, failure, kit_error, time.perf_counter() - clock)
+
+
+def _masked_notebook(executed: Any, executed_path: Path) -> Any:
+    """The executed notebook with every credential masked by rule (:mod:`helpers.inputs.secrets`) in its text.
+
+    The kernel had the values it was given; what is kept and published (notebook.ipynb, report.html,
+    results.json) shows none: the injected parameters, the outputs and the metadata are masked, images
+    are left as they are. The file is rewritten only when something was masked.
+    """
+    import nbformat
+
+    from helpers.inputs.secrets import mask_secrets
+
+    if executed is None:
+        return None
+    changed = False
+
+    def walk(node: Any, key: str = "") -> Any:
+        nonlocal changed
+        if isinstance(node, str):
+            if key.startswith("image/") or "=" not in node and "://" not in node:
+                return node
+            masked = mask_secrets(node)
+            changed = changed or masked != node
+            return masked
+        if isinstance(node, dict):
+            for name in list(node):
+                node[name] = walk(node[name], str(name))
+            return node
+        if isinstance(node, list):
+            return [walk(item, key) for item in node]
+        return node
+
+    walk(executed)
+    if changed and executed_path.exists():
+        nbformat.write(executed, executed_path)
+    return executed
 
 
 def _read_executed(executed_path: Path, source: Path) -> nbformat.NotebookNode:
@@ -570,7 +609,7 @@ def _run_record(
         "title": notebook.title,
         "param_set": prepared.param_set,
         "run_id": run_id,
-        "parameters": prepared.values,
+        "parameters": masked_parameters(prepared.values),
         "params_file": prepared.params_file,
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
