@@ -56,6 +56,8 @@ def install_kernel(*, user: bool | None = False) -> InstalledKernel:
 
     Raises KitError (one sentence, exit 2) when the chosen folder cannot be written.
     """
+    # ipykernel's installer imports its debugger, whose pydevd warns about frozen modules on every import.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     from ipykernel.kernelspec import install
 
     def register(for_user: bool) -> Path:
