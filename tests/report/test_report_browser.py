@@ -287,9 +287,11 @@ def _run_all_in_lab(driver, base: str, notebook: str) -> dict:
         return prompts if prompts and not busy and state == "idle" and any(any(c.isdigit() for c in p) for p in prompts) else None
 
     prompts = _wait_for(finished, 900, f"Run All did not finish in {notebook}")
+    # textContent, not innerText: JupyterLab skips painting cells outside the viewport (content-visibility), whose
+    # innerText then reads as empty, and Run All ends scrolled to the last cell.
     outputs = driver.execute_script(
         "return Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map(c => "
-        "Array.from(c.querySelectorAll('.jp-OutputArea-output')).map(o => o.innerText).join('\\n'));")
+        "Array.from(c.querySelectorAll('.jp-OutputArea-output')).map(o => o.textContent).join('\\n'));")
     return {"kernel": session["kernel"]["name"], "prompts": prompts, "outputs": outputs, "cells": len(cells)}
 
 
@@ -312,8 +314,13 @@ def test_jupyterlab_on_a_kernel_without_the_kit_says_so_in_one_sentence(lab, lab
     nb["metadata"]["kernelspec"] = {"name": "nokit", "display_name": "Python (no kit)", "language": "python"}
     (project / "notebooks" / "elsewhere.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     seen = _run_all_in_lab(lab_browser, base, "notebooks/elsewhere.ipynb")
+    lab_browser.save_screenshot(str(project.parent / "lab-nokit.png"))  # kept beside the test's project to look at
     assert seen["kernel"] == "nokit"
     first, *rest = seen["outputs"]
-    assert first.strip().startswith("This kernel's Python (") and first.count("\n") == 0, first
+    assert first.strip().startswith("This kernel's Python (") and first.strip().count("\n") == 0, seen
     assert "cannot import the itvalue kit: choose the kernel 'Python (itvalue)' (Kernel > Change Kernel)" in first
-    assert not any(text.strip() for text in rest), "nothing after the first cell ran"
+    # Run All sends every cell at once and the kernel aborts those queued behind an error; ipykernel 7 aborts only
+    # the requests that reached it before the error, so a cell still in flight may run (seen: one of 18, at random).
+    # Such a cell can only fail for want of the kit (its import, or a name it would have defined): none shows a figure.
+    ran_after = [text for text in rest if text.strip()]
+    assert all("ModuleNotFoundError" in text or "NameError" in text for text in ran_after), seen
