@@ -1,4 +1,4 @@
-"""The environment check: a dependency below its floor or missing is one sentence, from itvalue and in a kernel."""
+"""The environment check: a dependency below its floor, missing or failing beside another is one sentence, anywhere."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_a_package_below_its_floor_and_a_missing_one_are_one_sentence(monkeypatc
         lambda name: [*requires, "pandas>=999", "no-such-package-itvalue>=1.0", 'jupyterlab>=999; extra == "lab"'],
     )
     problems = dependency_problems()
-    assert [(name, wanted) for name, _found, wanted in problems] == [
+    assert [(p.name, p.wanted) for p in problems] == [
         ("pandas", "pandas>=999"), ("no-such-package-itvalue", "no-such-package-itvalue>=1.0"),
     ], "an extra's floor is not checked"
     with pytest.raises(DependencyError) as caught:
@@ -47,6 +47,21 @@ def test_a_package_below_its_floor_and_a_missing_one_are_one_sentence(monkeypatc
     assert f"has pandas {found} but the kit needs pandas>=999 and no no-such-package-itvalue but the kit needs " in sentence
     assert sentence.endswith("-m pip install 'pandas>=999' 'no-such-package-itvalue>=1.0'")
     assert "\n" not in sentence and caught.value.exit_status == 2
+
+
+def test_a_release_that_fails_beside_another_is_one_sentence_with_what_works(monkeypatch):
+    # pyarrow 26 refuses NumPy 1 at import without declaring it; pip installs it beside numpy 1.26.
+    versions = {"pyarrow": "26.0.1", "numpy": "1.26.4"}
+    real = installation.metadata.version
+    monkeypatch.setattr(installation.metadata, "version", lambda name: versions.get(name) or real(name))
+    assert dependency_problems() == [("pyarrow", "26.0.1", "pyarrow<26", "numpy 1.26.4")]
+    with pytest.raises(DependencyError) as caught:
+        check_dependencies()
+    assert str(caught.value).endswith("has pyarrow 26.0.1 but beside numpy 1.26.4 the kit needs pyarrow<26; fix it with: "
+                                      f"{sys.executable} -m pip install 'pyarrow<26'")
+    for fine in ({"pyarrow": "25.0.0", "numpy": "1.26.4"}, {"pyarrow": "26.0.1", "numpy": "2.0.2"}):
+        versions.update(fine)
+        assert dependency_problems() == [], fine
 
 
 def test_itvalue_refuses_to_start_below_a_floor(tmp_path):

@@ -7,6 +7,10 @@ missing altogether is one sentence naming the package, the version found and the
 with the pip command that fixes it, before anything imports it. ``itvalue`` checks on start; in a
 Jupyter kernel the first ``import helpers`` checks (:mod:`helpers`).
 
+Some releases need more of another package than their metadata says, so pip installs them beside a version
+they refuse at import (pyarrow 26 raises ImportError under NumPy 1): those pairs are listed here, with what
+works, and checked the same way.
+
 Standard library and ``packaging`` only: this runs before any dependency is trusted.
 """
 
@@ -15,17 +19,28 @@ from __future__ import annotations
 import shlex
 import sys
 from importlib import metadata
+from typing import NamedTuple
 
 from helpers.exceptions import KitError
 
-__all__ = ["DISTRIBUTION", "DependencyError", "check_dependencies", "dependency_problems", "kit_version"]
+__all__ = [
+    "DISTRIBUTION", "UNDECLARED_CONFLICTS", "DependencyError", "Problem", "check_dependencies", "dependency_problems",
+    "kit_version",
+]
 
 #: The distribution that installs the ``helpers`` package and the ``itvalue`` command.
 DISTRIBUTION = "itvalue"
 
 
+#: ``(package, its releases affected, other package, other's releases they fail with, requirement that works)``:
+#: what pip cannot see because the package does not declare it. pyarrow 26 dropped NumPy 1 (apache/arrow#48473)
+#: without a numpy requirement, so in an environment holding numpy 1.26 pip installs pyarrow 26, whose import fails;
+#: pyarrow 25 works with both.
+UNDECLARED_CONFLICTS = (("pyarrow", ">=26", "numpy", "<2", "pyarrow<26"),)
+
+
 class DependencyError(KitError):
-    """A runtime dependency is missing or older than the floor itvalue declares."""
+    """A runtime dependency is missing, older than the floor itvalue declares, or fails beside another's version."""
 
 
 def kit_version() -> str | None:
@@ -36,8 +51,17 @@ def kit_version() -> str | None:
         return None
 
 
-def dependency_problems() -> list[tuple[str, str | None, str]]:
-    """``(name, version found or None, requirement)`` for each runtime dependency that does not satisfy its floor.
+class Problem(NamedTuple):
+    """A dependency the kit cannot run on, and the pip requirement that fixes it."""
+
+    name: str
+    found: str | None  #: the installed version; None when it is missing
+    wanted: str  #: a pip requirement, e.g. ``pandas>=2.2``
+    beside: str | None = None  #: the other package and version that make ``found`` fail (an undeclared conflict)
+
+
+def dependency_problems() -> list[Problem]:
+    """Each runtime dependency that does not satisfy its floor, then each pair of :data:`UNDECLARED_CONFLICTS` found.
 
     Only the dependencies every installation needs (no extra's); an uninstalled kit has none to check.
     """
@@ -47,9 +71,10 @@ def dependency_problems() -> list[tuple[str, str | None, str]]:
         return []
     try:
         from packaging.requirements import Requirement
+        from packaging.specifiers import SpecifierSet
         from packaging.version import InvalidVersion, Version
     except ModuleNotFoundError:
-        return [("packaging", None, next((r for r in requires if r.startswith("packaging")), "packaging"))]
+        return [Problem("packaging", None, next((r for r in requires if r.startswith("packaging")), "packaging"))]
 
     problems = []
     for text in requires:
@@ -60,14 +85,22 @@ def dependency_problems() -> list[tuple[str, str | None, str]]:
         try:
             found = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:
-            problems.append((requirement.name, None, wanted))
+            problems.append(Problem(requirement.name, None, wanted))
             continue
         try:
             fits = requirement.specifier.contains(Version(found), prereleases=True)
         except InvalidVersion:
             fits = True  # a local build with a version pip cannot read: not the kit's to judge
         if not fits:
-            problems.append((requirement.name, found, wanted))
+            problems.append(Problem(requirement.name, found, wanted))
+    for name, affected, other, failing, works in UNDECLARED_CONFLICTS:
+        try:
+            version, other_version = metadata.version(name), metadata.version(other)
+            clash = Version(version) in SpecifierSet(affected) and Version(other_version) in SpecifierSet(failing)
+        except (metadata.PackageNotFoundError, InvalidVersion):
+            continue  # a missing one is reported above; an unreadable version is not the kit's to judge
+        if clash:
+            problems.append(Problem(name, version, works, beside=f"{other} {other_version}"))
     return problems
 
 
@@ -77,9 +110,11 @@ def check_dependencies() -> None:
     if not problems:
         return
     found = [
-        f"{name} {version} but the kit needs {wanted}" if version else f"no {name} but the kit needs {wanted}"
-        for name, version, wanted in problems
+        f"no {p.name} but the kit needs {p.wanted}" if p.found is None else
+        f"{p.name} {p.found} but beside {p.beside} the kit needs {p.wanted}" if p.beside else
+        f"{p.name} {p.found} but the kit needs {p.wanted}"
+        for p in problems
     ]
     listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
-    command = f"{shlex.quote(sys.executable)} -m pip install " + " ".join(shlex.quote(w) for _, _, w in problems)
+    command = f"{shlex.quote(sys.executable)} -m pip install " + " ".join(shlex.quote(p.wanted) for p in problems)
     raise DependencyError(f"This environment ({sys.prefix}) has {listed}; fix it with: {command}")
