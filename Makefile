@@ -1,8 +1,9 @@
 # itvalue: `make reports` runs every analysis on the sample data; `make test` runs the tests.
 # The first run creates .venv; later runs reuse it (the stamp file tracks pyproject.toml and the lock).
 # The runtime dependencies are installed at the versions in requirements.lock (`make lock` refreshes it);
-# `make test-floors` and `make test-newest` run everything as a user would, from a wheel installed outside the
-# checkout, at the oldest versions pyproject.toml allows and at the newest releases.
+# `make test-floors` and `make test-newest` run every parameter set as a user would, from a wheel installed outside
+# the checkout, at the oldest versions pyproject.toml allows (then the whole suite) and at the newest releases (then
+# the fast tests).
 
 PYTHON ?= python3
 VENV := .venv
@@ -44,7 +45,8 @@ test-fast: $(STAMP) ## the tests without notebooks or browser
 
 # What a user does, in a fresh venv outside the checkout ($(1)): install the kit's wheel with the pip options $(2),
 # check that pip sees a consistent set, lay out a project with `itvalue init` (which registers the kernel the
-# notebooks name), run every parameter set there (no failure allowed), then the whole test suite on that install.
+# notebooks name), run every parameter set there (no failure allowed), then the tests selected by $(3) (a pytest
+# -m expression; empty: the whole suite) on that install.
 define outside
 	rm -rf $(1)
 	$(PYTHON) -m venv $(1)/venv
@@ -54,15 +56,17 @@ define outside
 	$(1)/venv/bin/python -m pip check
 	$(1)/venv/bin/python -m pip freeze > $(1)/installed.txt
 	cd $(1) && venv/bin/itvalue init project && cd project && ../venv/bin/itvalue run --all -j $(JOBS)
-	$(1)/venv/bin/python -m pytest -n $(JOBS) --dist loadgroup -p no:cacheprovider
+	$(1)/venv/bin/python -m pytest -n $(JOBS) --dist loadgroup -p no:cacheprovider $(if $(3),-m "$(3)")
 endef
 
 test-floors: browser ## everything (run --all, notebooks, reports, tests) from a wheel at exactly pyproject's lower bounds (tools/floors.py)
 	$(PYTHON) tools/floors.py > $(FLOORS_DIR).txt
 	$(call outside,$(FLOORS_DIR),-c $(FLOORS_DIR).txt)
 
-test-newest: browser ## the same at the newest releases of every dependency (pip install --upgrade)
-	$(call outside,$(NEWEST_DIR),--upgrade --upgrade-strategy eager)
+# The whole suite already runs at requirements.lock, recent releases (make lock): at the newest, every parameter set
+# runs (notebooks and reports) and the fast tests check the rest, which keeps CI within its time.
+test-newest: browser ## every parameter set and the fast tests at the newest releases of every dependency (pip install --upgrade)
+	$(call outside,$(NEWEST_DIR),--upgrade --upgrade-strategy eager,not notebook and not browser)
 
 stress: ## the scheduled batch under load from a wheel installed outside the checkout: 3 rounds of run --all -j 2, no failure allowed
 	rm -rf $(STRESS_VENV)

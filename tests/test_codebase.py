@@ -265,7 +265,6 @@ def test_parameters_import_without_the_analytical_stack(name):
 
 #: Functions allowed past 80 lines, each with its reason.
 LONG_FUNCTIONS = {
-    "helpers.downtime_sales.outage_cost.measure_outages": "one pass from buckets to every figure, read top to bottom",
     "helpers.downtime_sales.baseline.fit_baseline": "one model fit (design, weights, IRLS, drift) read top to bottom",
     "helpers.nps_trends.analysis.analyse": "the analysis as one story: window, periods, tests, trend, segments, tickets",
     "helpers.nps_trends.plots.segment_heatmap": "one chart: cells, hatching, labels and colour scale belong together",

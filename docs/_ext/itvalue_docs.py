@@ -148,9 +148,11 @@ def _analysis_page(analysis: Any, notebook: Any, results: dict[str, Any]) -> str
     lines += ["## Method", "", *_method(notebook), ""]
     lines += ["## results.json", "",
               "`itvalue run` writes `results.json` beside each report. The fields, with the value the `default` set "
-              "gives on the sample data (`[]` marks a list of records; a list shows its first record):", "",
-              "| field | type | sample value |", "|---|---|---|"]
-    lines += [f"| `{path}` | {kind} | {_cell(example)} |" for path, kind, example in _fields(results)]
+              "gives on the sample data (`[]` marks a list of records; a list shows its first record) and its unit "
+              "from `units` (`share` is a fraction from 0 to 1):", "",
+              "| field | type | unit | sample value |", "|---|---|---|---|"]
+    lines += [f"| `{path}` | {kind} | {_cell(_unit(path, results))} | {_cell(example)} |"
+              for path, kind, example in _fields(results)]
     lines += ["", "```{eval-rst}", f".. autofunction:: {analysis.package}.reporting.results", "   :no-index:", "```", ""]
     return "\n".join(lines)
 
@@ -188,6 +190,13 @@ def _fields(value: Any, path: str = "") -> list[tuple[str, str, str]]:
         kind = f"list of {_kind(value[0])}" if value else "list"
         return [(path, kind, json.dumps(value[:4]) + (" ..." if len(value) > 4 else ""))]
     return [(path, _kind(value), json.dumps(value))]
+
+
+def _unit(path: str, results: dict[str, Any]) -> str:
+    """A figure's unit: ``units`` names it by key, wherever the key appears (helpers.analysis.results)."""
+    if path.split(".")[0] in ("analysis", "parameters", "period", "units"):
+        return ""
+    return str(results.get("units", {}).get(path.rsplit(".", 1)[-1].removesuffix("[]"), ""))
 
 
 def _kind(value: Any) -> str:

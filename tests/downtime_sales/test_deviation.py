@@ -144,5 +144,9 @@ def test_fit_finds_statsmodels_estimates(seed):
     deviation, scale = _hourly_deviation(seed, rho=0.95 if seed == 2 else 0.99)
     start = np.array([0.01, 0.9, 2.0])
     fitted = np.array(fit_level(deviation, scale, start))
-    reference = _kalman_model(deviation, scale).fit(start_params=start, disp=False, maxiter=200, return_params=True)
-    assert fitted == pytest.approx(reference, rel=1e-4)
+    model = _kalman_model(deviation, scale)
+    reference = model.fit(start_params=start, disp=False, maxiter=200, return_params=True)
+    # statsmodels stops where L-BFGS's tolerance lets it (2e-4 short of the optimum here); the fit is
+    # polished to the optimum (see _deviation._polish), so its likelihood is at least as high.
+    assert fitted == pytest.approx(reference, rel=1e-3)
+    assert model.loglike(fitted) >= model.loglike(reference) - 1e-9 * abs(model.loglike(reference))

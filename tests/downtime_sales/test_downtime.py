@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from measuring import measure_buckets
 
 from helpers import downtime_sales as downtime
 from helpers import report
 from helpers.downtime_sales import plots as downtime_plots
 from helpers.downtime_sales import reporting as downtime_report
-from helpers.downtime_sales.outage_cost import measure_outages
 from helpers.downtime_sales.queries import sales_buckets
 from helpers.exceptions import ParameterError
 from helpers.inputs.loading import connect, open_input
@@ -48,7 +48,7 @@ def _simulate(seed: int, *, weeks: int, outages: int, freq: str = "h", draws: in
         .groupby(["bucket", "channel"], as_index=False)["revenue"].sum()
     )
     campaigns = plan.campaigns.assign(channel=plan.campaigns["channel"].replace("", None))
-    costs = measure_outages(
+    costs = measure_buckets(
         buckets, plan.outages, campaigns, freq=freq, span=(pd.Timestamp(start), pd.Timestamp(end)),
         draws=draws, seed=seed,
     )
@@ -153,7 +153,7 @@ def test_daily_buckets_give_wide_but_honest_totals():
         buckets = orders.assign(bucket=orders["timestamp"].dt.floor("D")).groupby(
             ["bucket", "channel"], as_index=False)["revenue"].sum()
         campaigns = plan.campaigns.assign(channel=plan.campaigns["channel"].replace("", None))
-        costs = measure_outages(buckets, plan.outages, campaigns, freq="D", draws=300, seed=seed)
+        costs = measure_buckets(buckets, plan.outages, campaigns, freq="D", draws=300, seed=seed)
         covered += costs.totals["net_lost_revenue_low"] < planted_total < costs.totals["net_lost_revenue_high"]
         widths.append((costs.totals["net_lost_revenue_high"] - costs.totals["net_lost_revenue_low"]) / planted_total)
     assert covered >= 8
@@ -181,9 +181,9 @@ def test_sample_total_within_twenty_percent_of_truth(sample):
     # The planted total is an expectation; this sample's orders drew it 13.9 % high already: a
     # model that knew the planted demand, measuring the same windows, would say +13.9 % (see the
     # next test). So no method can fairly be held to 10 % on this seed. Measured here:
-    # +16.3 % (seeds 43 and 44: +7.1 %, -1.7 %; before returning orders were matched with the lost
-    # ones +14.6 %, +8.2 %, -5.1 %; the bucket-total model +7.1 %, +11.9 %, -3.2 %). The
-    # interval below is the real check.
+    # +17.2 % since the drift is read before each outage only (issue 22; +16.3 % before, seeds 43
+    # and 44 then +7.1 %, -1.7 %; before returning orders were matched with the lost ones +14.6 %,
+    # +8.2 %, -5.1 %; the bucket-total model +7.1 %, +11.9 %, -3.2 %). The interval below is the real check.
     assert abs(costs.totals["net_lost_revenue"] - planted_total) / planted_total < 0.20
     for total in (planted_total, truth["totals"]["realized_net_lost_revenue"]):
         assert costs.totals["net_lost_revenue_low"] < total < costs.totals["net_lost_revenue_high"]
@@ -196,8 +196,9 @@ def test_sample_total_within_five_percent_of_a_model_that_knows_the_demand(sampl
 
     The oracle's net loss is (planted expected orders - actual orders) over the web channel's
     outage and recovery buckets, times the planted mean order value: it shares this sample's
-    order noise, so what is left is the model's own error. Measured: +2.1 % (seeds 43 and 44:
-    +2.5 %, -2.5 %; before returning orders were matched: +0.6 %, +3.6 %, -5.8 %).
+    order noise, so what is left is the model's own error. Measured: +2.9 % since the drift is read
+    before each outage only (issue 22; +2.1 % before, seeds 43 and 44 then +2.5 %, -2.5 %; before
+    returning orders were matched: +0.6 %, +3.6 %, -5.8 %).
     """
     _, truth, _, _, costs = sample
     # The plan generate() drew from its seed; the outages confirm it is the same plan.
@@ -216,7 +217,7 @@ def test_sample_incidents_match_truth(sample):
     planted = pd.DataFrame(truth["incidents"]).set_index("incident_id")
     measured = costs.incidents.set_index("incident_id")
     assert list(measured.index) == list(planted.index)
-    merged = measured.join(planted, suffixes=("", "_truth"))
+    merged = measured.join(planted, rsuffix="_truth")
     # 32 incidents: too few to pin coverage down (binomial sd 4 points), so a loose floor.
     assert _coverage(merged, "realized_net_lost_revenue", "net_lost_revenue") >= 0.80
     assert _coverage(merged, "net_lost_revenue_truth", "net_lost_revenue") >= 0.85
@@ -272,7 +273,10 @@ def test_results_have_the_contract_fields_and_are_json(sample):
         "net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
         "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high",
     }
-    assert results["confidence"] == 0.95 and results["parameters"]["freq"] == "h"
+    assert results["parameters"]["confidence"] == 0.95 and results["parameters"]["freq"] == "h"
+    assert list(results)[:4] == ["analysis", "parameters", "period", "units"] and results["analysis"] == "downtime_sales"
+    assert results["units"]["net_lost_revenue"] == results["parameters"]["currency"]
+    assert "currency" not in results and "confidence" not in results
     first = results["incidents"][0]
     assert first["net_lost_revenue"] == pytest.approx(first["lost_revenue"] - first["recovered_revenue"])
 
@@ -297,7 +301,7 @@ def test_the_report_runs_its_own_placebo(sample):
     # Nothing happened in the placebo windows: the sample's heavy-tailed orders must not turn into a charge.
     assert abs(placebo.charge_share) < 0.10 and placebo.zero_coverage >= 0.90
     sentence = downtime_report.placebo_sentence(costs)
-    assert sentence.startswith("On 200 windows where nothing happened") and "covered zero in" in sentence
+    assert sentence.startswith("Placebo: on 200 windows where nothing happened") and "covered zero in" in sentence
     # Matched returns cancel to float dust (-1e-13) in many placebo draws; the sentence says 0.
     assert "e-" not in sentence and "-0.0%" not in sentence, sentence
     figures = downtime.results(costs)["placebo"]
@@ -383,7 +387,7 @@ def _small_world(seed: int = 3, weeks: int = 10):
 
 def test_back_to_back_incidents_share_their_bucket_without_double_counting():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages, None, draws=300)
+    costs = measure_buckets(buckets, plan.outages, None, draws=300)
     pairs = plan.outages[plan.outages["start"].shift(-1) - plan.outages["end"] < pd.Timedelta(hours=1)]
     assert len(pairs) >= 1
     assert costs.totals["net_lost_revenue"] == pytest.approx(costs.incidents["net_lost_revenue"].sum())
@@ -401,7 +405,7 @@ def test_gaps_unknown_channels_and_overlaps_become_quality_notes():
                       "end": [pd.Timestamp("2024-10-20 11:00"), pd.Timestamp("2024-10-20 10:30")],
                       "channels": ["app", "web"]}),
     ], ignore_index=True)
-    costs = measure_outages(buckets, outages, None, draws=200)
+    costs = measure_buckets(buckets, outages, None, draws=200)
     issues = " | ".join(note.issue for note in costs.quality_notes)
     assert "no sales at all" in issues
     assert "channels not found in the sales" in issues
@@ -413,7 +417,7 @@ def test_gaps_unknown_channels_and_overlaps_become_quality_notes():
 
 def test_store_nights_and_closed_days_are_structural_zeros():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages, None, draws=100)
+    costs = measure_buckets(buckets, plan.outages, None, draws=100)
     store = costs.baselines["store"]
     night = store.timestamps.hour < 8
     assert store.closed[night].all() and (store.expected[night] == 0).all()
@@ -423,7 +427,7 @@ def test_store_nights_and_closed_days_are_structural_zeros():
 
 def test_no_incident_in_the_window():
     plan, buckets = _small_world()
-    costs = measure_outages(buckets, plan.outages.iloc[:0], None, draws=100)
+    costs = measure_buckets(buckets, plan.outages.iloc[:0], None, draws=100)
     assert costs.incidents.empty and costs.totals["net_lost_revenue"] == 0
     assert downtime.headline(costs)[0].startswith("No outage started between")
 
@@ -572,7 +576,7 @@ def test_estimate_impact_and_the_outage_analysis_agree_on_one_outage():
     realized_net = sales.expected_truth(plan, realized)["incidents"][0]["realized_net_lost_revenue"]
     buckets = orders.assign(bucket=orders["timestamp"].dt.floor("h")).groupby(
         ["bucket", "channel"], as_index=False)["revenue"].sum()
-    incident = measure_outages(buckets, plan.outages, None, draws=300, seed=1).incidents.iloc[0]
+    incident = measure_buckets(buckets, plan.outages, None, draws=300, seed=1).incidents.iloc[0]
 
     wide = buckets.pivot_table(index="bucket", columns="channel", values="revenue").reindex(
         pd.date_range(start, plan.end, freq="h", inclusive="left")).fillna(0.0)
@@ -586,3 +590,27 @@ def test_estimate_impact_and_the_outage_analysis_agree_on_one_outage():
     assert other[1] <= incident["net_lost_revenue"] <= other[2]
     assert incident["net_lost_revenue_low"] <= realized_net <= incident["net_lost_revenue_high"]
     assert other[1] <= realized_net <= other[2]
+
+
+def test_the_sample_as_hourly_revenue_totals_is_measured_as_well(sample, tmp_path):
+    """The most common BI export: hourly revenue per channel, no order counts (issue 22).
+
+    Before, these went through the order model with one "order" per hour: 12,498 EUR (interval
+    -10,494 to 39,556) against a planted expected loss of 35,059. Now the revenue model measures
+    them: within 10 % of the planted loss, the interval well above zero.
+    """
+    folder, truth, *_ = sample
+    orders = pq.read_table(folder / "sales.parquet").to_pandas()
+    hourly = orders.assign(timestamp=orders["timestamp"].dt.floor("h")).groupby(
+        ["timestamp", "channel"], as_index=False)["revenue"].sum()
+    hourly.to_csv(tmp_path / "hourly.csv", index=False)
+    params = downtime.Parameters.validate_values(
+        {"sales_path": str(tmp_path / "hourly.csv"), "outages_path": str(folder / "outages.csv"),
+         "campaigns_path": str(folder / "campaigns.csv")}
+    )
+    costs = downtime.analyse(downtime.load_inputs(params), params)
+    assert costs.model.kind == "revenue only" and costs.point_estimate == "mean"
+    planted = truth["totals"]["net_lost_revenue"]
+    assert abs(costs.totals["net_lost_revenue"] / planted - 1) < 0.10, (costs.totals["net_lost_revenue"], planted)
+    assert costs.totals["net_lost_revenue_low"] > 0
+    assert "revenue totals without order counts" in downtime.reporting.model_sentence(costs)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from helpers.downtime_sales.placebo import _candidates
+from helpers.downtime_sales.placebo import candidate_windows
 
 
 def test_candidates_are_exactly_the_clean_whole_week_shifts():
@@ -20,7 +20,7 @@ def test_candidates_are_exactly_the_clean_whole_week_shifts():
             "recovery_end": pd.to_datetime(["2024-02-05 14:00", "2024-03-01 05:30", "2024-03-01 05:00"]),
         }
     )
-    found = _candidates(windows, clean, grid, step)
+    found = candidate_windows(windows, clean, grid, step)
     expected, inside_grid = [], 0
     for incident, channels, start, stop in [("a", ["web"], "2024-02-05 10:20", "2024-02-05 14:00"),
                                              ("b", ["store", "web"], "2024-03-01 00:00", "2024-03-01 05:30")]:

@@ -51,7 +51,8 @@ REQUIRED_RESULTS = {
         "totals": ["net_lost_revenue", "net_lost_revenue_low", "net_lost_revenue_high",
                    "campaign_minute_cost_ratio", "campaign_minute_cost_ratio_low", "campaign_minute_cost_ratio_high"],
         "parameters": [],
-        "confidence": [],
+        "units": [],
+        "period": [],
     },
 }
 

@@ -11,7 +11,8 @@
     }
 
 ``units`` names the unit of each figure by its key, wherever the key appears in the figures (a key in a
-list of rows counts for every row): ``share`` (a fraction from 0 to 1, never a percentage), ``count``
+list of rows counts for every row): ``share`` (a fraction from 0 to 1, never a percentage; an estimated
+share's interval bounds, ``*_low`` and ``*_high``, may reach past 0 or 1), ``count``
 units in words (``responses``, ``attributes``, ``features``), ``points``, ``hours``, ``days``,
 ``minutes``, ``x`` for a ratio, or a currency code (``EUR``). Parameters live under ``parameters`` only,
 not repeated at the top. The index reads a headline figure's unit from ``units`` unless the analysis
@@ -103,6 +104,8 @@ def layout_problems(results: Mapping[str, Any]) -> list[str]:
     problems += [f"units names '{k}', which no figure has" for k in units if k not in keys]
     problems += [f"'{k}' is a percentage; publish a share from 0 to 1" for k in keys if k.endswith(("_pct", "_percent"))]
     for key, value in _items(figures):
+        if key.endswith(("_low", "_high")):
+            continue  # an estimated share's interval may reach past 0 or 1 (a difference of two estimates)
         if units.get(key) == SHARE and isinstance(value, (int, float)) and not isinstance(value, bool):
             if math.isfinite(value) and not 0 <= value <= 1:
                 problems.append(f"'{key}' is a share but holds {value}")

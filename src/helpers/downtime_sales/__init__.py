@@ -10,11 +10,14 @@ The analysis contract (:mod:`helpers.analysis.contract`)::
     downtime_sales.results(result)                    # what results.json holds
 
 Modules: :mod:`.parameters`, :mod:`.loading`, :mod:`.queries` (buckets in the engine),
-:mod:`.baseline` (the expected-revenue model), :mod:`.outage_cost` (per-incident figures and
-intervals), :mod:`.analysis`, :mod:`.result`, :mod:`.impact` (``estimate_impact``, the
-CausalImpact-style estimator for one series around one intervention), :mod:`.plots` and
-:mod:`.reporting`. Money is in the sales currency (``currency`` only labels it); durations
-in minutes.
+:mod:`.sales_shape` (which model the sales call for: order-level rows, bucket counts or revenue
+only), :mod:`.buckets` (the grid, data gaps), :mod:`.windows` (each incident's outage and recovery
+buckets), :mod:`.baseline` and :mod:`.order_model` (the expected-revenue models), :mod:`.fitting`,
+:mod:`.incidents` (per-incident figures and intervals), :mod:`.campaigns`, :mod:`.timeline` (the
+charts' data), :mod:`.placebo` and :mod:`.self_check` (the checks on the user's own sales),
+:mod:`.analysis`, :mod:`.result`, :mod:`.impact` (``estimate_impact``, the CausalImpact-style
+estimator for one series around one intervention), :mod:`.plots` and :mod:`.reporting`. Money is
+in the sales currency (``currency`` only labels it); durations in minutes.
 """
 
 from pathlib import Path
@@ -54,7 +57,7 @@ ANALYSIS = Analysis(
     schemas=SCHEMAS,
     headline_fields=(
         HeadlineField("net lost revenue", "totals.net_lost_revenue", low="totals.net_lost_revenue_low",
-                      high="totals.net_lost_revenue_high", unit_from="currency", no_effect=0),
+                      high="totals.net_lost_revenue_high", no_effect=0),
         HeadlineField("campaign minute vs other minute", "totals.campaign_minute_cost_ratio",
                       low="totals.campaign_minute_cost_ratio_low", high="totals.campaign_minute_cost_ratio_high", unit="x",
                       no_effect=1),

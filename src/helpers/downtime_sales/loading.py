@@ -12,6 +12,7 @@ import pandas as pd
 
 from helpers.downtime_sales.parameters import Parameters
 from helpers.downtime_sales.queries import sales_buckets, sales_range
+from helpers.downtime_sales.sales_shape import check_grain
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading as inputs
 from helpers.inputs.quality import QualityNote
@@ -34,7 +35,8 @@ class Inputs:
     Attributes
     ----------
     buckets : pandas.DataFrame
-        ``bucket, channel, revenue, orders, rows`` per bucket with sales, over ``span``.
+        ``bucket, channel, revenue, orders`` per bucket with sales, over ``span``, and the facts
+        about the rows behind them that choose the model (see :func:`.queries.sales_buckets`).
     outages, campaigns : pandas.DataFrame
         As loaded (validated); ``campaigns`` may be empty.
     span : (Timestamp, Timestamp)
@@ -54,6 +56,22 @@ class Inputs:
     end: pd.Timestamp
     channels: list[str]
     notes: list[QualityNote] = field(default_factory=list)
+
+    @classmethod
+    def from_buckets(
+        cls, buckets: pd.DataFrame, outages: pd.DataFrame, campaigns: pd.DataFrame | None = None, *,
+        span: tuple[pd.Timestamp, pd.Timestamp], start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+    ) -> Inputs:
+        """Inputs from sales already in buckets (``bucket, channel, revenue`` and, for orders, ``orders``).
+
+        For a notebook's or a test's own frames: with ``orders`` the buckets are taken as order-level
+        sales, without as revenue only. Incidents in ``[start, end)`` (default: the span) are reported.
+        """
+        empty = pd.DataFrame(columns=["campaign_id", "name", "start", "end", "channel", "spend"])
+        span = (pd.Timestamp(span[0]), pd.Timestamp(span[1]))
+        return cls(buckets, outages, campaigns if campaigns is not None else empty, span,
+                   pd.Timestamp(start) if start is not None else span[0], pd.Timestamp(end) if end is not None else span[1],
+                   sorted(buckets["channel"].unique().tolist()))
 
 
 def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
@@ -76,7 +94,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
         window = _sales_window(sales, params)
         buckets, span, channels = window.buckets, window.span, window.channels
         start, end, data_start, data_end = window.start, window.end, window.data_start, window.data_end
-        # Gaps in the sales are found on the buckets (see measure_outages), where a store's
+        # Gaps in the sales are found on the buckets (see .buckets), where a store's
         # closed Sundays can be told from missing data.
         notes: list[QualityNote] = []
         outages = inputs.load_input(params.outages_path, "outages", timezone=params.timezone, con=con)
@@ -164,6 +182,7 @@ def _sales_window(sales: Any, params: Parameters) -> _Window:
         )
     span = (max(data_start, start - HISTORY), min(data_end, end + AFTERMATH))
     buckets = sales_buckets(sales, start=span[0], end=span[1], freq=params.freq)
+    check_grain(buckets, params.freq)
     if buckets[buckets["channel"].isin(params.channels or channels)].empty:
         raise ParameterError(
             f"The window {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} and the weeks around it "

@@ -65,6 +65,7 @@ _MIN_POOL = 30
 #: (measured on the heavy-tailed test's sales), and every small group of missing orders with it.
 _MIN_POOL_ORDERS = 2000
 _RESAMPLES_AT_ONCE = 64
+_MAX_RATE = 1e12
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,8 +165,14 @@ class OrderBaseline(Baseline):
     counts: Baseline | None = field(default=None, repr=False)
     values: OrderValues | None = field(default=None, repr=False)
 
-    def simulate(self, targets: np.ndarray, *, draws: int, rng: np.random.Generator) -> np.ndarray:
+    def simulate(
+        self, targets: np.ndarray, *, draws: int, rng: np.random.Generator, actual: np.ndarray | None = None,
+        orders: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Draws of revenue (currency) in the target buckets: the actual revenue plus the missing orders' value.
+
+        ``actual`` and ``orders`` replace the revenue and order counts observed in the targets (the
+        self-check plants outages in them); by default, the channel's own.
 
         The orders that did come in count at their own value; only the difference between the
         drawn order count and the actual one is valued, with values drawn from the channel's
@@ -175,8 +182,8 @@ class OrderBaseline(Baseline):
         """
         targets = np.asarray(targets, dtype=int)
         rate = np.maximum(self.counts.simulate(targets, draws=draws, rng=rng, with_noise=False), 0)
-        actual_orders = np.nan_to_num(self.counts.actual[targets]).astype(int)
-        actual = np.nan_to_num(self.actual[targets])
+        actual_orders = np.nan_to_num(self.counts.actual[targets] if orders is None else orders).astype(int)
+        actual = np.nan_to_num(self.actual[targets] if actual is None else actual)
         missing = _count_draws(rate, self.counts.dispersion, rng) - actual_orders
         value = _value_missing(missing, _run_starts(targets), self.values, rng)
         return actual + value * self.values.mean_value_draws(draws, rng)[:, None]
@@ -240,11 +247,14 @@ def _count_draws(rate: np.ndarray, dispersion: float, rng: np.random.Generator) 
     Drawing counts (rather than rounding a continuous path) keeps their mean at the rate even
     in quiet hours, where clipping a continuous path at zero would add orders.
     """
+    # NumPy's Poisson sampler refuses rates above about 1e19 ("lam value too large"); no shop has
+    # 1e12 orders in a bucket, so a rate beyond that is a broken fit, drawn at that cap rather than a traceback.
+    rate = np.minimum(rate, _MAX_RATE)
     if dispersion <= 1.0 + 1e-6:
         return rng.poisson(rate)
     # Gamma-Poisson mixture: mean rate, variance rate * dispersion.
     shape = rate / (dispersion - 1)
-    return rng.poisson(rng.gamma(np.maximum(shape, 1e-12), dispersion - 1))
+    return rng.poisson(np.minimum(rng.gamma(np.maximum(shape, 1e-12), dispersion - 1), _MAX_RATE))
 
 
 def fit_order_baseline(revenue: pd.Series, orders: pd.Series, *, clean: np.ndarray, **options: object) -> OrderBaseline:

@@ -22,7 +22,7 @@ import pandas as pd
 from helpers.downtime_sales.baseline import Baseline
 from helpers.downtime_sales.result import Placebo
 
-__all__ = ["placebo_check"]
+__all__ = ["placebo_check", "candidate_windows"]
 
 
 def placebo_check(
@@ -35,7 +35,7 @@ def placebo_check(
     n: int,
     draws: int,
     level: float,
-    point: Callable = np.mean,
+    point: Callable = np.median,
     rng: np.random.Generator,
 ) -> Placebo | None:
     """Measure ``n`` outage-free windows shaped like the incidents' (None when there are none to copy).
@@ -55,10 +55,10 @@ def placebo_check(
     level : float
         Lower tail of the intervals (0.025 for 95 %).
     point : callable
-        ``np.mean`` or ``np.median``: the point estimate, as for the incidents.
+        The point estimate over the draws, as for the incidents (the median).
     rng : numpy.random.Generator
     """
-    candidates = _candidates(windows[windows["channel"].isin(baselines)], clean, grid, step)
+    candidates = candidate_windows(windows[windows["channel"].isin(baselines)], clean, grid, step)
     if not len(candidates) or n <= 0:
         return None
     chosen = candidates.iloc[np.sort(rng.choice(len(candidates), min(n, len(candidates)), replace=False))]
@@ -102,10 +102,16 @@ def placebo_check(
     )
 
 
-def _candidates(windows: pd.DataFrame, clean: dict[str, np.ndarray], grid: pd.DatetimeIndex, step) -> pd.DataFrame:
-    """Every whole-week shift of every incident's windows that lands on clean buckets only."""
+def candidate_windows(
+    windows: pd.DataFrame, clean: dict[str, np.ndarray], grid: pd.DatetimeIndex, step: pd.Timedelta
+) -> pd.DataFrame:
+    """Every whole-week shift of every incident's windows that lands on clean buckets only.
+
+    One row per shift: ``incident_id`` (whose shape it copies), ``start, end`` (the outage, shifted),
+    ``recovery_end``, ``channels`` and ``positions`` (the buckets of outage and recovery).
+    """
     rows = []
-    columns = ["incident_id", "start", "end", "channels", "positions"]
+    columns = ["incident_id", "start", "end", "recovery_end", "channels", "positions"]
     if not len(grid):
         return pd.DataFrame(rows, columns=columns)
     week = pd.Timedelta(weeks=1)
@@ -123,5 +129,5 @@ def _candidates(windows: pd.DataFrame, clean: dict[str, np.ndarray], grid: pd.Da
         for channel in channels:
             usable &= unclean_before[channel][last] == unclean_before[channel][first]
         for k in np.flatnonzero(usable):
-            rows.append((incident, starts[k], ends[k], channels, np.arange(first[k], last[k])))
+            rows.append((incident, starts[k], ends[k], stops[k], channels, np.arange(first[k], last[k])))
     return pd.DataFrame(rows, columns=columns)

@@ -44,7 +44,7 @@ def bucket_start(frame: pd.DataFrame, freq: str) -> pd.Series:
 
 
 def _bucket_minutes(freq: str) -> int:
-    step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    step = pd.to_timedelta(freq if freq[:1].isdigit() else f"1{freq}")
     if step in (pd.Timedelta(days=1), pd.Timedelta(hours=1)):
         return int(step / pd.Timedelta(minutes=1))
     if pd.Timedelta(minutes=1) <= step < pd.Timedelta(hours=1) and pd.Timedelta(hours=1) % step == pd.Timedelta(0):
@@ -69,24 +69,35 @@ def sales_buckets(sales: ibis.Table, *, start: pd.Timestamp, end: pd.Timestamp, 
     Returns
     -------
     pandas.DataFrame
-        ``bucket, channel, revenue, orders, rows``: revenue in the sales currency;
-        ``orders`` sums the orders column (rows where it is empty count as one order
-        each only if the whole column is empty); ``rows`` is the number of sales rows.
-        Buckets without any sale are absent.
+        ``bucket, channel, revenue, orders, rows, counted_rows, most_orders, on_quarter_hour,
+        on_hour, on_day``: revenue in the sales currency; ``orders`` sums the orders column over
+        the ``counted_rows`` rows where it is filled (0 where none is), ``most_orders`` is its
+        largest value in one row; ``rows`` is the number of sales rows, of which ``on_*`` have a
+        timestamp on a quarter-hour, hour or day boundary (how bucket totals look, what orders
+        rarely do: see :mod:`.sales_shape`). Buckets without any sale are absent.
     """
     window = sales.filter(
         (sales.timestamp >= ibis.literal(start.to_pydatetime()))
         & (sales.timestamp < ibis.literal(end.to_pydatetime()))
     )
-    grouped = window.group_by(**bucket_expression(window.timestamp, freq), channel=window.channel).aggregate(
+    stamp = window.timestamp
+    on_minute = stamp.second() == 0
+    on_hour = on_minute & (stamp.minute() == 0)
+    grouped = window.group_by(**bucket_expression(stamp, freq), channel=window.channel).aggregate(
         revenue=window.revenue.sum(),
         orders=window.orders.sum(),
         rows=window.count(),
+        counted_rows=window.orders.count(),
+        most_orders=window.orders.max(),
+        on_quarter_hour=ibis.ifelse(on_minute & (stamp.minute() % 15 == 0), 1, 0).sum(),
+        on_hour=ibis.ifelse(on_hour, 1, 0).sum(),
+        on_day=ibis.ifelse(on_hour & (stamp.hour() == 0), 1, 0).sum(),
     )
     frame = grouped.to_pandas()
     frame.insert(0, "bucket", bucket_start(frame, freq))
     frame = frame.drop(columns=["bucket_hour", "bucket_slot"]).sort_values(["bucket", "channel"], ignore_index=True)
     frame["channel"] = frame["channel"].astype(str)
     frame["revenue"] = frame["revenue"].astype(float)
-    frame["orders"] = pd.to_numeric(frame["orders"]).fillna(frame["rows"]).astype("int64")
+    for column in ("orders", "most_orders", "rows", "counted_rows", "on_quarter_hour", "on_hour", "on_day"):
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
     return frame

@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.results import SHARE, results_layout
+from helpers.downtime_sales.baseline import bucket_step
 from helpers.report.display import Table, with_interval
 
 if TYPE_CHECKING:
     from helpers.downtime_sales.result import Result
 
 __all__ = [
-    "headline", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "placebo_sentence", "results",
+    "headline", "incident_table", "incident_table_caption", "campaign_table", "method_notes", "model_sentence",
+    "placebo_sentence", "self_check_sentence", "results",
 ]
 
 #: Fields of each incident in results.json, in order (the issue's contract).
@@ -56,7 +59,7 @@ def _times(value: float | None) -> str:
 
 def headline(costs: Result) -> list[str]:
     """The report's first paragraph, figures included (money in the ``currency`` parameter's unit)."""
-    currency = costs.params.currency if costs.params is not None else "EUR"
+    currency = costs.params.currency
     incidents, totals = costs.incidents, costs.totals
     level = f"{costs.confidence:.0%}"
     if not len(incidents):
@@ -89,6 +92,9 @@ def headline(costs: Result) -> list[str]:
             f"on balance, so campaign and other minutes cannot be compared as a ratio."
         )
     sentences = [first]
+    warning = _self_check_warning(costs)
+    if warning:
+        sentences.append(warning)
     hit = costs.campaigns[costs.campaigns["incidents"] > 0].dropna(subset=["lost_share"])
     if len(hit):
         worst = hit.loc[hit["lost_share"].idxmax()]
@@ -126,9 +132,9 @@ def _period(costs: Result) -> str:
 
 def incident_table_caption(costs: Result) -> str:
     """The incident table's caption, with the caveat on recovered revenue for coarse buckets."""
-    currency = costs.params.currency if costs.params is not None else "EUR"
+    currency = costs.params.currency
     caption = f"Incidents, costliest first (money in {currency})."
-    if pd.Timedelta(pd.tseries.frequencies.to_offset(costs.freq)) > pd.Timedelta(minutes=15):
+    if bucket_step(costs.freq) > pd.Timedelta(minutes=15):
         caption += (
             f" *Recovered revenue is biased low with {_BUCKET_WORDS.get(costs.freq, costs.freq)} buckets: customers who "
             "come back within the bucket where an outage ends count against its lost revenue instead, so lost and "
@@ -183,7 +189,7 @@ def campaign_table(costs: Result) -> Table:
     """Per campaign: spend, incremental revenue, what outages took and the share, with intervals."""
     frame = costs.campaigns
     level = f"{costs.confidence:.0%}"
-    currency = costs.params.currency if costs.params is not None else "EUR"
+    currency = costs.params.currency
     rows = pd.DataFrame(
         {
             "Campaign": frame["name"],
@@ -212,21 +218,65 @@ def placebo_sentence(costs: Result) -> str:
     placebo = costs.placebo
     if placebo is None:
         return "No placebo check: there is no incident whose shape could be copied to clean weeks."
-    currency = costs.params.currency if costs.params is not None else "EUR"
+    currency = costs.params.currency
     n = len(placebo.windows)
     share = placebo.charge_share if abs(placebo.median_charge) >= 0.005 else 0.0
     return (
-        f"On {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
+        f"Placebo: on {n} windows where nothing happened (the incidents' outage and recovery hours moved by whole weeks "
         f"to clean weeks), the method charged a median of {money(placebo.median_charge)} {currency} "
         f"({share:.1%} of the median window's revenue of {money(placebo.median_revenue)} {currency}); "
         f"their {costs.confidence:.0%} intervals covered zero in {placebo.zero_coverage:.0%} of them."
     )
 
 
+def model_sentence(costs: Result) -> str:
+    """Which model the sales called for, and why, in one or two sentences."""
+    reason, point = costs.model.reason, costs.point_estimate
+    return (f"Model: {reason[0].lower()}{reason[1:]} Point estimates are {point}s of the counterfactual draws; "
+            "intervals are their quantiles.")
+
+
+def self_check_sentence(costs: Result) -> str:
+    """What the method found where the check planted outages with a known loss (money in the sales currency)."""
+    check = costs.self_check
+    if check is None:
+        return "No self-check: there is no incident whose shape could be copied to clean weeks."
+    currency = costs.params.currency
+    n = len(check.windows)
+    what = "orders placed" if costs.model.uses_orders else "revenue"
+    text = (
+        f"Self-check: in {n} quiet windows shaped like the incidents, the check removed {check.removed_share:.0%} of "
+        f"the {what} in the outage minutes and moved {check.returned_share:.0%} of that into the recovery hours, a "
+        f"known net loss of {money(check.planted)} {currency}; the method found {money(check.found)} {currency} "
+        f"({check.ratio:.0%} of it; {costs.confidence:.0%} interval {money(check.found_low)} to "
+        f"{money(check.found_high)}), and its {costs.confidence:.0%} intervals covered the removed amount in "
+        f"{check.coverage:.0%} of the windows."
+    )
+    return text + (" " + _self_check_warning(costs) if check.biased else "")
+
+
+def _self_check_warning(costs: Result) -> str:
+    """The summary's warning when the self-check finds a bias beyond its own noise ('' otherwise)."""
+    check = costs.self_check
+    if check is None or not check.biased:
+        return ""
+    # With intervals too narrow, an estimate within 5 % of the planted loss is off target only because
+    # its interval is: the narrowness is the finding.
+    if check.off_target and not (check.too_narrow and abs(check.ratio - 1) < 0.05) and check.planted < check.found:
+        return (f"Caution: where the check removed a known amount of sales, the method found {check.ratio:.0%} of it, "
+                "more than chance explains, so the losses above are probably overstated on these sales.")
+    if check.off_target and not (check.too_narrow and abs(check.ratio - 1) < 0.05):
+        return (f"Caution: where the check removed a known amount of sales, the method found only {check.ratio:.0%} "
+                "of it, less than chance explains, so the losses above are probably understated on these sales.")
+    return (f"Caution: the method's intervals covered a known planted loss in only {check.coverage:.0%} of the "
+            f"check's windows, against {costs.confidence:.0%} promised, so the intervals above are too narrow on "
+            "these sales.")
+
+
 def _order_value_note(costs: Result) -> str:
-    if costs.point_estimate == "median":
+    if costs.model.uses_orders:
         return (
-            "The sales carry order counts, so the baseline models the number of orders per bucket (hour of the "
+            "The sales are order-level rows, so the baseline models the number of orders per bucket (hour of the "
             "week, trend, campaigns, special days, drift); an outage's loss is the orders missing against drawn "
             "counts times their value, drawn from the channel's own orders. Order values are assumed to be "
             "independent of the hour and of each other, with whatever heavy tail the data has (wholesale orders "
@@ -236,10 +286,12 @@ def _order_value_note(costs: Result) -> str:
             "windows where nothing happened centre on zero; a total's median is not the sum of the incidents' "
             "medians."
         )
+    counts = " (the order counts given are checked, not used: see the model note)" if costs.model.kind == "bucket counts" else ""
     return (
-        "The sales come as bucket totals only (no order counts), so the baseline models revenue per bucket "
-        "directly (its mean), as before order-level sales were supported, and point estimates are means of the "
-        "draws; with heavy-tailed order values this overstates the typical window's loss (see the placebo check)."
+        f"The sales are bucket totals{counts}, so the baseline models revenue per bucket directly, its noise "
+        "resampled from the channel's own residuals (heavy tails included). Point estimates are means of the "
+        "draws, so the incidents add up to the total; with heavy-tailed order values a window's mean lies a "
+        "little above what a typical window loses (see the placebo check)."
     )
 
 
@@ -277,19 +329,48 @@ def method_notes(costs: Result) -> list[str]:
 
 
 def results(costs: Result) -> dict[str, Any]:
-    """The run's key figures for ``results.json`` (money in the sales currency, minutes)."""
+    """The run's key figures for ``results.json``, in the common layout (money in the sales currency, minutes)."""
     params = costs.params
     incidents = costs.incidents.reindex(columns=INCIDENT_FIELDS)
-    return {
+    figures = {
         "incidents": incidents.to_dict(orient="records"),
         "totals": {key: costs.totals.get(key) for key in TOTAL_FIELDS},
         "campaigns": costs.campaigns.to_dict(orient="records"),
         "point_estimate": costs.point_estimate,
+        "model": costs.model.kind,
         "placebo": _placebo_results(costs),
-        "currency": params.currency,
-        "parameters": params.as_dict(),
-        "confidence": params.confidence,
+        "self_check": _self_check_results(costs),
     }
+    period = (costs.start, costs.end - pd.Timedelta(days=1))
+    return results_layout("downtime_sales", params, period=period, units=_units(params.currency, figures), figures=figures)
+
+
+def _units(currency: str, figures: dict[str, Any]) -> dict[str, str]:
+    """The unit of every figure results.json holds (those present in this run)."""
+    money = [
+        "actual_revenue", "expected_revenue", "lost_revenue", "recovered_revenue", "net_lost_revenue", "spend",
+        "incremental_revenue", "median_net_lost_revenue", "median_window_revenue", "planted_net_lost_revenue",
+        "found_net_lost_revenue",
+    ]
+    bounds = ("", "_low", "_high")
+    units = {key + bound: currency for key in money for bound in bounds}
+    units["lost_revenue_per_minute"] = f"{currency} a minute"
+    units |= {key + bound: "x" for key in ("campaign_minute_cost_ratio", "found_share_of_planted") for bound in bounds}
+    units |= {"lost_share" + bound: SHARE for bound in bounds}
+    units |= dict.fromkeys(("median_share_of_revenue", "zero_coverage", "removed_share", "returned_share", "coverage"), SHARE)
+    units |= {"minutes": "minutes", "windows": "windows"}
+    present = set(_keys(figures))
+    return {key: unit for key, unit in units.items() if key in present}
+
+
+def _keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
 
 
 def _placebo_results(costs: Result) -> dict[str, Any] | None:
@@ -302,4 +383,24 @@ def _placebo_results(costs: Result) -> dict[str, Any] | None:
         "median_window_revenue": placebo.median_revenue,
         "median_share_of_revenue": placebo.charge_share,
         "zero_coverage": placebo.zero_coverage,
+    }
+
+
+def _self_check_results(costs: Result) -> dict[str, Any] | None:
+    check = costs.self_check
+    if check is None:
+        return None
+    return {
+        "windows": len(check.windows),
+        "removed_share": check.removed_share,
+        "returned_share": check.returned_share,
+        "planted_net_lost_revenue": check.planted,
+        "found_net_lost_revenue": check.found,
+        "found_net_lost_revenue_low": check.found_low,
+        "found_net_lost_revenue_high": check.found_high,
+        "found_share_of_planted": check.ratio,
+        "coverage": check.coverage,
+        "off_target": check.off_target,
+        "too_narrow": check.too_narrow,
+        "biased": check.biased,
     }

@@ -13,8 +13,9 @@ from helpers.inputs.quality import QualityNote
 if TYPE_CHECKING:
     from helpers.downtime_sales.baseline import Baseline
     from helpers.downtime_sales.parameters import Parameters
+    from helpers.downtime_sales.sales_shape import SalesModel
 
-__all__ = ["Result", "Placebo"]
+__all__ = ["Result", "Placebo", "SelfCheck"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,8 +47,62 @@ class Placebo:
 
 
 @dataclass(frozen=True, eq=False)
+class SelfCheck:
+    """Planted outages in the user's own clean weeks, measured as incidents are (see :mod:`.self_check`).
+
+    Attributes
+    ----------
+    windows : pandas.DataFrame
+        One row per planted window: ``incident_id`` (whose shape it copies), ``start, end,
+        channels``, ``removed_revenue`` (what the outage took), ``returned_revenue`` (moved into
+        the recovery hours), ``planted_net`` (their difference) and ``found_net(_low, _high)``:
+        what the method charged, with its interval.
+    removed_share, returned_share : float
+        Share of the revenue (orders) removed in the outage minutes, and share of that moved back.
+    removed, returned : float
+        Total removed and moved back over the windows (currency).
+    planted : float
+        ``removed - returned``: the net loss planted (currency).
+    found, found_low, found_high : float
+        The method's net loss over all windows and the interval of that sum (currency).
+    found_gross, found_recovered : float
+        Its lost revenue in the outage buckets and recovered revenue in the recovery buckets (currency).
+    coverage : float
+        Share of the windows whose interval covers the planted net loss.
+    off_target : bool
+        The planted net loss lies outside the central 99.9 % of the found one's draws.
+    too_narrow : bool
+        The intervals cover the planted loss far less often than their level says (binomial tail
+        below 0.001, and 10 points short of the level).
+    biased : bool
+        ``off_target`` or ``too_narrow``: a bias beyond the check's own noise.
+    """
+
+    windows: pd.DataFrame
+    removed_share: float
+    returned_share: float
+    removed: float
+    returned: float
+    planted: float
+    found: float
+    found_low: float
+    found_high: float
+    found_gross: float
+    found_recovered: float
+    coverage: float
+    off_target: bool
+    too_narrow: bool
+    biased: bool
+
+    @property
+    def ratio(self) -> float:
+        """Found over planted net loss (1 = exact)."""
+        return self.found / self.planted if self.planted else float("nan")
+
+
+@dataclass(frozen=True, eq=False)
 class Result:
-    """The outage analysis, every amount in the sales currency.
+    """The outage analysis, every amount in the sales currency; built by :func:`helpers.downtime_sales.analyse`.
 
     Attributes
     ----------
@@ -74,10 +129,22 @@ class Result:
         The fitted baseline of each analysed channel.
     special_days : list of pandas.Timestamp
         Days given their own effect (holidays and days far off the pattern).
-    quality_notes : list of QualityNote
-        Data-quality notes found on the way.
     net_lost_draws : numpy.ndarray
         ``(draws, incidents)``: the joint draws behind every interval.
+    model : SalesModel
+        What the sales are (order-level rows, bucket counts, revenue only) and so what the baseline models.
+    placebo : Placebo or None
+        Outage-free windows measured as outages (None when no incident's shape fits a clean week).
+    self_check : SelfCheck or None
+        Planted outages measured as incidents (None when no incident's shape fits a clean week).
+    start, end : pandas.Timestamp
+        Incidents starting in ``[start, end)`` are reported.
+    channels : list of str
+        The measured channels.
+    params : Parameters
+        The run's parameters.
+    quality_notes : list of QualityNote
+        Data-quality notes found on the way, the inputs' included.
     """
 
     incidents: pd.DataFrame
@@ -88,17 +155,32 @@ class Result:
     windows: pd.DataFrame
     baselines: dict[str, Baseline] = field(repr=False)
     special_days: list[pd.Timestamp]
-    quality_notes: list[QualityNote]
     net_lost_draws: np.ndarray = field(repr=False)
-    confidence: float = 0.95
-    freq: str = "h"
-    recovery_hours: float = 3.0
-    start: pd.Timestamp | None = None
-    end: pd.Timestamp | None = None
-    channels: list[str] = field(default_factory=list)
-    #: "median" (order-level sales: order counts and values) or "mean" (bucket totals) of the draws.
-    point_estimate: str = "mean"
-    #: The placebo check, when the analysis ran one.
-    placebo: Placebo | None = None
-    #: The run's parameters (set by :func:`helpers.downtime_sales.analyse`).
-    params: Parameters | None = None
+    model: SalesModel
+    placebo: Placebo | None
+    self_check: SelfCheck | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+    channels: list[str]
+    params: Parameters
+    quality_notes: list[QualityNote]
+
+    @property
+    def confidence(self) -> float:
+        """Level of every interval."""
+        return self.params.confidence
+
+    @property
+    def freq(self) -> str:
+        """Bucket size."""
+        return self.params.freq
+
+    @property
+    def recovery_hours(self) -> float:
+        """Hours after an outage in which displaced demand may come back."""
+        return self.params.recovery_hours
+
+    @property
+    def point_estimate(self) -> str:
+        """How point estimates come from the draws: ``"median"`` (order-level rows) or ``"mean"`` (bucket totals)."""
+        return "median" if self.model.uses_orders else "mean"

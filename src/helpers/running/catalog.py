@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Notebook", "find_notebook", "list_notebooks", "read_params_file"]
 
+#: A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's). Notebook
+#: and parameter-set names become report folders, so they must be such names.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
 #: How notebooks of earlier kit versions named their declaration: only a registered analysis's is honoured.
 _LEGACY_DECLARATION = re.compile(r"helpers\.([a-z_][a-z0-9_]*):Parameters")
 
@@ -60,6 +63,11 @@ class Notebook:
         # Plain JSON, not nbformat: its schema validator pulls in jsonschema and a URI grammar
         # (about a second), and listing notebooks needs only their metadata and tags. The
         # runner's papermill reads the notebook in full, with validation, before executing it.
+        if not SAFE_NAME.fullmatch(path.stem):
+            raise ParameterError(
+                f"The notebook's name {path.stem[:100]!r} cannot name a report folder (letters, digits, '.', '_' and '-', "
+                "not starting with '.'); rename the file."
+            )
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -151,9 +159,14 @@ class Notebook:
         if not raw.strip():
             return ""
         try:
-            return yaml.safe_load(raw)
+            value = yaml.safe_load(raw)
+        except RecursionError:
+            raise ParameterError(f"-p {key}: the value is nested more deeply than any parameter needs.") from None
         except (yaml.YAMLError, ValueError):
             return raw  # not YAML (or an impossible date): validation names the type it wanted
+        if not _fits(value, _MAX_VALUES):
+            raise ParameterError(f"-p {key}: the value holds more than {_MAX_VALUES:,} values or is nested too deeply.")
+        return value
 
     def inputs(self, values: dict[str, Any]) -> dict[str, tuple[str, str]]:
         """``{parameter: (kind, source)}`` for the input sources a validated run names."""
@@ -211,9 +224,22 @@ def _analysis(meta: dict[str, Any], path: Path) -> Analysis | None:
         raise ParameterError(f"{path.name}: {exc}") from None
 
 
-def list_notebooks() -> list[Notebook]:
-    """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name."""
-    return [Notebook.load(p) for p in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))]
+def list_notebooks(problems: dict[Path, str] | None = None) -> list[Notebook]:
+    """Every notebook under ``notebooks/`` (checkpoints left out), sorted by name.
+
+    A notebook that cannot be loaded (not JSON, no ``parameters`` cell, an analysis not installed) is
+    left out and its one sentence put in ``problems`` under its path, so one broken file never stops the
+    others; with ``problems`` None it is raised instead.
+    """
+    found = []
+    for path in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        try:
+            found.append(Notebook.load(path))
+        except KitError as exc:
+            if problems is None:
+                raise
+            problems[path] = str(exc)
+    return found
 
 
 def find_notebook(name_or_path: str) -> Notebook:
@@ -243,12 +269,26 @@ class _AliasLimitError(yaml.YAMLError):
     pass
 
 
+class _DuplicateKeyError(yaml.YAMLError):
+    pass
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing files that use more than a few aliases (``*name``).
+    """PyYAML's safe loader, refusing files that use more than a few aliases (``*name``) or repeat a key.
 
     Aliases share one object when loaded, but every message, ``run.json`` and report that
     shows the value expands them: 9 nested aliases in 366 bytes become gigabytes of text.
+    A key written twice would silently take the last value; the user meant one of them.
     """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _DuplicateKeyError(f"'{key}' appears twice (line {key_node.start_mark.line + 1})")
+            seen.add(key if isinstance(key, (str, int, float, bool)) else id(key))
+        return super().construct_mapping(node, deep=deep)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -272,6 +312,10 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
         values = yaml.load(path.read_text(encoding="utf-8"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
     except _AliasLimitError:
         raise ParameterError(f"{path.name}: uses more than {_MAX_ALIASES} YAML aliases (*name); write the values out.") from None
+    except RecursionError:
+        raise ParameterError(f"{path.name}: values are nested more deeply than any parameter needs.") from None
+    except _DuplicateKeyError as exc:
+        raise ParameterError(f"{path.name}: {exc}; keep one of them.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -286,21 +330,24 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ParameterError(f"{path.name}: must be a mapping of parameter names to values.")
     if not _fits(values, _MAX_VALUES):
-        raise ParameterError(f"{path.name}: holds more than {_MAX_VALUES:,} values once its aliases are written out.")
+        raise ParameterError(
+            f"{path.name}: holds more than {_MAX_VALUES:,} values once its aliases are written out, or is nested too deeply."
+        )
     return values
 
 
-def _fits(value: Any, limit: int) -> bool:
-    """Whether ``value``, with shared (aliased) parts counted each time they appear, has at most ``limit`` items."""
-    count, stack = 0, [value]
+def _fits(value: Any, limit: int, depth: int = 32) -> bool:
+    """Whether ``value``, with shared (aliased) parts counted each time they appear, has at most ``limit`` items
+    and is nested at most ``depth`` levels (the deepest parameter, a list of events, has three)."""
+    count, stack = 0, [(value, 0)]
     while stack:
-        item = stack.pop()
+        item, level = stack.pop()
         count += 1
-        if count > limit:
+        if count > limit or level > depth:
             return False
         if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            stack.extend((key, level + 1) for key in item.keys())
+            stack.extend((child, level + 1) for child in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((child, level + 1) for child in item)
     return True

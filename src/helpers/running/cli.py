@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from helpers import paths
 from helpers.exceptions import KitError, ParameterError
@@ -26,8 +26,16 @@ def _split_override(text: str) -> tuple[str, str]:
     return key.strip(), raw
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose mistakes are one sentence (exit 2) like every other error of the command, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"itvalue: {message[:1].upper()}{message[1:].rstrip('.')}; see '{self.prog} --help'.", file=sys.stderr)
+        sys.exit(2)
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="itvalue",
         description="Run the IT value analyses: parameterised notebooks to self-contained HTML reports.",
     )
@@ -144,11 +152,14 @@ def _cmd_kernel(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     from helpers.running.catalog import list_notebooks
 
-    for notebook in list_notebooks():
+    problems: dict[Path, str] = {}
+    for notebook in list_notebooks(problems):
         sets = [p.stem for p in notebook.param_sets()]
         print(f"{notebook.name:<24} {notebook.title}")
         print(f"{'':<24} parameter sets: {', '.join(sets) if sets else '(none)'}")
-    return 0
+    for sentence in problems.values():
+        print(f"itvalue: skipped {sentence}", file=sys.stderr)
+    return 2 if problems else 0
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
@@ -270,9 +281,10 @@ def _run_all(args: argparse.Namespace) -> int:
     from helpers.running.batch import Job, run_jobs
     from helpers.running.catalog import find_notebook, list_notebooks
 
-    notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks()
+    broken: dict[Path, str] = {}
+    notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks(broken)
     jobs = [Job(nb.name, str(path)) for nb in notebooks for path in nb.param_sets()]
-    if not jobs:
+    if not jobs and not broken:
         where = f"params/{notebooks[0].name}/" if args.notebook else "params/"
         raise ParameterError(f"No parameter sets found under {where}.")
     if args.jobs < 1:
@@ -280,6 +292,8 @@ def _run_all(args: argparse.Namespace) -> int:
     out = Path(args.out)
     before = {job.label: _last_status(out, job.label) for job in jobs} if args.notify else {}
     _say(f"Running {len(jobs)} parameter sets, {args.jobs} at a time, into {out}")
+    if not jobs:
+        _say("No notebook could be loaded; nothing to run.")
     clock = time.perf_counter()
 
     def ended(outcome: Any) -> None:
@@ -307,14 +321,33 @@ def _run_all(args: argparse.Namespace) -> int:
     from helpers.running.index import write_index
 
     refused = [Refusal(o.job.label, o.message, o.rerun, o.finished) for o in outcomes if o.status == "bad-input"]
+    refused += _broken_sets(broken)
     record(out, refused, [o.job.label for o in outcomes if o.status != "bad-input"])
     index = write_index(out)
     counts = {status: sum(o.exit_status == status for o in outcomes) for status in (0, 1, 2)}
+    skipped = f", {len(broken)} notebook{'s' if len(broken) != 1 else ''} skipped" if broken else ""
     _say(
         f"{len(outcomes)} runs in {time.perf_counter() - clock:.1f} s: {counts[0]} ok, {counts[1]} failed, "
-        f"{counts[2]} bad input. Index: {index}"
+        f"{counts[2]} bad input{skipped}. Index: {index}"
     )
-    return max((o.exit_status for o in outcomes), default=0)
+    return max([o.exit_status for o in outcomes] + [2 if broken else 0])
+
+
+def _broken_sets(broken: dict[Path, str]) -> list[Any]:
+    """Each parameter set of a notebook that could not be loaded, refused with its sentence (said once per notebook)."""
+    import datetime as dt
+
+    from helpers.running.attempts import Refusal
+
+    refused = []
+    for path, sentence in broken.items():
+        _say(f"SKIPPED {path.name}: {sentence}")
+        params_dir = paths.PARAMS_DIR / path.stem
+        finished = dt.datetime.now(dt.UTC).isoformat()
+        for params in sorted(params_dir.glob("*.yml")):
+            rerun = f"itvalue run {path.stem} -f params/{path.stem}/{params.name}"
+            refused.append(Refusal(f"{path.stem}/{params.stem}", sentence, rerun, finished))
+    return refused
 
 
 def _say(line: str, *, stream: Any = None) -> None:

@@ -22,9 +22,9 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -40,7 +40,7 @@ from helpers.inputs import trust
 from helpers.inputs.sources import parse_source
 from helpers.paths import find_project_root, resolve_path
 from helpers.running import kernels, provenance, publishing, watchdog
-from helpers.running.catalog import Notebook, read_params_file
+from helpers.running.catalog import SAFE_NAME, Notebook, read_params_file
 from helpers.running.failures import Failure, explain, find_failure, rerun_command
 from helpers.running.files import fsync_tree, locked, write_json
 from helpers.running.publishing import RUN_FILES
@@ -61,8 +61,6 @@ KERNEL_LOG = "kernel.log"
 # ipykernel's own spec, which Jupyter launches with the running Python (sys.executable): the notebooks'
 # saved kernel name ('itvalue') exists only where the Makefile registered it.
 OWN_KERNEL = "python3"
-# A plain folder name: no separators, not "." or "..", not hidden (".lock", ".partial" are the kit's).
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,10 @@ def prepare_run(
         injected = notebook.validate(values)
         return PreparedRun(notebook, injected, {}, [], param_set, _shown(params_file))
     params = declaration.validate_values(values)
-    inputs = {key: (kind, _portable_source(spec)) for key, (kind, spec) in params.inputs().items()}
+    # A notebook outside the project runs in its own folder, where the project's relative paths mean nothing.
+    root = find_project_root()
+    inside = root is not None and notebook.path.resolve().is_relative_to(root)
+    inputs = {key: (kind, _portable_source(spec, relative=inside)) for key, (kind, spec) in params.inputs().items()}
     injected = params.as_dict() | {key: spec for key, (_kind, spec) in inputs.items()}
     if injected.get("engine") == "pyspark":
         check_spark_available()
@@ -209,12 +210,12 @@ def _shown(params_file: str | Path | None) -> str | None:
     return str(params_file) if params_file is not None else None
 
 
-def _portable_source(spec: str) -> str:
-    """The source as the kernel (working in ``notebooks/``) will find it.
+def _portable_source(spec: str, *, relative: bool = True) -> str:
+    """The source as the kernel (working in ``notebooks/``, or the notebook's own folder) will find it.
 
-    A path given relative to where ``itvalue`` was started is made absolute; one
-    inside the project stays relative to the project root, so reports read
-    ``data/sample/sales.parquet`` rather than a home directory.
+    A path given relative to where ``itvalue`` was started is made absolute; one inside the project
+    stays relative to the project root (when ``relative``: the notebook is the project's), so reports
+    read ``data/sample/sales.parquet`` rather than a home directory.
     """
     if parse_source(spec).is_engine:
         return spec  # a table or remote files: the same wherever the kernel runs
@@ -222,7 +223,8 @@ def _portable_source(spec: str) -> str:
     path_part, qmark, query = rest.partition("?") if prefix else (rest, "", "")
     resolved = resolve_path(path_part)
     root = find_project_root()
-    shown = str(resolved.relative_to(root)) if root is not None and resolved.is_relative_to(root) else str(resolved)
+    inside = relative and root is not None and resolved.is_relative_to(root)
+    shown = str(resolved.relative_to(root)) if inside else str(resolved)
     return f"{prefix}{sep}{shown}{qmark}{query}"
 
 
@@ -288,8 +290,10 @@ def run_notebook(
     history.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+    _clear_abandoned(history)
     partial = history / f".{run_id}.partial"
     partial.mkdir()
+    (partial / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
     try:
         execution = _execute(prepared, partial, kernel_name=kernel_name, quiet=quiet, timeout=timeout)
         if execution.kit_error and execution.failure is not None:
@@ -316,6 +320,38 @@ def run_notebook(
     if record["error"]:
         message += f" ({explain(record['error'], rerun=record['rerun'])})"
     return RunOutcome(status, run_dir, report, message, 0 if status == "ok" else 1, seconds)
+
+
+#: Inside a run being written: the host and process writing it, so an abandoned one can be told from a live one.
+_OWNER = ".owner"
+#: A partial run with no owner recorded (written before owners were) is abandoned after this many seconds.
+_ABANDONED_AFTER = 24 * 3600
+
+
+def _clear_abandoned(history: Path) -> None:
+    """Remove partial runs whose writer is gone (a killed run): its process ended, on this host."""
+    host = socket.gethostname()
+    for partial in history.glob(".*.partial"):
+        try:
+            owner_host, _, pid = (partial / _OWNER).read_text(encoding="utf-8").partition(" ")
+            abandoned = owner_host == host and not _alive(int(pid))
+        except (OSError, ValueError):
+            try:
+                abandoned = time.time() - partial.stat().st_mtime > _ABANDONED_AFTER
+            except OSError:
+                continue
+        if abandoned:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _update_index(out_dir: Path) -> None:
@@ -374,6 +410,7 @@ def _finish_locked(partial: Path, set_dir: Path, run_id: str, *, ok: bool) -> tu
     # Finishing order, not the clock, orders runs: a clock set back must not make a new run look old.
     record["sequence"] = publishing.next_sequence(set_dir)
     write_json(partial / "run.json", record)
+    (partial / _OWNER).unlink(missing_ok=True)
     fsync_tree(partial)
     run_dir = set_dir / "history" / run_id
     partial.rename(run_dir)
@@ -550,7 +587,7 @@ def parameter_set_name(
     ``custom`` for ``-p`` alone, and ``default-custom`` when ``-p`` changes a params file, so an
     ad-hoc variation never replaces the scheduled report of that set."""
     if name is not None:
-        if not _SAFE_NAME.fullmatch(name):
+        if not SAFE_NAME.fullmatch(name):
             raise ParameterError(
                 "--name must be letters, digits, '.', '_' or '-', a plain folder name not starting with '.' "
                 f"(at most 100 characters); got {name[:100]!r}."
@@ -559,7 +596,7 @@ def parameter_set_name(
     if params_file is None:
         return "custom"
     stem = Path(params_file).stem
-    if not _SAFE_NAME.fullmatch(stem):
+    if not SAFE_NAME.fullmatch(stem):
         raise ParameterError(
             f"The parameter file's name {stem[:100]!r} cannot name a report folder; rename the file or give --name."
         )
