@@ -12,10 +12,10 @@ from helpers.paths import PROJECT_ROOT
 
 # conda-forge's names where they differ from PyPI's, each checked on anaconda.org/conda-forge:
 # python-duckdb is DuckDB's Python package; ibis-duckdb is Ibis with its DuckDB backend
-# (ibis-framework-core + python-duckdb), what `ibis-framework[duckdb]` is on PyPI.
-CONDA_FORGE_NAMES = {"duckdb": "python-duckdb", "ibis-framework": "ibis-duckdb"}
+# (ibis-framework-core + python-duckdb), what `ibis-framework[duckdb]` is on PyPI; jupyter_client keeps its underscore.
+CONDA_FORGE_NAMES = {"duckdb": "python-duckdb", "ibis-framework": "ibis-duckdb", "jupyter-client": "jupyter_client"}
 # The module each of those conda-forge packages provides: the test checks PyPI's side against the installed packages.
-CONDA_FORGE_IMPORTS = {"python-duckdb": "duckdb", "ibis-duckdb": "ibis"}
+CONDA_FORGE_IMPORTS = {"python-duckdb": "duckdb", "ibis-duckdb": "ibis", "jupyter_client": "jupyter_client"}
 
 
 def _name_and_bound(requirement: str) -> tuple[str, str]:
@@ -43,7 +43,8 @@ def test_each_renamed_conda_package_provides_the_module_of_its_pypi_package():
     provided_by = metadata.packages_distributions()
     for pypi_name, conda_name in CONDA_FORGE_NAMES.items():
         module = CONDA_FORGE_IMPORTS[conda_name]
-        assert pypi_name in [dist.lower() for dist in provided_by.get(module, [])], f"{pypi_name} provides {module}"
+        providers = [re.sub(r"[-_.]+", "-", dist).lower() for dist in provided_by.get(module, [])]
+        assert pypi_name in providers, f"{pypi_name} provides {module}"
     assert set(CONDA_FORGE_NAMES) <= {name for name, _ in map(_name_and_bound, _pyproject_requirements())}, "no stale names"
 
 

@@ -192,7 +192,8 @@ def test_mistyped_value_fails_in_the_first_cell_after_parameters(path, tmp_path)
     assert caught.value.evalue == str(expected.value)
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
-    first_after_parameters = code[1]
+    parameters_at = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
+    first_after_parameters = code[parameters_at + 1]
     assert any(o.get("output_type") == "error" for o in first_after_parameters.outputs)
 
 

@@ -16,7 +16,7 @@ says what the runner, the index and a newcomer may rely on:
 ``headline(result) -> list[str]``
     The report's opening sentences, plain text.
 ``results(result) -> dict``
-    Exactly what ``results.json`` holds, in the common layout (:mod:`.results`).
+    Exactly what ``results.json`` holds, in the common layout (:mod:`helpers.analysis.results`).
 
 and, beside those, the package's input kinds (``schemas``), the index's headline figures
 (``headline_fields``), its money figures for the index's page "IT value beside IT cost"

@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from helpers import paths
 from helpers.exceptions import KitError, ParameterError
 from helpers.inputs.secrets import mask_secrets
@@ -42,10 +40,18 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="itvalue",
         description="Run the IT value analyses: parameterised notebooks to self-contained HTML reports.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = commands.add_parser("init", help="lay out a new project: notebooks, parameter sets, sample data, reports/")
+    init = commands.add_parser(
+        "init", help="lay out a new project (notebooks, parameter sets, sample data, reports/) and register its kernel"
+    )
     init.add_argument("directory", help="the new project's folder (must not exist, or be empty)")
+    init.add_argument(
+        "--no-kernel", action="store_true", help="do not register the Jupyter kernel (a server that only runs reports)"
+    )
+
+    _add_kernel_command(commands)
 
     commands.add_parser("list", help="notebooks and their parameter sets")
 
@@ -109,11 +115,45 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_kernel_command(commands: Any) -> None:
+    kernel = commands.add_parser("kernel", help="the Jupyter kernel the notebooks name ('Python (itvalue)')")
+    kernel_commands = kernel.add_subparsers(dest="kernel_command", required=True, metavar="ACTION")
+    install = kernel_commands.add_parser(
+        "install", help="register this environment's Python as the kernel 'Python (itvalue)' for Jupyter"
+    )
+    where = install.add_mutually_exclusive_group()
+    where.add_argument(
+        "--sys-prefix", dest="user", action="store_false",
+        help="in this environment, for a JupyterLab installed in it (the default)",
+    )
+    where.add_argument(
+        "--user", dest="user", action="store_true",
+        help="for this user, for a JupyterLab installed in another environment",
+    )
+
+
+def _version() -> str:
+    from helpers.installation import kit_version
+
+    return f"itvalue {kit_version() or '(not installed: helpers from ' + str(Path(__file__).parents[1]) + ')'}"
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     from helpers.running.project import init_project
 
     root = init_project(args.directory)
     print(f"New itvalue project in {root}; next: cd {root} && itvalue run --all")
+    if not args.no_kernel:
+        from helpers.running.kernelspec import install_kernel
+
+        print(install_kernel(user=None).sentence)
+    return 0
+
+
+def _cmd_kernel(args: argparse.Namespace) -> int:
+    from helpers.running.kernelspec import install_kernel
+
+    print(install_kernel(user=args.user).sentence)
     return 0
 
 
@@ -131,6 +171,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_describe(args: argparse.Namespace) -> int:
+    import yaml
+
     from helpers.running.catalog import find_notebook
 
     notebook = find_notebook(args.notebook)
@@ -370,10 +412,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     handlers = {
-        "init": _cmd_init, "list": _cmd_list, "describe": _cmd_describe, "inspect": _cmd_inspect, "run": _cmd_run,
+        "init": _cmd_init, "kernel": _cmd_kernel, "list": _cmd_list, "describe": _cmd_describe, "inspect": _cmd_inspect,
+        "run": _cmd_run,
         "sample-data": _cmd_sample_data,
     }
     try:
+        from helpers.installation import check_dependencies
+
+        check_dependencies()  # one sentence for a missing or too old package, before anything imports it
         return handlers[args.command](args)
     except KitError as exc:
         print(f"itvalue: {mask_secrets(str(exc))}", file=sys.stderr)
