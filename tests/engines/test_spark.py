@@ -12,26 +12,21 @@ import pytest
 import yaml
 from engines_support import assert_same_results, spark_backend  # noqa: F401 - the 'spark' fixture
 
+from helpers.analysis import registry
 from helpers.exceptions import InputDataError
 from helpers.inputs import loading
-from helpers.paths import PROJECT_ROOT
+from helpers.paths import PARAMS_DIR, PROJECT_ROOT
 from helpers.report.results import to_jsonable
 from helpers.running import cli
 
 # One worker for the engine tests: one Spark session, one server.
 pytestmark = pytest.mark.xdist_group("engines")
 
-# The sample parameter sets: every analysis's default, and 15-minute buckets (spring_campaign).
-PARAM_SETS = [
-    ("nps_trends", "default"),
-    ("config_usage_audit", "default"),
-    ("downtime_sales", "default"),
-    ("downtime_sales", "spring_campaign"),
-    ("feature_adoption", "default"),
-    ("it_costs", "default"),
-    ("service_outcomes", "default"),
-    ("service_outcomes", "weekly_event_log"),
-]
+# Every registered analysis's default set, and the sets that take another path through an engine: 15-minute
+# buckets (downtime's spring_campaign) and an XES event log (service outcomes' weekly_event_log).
+OTHER_PATHS = {("downtime_sales", "spring_campaign"), ("service_outcomes", "weekly_event_log")}
+PARAM_SETS = sorted({(name, "default") for name in registry.analyses() if (PARAMS_DIR / name / "default.yml").exists()}
+                    | OTHER_PATHS)
 
 
 def _results(name: str, param_set: str, con=None) -> dict:
