@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from helpers.exceptions import KitError
 
@@ -27,6 +28,7 @@ __all__ = [
     "find_project_root",
     "is_project_root",
     "project_root",
+    "project_settings",
     "resolve_path",
 ]
 
@@ -69,6 +71,30 @@ def project_root() -> Path:
             "create one with 'itvalue init DIR' and run from there."
         )
     return root
+
+
+def project_settings(table: str, root: Path | None = None) -> dict[str, Any]:
+    """The ``[table]`` of the project's ``itvalue.toml`` (default: the current project's); empty where absent.
+
+    The one reader of the file: the runner's ``[run]`` and the privacy rules' ``[privacy]`` both come
+    through here, so a broken file is the same sentence (naming it) wherever it is read.
+    """
+    import tomllib
+
+    from helpers.exceptions import ParameterError
+
+    root = root if root is not None else find_project_root()
+    path = root / MARKER_FILE if root is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ParameterError(f"{path}: not valid TOML ({exc}).") from None
+    found = data.get(table, {})
+    if not isinstance(found, dict):
+        raise ParameterError(f"{path}: '{table}' must be a table ([{table}]).")
+    return found
 
 
 def __getattr__(name: str) -> Path:

@@ -27,7 +27,7 @@ def pg(postgres):
     bad = responses.copy()
     bad.loc[bad["response_id"] == BAD_ID, "score"] = 11
     tickets = loading.load_input("data/sample/tickets.csv", "tickets")
-    people = responses.assign(desk="D" + responses["response_id"])  # one value per response: a person, not a group
+    people = responses.assign(team="Desk " + responses["response_id"].str[-6:])  # one value per response: a person
     load_tables(postgres, {"responses": responses, "tickets": tickets, "responses_bad": bad, "responses_people": people})
     tables._BACKENDS.clear()
     yield postgres
@@ -153,9 +153,9 @@ def test_nps_by_segment_from_postgres_runs_through_the_cli(pg, tmp_path, capsys)
 
 
 def test_a_segment_that_names_people_in_a_table_is_refused(pg, tmp_path, capsys):
-    status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('responses_people')}", "-p", "segments=desk")
+    status, message = _run(tmp_path, capsys, "-p", f"responses_path={pg.url('responses_people')}", "-p", "segments=team")
     assert status == 2
     assert message == (
-        "Parameter 'segments': column 'desk' of responses_people has 22,564 different values in 22,564 rows, so it would "
+        "Parameter 'segments': column 'team' of responses_people has 22,564 different values in 22,564 rows, so it would "
         "name people rather than groups; choose a column that groups them, such as a region or a customer tier."
     )

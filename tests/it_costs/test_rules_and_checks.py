@@ -143,7 +143,7 @@ def test_seat_use_can_come_from_feature_usage(tmp_path):
     (tmp_path / "licences.csv").write_text("product,vendor,seats,unit_price,period\nERP,SAP,5,100.00,year\n", encoding="utf-8")
     params = it_costs.Parameters.validate_values({
         "licences_path": str(tmp_path / "licences.csv"), "last_active_path": "", "users_path": str(tmp_path / "users.csv"),
-        "features_path": str(tmp_path / "features.csv"), "feature_usage_path": str(tmp_path / "usage.csv"), "min_n": 1,
+        "features_path": str(tmp_path / "features.csv"), "feature_usage_path": str(tmp_path / "usage.csv"), "min_n": 10,
     })
     result = it_costs.analyse(it_costs.load_inputs(params), params)
     row = result.shelfware.products.iloc[0]

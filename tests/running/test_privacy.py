@@ -146,10 +146,10 @@ def test_a_column_of_many_small_groups_is_refused_but_a_few_large_ones_are_not(t
     from helpers.privacy import check_groupings
 
     path = tmp_path / "responses.csv"
-    rows = [f"R{i},2025-01-01T10:00:00,9,,,site{i // 4},{['north', 'south'][i % 2]}" for i in range(400)]
-    path.write_text("response_id,timestamp,score,comment,ticket_id,site,region\n" + "\n".join(rows) + "\n")
+    rows = [f"R{i},2025-01-01T10:00:00,9,,,team{i // 4},{['north', 'south'][i % 2]}" for i in range(400)]
+    path.write_text("response_id,timestamp,score,comment,ticket_id,team,region\n" + "\n".join(rows) + "\n")
     with pytest.raises(ParameterError) as caught:
-        check_groupings("segments", ["site"], spec=str(path), kind="responses", min_n=30)
+        check_groupings("segments", ["team"], spec=str(path), kind="responses", min_n=30)
     assert "puts 400 of 400 rows in groups of fewer than 30" in str(caught.value)
     check_groupings("segments", ["region"], spec=str(path), kind="responses", min_n=1000)
 

@@ -222,8 +222,8 @@ def _simulated_services(rng: np.random.Generator, count: int) -> tuple[sample.Se
 
 def test_95_percent_intervals_cover_planted_rates_in_about_95_percent_of_simulated_services(tmp_path):
     rng = np.random.default_rng(2026)
-    services = _simulated_services(rng, 1500)
-    tables = sample.ticket_tables(rng, services, originals=1500 * 70)
+    services = _simulated_services(rng, 1000)  # privacy.MAX_GROUPS: a report breaks down by no more services
+    tables = sample.ticket_tables(rng, services, originals=1000 * 70)
     tables["incidents"].to_parquet(tmp_path / "incidents.parquet")
     tables["events"].to_parquet(tmp_path / "events.parquet")
     params = so.Parameters.validate_values({
@@ -233,7 +233,7 @@ def test_95_percent_intervals_cover_planted_rates_in_about_95_percent_of_simulat
     result = so.analyse(so.load_inputs(params), params)
     planted = {s.name: s.one_job_probability(sample.TEAMS[s.team][0]) for s in services}
     shown = result.services.set_index("service")
-    assert len(shown) >= 1400, "nearly every simulated service has 30 judged tickets or more"
+    assert len(shown) >= 930, "nearly every simulated service has 30 judged tickets or more"
     truth = shown.index.map(planted)
     covered = ((shown["one_job_rate_low"] <= truth) & (truth <= shown["one_job_rate_high"])).mean()
     assert 0.93 <= covered <= 0.97, f"coverage {covered:.3f}"
@@ -254,7 +254,7 @@ def _ticket(number: str, opened: str, resolved: str | None, caller: str | None =
 
 def _facts(path: str, events: str | None = None, **values) -> pd.DataFrame:
     params = so.Parameters.validate_values({"incidents_path": path, "incident_events_path": events,
-                                            "responses_path": None, "breakdowns": [], "min_n": 1} | values)
+                                            "responses_path": None, "breakdowns": [], "min_n": 10} | values)
     data = so.load_inputs(params)
     from helpers.service_outcomes.window import analysis_window
 

@@ -32,6 +32,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, ValidationError
 
+from helpers import privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs.sources import parse_source
 
@@ -155,6 +156,7 @@ class NotebookParameters(BaseModel):
         except ValidationError as exc:
             raise ParameterError(_explain(cls, exc)) from None
         params._bind_column_maps({key: value for key, value in values.items() if key in options})
+        params._check_smallest_group()
         for first, last in cls.ordered:
             a, b = getattr(params, first), getattr(params, last)
             if a is not None and b is not None and b < a:
@@ -162,6 +164,15 @@ class NotebookParameters(BaseModel):
         if check_inputs:
             params.check_input_files()
         return params
+
+    def _check_smallest_group(self) -> None:
+        """The smallest group is never under the kit's floor, whatever a parameter asks (:data:`helpers.privacy.MIN_N_FLOOR`)."""
+        floor = privacy.MIN_N_FLOOR
+        if self.smallest_group_parameter is not None and self.smallest_group() < floor:
+            raise ParameterError(
+                f"Parameter '{self.smallest_group_parameter}' is {self.smallest_group()}; no report shows a group of "
+                f"fewer than {floor} people, so it must be at least {floor}."
+            )
 
     @classmethod
     def _check_sizes(cls, values: Mapping[str, Any]) -> None:

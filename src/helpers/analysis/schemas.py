@@ -65,6 +65,9 @@ class Column:
     naive_zone : str or None
         Set by a profile: the IANA zone the export writes naive timestamps in (``UTC``);
         None = the analysis time zone.
+    grouping : bool
+        The column groups people (a region, a department, a team), so a report may be broken down
+        by it; no other column may (:mod:`helpers.privacy`), unless the project declares it one.
     """
 
     name: str
@@ -80,6 +83,7 @@ class Column:
     expression: bool = False
     formats: tuple[str, ...] = ()
     naive_zone: str | None = None
+    grouping: bool = False
 
     @property
     def shown(self) -> str:
@@ -174,6 +178,12 @@ class Schema:
         Cell texts that mean "empty" in this kind of input, as some exporters write them
         (FOCUS exports write ``NULL``), in its own and its extra text columns; compared with the
         cell exactly as written.
+    extra_groupings : tuple of str
+        Columns the kind often carries beyond its own (a survey's ``region``), declared groupings
+        when present; they are not loaded as the schema's columns.
+    person : str or None
+        The column naming the person a row is about (``user_id``, ``caller_id``): group sizes
+        count its distinct values, so a group of 40 tickets of one caller is a group of one.
     """
 
     kind: str
@@ -183,6 +193,13 @@ class Schema:
     order: tuple[Order, ...] = field(default=())
     may_be_empty: bool = False
     empty_words: tuple[str, ...] = ()
+    extra_groupings: tuple[str, ...] = ()
+    person: str | None = None
+
+    @property
+    def groupings(self) -> tuple[str, ...]:
+        """The columns a report may be broken down by: those marked ``grouping``, then the extra ones."""
+        return (*(c.name for c in self.columns if c.grouping), *self.extra_groupings)
 
     @property
     def required(self) -> list[str]:

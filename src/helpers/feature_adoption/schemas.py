@@ -33,6 +33,7 @@ FEATURE_USAGE = Schema(
                required=False, nullable=True, minimum=1, fill=1),
     ),
     may_be_empty=True,
+    person="user_id",
 )
 
 USERS = Schema(
@@ -41,7 +42,7 @@ USERS = Schema(
     columns=(
         Column("user_id", "text", "User identifier (unique)."),
         Column("department", "text", "Department, for the breakdown and for features with an audience.",
-               required=False, nullable=True),
+               required=False, nullable=True, grouping=True),
         Column("active_from", "timestamp",
                f"Start of employment or licence; empty = before any release; {TIMESTAMP_HELP}.",
                required=False, nullable=True),
@@ -51,6 +52,7 @@ USERS = Schema(
     ),
     unique=("user_id",),
     order=(Order("active_to", "active_from"),),
+    person="user_id",
 )
 
 #: In the order ``data/README.md`` documents them.

@@ -19,6 +19,8 @@ RESPONSES = Schema(
                required=False, nullable=True),
     ),
     unique=("response_id",),
+    # The segments survey tools export; a project declares its others in itvalue.toml ([privacy] groupings).
+    extra_groupings=("region", "tier", "channel", "country", "department", "team", "product", "plan", "language"),
 )
 
 TICKETS = Schema(
@@ -31,8 +33,10 @@ TICKETS = Schema(
                nullable=True),
         Column("reopened", "boolean", "Whether the ticket was reopened; absent or empty = false.",
                required=False, nullable=True, fill=False),
-        Column("channel", "text", "Support channel, e.g. phone, chat, email.", required=False, nullable=True),
-        Column("service", "text", "The service the ticket is about.", required=False, nullable=True),
+        Column("channel", "text", "Support channel, e.g. phone, chat, email.", required=False, nullable=True,
+               grouping=True),
+        Column("service", "text", "The service the ticket is about.", required=False, nullable=True,
+               grouping=True),
     ),
     unique=("ticket_id",),
     order=(Order("resolved", "opened", strict=False),),

@@ -7,17 +7,18 @@
     notify = ["https://hooks.example.com/T0/B0/XYZ", "mailto:it-reports@example.com"]
 
 Command-line options win over the file: ``--keep`` replaces ``keep``, and ``--notify`` targets are used
-instead of the file's.
+instead of the file's. The file's ``[privacy]`` table (the columns the project declares groupings) is read by
+:mod:`helpers.privacy`, through the same reader (:func:`helpers.paths.project_settings`), since a notebook run
+by hand checks its groupings too.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.exceptions import ParameterError
-from helpers.paths import MARKER_FILE, find_project_root
+from helpers.paths import MARKER_FILE, find_project_root, project_settings
 
 __all__ = ["RunSettings", "read_settings"]
 
@@ -33,16 +34,8 @@ class RunSettings:
 def read_settings(root: Path | None = None) -> RunSettings:
     """The ``[run]`` settings of the project at ``root`` (default: the current one); defaults where absent."""
     root = root if root is not None else find_project_root()
-    path = root / MARKER_FILE if root is not None else None
-    if path is None or not path.is_file():
-        return RunSettings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ParameterError(f"{path}: not valid TOML ({exc}).") from None
-    run = data.get("run", {})
-    if not isinstance(run, dict):
-        raise ParameterError(f"{path}: 'run' must be a table ([run]).")
+    run = project_settings("run", root)
+    path = root / MARKER_FILE if root is not None else MARKER_FILE
     unknown = sorted(set(run) - {"keep", "notify"})
     if unknown:
         raise ParameterError(f"{path}: [run] has no setting {unknown[0]!r}; it knows 'keep' and 'notify'.")

@@ -45,6 +45,7 @@ class Parameters(NotebookParameters):
     """Parameters of ``notebooks/service_outcomes.ipynb``."""
 
     ordered = (("start", "end"),)
+    smallest_group_parameter = "min_n"
 
     incidents_path: InputPath("incidents") = Field(  # type: ignore[valid-type]
         "data/sample/incidents.csv", description="Incident tickets as the ITSM tool exports them (ServiceNow column names)"
@@ -130,10 +131,6 @@ class Parameters(NotebookParameters):
     def grouping_columns(self) -> dict[str, tuple[str, list[str], tuple[str, ...]]]:
         """The service column and the breakdowns group tickets; ids, callers and free text never do."""
         return {"incidents_path": ("breakdowns", [self.service_column, *self.breakdowns], IDENTIFYING_COLUMNS)}
-
-    def smallest_group(self) -> int:
-        """``min_n`` tickets."""
-        return self.min_n
 
     def check_input_columns(self, columns: Mapping[str, list[str]]) -> None:
         """Every breakdown and repeat-match column must be a column of the incidents."""

@@ -186,7 +186,9 @@ def group_plot(
     for mask, colour, label in ((~below, palette[0], f"one-job rate with {confidence:.0%} interval"),
                                 (below, palette[3], "whole interval below the overall rate")):
         if mask.any():
-            ax.errorbar(rate[mask], positions[mask], xerr=[rate[mask] - low[mask], high[mask] - rate[mask]], fmt="o",
+            # A rate at its interval's end differs from it by rounding only (-1e-17), which errorbar refuses.
+            errors = np.clip([rate[mask] - low[mask], high[mask] - rate[mask]], 0, None)
+            ax.errorbar(rate[mask], positions[mask], xerr=errors, fmt="o",
                         color=colour, capsize=3, label=label, **kwargs)
     if reference is not None and not np.isnan(reference):
         ax.axvline(reference, color="0.4", linestyle="--", linewidth=1, label=f"overall ({reference:.0%})")
