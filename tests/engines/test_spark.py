@@ -82,6 +82,24 @@ def test_engine_pyspark_without_pyspark_stops_before_any_kernel(tmp_path, capsys
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.parametrize("java_home", ["/nonexistent", "empty"])
+def test_a_java_home_without_java_is_one_sentence_before_any_kernel(tmp_path, capsys, monkeypatch, java_home):
+    # Spark's launcher prefers JAVA_HOME's java to the one on PATH: a wrong one killed the gateway in the kernel.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    if java_home == "empty":
+        java_home = str(tmp_path / "jdk")
+        (tmp_path / "jdk" / "bin").mkdir(parents=True)
+    monkeypatch.setenv("JAVA_HOME", java_home)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    status = cli.main(["run", "nps_trends", "--engine", "pyspark", "--out", str(tmp_path / "reports"), "--quiet"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        f"itvalue: Parameter 'engine' is 'pyspark' but JAVA_HOME ({java_home}) holds no Java runtime (no bin/java "
+        "there); set JAVA_HOME to a Java 17 or later installation, or unset it to use the java on PATH."
+    )
+    assert not (tmp_path / "reports").exists()
+
+
 def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path):
     # What an s3a:// or hdfs:// CSV gets: read by Spark as text, typed and checked as Ibis expressions.
     from helpers.analysis.registry import get_schema
