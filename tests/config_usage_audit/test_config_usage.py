@@ -660,3 +660,21 @@ def test_sample_stays_small(sample):
     assert total < 3.5e6, "the committed sample stays a few MB"
     costs = pd.read_csv(folder / "collection_cost.csv")
     assert (costs["attribute"] == "*").sum() >= 2 and (costs["hours_per_month"] >= 0).all()
+
+
+# --- the currency is a code, not a label -------------------------------------------------------------
+
+@pytest.mark.parametrize("currency", ["EURO", "Euros per hour " * 30, "€", "E", "12"])
+def test_a_currency_is_a_three_letter_iso_4217_code_in_one_sentence(currency):
+    # A long currency once widened the report index to 2,558 px; every analysis with money takes a code.
+    with pytest.raises(ParameterError) as raised:
+        config_usage.Parameters.validate_values({"currency": currency}, check_inputs=False)
+    message = str(raised.value)
+    assert message.startswith(
+        "Parameter 'currency' must be a three-letter currency code (ISO 4217) such as 'EUR'; got "
+    ), message
+    assert "\n" not in message and len(message) < 200
+
+
+def test_a_currency_code_is_kept_in_capitals():
+    assert config_usage.Parameters.validate_values({"currency": " usd "}, check_inputs=False).currency == "USD"

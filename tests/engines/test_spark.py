@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -75,6 +77,83 @@ def test_engine_pyspark_without_pyspark_stops_before_any_kernel(tmp_path, capsys
         "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
     )
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("java_home", ["/nonexistent", "empty"])
+def test_a_java_home_without_java_is_one_sentence_before_any_kernel(tmp_path, capsys, monkeypatch, java_home):
+    # Spark's launcher prefers JAVA_HOME's java to the one on PATH: a wrong one killed the gateway in the kernel.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    if java_home == "empty":
+        java_home = str(tmp_path / "jdk")
+        (tmp_path / "jdk" / "bin").mkdir(parents=True)
+    monkeypatch.setenv("JAVA_HOME", java_home)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    status = cli.main(["run", "nps_trends", "--engine", "pyspark", "--out", str(tmp_path / "reports"), "--quiet"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        f"itvalue: Parameter 'engine' is 'pyspark' but JAVA_HOME ({java_home}) holds no Java runtime (no bin/java "
+        "there); set JAVA_HOME to a Java 17 or later installation, or unset it to use the java on PATH."
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_java_that_does_not_start_is_one_sentence_in_the_kernel_too(tmp_path):
+    # JAVA_HOME holds a java that exits at once (a broken or wrong install): the session the notebook opens
+    # says so in the kit's sentence, not as PySpark's JAVA_GATEWAY_EXITED traceback.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'Error: could not create the Java Virtual Machine.' >&2\nexit 1\n")
+    java.chmod(0o755)
+    code = (
+        "from helpers.exceptions import ParameterError\nfrom helpers.inputs import loading\n"
+        "try:\n    loading.connect_engine('pyspark')\nexcept ParameterError as exc:\n    print(exc)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=env | {"JAVA_HOME": str(tmp_path / "jdk")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == (
+        f"Parameter 'engine' is 'pyspark' but Spark's Java process did not start with JAVA_HOME ({tmp_path / 'jdk'}); "
+        "set JAVA_HOME to a Java 17 or later installation (or unset it to use the java on PATH).\n"
+    )
+
+
+_UNREACHABLE_SOURCE = """
+import socket, sys, time
+from helpers.exceptions import InputDataError
+from helpers.inputs import loading
+
+with socket.socket() as probe:  # a port nothing listens on
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+con = loading.connect_engine("pyspark")
+# a job of a few seconds: long enough for Spark's console progress bar to show if it is on
+con._session.sparkContext.parallelize(range(4), 2).map(lambda x: time.sleep(1.5) or x).count()
+try:
+    loading.open_input(f"hdfs://127.0.0.1:{port}/responses.csv", "responses", con=con)
+except InputDataError as exc:
+    print(exc)
+"""
+
+
+def test_a_spark_source_that_fails_says_why_and_spark_stays_off_the_console(tmp_path):
+    # Spark said "An error occurred while calling o30.csv" for a refused connection, and printed its progress
+    # bars and a WARN line with a 118-frame Java stack trace to the terminal of whoever started the session.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for Spark: `make test` installs Debian's default-jre-headless")
+    env = os.environ | {
+        "PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.ui.enabled=false "
+                               "--conf spark.hadoop.ipc.client.connect.max.retries=0 pyspark-shell",
+    }
+    done = subprocess.run([sys.executable, "-c", _UNREACHABLE_SOURCE], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.fullmatch(r"hdfs://127\.0\.0\.1:\d+/responses\.csv could not be read: Connection refused\.\n", done.stdout)
+    assert "[Stage " not in done.stderr, "Spark's progress bar reached the console"
+    assert not re.search(r"^\s+at ", done.stderr, re.MULTILINE), "a Java stack trace reached the console"
+    assert " WARN FileStreamSink" not in done.stderr
 
 
 def test_files_spark_reads_itself_are_typed_and_checked_in_spark(spark, tmp_path):

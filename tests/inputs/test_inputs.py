@@ -237,6 +237,32 @@ def test_a_bad_row_beyond_the_sniffer_sample(write):
     )
 
 
+def _long_comment_file(write, row: int, size: int) -> tuple[str, str]:
+    """Responses whose data row ``row`` holds a quoted comment of ``size`` characters (quotes and commas inside)."""
+    comment = ('a pasted "log", line after line; ' * (size // 33 + 1))[:size]
+    quoted = '"' + comment.replace('"', '""') + '"'
+    rows = [f"r{n},2025-01-0{1 + n % 5} 10:00,{n % 11},{quoted if n == row else 'fine'}" for n in range(1, 9)]
+    return write("responses.csv", "response_id,timestamp,score,comment\n" + "\n".join(rows) + "\n"), comment
+
+
+def test_a_comment_of_a_few_megabytes_is_read_whole(write):
+    # DuckDB's default line limit (2 MB) refused a 3 MB quoted comment.
+    path, comment = _long_comment_file(write, row=5, size=3_000_000)
+    frame = inputs.load_input(path, "responses")
+    assert len(frame) == 8 and frame.loc[frame["response_id"] == "r5", "comment"].item() == comment
+
+
+def test_a_record_longer_than_the_limit_is_named_by_its_row(write, monkeypatch):
+    # Reported as "line 1" (DuckDB's line within its buffer) although it was the fifth record.
+    from helpers.inputs import reading
+
+    monkeypatch.setattr(reading, "_MAX_RECORD_BYTES", 1 << 20, raising=False)
+    path, _comment = _long_comment_file(write, row=5, size=3_000_000)
+    assert error_of(path, "responses") == (
+        "responses.csv: row 5 is 2.9 MB long, more than the 1 MB a record may hold; shorten its longest field."
+    )
+
+
 def test_header_without_rows(write):
     assert error_of(write("responses.csv", RESPONSES_HEADER), "responses") == (
         "responses.csv has a header but no rows; a responses input needs at least one row."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -87,3 +88,64 @@ def test_init_will_not_write_into_a_folder_in_use(itvalue, tmp_path):
     assert done.returncode == 2
     assert "already exists and is not an empty folder" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def _full_disk_after(monkeypatch, files: int) -> None:
+    """Make the copy fail with ENOSPC after ``files`` files, as copytree meets a full disk part way."""
+    import errno
+    import shutil
+
+    copied = 0
+    real_copyfile = shutil.copyfile
+
+    def copyfile(src, dst, *args, **kwargs):  # copytree's copy2 calls it for each file
+        nonlocal copied
+        copied += 1
+        if copied > files:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return real_copyfile(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+
+
+def _assert_one_sentence_and_nothing_left(status, err, parent, target):
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("itvalue: Cannot create the project in "), err
+    assert "No space left on device" in err and "[(" not in err and len(err) < 300, err
+    assert list(parent.iterdir()) == [], "a half-copied project (or its staging folder) was left behind"
+    assert not target.exists()
+
+
+def test_init_on_a_full_disk_is_one_sentence_exit_2_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    from helpers.running import cli
+
+    parent = tmp_path / "projects"
+    parent.mkdir()
+    _full_disk_after(monkeypatch, files=5)
+    status = cli.main(["init", str(parent / "demo"), "--no-kernel"])
+    _assert_one_sentence_and_nothing_left(status, capsys.readouterr().err, parent, parent / "demo")
+
+    monkeypatch.undo()  # room again: the same command now succeeds
+    assert cli.main(["init", str(parent / "demo"), "--no-kernel"]) == 0
+    assert (parent / "demo" / "itvalue.toml").is_file() and (parent / "demo" / "data" / "sample").is_dir()
+    assert [p.name for p in parent.iterdir()] == ["demo"]
+
+
+def test_init_on_a_real_full_disk_leaves_nothing(tmp_path, capsys):
+    # A 1 MB tmpfs, smaller than the sample data: the disk fills for real part way through the copy.
+    import shutil
+    import subprocess
+
+    from helpers.running import cli
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs here (a container without CAP_SYS_ADMIN)")
+    try:
+        status = cli.main(["init", str(disk / "demo"), "--no-kernel"])
+        _assert_one_sentence_and_nothing_left(status, capsys.readouterr().err, disk, disk / "demo")
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

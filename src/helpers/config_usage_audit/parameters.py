@@ -10,7 +10,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone, TypeName
+from helpers.analysis.parameters import (
+    ENGINE_HELP,
+    CurrencyCode,
+    Engine,
+    InputPath,
+    NotebookParameters,
+    OptionalInputPath,
+    TimeZone,
+    TypeName,
+)
 
 __all__ = ["Parameters"]
 
@@ -52,7 +61,7 @@ class Parameters(NotebookParameters):
     hourly_rate: float | None = Field(
         75.0, ge=0, description="What one hour of upkeep costs, in `currency` (empty = hours only, no money)"
     )
-    currency: str = Field("EUR", min_length=1, description="Currency of hourly_rate, e.g. EUR or USD")
+    currency: CurrencyCode = Field("EUR", description="Currency of hourly_rate")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps in the inputs")
     engine: Engine = Field("duckdb", description=ENGINE_HELP)
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import atexit
 import difflib
+import os
 import shutil
 import tempfile
 import uuid
@@ -127,7 +128,9 @@ def connect_engine(engine: str = "duckdb", timezone: str = "UTC") -> Any:
         ``duckdb`` is :func:`connect`. ``pyspark`` is the active Spark session, or a new one
         as Spark's own configuration says: ``SPARK_REMOTE`` for Spark Connect,
         ``spark-defaults.conf`` or ``PYSPARK_SUBMIT_ARGS`` for a cluster, local mode when
-        nothing is configured. The kit adds no settings of its own.
+        nothing is configured. A session the kit starts itself is quiet on the console (no
+        progress bars, errors only: the kit says what went wrong in a sentence of its own); a
+        session already running keeps its settings.
     timezone : str
         IANA zone of the analysis (DuckDB's session zone; Spark works in UTC on naive times).
 
@@ -147,7 +150,34 @@ def connect_engine(engine: str = "duckdb", timezone: str = "UTC") -> Any:
             "Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
             "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
         ) from None
-    return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
+    session = SparkSession.getActiveSession()
+    if session is None:
+        session = _start_spark(SparkSession)
+    return ibis.pyspark.connect(session)
+
+
+def _start_spark(spark_session: Any) -> Any:
+    """A new Spark session as Spark's configuration says, without its console chatter.
+
+    Spark's progress bars and its WARN lines (a 118-frame Java stack trace for a refused connection)
+    went to the terminal of whoever started the kernel; under ``itvalue run`` they reach the run's
+    kernel.log. The kit's settings come first on spark-submit's line, so PYSPARK_SUBMIT_ARGS still wins.
+    """
+    builder = spark_session.builder.config("spark.ui.showConsoleProgress", "false")
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - PySparkRuntimeError, whose class moved between PySpark versions
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        java_home = os.environ.get("JAVA_HOME")
+        where = f"JAVA_HOME ({java_home})" if java_home else "the java on PATH"
+        raise ParameterError(
+            f"Parameter 'engine' is 'pyspark' but Spark's Java process did not start with {where}; "
+            "set JAVA_HOME to a Java 17 or later installation (or unset it to use the java on PATH)."
+        ) from None
+    if not os.environ.get("SPARK_REMOTE"):  # Spark Connect logs on its server, not here
+        session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _check_timezone(db: duckdb.DuckDBPyConnection, timezone: str) -> None:

@@ -108,6 +108,24 @@ def _first(text: str) -> str:
     return re.sub(r"^[A-Za-z.]*(Error|Exception): ", "", line).rstrip(".")
 
 
+def _reason(exc: Exception) -> str:
+    """Why an engine failed, in a few words: for Spark, the innermost Java exception's message.
+
+    Spark's own is "An error occurred while calling o30.csv", whatever happened; the cause it
+    wraps ("Connection refused", "No FileSystem for scheme ...") is what the reader can act on.
+    """
+    text = str(exc)
+    java = getattr(exc, "java_exception", None)  # py4j's Py4JJavaError (classic Spark, not Spark Connect)
+    if java is not None:
+        try:
+            while java.getCause() is not None:
+                java = java.getCause()
+            text = str(java.getMessage() or java.getClass().getSimpleName())
+        except Exception:  # noqa: BLE001 - a gateway already gone: Spark's own sentence then
+            pass
+    return _first(_secret_free(text))
+
+
 def _shown(source: Source) -> str:
     return redacted(source.spec)
 
@@ -125,7 +143,7 @@ def raw_table(source: Source, backend: Any) -> ibis.Table:
         return backend.read_csv(source.location, header=True)
     except Exception as exc:  # noqa: BLE001 - each backend names a missing table in its own way
         if source.table is None:
-            raise InputDataError(f"{_shown(source)} could not be read: {_first(_secret_free(str(exc)))}.") from None
+            raise InputDataError(f"{_shown(source)} could not be read: {_reason(exc)}.") from None
         database = source.table.rpartition(".")[0] or None
         names = []
         # Ibis 12's DuckDB list_tables leaves DuckDB 2's connection unusable: not asked there.
@@ -164,7 +182,7 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     try:
         problems = table_problems(schema, typed, source.name)
     except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
-        raise InputDataError(f"{_shown(source)} could not be checked: {_first(_secret_free(str(exc)))}.") from None
+        raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
     if problems:
         raise InputDataError("\n".join(problems))
     output = output_table(schema, typed, list(raw.columns))

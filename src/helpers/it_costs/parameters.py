@@ -11,7 +11,15 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator
 
-from helpers.analysis.parameters import ENGINE_HELP, Engine, InputPath, NotebookParameters, OptionalInputPath, TimeZone
+from helpers.analysis.parameters import (
+    ENGINE_HELP,
+    CurrencyCode,
+    Engine,
+    InputPath,
+    NotebookParameters,
+    OptionalInputPath,
+    TimeZone,
+)
 from helpers.exceptions import ParameterError
 
 __all__ = ["Parameters", "PERIOD_FORMATS", "DEFAULT_SOFTWARE_MARKERS"]
@@ -73,7 +81,7 @@ class Parameters(NotebookParameters):
         "data/sample/rates.csv",
         description="Exchange rates into currency; without them costs in other currencies are refused",
     )
-    currency: str = Field("EUR", min_length=3, max_length=3, description="The reporting currency (ISO 4217), e.g. EUR")
+    currency: CurrencyCode = Field("EUR", description="The reporting currency")
     cost_column: Literal["EffectiveCost", "BilledCost", "ListCost", "ContractedCost"] = Field(
         "EffectiveCost",
         description=(

@@ -188,7 +188,14 @@ def check_spark_available() -> None:
             "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
         )
     local = not os.environ.get("SPARK_REMOTE")
-    if local and not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+    java_home = os.environ.get("JAVA_HOME")
+    if local and java_home and not os.access(Path(java_home) / "bin" / "java", os.X_OK):
+        # Spark's launcher takes JAVA_HOME's java over the one on PATH, and its gateway then dies in the kernel.
+        raise ParameterError(
+            f"Parameter 'engine' is 'pyspark' but JAVA_HOME ({java_home}) holds no Java runtime (no bin/java there); "
+            "set JAVA_HOME to a Java 17 or later installation, or unset it to use the java on PATH."
+        )
+    if local and not java_home and shutil.which("java") is None:
         raise ParameterError(
             "Parameter 'engine' is 'pyspark' but no Java runtime was found for a local Spark session; install Java 17 "
             "or later (Debian: apt-get install default-jre-headless) or set SPARK_REMOTE to a Spark Connect server."
