@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from helpers.analysis.parameters import (
     ENGINE_HELP,
+    CurrencyCode,
     Engine,
     InputPath,
     NotebookParameters,
@@ -96,7 +97,7 @@ class Parameters(NotebookParameters):
     hourly_cost: float | None = Field(
         40.0, ge=0, description="What one hour a user waits beyond the quick target costs, in currency (empty = hours only)"
     )
-    currency: str = Field("EUR", min_length=1, description="Currency of hourly_cost, e.g. EUR or USD")
+    currency: CurrencyCode = Field("EUR", description="Currency of hourly_cost, e.g. EUR or USD")
     min_n: int = Field(30, ge=1, description="Fewest tickets for a period or group to be shown")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
