@@ -253,6 +253,9 @@ def _read_csv(
             "quote = '\"'",
             "escape = '\"'",
             f"max_line_size = {_MAX_RECORD_BYTES}",
+            # DuckDB's buffer would otherwise be 16 records long (1 GiB), more than an analysis that holds DuckDB
+            # to 1 GB can allocate (DuckDB 1.5.0 refused the service-outcome sample so).
+            f"buffer_size = {2 * _MAX_RECORD_BYTES}",
             f"filename = {quote_text(FILE_COLUMN)}",
         ]
         if missing:
