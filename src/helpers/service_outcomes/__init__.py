@@ -19,7 +19,7 @@ outcome), :mod:`.analysis`, :mod:`.result`, :mod:`.plots` and :mod:`.reporting` 
 from pathlib import Path
 from typing import Any
 
-from helpers.analysis.contract import Analysis, HeadlineField, lazy_exports
+from helpers.analysis.contract import Analysis, HeadlineField, MoneyField, lazy_exports
 from helpers.service_outcomes.parameters import Parameters
 from helpers.service_outcomes.schemas import SCHEMAS
 
@@ -69,6 +69,12 @@ ANALYSIS = Analysis(
                       high="failures.reassigned.share_high"),
         HeadlineField("user hours beyond the quick target", "lost_user_hours"),
         HeadlineField("tickets judged", "tickets"),
+    ),
+    money_fields=(
+        # The users' time, priced at the parameter hourly_cost (an assumption the report states): hours waited
+        # beyond the quick target, nights and weekends included.
+        MoneyField("users' time lost waiting beyond the quick target, at hourly_cost", "lost_user_cost",
+                   unit_from="parameters.currency", side="at_stake"),
     ),
     data_check=_check_data,
     sample=_sample,
