@@ -253,7 +253,7 @@ def test_write_parquet_chunks_streams_and_unifies_types(tmp_path):
         yield pd.DataFrame({"timestamp": pd.to_datetime(["2025-01-01"]).as_unit("us"), "orders": [1], "note": ["a"]})
         yield pa.table({"note": pa.array([None, None], pa.string()), "orders": [2, 3],
                         "timestamp": pd.to_datetime(["2025-01-02", "2025-01-03"]).as_unit("us")})
-        yield pa.record_batch({"timestamp": pd.to_datetime(["2025-01-04"]).as_unit("us"), "orders": [4], "note": ["d"]})
+        yield pa.RecordBatch.from_pydict({"timestamp": pd.to_datetime(["2025-01-04"]).as_unit("us"), "orders": [4], "note": ["d"]})
 
     assert _parquet.write_parquet_chunks(path, chunks(), row_group_size=2) == 4
     written = pq.ParquetFile(path)
