@@ -27,6 +27,22 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.fixture(scope="module")
+def exact_result():
+    """Publish counts without the cell-key noise (:mod:`helpers.cell_key`), for tests that compare exact counts.
+
+    Module-scoped, so module-scoped analyses can use it; the noise itself is tested in
+    ``tests/test_cell_key.py``.
+    """
+    import numpy as np
+
+    from helpers import cell_key
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cell_key, "perturb", lambda counts, key_sums: np.asarray(counts, dtype="int64"))
+        yield
+
+
 @pytest.fixture
 def fixture_env(monkeypatch):
     """Make tests/fixtures importable here and in kernels (fixture notebooks declare parameters there)."""

@@ -274,7 +274,7 @@ def _params(out, **values):
 
 
 @pytest.fixture(scope="module")
-def sample_analysis(sample):
+def sample_analysis(sample, exact_result):
     out, _ = sample
     params = _params(out, segments=["region", "tier"])
     return nps.analyse(nps.load_inputs(params), params)

@@ -11,7 +11,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from helpers import privacy
+from helpers import cell_key, privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs import loading as inputs
 from helpers.nps_trends import queries, stats
@@ -20,7 +20,36 @@ from helpers.nps_trends.parameters import Parameters
 from helpers.nps_trends.result import Result, TicketLink, Trend, TrendStretch
 from helpers.nps_trends.window import analysis_window, empty_window
 
-__all__ = ["analyse", "distinctive_terms", "nps_table", "period_calendar"]
+__all__ = ["analyse", "distinctive_terms", "nps_table", "period_calendar", "published_counts"]
+
+_CLASSES = ["detractors", "passives", "promoters"]
+
+
+def _keyed(frame: pd.DataFrame) -> bool:
+    return set(queries.KEY_COLUMNS) <= set(frame.columns)
+
+
+def published_counts(counts: pd.DataFrame, *, min_n: int = 0) -> pd.DataFrame:
+    """The counts as published: each class perturbed by its cell key (:mod:`helpers.cell_key`), ``n`` their sum.
+
+    Frames without key columns are returned as they are. ``n`` is the sum of the perturbed
+    classes, so a row's counts add up; a row of at least ``min_n`` responses keeps at least
+    ``min_n`` (the shortfall goes to the passives, which leave NPS's numerator alone), so no
+    group shown looks smaller than the rule allows.
+    """
+    if not _keyed(counts):
+        return counts
+    exact_n = counts["n"].fillna(0).to_numpy(dtype="int64")
+    frame = cell_key.perturb_counts(counts, _CLASSES)
+    shortfall = np.where(exact_n >= min_n, np.maximum(min_n - frame[_CLASSES].sum(axis=1).to_numpy(), 0), 0)
+    frame["passives"] = frame["passives"].to_numpy() + shortfall
+    frame["n"] = frame[_CLASSES].sum(axis=1).astype("int64")
+    return frame
+
+
+def _sum_keys(frame: pd.DataFrame) -> list[str]:
+    """The key columns to add up with the counts when regrouping (cell keys add modulo the key modulus)."""
+    return list(queries.KEY_COLUMNS) if _keyed(frame) else []
 
 
 def nps_table(
@@ -31,9 +60,12 @@ def nps_table(
     Parameters
     ----------
     counts : DataFrame
-        With ``detractors``, ``passives``, ``promoters`` and ``n``.
+        With ``detractors``, ``passives``, ``promoters`` and ``n``, and optionally their cell keys
+        (``detractors_key``...): then the counts are published perturbed (:func:`published_counts`)
+        and the interval includes the noise (variance :data:`helpers.cell_key.VARIANCE` per count).
     min_n : int
-        Groups with fewer responses get ``suppressed`` True and no NPS, interval or counts.
+        Groups with fewer responses (exact, before any noise) get ``suppressed`` True and no NPS,
+        interval or counts.
     hide : array of bool, optional
         Further groups to suppress (complementary suppression: see :mod:`helpers.privacy`).
 
@@ -43,10 +75,11 @@ def nps_table(
         ``counts`` plus ``nps`` (plain, points), ``nps_low``/``nps_high`` (adjusted Wald),
         ``nps_se`` (adjusted Wald, points) and ``suppressed``.
     """
-    frame = counts.copy()
+    suppressed = counts["n"].to_numpy() < min_n
+    noise_variance = cell_key.VARIANCE if _keyed(counts) else 0.0
+    frame = published_counts(counts, min_n=min_n).copy()
     array = queries.counts_array(frame)
-    interval = stats.adjusted_wald_interval(array, confidence=confidence)
-    suppressed = frame["n"].to_numpy() < min_n
+    interval = stats.adjusted_wald_interval(array, confidence=confidence, noise_variance=noise_variance)
     if hide is not None:
         suppressed = suppressed | np.asarray(hide, dtype=bool)
     frame["nps"] = np.where(suppressed, np.nan, stats.nps_points(array))
@@ -129,7 +162,8 @@ def analyse(data: Inputs, params: Parameters) -> Result:
 
     daily = queries.daily_counts(responses)
     # From the daily counts: the period frame's counts are already blanked for small periods.
-    overall_counts = daily[["detractors", "passives", "promoters", "n"]].sum().to_frame().T.astype("int64")
+    overall_counts = daily[["detractors", "passives", "promoters", "n", *_sum_keys(daily)]].sum().to_frame().T
+    overall_counts = overall_counts.astype("int64")
     overall_row = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence).iloc[0]
     overall = {
         "period": f"{start.isoformat()} to {end.isoformat()}",
@@ -184,14 +218,18 @@ def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.
     calendar = period_calendar(start, end, params.period)
     counts = queries.period_counts(responses, period=params.period)
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
-    for column in ("detractors", "passives", "promoters", "n"):
+    for column in ("detractors", "passives", "promoters", "n", *_sum_keys(frame)):
         frame[column] = frame[column].fillna(0).astype("int64")
     # The overall figure is published: hidden periods must together hold at least min_n responses,
     # or overall minus the shown periods would give a small period's figure away.
     cells = pd.DataFrame({"line": 0, "n": frame["n"], "suppressed": frame["n"].to_numpy() < params.min_n})
     hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n)
-    tests = stats.period_over_period(queries.counts_array(frame), reportable=~hidden, confidence=params.confidence)
+    noise_variance = cell_key.VARIANCE if _keyed(frame) else 0.0
     frame = nps_table(frame, min_n=params.min_n, confidence=params.confidence, hide=hidden)
+    # Tested on the published counts (hidden periods are not tested), with the noise in the variance.
+    published = frame[_CLASSES].astype("float64").fillna(0).to_numpy()
+    tests = stats.period_over_period(published, reportable=~hidden, confidence=params.confidence,
+                                     noise_variance=noise_variance)
     frame["change"] = tests.change
     frame["change_p_value"] = tests.p_value_holm
     frame["change_p_value_unadjusted"] = tests.p_value
@@ -306,7 +344,7 @@ def _segments(
         by_period = queries.segment_period_counts(responses, column, period=params.period)
         by_period.insert(0, "segment", column)
         overall_counts = by_period.groupby(["segment", "value"], as_index=False)[
-            ["detractors", "passives", "promoters", "n"]
+            ["detractors", "passives", "promoters", "n", *_sum_keys(by_period)]
         ].sum()
         overall = nps_table(overall_counts, min_n=params.min_n, confidence=params.confidence)
         labelled = by_period.merge(periods[["period_start", "period"]], on="period_start", how="left")
@@ -322,7 +360,8 @@ def _segments(
                                hidden["responses"], unit="responses"))
         missing = int(overall_counts.loc[overall_counts["value"] == "(missing)", "n"].sum())
         if missing >= params.min_n:
-            notes.append(_note(input_name, f"responses without a value in segment column '{column}'", missing))
+            published = int(overall.loc[overall["value"] == "(missing)", "n"].sum())
+            notes.append(_note(input_name, f"responses without a value in segment column '{column}'", published))
         elif missing:
             # "(missing)" is then a suppressed segment value: its exact size is not told here either.
             notes.append(_note(input_name, f"fewer than {params.min_n} responses have no value in segment "
@@ -368,7 +407,7 @@ def _unnamed_small_groups(
 def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> TicketLink:
     counts = queries.ticket_counts(responses, tickets)
     found = counts[counts["linked"] == "ticket found"]
-    sums = ["detractors", "passives", "promoters", "n"]
+    sums = ["detractors", "passives", "promoters", "n", *_sum_keys(counts)]
     order = [label for label, _, _ in queries.RESOLUTION_BUCKETS] + [queries.NOT_RESOLVED]
     by_time = found.groupby("resolution_time", as_index=False)[sums].sum().rename(columns={"resolution_time": "group"})
     by_time = by_time.set_index("group").reindex(order, fill_value=0).reset_index()
@@ -382,11 +421,13 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
     by_fix = _hide_complements(nps_table(by_fix, min_n=params.min_n, confidence=params.confidence), params.min_n)
     difference = None
     if not by_fix["suppressed"].any():
-        raw = found.groupby("first_time_fix")[sums[:3]].sum()
+        # From the published (perturbed) counts the table shows, with their noise in the variance.
+        shown = by_fix.set_index("group")[_CLASSES].astype("float64")
         difference = stats.difference_interval(
-            raw.loc[False].to_numpy(), raw.loc[True].to_numpy(), confidence=params.confidence
+            shown.loc["not fixed first time"].to_numpy(), shown.loc["first-time fix"].to_numpy(),
+            confidence=params.confidence, noise_variance=cell_key.VARIANCE if _keyed(counts) else 0.0,
         )
-    totals = counts.groupby("linked")["n"].sum()
+    totals = _link_totals(counts)
     return TicketLink(
         by_resolution_time=by_time,
         by_first_time_fix=by_fix,
@@ -395,6 +436,14 @@ def _tickets(responses: ibis.Table, tickets: ibis.Table, params: Parameters) -> 
         not_found=int(totals.get("ticket not found", 0)),
         without_ticket=int(totals.get("no ticket", 0)),
     )
+
+
+def _link_totals(counts: pd.DataFrame) -> pd.Series:
+    """Responses per kind of ticket link, as published (perturbed by the cell key of all their answers)."""
+    if not _keyed(counts):
+        return counts.groupby("linked")["n"].sum()
+    totals = counts.assign(n_key=counts[list(queries.KEY_COLUMNS)].sum(axis=1)).groupby("linked")[["n", "n_key"]].sum()
+    return cell_key.perturb_counts(totals, ["n"])["n"]
 
 
 def _hide_complements(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:
@@ -437,7 +486,8 @@ def distinctive_terms(
         ``promoter_comments``, ``z`` (positive: typical of that side).
     """
     terms, totals = queries.term_counts(responses)
-    terms = terms[terms["n"] >= min_comments]
+    # Shown or not by the exact number of comments; the counts shown carry the cell-key noise.
+    terms = published_counts(terms[terms["n"] >= min_comments])
     if terms.empty or totals["detractors"] == 0 or totals["promoters"] == 0:
         return _no_terms()
     detractor_words, promoter_words = float(totals["detractors"]), float(totals["promoters"])

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
+from helpers import cell_key
 from helpers.inputs.loading import time_span
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "RESOLUTION_BUCKETS",
     "NOT_RESOLVED",
     "STOPWORDS",
+    "KEY_COLUMNS",
+    "response_key",
+    "with_keys",
     "in_window",
     "window_bounds",
     "score_counts",
@@ -62,19 +66,52 @@ STOPWORDS = frozenset(
 
 _COUNT_COLUMNS = ["detractors", "passives", "promoters"]
 
+#: The cell keys that travel with the counts (:mod:`helpers.cell_key`): one per class of answer.
+KEY_COLUMNS = cell_key.key_columns(_COUNT_COLUMNS)
 
-def score_counts() -> dict[str, ibis.Expr]:
-    """Aggregations counting detractors, passives, promoters and all responses (use in ``aggregate``)."""
-    return {
+
+def response_key(responses: ibis.Table) -> ibis.ir.IntegerValue:
+    """Each response's record key, from its own day, second and score (the same on every engine).
+
+    ``response_id`` is text and engines hash text differently, so the key uses the response's
+    facts instead; two responses given in the same second with the same score share a key,
+    which only makes their cells' noise alike, never reveals them.
+    """
+    return cell_key.record_key(
+        cell_key.day_code(responses.timestamp), cell_key.time_code(responses.timestamp), responses.score
+    )
+
+
+def with_keys(responses: ibis.Table) -> ibis.Table:
+    """The responses with their ``record_key`` (what :func:`score_counts` sums into cell keys)."""
+    return responses if "record_key" in responses.columns else responses.mutate(record_key=response_key(responses))
+
+
+def score_counts(keys: bool = True, key: ibis.Deferred | ibis.ir.IntegerValue | None = None) -> dict[str, ibis.Expr]:
+    """Aggregations counting detractors, passives, promoters and all responses (use in ``aggregate``).
+
+    With ``keys``, each class's cell key rides along (``detractors_key``...): the sum of the
+    record keys ``key`` (by default the ``record_key`` column of :func:`with_keys`) of the
+    responses counted, so the counts can be published with consistent noise.
+    """
+    counts = {
         "detractors": (_.score <= 6).sum(),
         "passives": _.score.between(7, 8).sum(),
         "promoters": (_.score >= 9).sum(),
         "n": _.count(),
     }
+    if keys:
+        key = _.record_key if key is None else key
+        counts |= {
+            "detractors_key": cell_key.key_sum(key, _.score <= 6),
+            "passives_key": cell_key.key_sum(key, _.score.between(7, 8)),
+            "promoters_key": cell_key.key_sum(key, _.score >= 9),
+        }
+    return counts
 
 
 def _as_int(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in [*_COUNT_COLUMNS, "n"]:
+    for column in [*_COUNT_COLUMNS, "n", *KEY_COLUMNS]:
         if column in frame:
             frame[column] = frame[column].fillna(0).astype("int64")
     return frame
@@ -107,6 +144,7 @@ def period_counts(responses: ibis.Table, *, period: str) -> pd.DataFrame:
         ``passives``, ``promoters``, ``n``; only periods with responses, in time order.
     """
     unit = PERIOD_UNITS[period]
+    responses = with_keys(responses)
     query = (
         responses.group_by(period_start=_.timestamp.truncate(unit)).aggregate(**score_counts()).order_by("period_start")
     )
@@ -117,6 +155,7 @@ def period_counts(responses: ibis.Table, *, period: str) -> pd.DataFrame:
 
 def daily_counts(responses: ibis.Table) -> pd.DataFrame:
     """Counts per calendar day (the grain of the trend and event regressions): ``day``, counts, ``n``."""
+    responses = with_keys(responses)
     query = responses.group_by(day=_.timestamp.truncate("D")).aggregate(**score_counts()).order_by("day")
     frame = _as_int(query.to_pandas())
     frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[ns]")
@@ -132,6 +171,7 @@ def segment_period_counts(responses: ibis.Table, column: str, *, period: str) ->
         ``value`` (text), ``period_start``, counts, ``n``.
     """
     unit = PERIOD_UNITS[period]
+    responses = with_keys(responses)
     value = responses[column].cast("string").fill_null("(missing)")
     query = responses.group_by(value=value, period_start=_.timestamp.truncate(unit)).aggregate(**score_counts())
     frame = _as_int(query.to_pandas())
@@ -163,7 +203,8 @@ def ticket_counts(
         hours=(tickets.resolved.epoch_seconds() - tickets.opened.epoch_seconds()) / 3600,
         first_time_fix=tickets.resolved.notnull() & ~tickets.reopened.fill_null(False),
     )
-    joined = responses.left_join(ticket_facts, responses.ticket_id == ticket_facts.linked_ticket_id)
+    keyed = with_keys(responses)
+    joined = keyed.left_join(ticket_facts, keyed.ticket_id == ticket_facts.linked_ticket_id)
     bucket = ibis.cases(
         *[((joined.hours >= low) & (joined.hours < high), label) for label, low, high in buckets],
         else_=NOT_RESOLVED,
@@ -200,8 +241,11 @@ def term_counts(responses: ibis.Table, *, min_length: int = 3, limit: int = 2000
     # Split in an inner select so the de-duplication per comment works on a column, not on three
     # copies of the split expression; a global distinct over (response, word) would need a hash
     # table of every word of every comment (over 1 GB for 10 million responses).
-    split = with_comment.select("score", words=with_comment.comment.lower().re_split(r"[^\p{L}]+"))
-    words = split.select("score", term=split.words.unique().unnest())
+    # The record key is computed here, in the engine, before anything leaves it: each term's cell
+    # keys are sums over the responses using it.
+    keyed = with_keys(with_comment)
+    split = keyed.select("score", "record_key", words=keyed.comment.lower().re_split(r"[^\p{L}]+"))
+    words = split.select("score", "record_key", term=split.words.unique().unnest())
     words = words.filter((words.term.length() >= min_length) & ~words.term.isin(sorted(STOPWORDS)))
     per_term = words.group_by("term").aggregate(**score_counts())
     # Totals over every word ride along as window sums, so one scan serves both.
@@ -210,7 +254,7 @@ def term_counts(responses: ibis.Table, *, min_length: int = 3, limit: int = 2000
     totals = pd.Series(
         {k: int(frame[f"all_{k}"].iloc[0]) if len(frame) else 0 for k in _COUNT_COLUMNS}, dtype="int64"
     )
-    return _as_int(frame[["term", *_COUNT_COLUMNS, "n"]].copy()), totals
+    return _as_int(frame[["term", *_COUNT_COLUMNS, "n", *KEY_COLUMNS]].copy()), totals
 
 
 def counts_array(frame: pd.DataFrame) -> np.ndarray:

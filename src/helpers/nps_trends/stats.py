@@ -31,6 +31,7 @@ __all__ = [
     "trinomial_variance",
     "wald_interval",
     "adjusted_wald_interval",
+    "perturbation_se",
     "change_test",
     "holm_adjust",
     "period_over_period",
@@ -135,12 +136,28 @@ def trinomial_variance(counts: np.ndarray | Sequence) -> np.ndarray:
     return promoter_share + detractor_share - (promoter_share - detractor_share) ** 2
 
 
-def _interval(counts: np.ndarray, confidence: float) -> NpsInterval:
+def perturbation_se(counts: np.ndarray | Sequence, *, noise_variance: float) -> np.ndarray:
+    """Standard error (points) that noise of ``noise_variance`` on each of the three counts adds to NPS.
+
+    Published counts carry the cell-key method's noise (:mod:`helpers.cell_key`). By the delta
+    method, with ``m`` the NPS as a share and ``n`` the responses, NPS moves by ``(1 - m) / n``
+    per promoter, ``-(1 + m) / n`` per detractor and ``-m / n`` per passive, so the noise adds
+    ``noise_variance x (2 + 3 m**2) / n**2`` to its variance.
+    """
+    detractor_share, promoter_share, n = _shares(_counts(counts))
+    share = promoter_share - detractor_share
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100 * np.sqrt(noise_variance * (2 + 3 * share**2)) / n
+
+
+def _interval(counts: np.ndarray, confidence: float, noise_variance: float = 0.0) -> NpsInterval:
     detractor_share, promoter_share, n = _shares(counts)
     nps = 100 * (promoter_share - detractor_share)
     variance = promoter_share + detractor_share - (promoter_share - detractor_share) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         se = 100 * np.sqrt(variance / n)
+    if noise_variance:
+        se = np.hypot(se, perturbation_se(counts, noise_variance=noise_variance))
     margin = z_value(confidence) * se
     return NpsInterval(nps, se, nps - margin, nps + margin)
 
@@ -153,26 +170,32 @@ def wald_interval(counts: np.ndarray | Sequence, *, confidence: float = 0.95) ->
     return _interval(_counts(counts), confidence)
 
 
-def adjusted_wald_interval(counts: np.ndarray | Sequence, *, confidence: float = 0.95) -> NpsInterval:
+def adjusted_wald_interval(
+    counts: np.ndarray | Sequence, *, confidence: float = 0.95, noise_variance: float = 0.0
+) -> NpsInterval:
     """The adjusted-Wald interval: add 0.75 detractors, 1.5 passives, 0.75 promoters, then Wald (points).
 
     The returned ``nps`` is the adjusted estimate ``100 (P - D) / (n + 3)``, the centre of the
     interval; reports show the plain NPS beside this interval. Bounds are not clipped to
-    [-100, 100]; clip only for display.
+    [-100, 100]; clip only for display. ``noise_variance`` (counts squared, per count) widens
+    the interval for counts published with noise (:func:`perturbation_se`).
     """
-    return _interval(_counts(counts) + ADJUSTMENT, confidence)
+    return _interval(_counts(counts) + ADJUSTMENT, confidence, noise_variance)
 
 
 def _normal_p_value(z: np.ndarray) -> np.ndarray:
     return 2 * stats.norm.sf(np.abs(z))
 
 
-def change_test(before: np.ndarray | Sequence, after: np.ndarray | Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def change_test(
+    before: np.ndarray | Sequence, after: np.ndarray | Sequence, *, noise_variance: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """z-test of the change in NPS between two independent samples.
 
     ``z = (NPS_after - NPS_before) / sqrt(var_before / n_before + var_after / n_after)`` with each
     sample's trinomial variance taken from its adjusted counts (never zero, and slightly
-    conservative when a small sample is all promoters).
+    conservative when a small sample is all promoters), plus the variance of the counts' noise
+    when they were published perturbed (``noise_variance`` per count).
 
     Returns
     -------
@@ -184,7 +207,8 @@ def change_test(before: np.ndarray | Sequence, after: np.ndarray | Sequence) -> 
     """
     before, after = _counts(before), _counts(after)
     change = nps_points(after) - nps_points(before)
-    se = np.hypot(adjusted_wald_interval(before).se, adjusted_wald_interval(after).se)
+    se = np.hypot(adjusted_wald_interval(before, noise_variance=noise_variance).se,
+                  adjusted_wald_interval(after, noise_variance=noise_variance).se)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = change / se
     return change, z, _normal_p_value(z)
@@ -226,7 +250,11 @@ def _holm_adjust_rows(p_values: np.ndarray) -> np.ndarray:
 
 
 def period_over_period(
-    counts: np.ndarray | Sequence, *, reportable: np.ndarray | Sequence, confidence: float = 0.95
+    counts: np.ndarray | Sequence,
+    *,
+    reportable: np.ndarray | Sequence,
+    confidence: float = 0.95,
+    noise_variance: float = 0.0,
 ) -> ChangeTests:
     """Compare each period with the one before it, Holm-corrected over the whole series.
 
@@ -238,6 +266,8 @@ def period_over_period(
         Periods with enough responses to show; a comparison needs both periods reportable.
     confidence : float
         A change is significant when its Holm-adjusted p-value is below ``1 - confidence``.
+    noise_variance : float
+        Variance of the noise on each published count (:data:`helpers.cell_key.VARIANCE`), 0 for exact counts.
     """
     counts = _counts(counts)
     reportable = np.asarray(reportable, dtype=bool)
@@ -247,7 +277,7 @@ def period_over_period(
     p_value = np.full(shape, np.nan)
     if shape[-1] > 1:
         tested = reportable[..., 1:] & reportable[..., :-1]
-        c, zz, pp = change_test(counts[..., :-1, :], counts[..., 1:, :])
+        c, zz, pp = change_test(counts[..., :-1, :], counts[..., 1:, :], noise_variance=noise_variance)
         change[..., 1:] = np.where(tested, c, np.nan)
         z[..., 1:] = np.where(tested, zz, np.nan)
         p_value[..., 1:] = np.where(tested, pp, np.nan)
@@ -258,17 +288,23 @@ def period_over_period(
 
 
 def difference_interval(
-    reference: np.ndarray | Sequence, other: np.ndarray | Sequence, *, confidence: float = 0.95
+    reference: np.ndarray | Sequence,
+    other: np.ndarray | Sequence,
+    *,
+    confidence: float = 0.95,
+    noise_variance: float = 0.0,
 ) -> Estimate:
     """Plain NPS of ``other`` minus plain NPS of ``reference``, with its interval (points).
 
     The estimate is the difference of the plain NPS values the report's tables show; its
     standard error is that of the period-over-period z-test (:func:`change_test`): each group's
-    trinomial variance from its adjusted-Wald counts, summed (independent groups).
+    trinomial variance from its adjusted-Wald counts, plus the noise of perturbed counts
+    (``noise_variance`` per count), summed (independent groups).
     """
     reference, other = _counts(reference), _counts(other)
     value = float(nps_points(other) - nps_points(reference))
-    se = float(np.hypot(adjusted_wald_interval(reference).se, adjusted_wald_interval(other).se))
+    se = float(np.hypot(adjusted_wald_interval(reference, noise_variance=noise_variance).se,
+                        adjusted_wald_interval(other, noise_variance=noise_variance).se))
     margin = z_value(confidence) * se
     return Estimate(value, se, value - margin, value + margin)
 

@@ -1,0 +1,174 @@
+"""The cell-key method: consistent perturbation of published counts (ABS, Eurostat).
+
+Suppressing small cells protects one report, but two reports of the same data with other
+parameters can be differenced: the overall counts of a window ending on 12 August minus the
+weeks another run shows give the one hidden response back exactly. Statistics offices publish
+such tables with the *cell-key method* (Fraser and Wooton 2005; Thompson, Broadfoot and Elazar
+2013; Eurostat's SDC handbook): every record carries a key, a cell's key is the sum of its
+records' keys modulo a fixed number, and the cell's count is published with a small noise that
+the cell key picks from a probability table. The same records always make the same cell key, so
+a cell shows the same count in every run; different record sets get independent noise, so a
+difference of two published counts is the true difference plus noise of variance
+:data:`VARIANCE` per count, never the exact figure.
+
+Record keys here are a deterministic hash of each record's own fields, computed with integer
+arithmetic only (no engine hash function: DuckDB, PostgreSQL and Spark hash differently), so
+every engine gives every record the same key and :func:`record_key_value` is its oracle in
+Python. Cell keys are summed in the engine with the counts (:func:`key_sum`); counts regrouped
+in Python add their key columns and :func:`perturb` takes them modulo :data:`MODULUS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MODULUS",
+    "KEY_SUFFIX",
+    "NOISE",
+    "PROBABILITIES",
+    "VARIANCE",
+    "day_code",
+    "time_code",
+    "record_key",
+    "record_key_value",
+    "key_sum",
+    "noise",
+    "perturb",
+    "perturb_counts",
+    "key_columns",
+]
+
+#: Record and cell keys lie in ``[0, MODULUS)``; a Mersenne prime, so products of two keys fit in int64.
+MODULUS = 2**31 - 1
+
+#: A count column ``c`` travels with its cell key in column ``c + KEY_SUFFIX``.
+KEY_SUFFIX = "_key"
+
+#: The noise a cell key can pick, in counts, and the probability of each (the perturbation table).
+NOISE = np.array([-2, -1, 0, 1, 2])
+PROBABILITIES = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
+
+#: Variance of the noise added to one count (counts squared): mean zero, 2 x (0.1 x 4 + 0.2 x 1).
+VARIANCE = round(float(PROBABILITIES @ NOISE**2), 12)
+
+_CUMULATIVE = np.cumsum(PROBABILITIES)
+# Horner step and finishing multipliers, all below 2**31 so each product stays under 2**62.
+_START = 1_234_567
+_STEP = 1_000_003
+_MIX = 1_664_525
+_OFFSET = 1_013_904_223
+
+
+def day_code(timestamp: ibis.ir.TimestampValue) -> ibis.ir.IntegerValue:
+    """A day as one integer, ``year x 512 + month x 32 + day`` (distinct for distinct days, on every engine)."""
+    return (timestamp.year().cast("int64") * 512 + timestamp.month().cast("int64") * 32
+            + timestamp.day().cast("int64"))
+
+
+def time_code(timestamp: ibis.ir.TimestampValue) -> ibis.ir.IntegerValue:
+    """The second of the day, 0 to 86,399 (fractions of a second left out: engines round them differently)."""
+    return (timestamp.hour().cast("int64") * 3600 + timestamp.minute().cast("int64") * 60
+            + timestamp.second().cast("int64"))
+
+
+def _finish(value):
+    """A squaring round so that records a field apart get unrelated keys (one only: the SQL doubles with each)."""
+    return ((value * value) % MODULUS * _MIX + _OFFSET) % MODULUS
+
+
+def record_key(*fields: ibis.ir.IntegerValue) -> ibis.ir.IntegerValue:
+    """A record's key in ``[0, MODULUS)``, hashed from its own non-negative integer fields in the engine.
+
+    Parameters
+    ----------
+    *fields : Ibis integer expressions
+        Stable facts of the record (its day with :func:`day_code`, its second with
+        :func:`time_code`, a score...); a missing value counts as 0.
+
+    Returns
+    -------
+    Ibis int64 expression
+        Equal to :func:`record_key_value` of the same values, on every engine.
+    """
+    value = ibis.literal(_START).cast("int64")
+    for field in fields:
+        value = (value * _STEP + field.cast("int64").fill_null(0) % MODULUS) % MODULUS
+    return _finish(value).cast("int64")
+
+
+def record_key_value(*values: int) -> int:
+    """:func:`record_key` in plain Python: the oracle the engines are tested against."""
+    value = _START
+    for field in values:
+        value = (value * _STEP + (field or 0) % MODULUS) % MODULUS
+    return _finish(value)
+
+
+def key_sum(key: ibis.ir.IntegerValue, where: ibis.ir.BooleanValue | None = None) -> ibis.ir.IntegerValue:
+    """The cell key of the records an aggregation counts: their keys summed, modulo :data:`MODULUS`.
+
+    Use beside the count, ``detractors=(_.score <= 6).sum()``,
+    ``detractors_key=key_sum(_.record_key, _.score <= 6)``.
+    """
+    counted = key if where is None else ibis.ifelse(where, key, 0)
+    return (counted.sum().fill_null(0) % MODULUS).cast("int64")
+
+
+def noise(key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
+    """The noise each cell key picks: ``key / MODULUS`` is uniform on [0, 1) and falls in one band of the table."""
+    position = (np.asarray(key_sums, dtype="int64") % MODULUS) / MODULUS
+    index = np.minimum(np.searchsorted(_CUMULATIVE, position, side="right"), len(NOISE) - 1)
+    return NOISE[index]
+
+
+def perturb(counts: np.ndarray | Sequence[int], key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Counts plus the noise of their cell keys, never below 0; a count of 0 stays 0 (an empty cell has no records).
+
+    Parameters
+    ----------
+    counts : array-like of int
+        Exact counts.
+    key_sums : array-like of int
+        The cell key of each count (sums of record keys; taken modulo :data:`MODULUS` here).
+    """
+    exact = np.asarray(counts, dtype="int64")
+    perturbed = np.maximum(exact + noise(key_sums), 0)
+    return np.where(exact == 0, 0, perturbed)
+
+
+def key_columns(columns: Iterable[str]) -> list[str]:
+    """The key column of each count column."""
+    return [f"{column}{KEY_SUFFIX}" for column in columns]
+
+
+def perturb_counts(frame: pd.DataFrame, columns: Sequence[str], *, floor: int = 0) -> pd.DataFrame:
+    """Perturb the count ``columns`` of a frame by their ``<column>_key`` columns, and drop the keys.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        With each count column and its key column.
+    columns : sequence of str
+        The counts to publish.
+    floor : int
+        A count that is at least ``floor`` stays at least ``floor`` (the smallest group shown is
+        ``min_n``: noise must not make a shown group look smaller than the rule allows).
+
+    Returns
+    -------
+    DataFrame
+        A copy with perturbed int64 counts and no key columns.
+    """
+    out = frame.copy()
+    for column, key in zip(columns, key_columns(columns)):
+        exact = out[column].fillna(0).to_numpy(dtype="int64")
+        perturbed = perturb(exact, out[key].fillna(0).to_numpy(dtype="int64"))
+        if floor:
+            perturbed = np.where(exact >= floor, np.maximum(perturbed, floor), perturbed)
+        out[column] = perturbed
+    return out.drop(columns=[k for k in key_columns(columns) if k in out])
