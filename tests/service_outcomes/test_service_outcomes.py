@@ -90,7 +90,7 @@ def _params(out: Path, **values) -> so.Parameters:
 
 
 @pytest.fixture(scope="module")
-def sample_result(sample_set):
+def sample_result(sample_set, exact_result):
     out, _ = sample_set
     params = _params(out)
     return so.analyse(so.load_inputs(params), params)

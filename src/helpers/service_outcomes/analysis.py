@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import privacy
+from helpers import cell_key, privacy
 from helpers.exceptions import ParameterError
 from helpers.inputs import loading as inputs
 from helpers.nps_trends.analysis import period_calendar
@@ -20,7 +20,7 @@ from helpers.service_outcomes.parameters import Parameters
 from helpers.service_outcomes.result import FAILURES, Result, Satisfaction
 from helpers.service_outcomes.window import Window, analysis_window
 
-__all__ = ["analyse", "group_table", "ABSENT_COLUMN_EFFECTS"]
+__all__ = ["analyse", "group_table", "published", "ABSENT_COLUMN_EFFECTS"]
 
 #: What an optional incident column's absence means for the figures, when the analysis uses it.
 ABSENT_COLUMN_EFFECTS = {
@@ -33,6 +33,38 @@ ABSENT_COLUMN_EFFECTS = {
 }
 
 _SHARES = ("reopened", "repeat", "came_back", "slow", "reassigned", "ping_pong")
+
+#: Counts that are parts of another (part, whole): noise must not make a part larger than its whole.
+_PARTS = (
+    *[(name, "tickets") for name in ("one_job", "reopened", "repeat", "came_back", "not_solved", "slow", "reassigned",
+                                     "ping_pong", "not_resolved", "not_solved_code", "sla_known", "with_events")],
+    ("sla_met", "sla_known"),
+)
+
+
+def _keyed(counts: pd.DataFrame) -> bool:
+    return set(queries.KEY_COLUMNS) <= set(counts.columns)
+
+
+def published(counts: pd.DataFrame, params: Parameters) -> pd.DataFrame:
+    """The counts as published: each perturbed by its cell key (:mod:`helpers.cell_key`), keys dropped.
+
+    Tickets of a group with at least ``min_n`` stay at least ``min_n`` (no group shown looks
+    smaller than the rule allows), and a part never exceeds its whole (one-job tickets, the
+    tickets). Decide suppression on the exact counts before calling this. Frames without key
+    columns (already published, or counted without keys) come back as they are.
+    """
+    if not _keyed(counts):
+        return counts
+    frame = cell_key.perturb_counts(counts, ["tickets"], floor=params.min_n)
+    frame = cell_key.perturb_counts(frame, [name for name in queries.COUNTED if name != "tickets"])
+    for part, whole in _PARTS:
+        frame[part] = np.minimum(frame[part].to_numpy(), frame[whole].to_numpy())
+    return frame
+
+
+def _noise(counts: pd.DataFrame) -> float:
+    return cell_key.VARIANCE if _keyed(counts) else 0.0
 
 
 def analyse(data: Inputs, params: Parameters) -> Result:
@@ -117,16 +149,26 @@ def _nothing_judged(name: str, params: Parameters, window: Window, opened: int) 
 # --- figures ------------------------------------------------------------------------------------
 
 
-def _sums(frame: pd.DataFrame) -> pd.Series:
-    return frame[list(queries.COUNT_COLUMNS)].sum()
+def _counted(frame: pd.DataFrame) -> list[str]:
+    """The count columns and, when present, their cell keys (which add up with them, modulo the key modulus)."""
+    return [*queries.COUNT_COLUMNS, *(queries.KEY_COLUMNS if _keyed(frame) else ())]
+
+
+def _sums(frame: pd.DataFrame, params: Parameters) -> pd.Series:
+    """The published totals of some cells (summed exactly, then perturbed once)."""
+    totals = frame[_counted(frame)].sum().to_frame().T
+    counts = [c for c in totals.columns if not c.endswith("hours")]
+    return published(totals.astype(dict.fromkeys(counts, "int64")), params).iloc[0]
 
 
 def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
-    totals = _sums(judged)
+    suppressed = bool(judged["tickets"].sum() < params.min_n)
+    noise = _noise(judged)
+    totals = _sums(judged, params)
     tickets = int(totals["tickets"])
-    rate = stats.wilson_interval([totals["one_job"]], [tickets], confidence=params.confidence)
-    sla = stats.wilson_interval([totals["sla_met"]], [totals["sla_known"]], confidence=params.confidence)
-    suppressed = tickets < params.min_n
+    rate = stats.wilson_interval([totals["one_job"]], [tickets], confidence=params.confidence, noise_variance=noise)
+    sla = stats.wilson_interval([totals["sla_met"]], [totals["sla_known"]], confidence=params.confidence,
+                                noise_variance=noise)
     hours = float(totals["lost_hours"])
 
     def shown(value: float) -> float | None:
@@ -151,11 +193,12 @@ def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
 
 
 def _failures(judged: pd.DataFrame, params: Parameters) -> pd.DataFrame:
-    totals = _sums(judged)
+    suppressed = bool(judged["tickets"].sum() < params.min_n)
+    totals = _sums(judged, params)
     names = [name for name, _ in FAILURES]
     counts = totals[names].to_numpy(dtype=float)
-    interval = stats.wilson_interval(counts, np.full(len(names), float(totals["tickets"])), confidence=params.confidence)
-    suppressed = totals["tickets"] < params.min_n
+    interval = stats.wilson_interval(counts, np.full(len(names), float(totals["tickets"])), confidence=params.confidence,
+                                     noise_variance=_noise(judged))
     frame = pd.DataFrame({
         "failure": names,
         "label": [label for _, label in FAILURES],
@@ -170,14 +213,16 @@ def _failures(judged: pd.DataFrame, params: Parameters) -> pd.DataFrame:
 
 
 def _with_rates(counts: pd.DataFrame, params: Parameters, *, overall_rate: float | None) -> pd.DataFrame:
-    """Shares with intervals, hours and the below-the-overall flag of each row of counts."""
-    frame = counts.copy()
-    rate = stats.wilson_interval(frame["one_job"], frame["tickets"], confidence=params.confidence)
+    """Shares with intervals, hours and the below-the-overall flag of each row of counts (published here)."""
+    noise = _noise(counts)
+    frame = published(counts, params).copy()
+    rate = stats.wilson_interval(frame["one_job"], frame["tickets"], confidence=params.confidence, noise_variance=noise)
     frame["one_job_rate"], frame["one_job_rate_low"], frame["one_job_rate_high"] = rate
     tickets = frame["tickets"].where(frame["tickets"] > 0)
     for name in _SHARES:
         frame[f"{name}_share"] = frame[name] / tickets
-    sla = stats.wilson_interval(frame["sla_met"], frame["sla_known"], confidence=params.confidence)
+    sla = stats.wilson_interval(frame["sla_met"], frame["sla_known"], confidence=params.confidence,
+                                noise_variance=noise)
     frame["sla_met_share"] = sla.share
     frame["lost_user_hours"] = frame["lost_hours"]
     frame["waiting_hours_per_ticket"] = frame["waiting_hours"] / tickets
@@ -201,33 +246,38 @@ def group_table(
     hidden : dict or None
         ``column``, ``groups`` and ``tickets`` of the values not shown.
     """
-    counts = judged.groupby(column, as_index=False)[list(queries.COUNT_COLUMNS)].sum().rename(columns={column: "value"})
+    counts = judged.groupby(column, as_index=False)[_counted(judged)].sum().rename(columns={column: "value"})
     counts["suppressed"] = counts["tickets"] < params.min_n
     hidden = privacy.complementary_suppression(counts.assign(line=0), lines=[["line"]], min_n=params.min_n, n="tickets")
     shown = _with_rates(counts[~hidden], params, overall_rate=overall_rate)
     shown = shown.sort_values(["tickets", "value"], ascending=[False, True], ignore_index=True)
     if not hidden.any():
         return shown, None
-    return shown, {"column": column, "groups": int(hidden.sum()), "tickets": int(counts.loc[hidden, "tickets"].sum())}
+    # The hidden groups' total is published too: perturbed by their joint cell key, like any count.
+    hidden_tickets = int(_sums(counts[hidden], params)["tickets"])
+    return shown, {"column": column, "groups": int(hidden.sum()), "tickets": hidden_tickets}
 
 
 def _periods(judged: pd.DataFrame, params: Parameters, window: Window) -> pd.DataFrame:
     calendar = period_calendar(window.start, window.end, params.period)
-    counts = judged.groupby("period_start", as_index=False)[list(queries.COUNT_COLUMNS)].sum()
+    counts = judged.groupby("period_start", as_index=False)[_counted(judged)].sum()
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
-    for name in queries.COUNT_COLUMNS:
+    for name in _counted(judged):
         frame[name] = frame[name].fillna(0).astype("float64" if name.endswith("hours") else "int64")
+    noise = _noise(frame)
     # The overall rate is published: hidden periods must hold none or at least min_n tickets together.
     cells = pd.DataFrame({"line": 0, "tickets": frame["tickets"], "suppressed": frame["tickets"] < params.min_n})
     hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n, n="tickets")
+    empty = frame["tickets"].to_numpy() == 0
     frame = _with_rates(frame, params, overall_rate=None).drop(columns="below_overall")
-    changes = stats.period_changes(frame["one_job"], frame["tickets"], reportable=~hidden, confidence=params.confidence)
+    changes = stats.period_changes(frame["one_job"], frame["tickets"], reportable=~hidden, confidence=params.confidence,
+                                   noise_variance=noise)
     frame["change"] = changes.change
     frame["change_p_value"] = changes.p_value_holm
     frame["change_p_value_unadjusted"] = changes.p_value
     frame["significant"] = np.where(np.isnan(changes.p_value), None, changes.significant)
     frame["suppressed"] = hidden
-    frame["empty"] = frame["tickets"] == 0
+    frame["empty"] = empty
     figures = [c for c in frame.columns if c.endswith(("_rate", "_low", "_high", "_share", "_per_ticket", "hours"))]
     frame.loc[hidden, figures] = np.nan
     small = [c for c in queries.COUNT_COLUMNS if c not in ("lost_hours", "waiting_hours")]
@@ -237,16 +287,22 @@ def _periods(judged: pd.DataFrame, params: Parameters, window: Window) -> pd.Dat
 
 
 def _satisfaction(judged: pd.DataFrame, links: dict[str, int], params: Parameters) -> Satisfaction:
-    totals = _sums(judged)
-    met = totals[["detractors_met", "passives_met", "promoters_met"]].to_numpy(dtype=float)
-    not_met = totals[["detractors_not_met", "passives_not_met", "promoters_not_met"]].to_numpy(dtype=float)
+    met_columns = ["detractors_met", "passives_met", "promoters_met"]
+    not_met_columns = ["detractors_not_met", "passives_not_met", "promoters_not_met"]
+    # Both groups or neither (decided on the exact answers): the analysed total is shown, so one
+    # group would give the other away.
+    exact = judged[met_columns + not_met_columns].sum()
+    shown = exact[met_columns].sum() >= params.min_n and exact[not_met_columns].sum() >= params.min_n
+    noise = _noise(judged)
+    totals = _sums(judged, params)
+    met = totals[met_columns].to_numpy(dtype=float)
+    not_met = totals[not_met_columns].to_numpy(dtype=float)
     n_met, n_not = int(met.sum()), int(not_met.sum())
-    # Both groups or neither: the analysed total is shown, so one group would give the other away.
-    shown = n_met >= params.min_n and n_not >= params.min_n
     return Satisfaction(
-        met=stats.nps_estimate(met, confidence=params.confidence) if shown else None,
-        not_met=stats.nps_estimate(not_met, confidence=params.confidence) if shown else None,
-        difference=stats.nps_difference(met, not_met, confidence=params.confidence) if shown else None,
+        met=stats.nps_estimate(met, confidence=params.confidence, noise_variance=noise) if shown else None,
+        not_met=stats.nps_estimate(not_met, confidence=params.confidence, noise_variance=noise) if shown else None,
+        difference=stats.nps_difference(met, not_met, confidence=params.confidence, noise_variance=noise)
+        if shown else None,
         met_responses=n_met if shown else None,
         not_met_responses=n_not if shown else None,
         linked=links["linked"],

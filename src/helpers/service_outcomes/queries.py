@@ -21,6 +21,8 @@ import ibis
 import pandas as pd
 from ibis import _
 
+from helpers import cell_key
+
 if TYPE_CHECKING:
     from helpers.service_outcomes.parameters import Parameters
 
@@ -28,6 +30,9 @@ __all__ = [
     "PERIOD_UNITS",
     "NOT_RECORDED",
     "COUNT_COLUMNS",
+    "COUNTED",
+    "KEY_COLUMNS",
+    "ticket_key",
     "Bounds",
     "is_canceled",
     "ticket_bounds",
@@ -53,6 +58,10 @@ COUNT_COLUMNS = (
     "not_resolved", "not_solved_code", "sla_known", "sla_met", "with_events", "lost_hours", "waiting_hours",
     "detractors_met", "passives_met", "promoters_met", "detractors_not_met", "passives_not_met", "promoters_not_met",
 )
+#: The counts among them (hours are sums of durations): published with the cell-key method's noise.
+COUNTED = tuple(name for name in COUNT_COLUMNS if not name.endswith("hours"))
+#: The cell key of each of :data:`COUNTED` (:mod:`helpers.cell_key`), summed in the engine with the counts.
+KEY_COLUMNS = tuple(cell_key.key_columns(COUNTED))
 _HOUR = 3600.0
 _DAY = 86400.0
 
@@ -318,6 +327,15 @@ def _count(flag: ibis.Value) -> ibis.Value:
     return ibis.ifelse(flag, 1, 0).sum()
 
 
+def ticket_key(tickets: ibis.Table) -> ibis.ir.IntegerValue:
+    """Each ticket's record key, from the day and second it was opened (the same on every engine).
+
+    The ticket number is text, which engines hash differently; the opening moment does not
+    change when the ticket is worked on, so a ticket keeps its key in every export and window.
+    """
+    return cell_key.record_key(cell_key.day_code(tickets.opened_at), cell_key.time_code(tickets.opened_at))
+
+
 def outcome_counts(
     facts: ibis.Table,
     *,
@@ -337,15 +355,17 @@ def outcome_counts(
     -------
     DataFrame
         ``period_start``, ``judged``, ``columns``..., then :data:`COUNT_COLUMNS` (hours as floats,
-        counts as int64). A few thousand rows.
+        counts as int64) and the cell key of each count, :data:`KEY_COLUMNS` (sums of the
+        tickets' record keys, modulo :data:`helpers.cell_key.MODULUS`). A few thousand rows.
     """
     first = dt.datetime.combine(start, dt.time())
     after_last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
     window = facts.filter((facts.opened_at >= first) & (facts.opened_at < after_last))
+    window = window.mutate(_record_key=ticket_key(window))
     if responses is not None:
         window = window.left_join(responses, window.number == responses.ticket_id).drop("ticket_id")
-    keys = {"period_start": window.opened_at.truncate(PERIOD_UNITS[period]), "judged": window.judged}
-    keys |= {name: window[name].cast("string").fill_null(NOT_RECORDED) for name in columns}
+    cells = {"period_start": window.opened_at.truncate(PERIOD_UNITS[period]), "judged": window.judged}
+    cells |= {name: window[name].cast("string").fill_null(NOT_RECORDED) for name in columns}
     sums = {
         "tickets": window.count(),
         **{name: _count(window[name]) for name in ("one_job", "reopened", "repeat", "came_back", "not_solved", "slow",
@@ -356,6 +376,13 @@ def outcome_counts(
         "lost_hours": window.lost_hours.sum(),
         "waiting_hours": window.waiting_hours.sum(),
     }
+    key = window._record_key
+    flags = {name: window[name] for name in ("one_job", "reopened", "repeat", "came_back", "not_solved", "slow",
+                                             "reassigned", "ping_pong", "not_resolved", "not_solved_code")}
+    flags |= {"sla_known": window.made_sla.notnull(), "sla_met": window.made_sla.fill_null(False),
+              "with_events": window.has_events}
+    keys = {"tickets_key": cell_key.key_sum(key)}
+    keys |= {f"{name}{cell_key.KEY_SUFFIX}": cell_key.key_sum(key, flag) for name, flag in flags.items()}
     for answer in ("detractors", "passives", "promoters"):
         if responses is None:
             sums[f"{answer}_met"] = sums[f"{answer}_not_met"] = ibis.literal(0)
@@ -363,13 +390,22 @@ def outcome_counts(
         count = window[answer].fill_null(0)
         sums[f"{answer}_met"] = ibis.ifelse(window.one_job, count, 0).sum()
         sums[f"{answer}_not_met"] = ibis.ifelse(window.one_job, 0, count).sum()
-    frame = window.group_by(**keys).aggregate(**sums).to_pandas()
+        # Each answer about a ticket adds the ticket's key once (answers are few per ticket: no overflow).
+        weighted = key * count.cast("int64")
+        keys[f"{answer}_met_key"] = cell_key.key_sum(weighted, window.one_job)
+        keys[f"{answer}_not_met_key"] = cell_key.key_sum(weighted, ~window.one_job)
+    for answer in ("detractors", "passives", "promoters"):
+        for part in ("met", "not_met"):
+            keys.setdefault(f"{answer}_{part}_key", ibis.literal(0).cast("int64"))
+    frame = window.group_by(**cells).aggregate(**sums, **keys).to_pandas()
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
     for name in COUNT_COLUMNS:
         if name in ("lost_hours", "waiting_hours"):
             frame[name] = frame[name].astype("float64").fillna(0.0)
         else:
             frame[name] = frame[name].fillna(0).astype("int64")
+    for name in KEY_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
     frame["judged"] = frame["judged"].astype(bool)
     return frame.sort_values(["period_start", "judged", *columns], ignore_index=True)
 

@@ -6,6 +6,12 @@ coverage near the nominal level for small groups and shares near 0 or 1, where t
 interval does not. A change between two periods is statsmodels' score test of two independent
 proportions (Miettinen-Nurminen), and all changes of one report are one family, Holm-corrected
 with the same function the NPS analysis uses. NPS figures reuse the NPS analysis's estimators.
+
+Published counts carry the cell-key method's noise (:mod:`helpers.cell_key`, variance
+``noise_variance`` per count). Every interval and test here takes that variance: a share's
+intervals and tests are computed on *effective* counts, the tickets scaled down by the share of
+the variance that sampling is of sampling plus noise (:func:`share_noise_variance`), so they
+widen by the noise and keep their coverage.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from statsmodels.stats.proportion import proportion_confint, test_proportions_2i
 
 from helpers.nps_trends.stats import Estimate, adjusted_wald_interval, difference_interval, holm_adjust, nps_points
 
-__all__ = ["ShareInterval", "ShareChanges", "wilson_interval", "period_changes", "nps_estimate", "nps_difference"]
+__all__ = [
+    "ShareInterval", "ShareChanges", "share_noise_variance", "wilson_interval", "period_changes", "nps_estimate",
+    "nps_difference",
+]
 
 
 class ShareInterval(NamedTuple):
@@ -50,8 +59,41 @@ class ShareChanges(NamedTuple):
     significant: np.ndarray
 
 
+def share_noise_variance(
+    successes: np.ndarray | Sequence[float], n: np.ndarray | Sequence[float], *, noise_variance: float
+) -> np.ndarray:
+    """Variance (share units squared) that noise on both counts adds to the share ``successes / n``.
+
+    By the delta method, with independent noise of ``noise_variance`` on each count,
+    ``noise_variance x (1 + p**2) / n**2``; ``p`` is the Agresti-Coull share ``(s + 2) / (n + 4)``
+    so a share of 0 or 1 still gets a variance.
+    """
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    share = (successes + 2) / (n + 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return noise_variance * (1 + share**2) / n**2
+
+
+def _effective(
+    successes: np.ndarray, n: np.ndarray, noise_variance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts scaled so that binomial sampling alone has the variance of sampling plus the noise."""
+    if not noise_variance:
+        return successes, n
+    share = (successes + 2) / (n + 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sampling = share * (1 - share) / n
+        factor = np.where(n > 0, sampling / (sampling + share_noise_variance(successes, n, noise_variance=noise_variance)), 1)
+    return successes * factor, n * factor
+
+
 def wilson_interval(
-    successes: np.ndarray | Sequence[float], n: np.ndarray | Sequence[float], *, confidence: float = 0.95
+    successes: np.ndarray | Sequence[float],
+    n: np.ndarray | Sequence[float],
+    *,
+    confidence: float = 0.95,
+    noise_variance: float = 0.0,
 ) -> ShareInterval:
     """The share ``successes / n`` and its Wilson score interval, for any number of groups at once.
 
@@ -61,12 +103,17 @@ def wilson_interval(
         Tickets with the outcome, and tickets, per group.
     confidence : float
         Of the two-sided interval.
+    noise_variance : float
+        Variance of the noise on each published count (:data:`helpers.cell_key.VARIANCE`), 0 for
+        exact counts; the interval is then Wilson's on the effective counts.
     """
     successes = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, successes / np.where(n > 0, n, 1), np.nan)
-    low, high = proportion_confint(successes, np.where(n > 0, n, 1), alpha=1 - confidence, method="wilson")
+    effective_successes, effective_n = _effective(successes, n, noise_variance)
+    low, high = proportion_confint(effective_successes, np.where(n > 0, effective_n, 1), alpha=1 - confidence,
+                                   method="wilson")
     empty = n <= 0
     return ShareInterval(share, np.where(empty, np.nan, low), np.where(empty, np.nan, high))
 
@@ -77,11 +124,13 @@ def period_changes(
     *,
     reportable: np.ndarray | Sequence[bool],
     confidence: float = 0.95,
+    noise_variance: float = 0.0,
 ) -> ShareChanges:
     """Compare each period's share with the period before it, Holm-corrected over the whole series.
 
     A comparison needs both periods reportable (enough tickets, not hidden). The test is
-    ``statsmodels.stats.proportion.test_proportions_2indep(method="score", compare="diff")``.
+    ``statsmodels.stats.proportion.test_proportions_2indep(method="score", compare="diff")``, on
+    the effective counts when the counts carry noise of ``noise_variance``.
     """
     successes = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -94,8 +143,10 @@ def period_changes(
     if tested.any():
         now = np.flatnonzero(tested)
         before = now - 1
+        tested_successes, tested_n = _effective(successes, n, noise_variance)
         result = test_proportions_2indep(
-            successes[now], n[now], successes[before], n[before], method="score", compare="diff"
+            tested_successes[now], tested_n[now], tested_successes[before], tested_n[before], method="score",
+            compare="diff",
         )
         change[now] = successes[now] / n[now] - successes[before] / n[before]
         p_value[now] = np.atleast_1d(result.pvalue)
@@ -104,16 +155,21 @@ def period_changes(
     return ShareChanges(change, p_value, p_holm, significant)
 
 
-def nps_estimate(counts: Sequence[float], *, confidence: float = 0.95) -> Estimate:
+def nps_estimate(counts: Sequence[float], *, confidence: float = 0.95, noise_variance: float = 0.0) -> Estimate:
     """Plain NPS in points (-100 to +100) of detractors, passives, promoters, with its adjusted-Wald interval.
 
-    The NPS analysis's estimator (:func:`helpers.nps_trends.stats.adjusted_wald_interval`).
+    The NPS analysis's estimator (:func:`helpers.nps_trends.stats.adjusted_wald_interval`),
+    widened by the noise of perturbed counts (``noise_variance`` per count).
     """
-    interval = adjusted_wald_interval(np.asarray(counts, dtype=float), confidence=confidence)
+    interval = adjusted_wald_interval(np.asarray(counts, dtype=float), confidence=confidence,
+                                      noise_variance=noise_variance)
     return Estimate(float(nps_points(np.asarray(counts, dtype=float))), float(interval.se), float(interval.low),
                     float(interval.high))
 
 
-def nps_difference(met: Sequence[float], not_met: Sequence[float], *, confidence: float = 0.95) -> Estimate:
+def nps_difference(
+    met: Sequence[float], not_met: Sequence[float], *, confidence: float = 0.95, noise_variance: float = 0.0
+) -> Estimate:
     """NPS of tickets that met the one job minus NPS of those that did not, in points, with its interval."""
-    return difference_interval(np.asarray(not_met, dtype=float), np.asarray(met, dtype=float), confidence=confidence)
+    return difference_interval(np.asarray(not_met, dtype=float), np.asarray(met, dtype=float), confidence=confidence,
+                               noise_variance=noise_variance)
