@@ -116,7 +116,7 @@ def test_never_used_and_below_10pct_are_exact_on_the_sample(sample):
     features = result.features
     assert sorted(features.loc[features["never_used"], "feature_id"]) == truth["never_used"]
     assert sorted(features.loc[features["below_10pct"], "feature_id"]) == truth["below_10pct"]
-    assert result.totals == {"features": 12, "features_never_used": 2, "features_below_10pct": 4}
+    assert result.totals == {"features": 12, "features_never_used": 2, "features_below_10pct": 4, "features_suppressed": 0}
     assert (features.loc[features["never_used"], "adopters"] == 0).all()
 
 
@@ -172,7 +172,7 @@ def test_results_json_fields_are_as_the_issue_lists(sample):
                              "departments_suppressed", "counted_until"]
     assert payload["period"] == {"start": "2025-02-10", "end": result.as_of.date().isoformat()}
     assert payload["units"] == reporting.UNITS
-    assert set(payload["totals"]) == ISSUE_TOTALS
+    assert set(payload["totals"]) == ISSUE_TOTALS | {"features_suppressed"}
     for entry in payload["features"]:
         assert list(entry)[: len(ISSUE_FEATURE_FIELDS)] == ISSUE_FEATURE_FIELDS
         assert list(entry) == list(reporting.FEATURE_FIELDS)
@@ -197,13 +197,18 @@ def test_a_release_window(sample):
 
 
 @pytest.fixture
-def write(tmp_path):
+def write(tmp_path, monkeypatch):
+    """Write tiny inputs; the statistics on a handful of users are tested with ``min_n`` 1 (the floor lifted)."""
+    from helpers import privacy
+
+    monkeypatch.setattr(privacy, "MIN_N_FLOOR", 1)
+
     def write_files(features: str, users: str, usage: str, **values):
         for name, text in (("features", features), ("users", users), ("usage", usage)):
             (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
         return adoption.Parameters.validate_values({
             "features_path": str(tmp_path / "features.csv"), "users_path": str(tmp_path / "users.csv"),
-            "usage_path": str(tmp_path / "usage.csv"), **values,
+            "usage_path": str(tmp_path / "usage.csv"), "min_n": 1, **values,
         })
 
     return write_files
@@ -357,3 +362,55 @@ def test_a_small_department_is_hidden_with_the_next_smallest_so_no_total_gives_i
     assert "Legal" not in set(result.departments["department"])
     assert result.departments_suppressed == 22, "Legal and the next smallest department, for 11 features"
     assert "22 feature-department pairs are not shown" in reporting.department_note(result)
+
+
+def test_a_feature_whose_audience_is_a_department_under_min_n_is_counted_not_shown(tmp_path):
+    # 4 people in Legal, 40 in Sales; F-L is for Legal only, F-S for Sales only, F-A for everyone.
+    users = "user_id,department\n" + "".join(f"l{i},Legal\n" for i in range(4)) + "".join(f"s{i},Sales\n" for i in range(40))
+    features = ("feature_id,name,application,released,replaces,audience\nF-A,Search,App,2025-01-01,,\n"
+                "F-L,Contracts,App,2025-01-01,,Legal\nF-S,Pipeline,App,2025-01-01,,Sales\n")
+    usage = "timestamp,user_id,feature_id\n" + "".join(
+        f"2025-01-0{2 + i % 5},{who},{feature}\n" for i, (who, feature) in enumerate(
+            [(f"l{i}", "F-L") for i in range(3)] + [(f"s{i}", "F-S") for i in range(20)]
+            + [(f"s{i}", "F-A") for i in range(30)] + [("l0", "F-A")]))
+    for name, text in (("features", features), ("users", users), ("usage", usage)):
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    params = adoption.Parameters.validate_values({
+        "features_path": str(tmp_path / "features.csv"), "users_path": str(tmp_path / "users.csv"),
+        "usage_path": str(tmp_path / "usage.csv"), "as_of": "2025-03-31", "min_n": 10,
+    })
+    result = adoption.analyse(adoption.load_inputs(params), params)
+
+    assert list(result.features["feature_id"]) == ["F-A", "F-S"]
+    assert "F-L" not in set(result.curves["feature_id"]) and "F-L" not in set(result.departments["feature_id"])
+    assert result.totals["features_suppressed"] == 1
+    payload = to_jsonable(adoption.results(result))
+    assert [e["feature_id"] for e in payload["features"]] == ["F-A", "F-S"]
+    assert payload["totals"]["features_suppressed"] == 1
+    assert payload["period"]["start"] == "2025-01-01"
+    text = json.dumps(payload) + " ".join(adoption.headline(result)) + reporting.feature_table(result).data.to_string()
+    assert "F-L" not in text and "Contracts" not in text
+    assert "1 more feature could be used by fewer than 10 people" in " ".join(adoption.headline(result))
+    # Legal (4 people) is hidden in the everyone-feature's breakdown, with Sales as its complement.
+    assert "Legal" not in set(result.departments["department"])
+
+
+def test_when_every_feature_has_too_small_an_audience_the_report_still_reads(tmp_path):
+    users = "user_id,department\n" + "".join(f"l{i},Legal\n" for i in range(4))
+    features = "feature_id,name,application,released,replaces,audience\nF-L,Contracts,App,2025-01-01,,Legal\n"
+    usage = "timestamp,user_id,feature_id\n2025-01-02,l0,F-L\n"
+    for name, text in (("features", features), ("users", users), ("usage", usage)):
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    params = adoption.Parameters.validate_values({
+        "features_path": str(tmp_path / "features.csv"), "users_path": str(tmp_path / "users.csv"),
+        "usage_path": str(tmp_path / "usage.csv"), "as_of": "2025-03-31",
+    })
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    assert result.features.empty and result.curves.empty and result.totals["features_suppressed"] == 1
+    headline = " ".join(adoption.headline(result))
+    assert headline.startswith("Of 0 features released from 2025-01-01 to 2025-01-01")
+    assert json.dumps(to_jsonable(adoption.results(result)), allow_nan=False)
+    adoption.plots.adoption_plot(result.features)
+    adoption.plots.adoption_curves_plot(result.curves)
+    reporting.feature_table(result)
+    reporting.department_note(result)

@@ -113,3 +113,57 @@ def test_a_secret_in_a_parameter_reaches_no_output(tmp_path, fixture_env):
         assert SECRET not in text, f"{path.relative_to(tmp_path)} shows the secret"
     run = json.loads(next(p for p in written if p.name == "run.json").read_text())
     assert run["parameters"]["title"] == "see https://reporting:***@example.invalid/x?token=***"
+
+
+USER_NAME_TOKENS = [
+    ("postgres://{token}@127.0.0.1:{port}/itsm?table=responses", "S3cr3tTokenValue"),
+    ("postgresql+psycopg://{token}@127.0.0.1:{port}/itsm?table=responses", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("https://{token}@127.0.0.1:{port}/exports/responses.csv?table=responses", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("https://{token}@127.0.0.1:{port}/exports/responses.csv?table=responses", "plainlooking"),
+    ("s3a://{token}@lake/responses.parquet", "AKIAIOSFODNN7EXAMPLE"),
+    ("postgres://{token}@127.0.0.1:{port}/itsm?table=responses", "glpat-xxxxxxxxxxxxxxxxxxxx"),
+    ("postgres://{token}@127.0.0.1:{port}/itsm?table=responses", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
+]
+
+
+@pytest.mark.parametrize(("template", "token"), USER_NAME_TOKENS)
+def test_a_token_given_as_the_user_name_is_refused_and_masked(template, token, tmp_path, capsys):
+    server = _listening()
+    try:
+        url = template.format(port=server.getsockname()[1], token=token)
+        status, err = _run(tmp_path, capsys, "-p", f"responses_path={url}")
+        with pytest.raises(BlockingIOError):
+            server.accept()
+    finally:
+        server.close()
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("itvalue: Parameter 'responses_path': ")
+    assert token not in err and "://***@" in err
+    assert "a token as the user name" in err and "must not hold a password or other credential" in err
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("login", ["reporting", "svc_itvalue", "jane.doe", "analytics-ro", "u", "etl2024"])
+def test_a_login_as_the_user_name_is_neither_refused_nor_masked(login):
+    from helpers.inputs.secrets import credentials_in, mask_secrets
+    from helpers.inputs.sources import parse_source
+
+    url = f"postgres://{login}@db:5432/itsm?table=t"
+    assert credentials_in(url) == []
+    assert mask_secrets(f"could not connect to {url}") == f"could not connect to {url}"
+    assert parse_source(url).location == f"postgres://{login}@db:5432/itsm"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgres://S3cr3tTokenValue@h/db?table=t failed", "postgres://***@h/db?table=t failed"),
+        ("git clone https://ghp_abcdefghij0123456789@github.com/o/r", "git clone https://***@github.com/o/r"),
+        ("https://anyone@h/x", "https://***@h/x"),
+        ("abfss://container@account.dfs.core.windows.net/x", "abfss://container@account.dfs.core.windows.net/x"),
+    ],
+)
+def test_a_token_as_the_user_name_is_masked_in_text(text, expected):
+    from helpers.inputs.secrets import mask_secrets
+
+    assert mask_secrets(text) == expected

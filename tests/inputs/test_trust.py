@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from helpers import nps_trends
+from helpers.exceptions import ParameterError
 from helpers.inputs import loading, trust
 from helpers.paths import PARAMS_DIR, SAMPLE_DATA_DIR
 from helpers.running.catalog import find_notebook
 from helpers.running.runner import prepare_run
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -82,3 +86,63 @@ def test_trust_is_per_time_zone(scans, kernel_environment):
     params = nps_trends.Parameters.validate_values({**prepared.values, "timezone": "Europe/Paris"})
     nps_trends.load_inputs(params)
     assert len(scans) == 2, "naive timestamps read in another zone are checked again"
+
+
+def _project(root, *groupings):
+    """A project folder (notebooks/, params/) whose itvalue.toml declares ``groupings``."""
+    (root / "notebooks").mkdir(parents=True)
+    (root / "params").mkdir()
+    listed = ", ".join(f'"{g}"' for g in groupings)
+    (root / "itvalue.toml").write_text(f"[privacy]\ngroupings = [{listed}]\n", encoding="utf-8")
+    return root
+
+
+def _responses_with_desks(path):
+    import pandas as pd
+
+    n = 600
+    pd.DataFrame({
+        "response_id": [f"R{i}" for i in range(n)],
+        "timestamp": "2025-01-06T10:00:00",
+        "score": [i % 11 for i in range(n)],
+        "desk": [["Desk A", "Desk B", "Desk C"][i % 3] for i in range(n)],
+    }).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def profiles(monkeypatch):
+    """Count grouping columns profiled (the scan a grouping check makes)."""
+    from helpers import privacy
+
+    seen: list[str] = []
+    real = privacy.profile_grouping
+
+    def counting(spec, kind, column, **kwargs):
+        seen.append(column)
+        return real(spec, kind, column, **kwargs)
+
+    monkeypatch.setattr(privacy, "profile_grouping", counting)
+    return seen
+
+
+def test_the_runner_and_the_kernel_judge_groupings_by_the_same_project_declaration(
+    tmp_path, monkeypatch, profiles, kernel_environment
+):
+    declaring = _project(tmp_path / "declaring", "desk")
+    monkeypatch.setenv("ITVALUE_PROJECT", str(declaring))
+    overrides = {"responses_path": str(_responses_with_desks(tmp_path / "responses.csv")), "tickets_path": "",
+                 "segments": ["desk"]}
+    prepared = prepare_run(find_notebook(str(PROJECT_ROOT / "notebooks" / "nps_trends.ipynb")), overrides=overrides)
+    assert profiles == ["desk"], "the runner accepted the column its project declares"
+    entry = next(e for e in prepared.checked if "groupings" in e)
+    assert entry["declared"] == ["desk"]
+
+    # The kernel reads the same declaration: it trusts the runner's check, with no second scan.
+    _kernel_loads(prepared, kernel_environment)
+    assert profiles == ["desk"]
+
+    # A kernel that reads another declaration (another project, the file edited since) judges by its own.
+    monkeypatch.setenv("ITVALUE_PROJECT", str(_project(tmp_path / "other")))
+    with pytest.raises(ParameterError, match="column 'desk' of responses.csv is not declared a grouping"):
+        _kernel_loads(prepared, kernel_environment)

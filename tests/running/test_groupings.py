@@ -20,6 +20,7 @@ from conftest import TESTS_DIR
 from helpers.analysis import registry
 from helpers.exceptions import ParameterError
 from helpers.privacy import MAX_GROUPS, MIN_N_FLOOR, check_groupings
+from helpers.running import cli
 
 PROJECT_ROOT = TESTS_DIR.parent
 FIRST = ["Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Goran", "Hana", "Ivan", "Julia"]
@@ -187,6 +188,19 @@ def test_min_n_cannot_go_below_the_floor(analysis):
         f"so it must be at least {MIN_N_FLOOR}."
     )
     assert analysis.Parameters.validate_values({parameter: MIN_N_FLOOR}, check_inputs=False).smallest_group() == MIN_N_FLOOR
+
+
+@pytest.mark.parametrize("analysis", _with_a_smallest_group())
+def test_describe_shows_min_n_with_its_floor(analysis, capsys):
+    parameter = analysis.Parameters.smallest_group_parameter
+    info = {i.name: i for i in analysis.Parameters.describe()}
+    assert info[parameter].type == f"an integer >= {MIN_N_FLOOR}"
+    with pytest.raises(ParameterError, match=rf"^Parameter '{parameter}' must be an integer >= {MIN_N_FLOOR}; got 'abc'\.$"):
+        analysis.Parameters.validate_values({parameter: "abc"}, check_inputs=False)
+    name = next(n for n, a in registry.analyses().items() if a is analysis)
+    assert cli.main(["describe", name]) == 0
+    shown = capsys.readouterr().out
+    assert f"  {parameter}: an integer >= {MIN_N_FLOOR}\n" in shown
 
 
 def test_a_small_min_n_on_the_command_line_is_refused_before_any_kernel(tmp_path):

@@ -231,13 +231,27 @@ class NotebookParameters(BaseModel):
             infos.append(
                 ParameterInfo(
                     name=name,
-                    type=describe_type(field.annotation, field.metadata),
+                    type=cls.type_of(name),
                     default=_jsonable(field.default),
                     help=field.description or "",
                     input_kind=marker.kind if marker else None,
                 )
             )
         return infos
+
+    @classmethod
+    def type_of(cls, name: str) -> str:
+        """A parameter's type in the user's words, with the bounds that really hold.
+
+        The smallest group's parameter is declared ``>= 1`` but never goes below the kit's floor
+        (:meth:`_check_smallest_group`), so that is the bound ``describe``, the notebook's
+        ``parameters`` cell and error messages show: ``an integer >= 10``.
+        """
+        field = cls.model_fields[name]
+        metadata = list(field.metadata)
+        if name == cls.smallest_group_parameter:
+            metadata = _with_floor(metadata, privacy.MIN_N_FLOOR)
+        return describe_type(field.annotation, metadata)
 
     @classmethod
     def input_options(cls) -> dict[str, tuple[str, str]]:
@@ -417,7 +431,7 @@ def _explain(cls: type[NotebookParameters], exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
     key = str(error["loc"][0]) if error["loc"] else "?"
     field = cls.model_fields.get(key)
-    expected = describe_type(field.annotation, field.metadata) if field else "a valid value"
+    expected = cls.type_of(key) if field else "a valid value"
     given = error.get("input")
     examples = getattr(field, "examples", None) if field else None
     syntax = f" Write it as: {key}: {examples[0]}." if examples else ""
@@ -470,6 +484,12 @@ def _texts(value: Any, depth: int = 0) -> Iterator[str]:
     elif depth < 4 and isinstance(value, list):
         for item in value[:MAX_ITEMS + 1]:
             yield from _texts(item, depth + 1)
+
+
+def _with_floor(metadata: list[Any], floor: int) -> list[Any]:
+    """The constraints with every lower bound raised to ``floor`` (one added when there is none)."""
+    raised = [Ge(max(item.ge, floor)) if isinstance(item, Ge) else item for item in metadata]
+    return raised if any(isinstance(item, Ge) for item in raised) else [*raised, Ge(floor)]
 
 
 def describe_type(annotation: Any, metadata: list[Any] | tuple = ()) -> str:

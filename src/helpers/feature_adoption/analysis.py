@@ -62,6 +62,8 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     table = pd.DataFrame(rows)
     names = dict(zip(all_features["feature_id"], all_features["name"]))
     table.insert(table.columns.get_loc("replaced_feature_id") + 1, "replaced_name", table["replaced_feature_id"].map(names))
+    release_span = (table["released"].min(), table["released"].max())
+    table, curves, per_user, features_suppressed = _hide_small_audiences(table, curves, per_user, params.min_n)
     departments, suppressed = (
         _departments(per_user, table, params, as_of) if params.departments else (_no_departments(), 0)
     )
@@ -75,12 +77,33 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         as_of=as_of,
         release_window=tuple(params.release) if params.release else None,
         features=table,
-        curves=pd.concat(curves, ignore_index=True),
+        curves=curves,
         departments=departments,
         departments_suppressed=suppressed,
+        features_suppressed=features_suppressed,
+        release_span=release_span,
         rows_in_pandas=len(firsts) + len(old_way),
         quality_notes=notes,
     )
+
+
+def _hide_small_audiences(
+    table: pd.DataFrame, curves: list[pd.DataFrame], per_user: pd.DataFrame, min_n: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """Features, curves and per-user rows without the features that 1 to ``min_n - 1`` people could use.
+
+    A feature's line is a group of people too: one whose audience is a small department (``audience:
+    Legal``, four people) would show those four's adoption, habit and switching as its own line, the
+    figures the department breakdown hides. Such features are counted, never shown; a feature nobody
+    could use stays (it describes no one, and the data quality note names it).
+    """
+    small = table["eligible_users"].between(1, min_n - 1)
+    hidden = set(table.loc[small, "feature_id"])
+    curves_shown = [curve for curve in curves if not curve["feature_id"].isin(hidden).any()]
+    curve_frame = (pd.concat(curves_shown, ignore_index=True) if curves_shown
+                   else pd.DataFrame(columns=["days", "adoption", "feature_id", "name"]))
+    return (table[~small].reset_index(drop=True), curve_frame,
+            per_user[~per_user["feature_id"].isin(hidden)], int(small.sum()))
 
 
 def _usage_notes(data: Inputs, params: Parameters, as_of: pd.Timestamp) -> list[Any]:

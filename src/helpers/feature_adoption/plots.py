@@ -50,7 +50,8 @@ def adoption_curves_plot(
     ax.set_xlabel("Days since the user could first use the feature")
     ax.set_ylabel("Eligible users who have used it")
     ax.set_title("Adoption curves (Kaplan-Meier)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no curve when every feature had too few people to show
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     return ax
 
 

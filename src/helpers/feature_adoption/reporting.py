@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from helpers.analysis.results import SHARE, results_layout
+from helpers.analysis.results import SHARE, figure_keys, results_layout
 from helpers.report.display import Table, with_interval
 from helpers.report.results import to_jsonable
 
@@ -77,8 +77,8 @@ def _window_words(result: Result) -> str:
     if result.release_window is not None:
         first, last = result.release_window
         return f"released from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-    features = result.features
-    return f"released from {features['released'].min():%Y-%m-%d} to {features['released'].max():%Y-%m-%d}"
+    first, last = result.release_span or (result.features["released"].min(), result.features["released"].max())
+    return f"released from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
 
 
 def _names(frame: pd.DataFrame) -> str:
@@ -99,6 +99,12 @@ def headline(result: Result) -> list[str]:
         f"{'was' if totals['features_never_used'] == 1 else 'were'} never used at all"
         + (f" ({_names(never)})." if len(never) else ".")
     ]
+    if result.features_suppressed:
+        sentences[0] += (
+            f" {result.features_suppressed} more {'feature' if result.features_suppressed == 1 else 'features'} "
+            f"could be used by fewer than {params.min_n} people (an audience of a small department) and "
+            f"{'is' if result.features_suppressed == 1 else 'are'} not shown, so that no figure describes so few."
+        )
     measured = features[features["eligible_users"] > 0].dropna(subset=["adoption"])
     if len(measured):
         best = measured.loc[measured["adoption"].idxmax()]
@@ -263,7 +269,7 @@ UNITS = {
                      "habitual_share_high", "switched_share", "switched_share_low", "switched_share_high",
                      "still_using_old_share", "still_using_old_share_low", "still_using_old_share_high"), SHARE),
     **dict.fromkeys(("horizon_days", "median_days_to_first_use", "median_days_low", "median_days_high"), "days"),
-    **dict.fromkeys(("features", "features_never_used", "features_below_10pct"), "features"),
+    **dict.fromkeys(("features", "features_never_used", "features_below_10pct", "features_suppressed"), "features"),
     "departments_suppressed": "feature-department pairs",
 }
 
@@ -274,9 +280,10 @@ def results(result: Result) -> dict[str, Any]:
     After ``analysis``, ``parameters``, ``period`` (the first release analysed to ``as_of``) and
     ``units``: ``features`` (one entry per feature, fields :data:`FEATURE_FIELDS`; a median not
     reached is null with ``median_reached`` false; switching shares are null for a feature that
-    replaces nothing), ``totals`` (``features``, ``features_never_used``, ``features_below_10pct``),
-    ``by_department`` (shown departments only), ``departments_suppressed`` and ``counted_until``
-    (the moment usage stops counting and eligibility ends: the end of ``as_of``, or the last usage row).
+    replaces nothing), ``totals`` (``features``, ``features_never_used``, ``features_below_10pct``,
+    ``features_suppressed``: features fewer than ``min_n`` people could use, left out), ``by_department``
+    (shown departments only), ``departments_suppressed`` and ``counted_until`` (the moment usage stops
+    counting and eligibility ends: the end of ``as_of``, or the last usage row).
     """
     figures = {
         "features": [_feature_record(row) for _, row in result.features.iterrows()],
@@ -289,7 +296,10 @@ def results(result: Result) -> dict[str, Any]:
         "departments_suppressed": result.departments_suppressed,
         "counted_until": result.as_of.isoformat(),
     }
+    first = result.release_span[0] if result.release_span else result.features["released"].min()
+    # With every feature too small to show, the per-feature figures are absent, and so are their units.
+    present = set(figure_keys(figures))
     return results_layout(
-        "feature_adoption", result.params, period=(result.features["released"].min(), result.as_of),
-        units=UNITS, figures=figures,
+        "feature_adoption", result.params, period=(first, result.as_of),
+        units={key: unit for key, unit in UNITS.items() if key in present}, figures=figures,
     )

@@ -50,6 +50,11 @@ class Result:
     rows_in_pandas : int
         Per-user rows that came back from the query engine (first uses and old-way users).
     quality_notes : list of QualityNote
+    features_suppressed : int
+        Features that 1 to ``min_n - 1`` people could use (an audience of one small department): counted,
+        left out of ``features``, ``curves`` and ``departments``, so that no line describes fewer than ``min_n``.
+    release_span : tuple of Timestamp or None
+        The first and the last release among all the features analysed, shown or not.
     """
 
     params: Parameters
@@ -61,12 +66,16 @@ class Result:
     departments_suppressed: int
     rows_in_pandas: int
     quality_notes: list[Any] = field(default_factory=list)
+    features_suppressed: int = 0
+    release_span: tuple[pd.Timestamp, pd.Timestamp] | None = None
 
     @property
     def totals(self) -> dict[str, int]:
-        """``features`` analysed, ``features_never_used`` and ``features_below_10pct`` (upper bound under 10%)."""
+        """``features`` shown, ``features_never_used``, ``features_below_10pct`` (upper bound under 10%) and
+        ``features_suppressed`` (fewer than ``min_n`` eligible users: not shown)."""
         return {
             "features": len(self.features),
             "features_never_used": int(self.features["never_used"].sum()),
             "features_below_10pct": int(self.features["below_10pct"].sum()),
+            "features_suppressed": self.features_suppressed,
         }

@@ -9,7 +9,7 @@ Forms (documented in ``data/README.md``):
   are local files the DuckDB reader opens read-only, with no access beyond the file
   (:mod:`helpers.inputs.reading`); nothing is ever created at their path;
 - ``postgres://reporting@db.internal:5432/itsm?table=tickets``: a table in any database
-  Ibis connects to by URL. A source holds no credential anywhere (``user:password@``, a
+  Ibis connects to by URL. A source holds no credential anywhere (``user:password@``, a token as the user name, a
   ``password=``, ``token=``, ``key=``... in its query or fragment: :mod:`helpers.inputs.secrets`):
   it is refused before any connection, and the backend's own mechanisms supply it
   (``PGPASSWORD``, ``~/.pgpass``, a service file named by ``PGSERVICE``, cloud credentials);

@@ -62,10 +62,14 @@ def was_checked(source: Source, kind: str, timezone: str) -> bool:
 def groupings_entry(params: Any) -> dict[str, Any]:
     """What identifies a run's check of its grouping columns (``params.grouping_columns()``) on its inputs as they are.
 
-    The columns chosen, the smallest group, and the stamps of the inputs they are columns of: the same
-    parameters on the same files need no second check (and no second scan of the grouping column).
+    The columns chosen, the smallest group, the groupings the project declares (``[privacy] groupings``
+    in the ``itvalue.toml`` this process reads) and the stamps of the inputs they are columns of: the
+    same parameters on the same files under the same declaration need no second check (and no second
+    scan of the grouping column). A kernel that reads another project's declaration than the runner's
+    (another ``ITVALUE_PROJECT``, a file edited in between) checks again, under its own.
     """
     from helpers.inputs.sources import parse_source
+    from helpers.privacy import project_groupings
 
     sources = params.inputs()
     groupings = params.grouping_columns()
@@ -73,6 +77,7 @@ def groupings_entry(params: Any) -> dict[str, Any]:
     return {
         "groupings": {key: [value[0], list(value[1])] for key, value in sorted(groupings.items())},
         "smallest_group": params.smallest_group(),
+        "declared": sorted(project_groupings()),
         "files": stamps,
     }
 
