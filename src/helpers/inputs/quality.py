@@ -21,6 +21,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from helpers import cell_key
+
 __all__ = ["QualityNote", "time_gaps", "unmatched_ids", "outside_window", "remember_columns"]
 
 # The input's name -> {the kit's column: its label in the user's words}, for inputs read through a map.
@@ -173,10 +175,13 @@ def outside_window(
     end: Any = None,
     input: str,  # noqa: A002
     issue: str | None = None,
+    key: ibis.Value | None = None,
 ) -> QualityNote | None:
     """Rows whose timestamp falls before ``start`` or at/after ``end`` (e.g. responses outside the analysis window).
 
-    ``start`` and ``end`` are dates or timestamps in the analysis time zone; None = open.
+    ``start`` and ``end`` are dates or timestamps in the analysis time zone; None = open. With
+    ``key``, each row's record key (:mod:`helpers.cell_key`), the counts are published with the
+    cell-key method's noise: two windows a day apart would otherwise give that day's rows away.
 
     Returns
     -------
@@ -188,13 +193,20 @@ def outside_window(
     if start is not None:
         before = col < ibis.literal(pd.Timestamp(start).to_pydatetime())
         bounds.update(early=before.sum(), earliest=col.min(where=before))
+        if key is not None:
+            bounds.update(early_key=cell_key.key_sum(key, before))
     if end is not None:
         after = col >= ibis.literal(pd.Timestamp(end).to_pydatetime())
         bounds.update(late=after.sum(), latest=col.max(where=after))
+        if key is not None:
+            bounds.update(late_key=cell_key.key_sum(key, after))
     if not bounds:
         return None
     summary = table.aggregate(**bounds).to_pandas().iloc[0]
     early, late = int(summary.get("early") or 0), int(summary.get("late") or 0)
+    if key is not None:
+        early, late = (int(cell_key.perturb([count], [int(summary.get(f"{side}_key") or 0)])[0])
+                       for side, count in (("early", early), ("late", late)))
     if not early + late:
         return None
     parts = []

@@ -143,6 +143,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         outside = inputs.outside_window(
             data.responses, "timestamp", start=start, end=end + dt.timedelta(days=1), input=data.responses_name,
             issue=f"responses outside the analysis window {start} to {end}, left out",
+            key=queries.response_key(data.responses),
         )
         notes.extend([outside] if outside else [])
 

@@ -318,19 +318,21 @@ def _satisfaction(judged: pd.DataFrame, links: dict[str, int], params: Parameter
 def _input_notes(data: Inputs, params: Parameters, window: Window, cells: pd.DataFrame) -> list[Any]:
     name = data.incidents_name
     notes = []
+    # Every count a note gives is published like the tables' (cell-key noise): notes of two windows differ too.
+    opened = int(_sums(cells, params)["tickets"])
     used = {"reopen_count", "reassignment_count", "priority", "state", "close_code", "made_sla"}
     for column in data.absent_columns:
         if column in used:
             notes.append(_note(name, f"column '{column}' is not in the export: {ABSENT_COLUMN_EFFECTS[column]}",
-                               int(cells["tickets"].sum())))
+                               opened))
         elif column in (params.service_column, *params.breakdowns):
             notes.append(_note(name, f"column '{column}' is not in the export: every ticket reads "
-                                     f"'{queries.NOT_RECORDED}' there", int(cells["tickets"].sum())))
+                                     f"'{queries.NOT_RECORDED}' there", opened))
         elif column in params.repeat_match:
             others = [c for c in params.repeat_match if c not in data.absent_columns]
             effect = f"repeat contacts are matched on {', '.join(others)} only" if others else \
                 "no repeat contact can be found"
-            notes.append(_note(name, f"column '{column}' is not in the export: {effect}", int(cells["tickets"].sum())))
+            notes.append(_note(name, f"column '{column}' is not in the export: {effect}", opened))
     if data.earlier_rows:
         notes.append(_note(name, "rows that are earlier versions of a ticket (an audit-enriched export): each ticket's "
                                  "row with the highest sys_mod_count is used", data.earlier_rows, unit="rows"))
@@ -343,7 +345,7 @@ def _input_notes(data: Inputs, params: Parameters, window: Window, cells: pd.Dat
     if bounds.closed_unresolved:
         notes.append(_note(name, "tickets closed without a resolved_at: counted as not resolved (so not solved and "
                                  "slow)", bounds.closed_unresolved))
-    recent = int(cells.loc[~cells["judged"], "tickets"].sum())
+    recent = int(_sums(cells[~cells["judged"]], params)["tickets"])
     if recent:
         notes.append(_note(name, "tickets opened too recently to judge (less than their quick target plus "
                                  f"repeat_days before the export's latest time, {bounds.as_of:%Y-%m-%d %H:%M}), left out",
@@ -352,14 +354,16 @@ def _input_notes(data: Inputs, params: Parameters, window: Window, cells: pd.Dat
         outside = inputs.outside_window(
             data.incidents, "opened_at", start=window.start, end=window.end + dt.timedelta(days=1), input=name,
             issue=f"tickets opened outside the analysis window {window.start} to {window.end}, left out",
+            key=queries.ticket_key(data.incidents),
         )
         notes.extend([outside] if outside else [])
     judged = cells[cells["judged"]]
-    without_events = int(judged["tickets"].sum() - judged["with_events"].sum())
+    judged_totals = _sums(judged, params)
+    without_events = int(judged_totals["tickets"] - judged_totals["with_events"])
     if data.events is not None and without_events:
         notes.append(_note(data.events_name, "judged tickets without any event: their reassignment_count counts their "
                                              "hand-offs, and no ping-pong or waiting time can be seen", without_events))
-    missing_service = int(judged.loc[judged[params.service_column] == queries.NOT_RECORDED, "tickets"].sum())
+    missing_service = int(_sums(judged[judged[params.service_column] == queries.NOT_RECORDED], params)["tickets"])
     if missing_service and params.service_column not in data.absent_columns:
         notes.append(_note(name, f"tickets without a value in '{params.service_column}' (shown as "
                                  f"'{queries.NOT_RECORDED}')", missing_service))

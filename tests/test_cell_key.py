@@ -1,0 +1,220 @@
+"""The cell-key method (helpers.cell_key): keys, the noise table, consistency, coverage, and the differencing attacks.
+
+The attacks are issue 24's: two parameter sets of the same data (``weekly`` and ``weekly`` ending on 12 August
+2024) gave one suppressed response back exactly, and windows ending on consecutive days give each day's
+counts back. Published counts carry consistent noise now; the attacks find nothing exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats as scipy_stats
+
+from helpers import cell_key
+from helpers import nps_trends as nps
+from helpers.inputs import loading as inputs
+from helpers.nps_trends import analysis as nps_analysis
+from helpers.nps_trends import queries as nps_queries
+from helpers.nps_trends import stats as nps_stats
+from helpers.paths import PARAMS_DIR, project_root
+from helpers.service_outcomes import queries as outcome_queries
+from helpers.service_outcomes import stats as outcome_stats
+
+COUNTS = ["detractors", "passives", "promoters", "n"]
+
+
+def _exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cell_key, "perturb", lambda counts, key_sums: np.asarray(counts, dtype="int64"))
+
+
+def _table(frame: pd.DataFrame, name: str):
+    con = inputs.connect()
+    con.con.register(name, frame)  # DuckDB's own registration (Ibis's memtable fails on DuckDB 2)
+    return con.table(name)
+
+
+def _responses(rng: np.random.Generator, rows: int) -> pd.DataFrame:
+    seconds = rng.integers(0, 600 * 86_400, rows)
+    return pd.DataFrame({
+        "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(seconds, unit="s"),
+        "score": rng.integers(0, 11, rows),
+    })
+
+
+# --- keys -----------------------------------------------------------------------------------------------------
+
+
+def _oracle(timestamp: pd.Timestamp, *more: int) -> int:
+    day = timestamp.year * 512 + timestamp.month * 32 + timestamp.day
+    second = timestamp.hour * 3600 + timestamp.minute * 60 + timestamp.second
+    return cell_key.record_key_value(day, second, *more)
+
+
+def test_the_engine_key_is_the_formula_and_cell_keys_are_sums_of_record_keys():
+    rng = np.random.default_rng(24)
+    frame = _responses(rng, 2_000)
+    table = _table(frame, "responses_keys")
+    keys = table.mutate(key=nps_queries.response_key(table)).to_pandas()
+    expected = [_oracle(t, int(s)) for t, s in zip(keys["timestamp"], keys["score"])]
+    assert keys["key"].tolist() == expected
+    assert keys["key"].between(0, cell_key.MODULUS - 1).all()
+    # A few keys repeat only where day, second and score all do.
+    assert keys["key"].nunique() >= len(keys.drop_duplicates(["timestamp", "score"])) - 1
+
+    counts = nps_queries.period_counts(table, period="M")
+    frame = frame.assign(key=expected, month=frame["timestamp"].dt.to_period("M").dt.start_time)
+    for row in counts.itertuples():
+        month = frame[frame["month"] == row.period_start]
+        assert row.promoters_key == int(month.loc[month["score"] >= 9, "key"].sum()) % cell_key.MODULUS
+        assert row.detractors_key == int(month.loc[month["score"] <= 6, "key"].sum()) % cell_key.MODULUS
+
+
+def test_a_tickets_key_is_the_formula_of_its_opening_moment():
+    rng = np.random.default_rng(7)
+    opened = _responses(rng, 300)["timestamp"]
+    table = _table(pd.DataFrame({"opened_at": opened}), "tickets_keys")
+    keys = table.mutate(key=outcome_queries.ticket_key(table)).to_pandas()
+    assert keys["key"].tolist() == [_oracle(t) for t in keys["opened_at"]]
+
+
+# --- the noise --------------------------------------------------------------------------------------------
+
+
+def test_the_noise_table_has_the_stated_distribution_mean_and_variance():
+    assert cell_key.VARIANCE == pytest.approx(1.2)
+    assert float(cell_key.PROBABILITIES @ cell_key.NOISE) == pytest.approx(0.0)
+    rng = np.random.default_rng(2013)
+    # Cell keys as the method makes them: sums of record keys of random sets of records.
+    record_keys = np.array([cell_key.record_key_value(int(d), int(s), int(c)) for d, s, c in
+                            zip(rng.integers(1_036_000, 1_037_000, 20_000), rng.integers(0, 86_400, 20_000),
+                                rng.integers(0, 11, 20_000))], dtype="int64")
+    members = rng.integers(1, 40, 20_000)
+    cells = np.array([record_keys[rng.choice(len(record_keys), size)].sum() for size in members])
+    noise = cell_key.noise(cells)
+    observed = np.array([(noise == value).sum() for value in cell_key.NOISE])
+    chi2 = scipy_stats.chisquare(observed, cell_key.PROBABILITIES * len(noise))
+    assert chi2.pvalue > 0.001, (observed, chi2)
+    assert noise.var() == pytest.approx(cell_key.VARIANCE, abs=0.05)
+
+
+def test_zero_stays_zero_nothing_goes_negative_and_the_floor_holds():
+    keys = np.arange(0, cell_key.MODULUS, cell_key.MODULUS // 1000)
+    assert (cell_key.perturb(np.zeros_like(keys), keys) == 0).all()
+    ones = cell_key.perturb(np.ones_like(keys), keys)
+    assert ones.min() == 0 and ones.max() == 3
+    thirties = cell_key.perturb(np.full_like(keys, 30), keys)
+    assert set(np.unique(thirties - 30)) == {-2, -1, 0, 1, 2}
+    frame = pd.DataFrame({"tickets": np.full(len(keys), 30), "tickets_key": keys})
+    floored = cell_key.perturb_counts(frame, ["tickets"], floor=30)
+    assert floored["tickets"].min() == 30 and floored["tickets"].max() == 32
+    assert list(floored.columns) == ["tickets"], "key columns are dropped"
+
+
+def test_the_same_records_get_the_same_noise_in_every_run():
+    table = _table(_responses(np.random.default_rng(3), 5_000), "responses_runs")
+    # Two windows that both hold all of March 2024 (and different other days).
+    published = []
+    for start, end in ((dt.date(2024, 2, 10), dt.date(2024, 3, 31)), (dt.date(2024, 3, 1), dt.date(2024, 5, 20))):
+        counts = nps_queries.period_counts(nps_queries.in_window(table, start, end), period="M")
+        published.append(nps_analysis.published_counts(counts).set_index("period_start"))
+    march = pd.Timestamp("2024-03-01")
+    assert published[0].loc[march, COUNTS].tolist() == published[1].loc[march, COUNTS].tolist()
+    exact = nps_queries.period_counts(table, period="M").set_index("period_start")
+    assert published[0].loc[march, COUNTS].tolist() != exact.loc[march, COUNTS].tolist(), "the counts carry noise"
+
+
+# --- intervals keep their coverage -------------------------------------------------------------------------
+
+
+def _noisy(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
+    return cell_key.perturb(counts, rng.integers(0, cell_key.MODULUS, counts.shape))
+
+
+@pytest.mark.parametrize("n", [10, 30, 200])
+@pytest.mark.parametrize("shares", [(0.27, 0.31, 0.42), (0.10, 0.30, 0.60), (0.40, 0.40, 0.20), (0.05, 0.10, 0.85)])
+def test_nps_intervals_of_perturbed_counts_keep_their_coverage(n, shares):
+    rng = np.random.default_rng(n)
+    counts = _noisy(rng, rng.multinomial(n, shares, size=20_000))
+    truth = 100 * (shares[2] - shares[0])
+    widened = nps_stats.adjusted_wald_interval(counts, noise_variance=cell_key.VARIANCE)
+    coverage = np.mean((widened.low <= truth) & (truth <= widened.high))
+    assert coverage >= 0.935, coverage
+
+
+@pytest.mark.parametrize("n", [10, 30, 200])
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.5, 0.8])
+def test_share_intervals_of_perturbed_counts_keep_their_coverage(n, share):
+    rng = np.random.default_rng(n + int(100 * share))
+    successes = _noisy(rng, rng.binomial(n, share, 20_000))
+    tickets = _noisy(rng, np.full(20_000, n))
+    successes = np.minimum(successes, tickets)  # as published: a part never exceeds its whole
+    exact = outcome_stats.wilson_interval(rng.binomial(n, share, 20_000), np.full(20_000, n))
+    widened = outcome_stats.wilson_interval(successes, tickets, noise_variance=cell_key.VARIANCE)
+    coverage = np.mean((widened.low <= share) & (share <= widened.high))
+    # Wilson's own coverage swings with n at small n; the noise must not take it further down.
+    assert coverage >= min(0.935, np.mean((exact.low <= share) & (share <= exact.high)) - 0.01), coverage
+
+
+# --- the attacks of issue 24 --------------------------------------------------------------------------------
+
+
+def _weekly(**values) -> nps.Result:
+    root = project_root()
+    base = yaml.safe_load((PARAMS_DIR / "nps_trends" / "weekly.yml").read_text())
+    base |= {key: str(root / base[key]) for key in ("responses_path", "tickets_path")}
+    params = nps.Parameters.validate_values(base | values)
+    return nps.analyse(nps.load_inputs(params), params)
+
+
+def _difference_attack() -> pd.Series:
+    """The second run's overall counts minus the first run's weeks before 12 August 2024."""
+    every_week, to_the_12th = _weekly(), _weekly(end="2024-08-12")
+    before = every_week.periods[every_week.periods["period_start"] < pd.Timestamp("2024-08-12")]
+    assert not before["suppressed"].any(), "every earlier week is shown: the attack's premise"
+    overall = pd.Series({column: float(to_the_12th.overall[column]) for column in COUNTS})
+    return overall - before[COUNTS].astype("float64").sum()
+
+
+def test_two_parameter_sets_no_longer_give_the_suppressed_response_away(monkeypatch):
+    with monkeypatch.context() as exact:
+        _exact(exact)
+        recovered = _difference_attack()
+    # Without the noise: one promoter on 12 August 2024, exactly (the issue's finding).
+    assert recovered.to_dict() == {"detractors": 0.0, "passives": 0.0, "promoters": 1.0, "n": 1.0}
+    recovered = _difference_attack()
+    assert recovered.to_dict() != {"detractors": 0.0, "passives": 0.0, "promoters": 1.0, "n": 1.0}, recovered
+
+
+def test_windows_a_day_apart_no_longer_give_each_days_counts(monkeypatch):
+    root = project_root()
+    base = {"responses_path": str(root / "data" / "sample" / "responses.csv"), "tickets_path": "", "period": "M",
+            "events": []}
+    ends = [dt.date(2025, 3, 1) + dt.timedelta(days=k) for k in range(25)]
+    daily = nps_queries.daily_counts(nps.load_inputs(nps.Parameters.validate_values(base)).responses)
+    daily = daily.set_index("day")
+
+    def days_recovered() -> tuple[int, int]:
+        """Days whose counts the overall figures give exactly, and days whose responses the notes count exactly."""
+        overall, outside = [], []
+        for end in ends:
+            params = nps.Parameters.validate_values(base | {"end": end.isoformat()})
+            result = nps.analyse(nps.load_inputs(params), params)
+            overall.append(np.array([result.overall[c] for c in COUNTS], dtype=float))
+            outside.append(next(note.rows for note in result.quality_notes if "outside the analysis window" in note.issue))
+        truth = [daily.loc[pd.Timestamp(end), COUNTS].to_numpy(dtype=float) for end in ends]
+        by_counts = sum(np.array_equal(overall[k] - overall[k - 1], truth[k]) for k in range(1, len(ends)))
+        by_notes = sum(outside[k - 1] - outside[k] == truth[k][-1] for k in range(1, len(ends)))
+        return by_counts, by_notes
+
+    with monkeypatch.context() as exact:
+        _exact(exact)
+        assert days_recovered() == (24, 24), "without the noise every day is recovered"
+    by_counts, by_notes = days_recovered()
+    # Each class's difference is exact with chance 0.26 (two independent draws agree), all three 0.018; the
+    # note's one count 0.26, and nothing tells the attacker which days those are.
+    assert by_counts <= 2 and by_notes <= 12, (by_counts, by_notes)
