@@ -59,12 +59,14 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     judged = cells[cells["judged"]]
     if judged["tickets"].sum() == 0:
         raise ParameterError(_nothing_judged(data.incidents_name, params, window, int(cells["tickets"].sum())))
+    people = queries.people_counts(facts, period=params.period, start=window.start, end=window.end, columns=columns)
     notes = _input_notes(data, params, window, cells)
-    overall = _overall(judged, params)
-    periods = _periods(judged, params, window)
+    overall = _overall(judged, params, people=None if people is None else int(people["overall"]["people"].sum()))
+    periods = _periods(judged, params, window, people=None if people is None else people["period_start"])
     groups, hidden, group_notes = {}, [], []
     for column in columns:
-        shown, hidden_info = group_table(judged, column, params, overall_rate=overall["one_job_rate"])
+        shown, hidden_info = group_table(judged, column, params, overall_rate=overall["one_job_rate"],
+                                         people=None if people is None else people[column])
         groups[column] = shown
         if hidden_info:
             hidden.append(hidden_info)
@@ -91,7 +93,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         window_end=window.end,
         as_of=window.bounds.as_of,
         overall=overall,
-        failures=_failures(judged, params),
+        failures=_failures(judged, params, suppressed=overall["suppressed"]),
         periods=periods,
         services=services,
         breakdowns=breakdowns,
@@ -121,12 +123,23 @@ def _sums(frame: pd.DataFrame) -> pd.Series:
     return frame[list(queries.COUNT_COLUMNS)].sum()
 
 
-def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
+def _sizes(counts: pd.DataFrame, people: pd.DataFrame | None, on: str) -> pd.Series:
+    """The size of each row of ``counts`` that ``min_n`` is held to: its people (callers) where they are
+    counted, its tickets otherwise."""
+    if people is None:
+        return counts["tickets"]
+    sizes = counts[[on]].merge(people, on=on, how="left", validate="one_to_one")["people"]
+    return pd.Series(sizes.fillna(0).astype("int64").to_numpy(), index=counts.index)
+
+
+def _overall(judged: pd.DataFrame, params: Parameters, *, people: int | None = None) -> dict[str, Any]:
+    """The overall figures; all hidden when they describe fewer than ``min_n`` people (callers), or tickets
+    where no caller is known."""
     totals = _sums(judged)
     tickets = int(totals["tickets"])
     rate = stats.wilson_interval([totals["one_job"]], [tickets], confidence=params.confidence)
     sla = stats.wilson_interval([totals["sla_met"]], [totals["sla_known"]], confidence=params.confidence)
-    suppressed = tickets < params.min_n
+    suppressed = (tickets if people is None else people) < params.min_n
     hours = float(totals["lost_hours"])
 
     def shown(value: float) -> float | None:
@@ -150,12 +163,11 @@ def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
     }
 
 
-def _failures(judged: pd.DataFrame, params: Parameters) -> pd.DataFrame:
+def _failures(judged: pd.DataFrame, params: Parameters, *, suppressed: bool) -> pd.DataFrame:
     totals = _sums(judged)
     names = [name for name, _ in FAILURES]
     counts = totals[names].to_numpy(dtype=float)
     interval = stats.wilson_interval(counts, np.full(len(names), float(totals["tickets"])), confidence=params.confidence)
-    suppressed = totals["tickets"] < params.min_n
     frame = pd.DataFrame({
         "failure": names,
         "label": [label for _, label in FAILURES],
@@ -186,13 +198,15 @@ def _with_rates(counts: pd.DataFrame, params: Parameters, *, overall_rate: float
 
 
 def group_table(
-    judged: pd.DataFrame, column: str, params: Parameters, *, overall_rate: float | None
+    judged: pd.DataFrame, column: str, params: Parameters, *, overall_rate: float | None,
+    people: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The one-job rate per value of ``column``, groups too small to show left out and counted.
 
-    A value with fewer than ``min_n`` tickets is not named anywhere; complementary suppression
+    A value with fewer than ``min_n`` people (``people``: ``value`` and ``people``, the distinct callers of
+    :func:`queries.people_counts`; tickets when None) is not named anywhere; complementary suppression
     (:func:`helpers.privacy.complementary_suppression`) hides further values until the hidden ones
-    hold none or at least ``min_n`` tickets together, since the overall figures are shown.
+    hold none or at least ``min_n`` together, since the overall figures are shown.
 
     Returns
     -------
@@ -202,8 +216,10 @@ def group_table(
         ``column``, ``groups`` and ``tickets`` of the values not shown.
     """
     counts = judged.groupby(column, as_index=False)[list(queries.COUNT_COLUMNS)].sum().rename(columns={column: "value"})
-    counts["suppressed"] = counts["tickets"] < params.min_n
-    hidden = privacy.complementary_suppression(counts.assign(line=0), lines=[["line"]], min_n=params.min_n, n="tickets")
+    sizes = _sizes(counts, people, "value")
+    counts["suppressed"] = sizes < params.min_n
+    hidden = privacy.complementary_suppression(counts.assign(line=0, size=sizes), lines=[["line"]], min_n=params.min_n,
+                                               n="size")
     shown = _with_rates(counts[~hidden], params, overall_rate=overall_rate)
     shown = shown.sort_values(["tickets", "value"], ascending=[False, True], ignore_index=True)
     if not hidden.any():
@@ -211,15 +227,17 @@ def group_table(
     return shown, {"column": column, "groups": int(hidden.sum()), "tickets": int(counts.loc[hidden, "tickets"].sum())}
 
 
-def _periods(judged: pd.DataFrame, params: Parameters, window: Window) -> pd.DataFrame:
+def _periods(judged: pd.DataFrame, params: Parameters, window: Window, *, people: pd.DataFrame | None = None
+             ) -> pd.DataFrame:
     calendar = period_calendar(window.start, window.end, params.period)
     counts = judged.groupby("period_start", as_index=False)[list(queries.COUNT_COLUMNS)].sum()
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
     for name in queries.COUNT_COLUMNS:
         frame[name] = frame[name].fillna(0).astype("float64" if name.endswith("hours") else "int64")
-    # The overall rate is published: hidden periods must hold none or at least min_n tickets together.
-    cells = pd.DataFrame({"line": 0, "tickets": frame["tickets"], "suppressed": frame["tickets"] < params.min_n})
-    hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n, n="tickets")
+    # The overall rate is published: hidden periods must hold none or at least min_n people together.
+    sizes = _sizes(frame, people, "period_start")
+    cells = pd.DataFrame({"line": 0, "size": sizes, "suppressed": sizes < params.min_n})
+    hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n, n="size")
     frame = _with_rates(frame, params, overall_rate=None).drop(columns="below_overall")
     changes = stats.period_changes(frame["one_job"], frame["tickets"], reportable=~hidden, confidence=params.confidence)
     frame["change"] = changes.change
@@ -315,7 +333,7 @@ def _period_notes(name: str, periods: pd.DataFrame, params: Parameters) -> list[
     hidden = periods[periods["suppressed"] & ~periods["empty"]]
     if len(hidden):
         # Counted in periods, not tickets: a total of the small periods' tickets could be differenced back.
-        notes.append(_note(name, f"periods shown as gaps: fewer than {params.min_n} judged tickets, or hidden with them "
-                                 "so that no hidden period can be worked out from the total", len(hidden),
+        notes.append(_note(name, f"periods shown as gaps: judged tickets of fewer than {params.min_n} people, or hidden "
+                                 "with them so that no hidden period can be worked out from the total", len(hidden),
                            ", ".join(hidden["period"].head(5)), unit="periods"))
     return notes
