@@ -54,10 +54,20 @@ _IDENTIFYING_NAME = re.compile(
 )
 #: An e-mail address anywhere in the text (``Name <a@b.c>``, ``ask a@b.c``): searched, not matched whole.
 _EMAIL = r"[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}"
-#: What a phone number is written with besides digits; removed before :data:`_PHONE` is searched for.
-_PHONE_SEPARATORS = r"[\s().\-/]"
-#: Seven or more digits in a row once separators are removed (``+44 20 7946 0958``, ``0171 234 5600``).
-_PHONE = r"\+?[0-9]{7,}"
+#: The shapes a phone number is written in, searched anywhere in the text (RE2 syntax: DuckDB's and the
+#: engines' regular expressions have no look-around, so the digits either side are matched as a non-digit):
+#: international ``+44 20 7946 0958``, ``+1 (555) 123-4567``; an area code in brackets ``(555) 123-4567``;
+#: North American ``555.123.4567``, ``555-123-4567``; a national number with its trunk 0 ``0171 234 5600``,
+#: ``020 7946 0958``. Dates (``2025-01-06``, ``06.01.2025``), ISO times, amounts (``1,234,567.89``,
+#: ``1 234 567,89``), version numbers (``10.0.19045.2965``) and bare numbers (``20250106``) have none of
+#: these shapes: a long bare number is an id, which the id rule judges by the size of its groups.
+_PHONE_SHAPES = (
+    r"\+[0-9]{1,3}[ .-]?(\([0-9]{1,4}\)[ .-]?)?[0-9]{1,4}([ .-]?[0-9]{2,4}){1,4}",
+    r"\([0-9]{2,5}\)[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}",
+    r"[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}",
+    r"0[0-9]{2,4}[ ./-]?[0-9]{3,4}[ .-]?[0-9]{3,4}",
+)
+_PHONE = r"(^|[^0-9])(" + "|".join(_PHONE_SHAPES) + r")([^0-9]|$)"
 #: A short code and a number, as employee, customer and account numbers are written (``EMP-00417``, ``C0042``).
 _ID_LIKE = r"^[A-Za-z]{0,6}[-_#.]?[0-9]{4,}$"  # refused where its groups average fewer than min_n people
 #: More distinct values than this share of the people (rows without a person key): about one value per person.
@@ -84,7 +94,7 @@ class GroupingProfile:
     email_like_rows : int
         Rows whose value holds an e-mail address.
     phone_rows : int
-        Rows whose value holds a phone number (seven or more digits once separators are removed).
+        Rows whose value holds a phone number (one of the shapes of :data:`_PHONE_SHAPES`).
     id_like_rows : int
         Rows whose value is a code and a number (``EMP-00417``).
     grouped_people : int
@@ -142,12 +152,12 @@ def profile_grouping(spec: str, kind: str, column: str, *, min_n: int) -> Groupi
             f"WHERE nullif({value}, '') IS NOT NULL), "
             f"g AS (SELECT value, count(*) AS n, {people} AS people, "
             f"count(*) FILTER (WHERE regexp_matches(value, $email)) AS emails, "
-            f"count(*) FILTER (WHERE regexp_matches(regexp_replace(value, $sep, '', 'g'), $phone)) AS phones, "
+            f"count(*) FILTER (WHERE regexp_matches(value, $phone)) AS phones, "
             f"count(*) FILTER (WHERE regexp_matches(value, $id)) AS ids FROM v GROUP BY value) "
             f"SELECT coalesce(sum(n), 0), count(*), coalesce(sum(people) FILTER (WHERE people < $min_n), 0), "
             f"coalesce(sum(emails), 0), coalesce(sum(phones), 0), coalesce(sum(ids), 0), coalesce(sum(people), 0), "
             f"(SELECT {people} FROM v) FROM g",
-            {"email": _EMAIL, "sep": _PHONE_SEPARATORS, "phone": _PHONE, "id": _ID_LIKE, "min_n": min_n},
+            {"email": _EMAIL, "phone": _PHONE, "id": _ID_LIKE, "min_n": min_n},
         ).fetchone()
     finally:
         con.close()
@@ -180,7 +190,7 @@ def _profile_engine_grouping(source: Any, column: str, *, min_n: int, person: st
     groups = values.group_by("value").aggregate(
         n=values.count(), people=people(values),
         emails=values.value.re_search(_EMAIL).ifelse(1, 0).sum(),
-        phones=values.value.re_replace(_PHONE_SEPARATORS, "").re_search(_PHONE).ifelse(1, 0).sum(),
+        phones=values.value.re_search(_PHONE).ifelse(1, 0).sum(),
         ids=values.value.re_search(_ID_LIKE).ifelse(1, 0).sum(),
     )
     small = (groups.people < min_n).ifelse(groups.people, 0)
@@ -319,8 +329,7 @@ def _refusal(profile: GroupingProfile, min_n: int) -> tuple[str, str]:
     if profile.email_like_rows:
         return f"holds e-mail addresses ({profile.email_like_rows:,} rows)", _NAMES_PEOPLE
     if profile.phone_rows:
-        return (f"holds phone numbers or other long numbers ({profile.phone_rows:,} rows with seven or more digits in "
-                "a row)"), _NAMES_PEOPLE
+        return f"holds phone numbers ({profile.phone_rows:,} rows)", _NAMES_PEOPLE
     grouped = profile.grouped_people or profile.rows
     # Codes are ids of people when their groups are small (employee numbers); a service's code groups many.
     if (profile.distinct >= _MIN_VALUES_OF_AN_IDENTIFIER and profile.id_like_rows > _MAX_SMALL_GROUP_SHARE * profile.rows

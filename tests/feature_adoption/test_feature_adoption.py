@@ -414,3 +414,39 @@ def test_when_every_feature_has_too_small_an_audience_the_report_still_reads(tmp
     adoption.plots.adoption_curves_plot(result.curves)
     reporting.feature_table(result)
     reporting.department_note(result)
+
+
+def test_switching_and_habit_shares_over_fewer_than_min_n_people_are_not_shown(tmp_path):
+    # 40 users. Five used the old feature in the 90 days before the new one replaced it: a share of them who
+    # switched would show those five. Five adopted F-FEW: its habit share would show those five's habits.
+    users = "user_id,department\n" + "".join(f"u{i},A\n" for i in range(40))
+    features = ("feature_id,name,application,released,replaces,audience\nF-OLD,Old,App,2024-06-01,,\n"
+                "F-NEW,New,App,2025-01-01,F-OLD,\nF-FEW,Few,App,2025-01-01,,\n")
+    habits = [(i, "F-NEW") for i in range(20)] + [(i, "F-FEW") for i in range(5)]
+    usage = ("timestamp,user_id,feature_id\n" + "".join(f"2024-12-01,u{i},F-OLD\n" for i in range(5))
+             + "".join(f"2025-01-05,u{i},{feature}\n" for i, feature in habits)
+             + "".join(f"2025-03-{10 + w * 5},u{i},{feature}\n" for i, feature in habits for w in range(4)))
+    for name, text in (("features", features), ("users", users), ("usage", usage)):
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    params = adoption.Parameters.validate_values({
+        "features_path": str(tmp_path / "features.csv"), "users_path": str(tmp_path / "users.csv"),
+        "usage_path": str(tmp_path / "usage.csv"), "as_of": "2025-03-31", "min_n": 10, "departments": False,
+        "release": ["2025-01-01", "2025-01-31"],
+    })
+    result = adoption.analyse(adoption.load_inputs(params), params)
+    rows = result.features.set_index("feature_id")
+
+    assert rows.loc["F-NEW", "old_way_users"] == 5 and rows.loc["F-NEW", "switching_hidden"]
+    assert rows.loc[["F-NEW"], ["switched_share", "switched_share_low", "still_using_old_share_high"]].isna().all(axis=None)
+    assert rows.loc["F-FEW", "habit_base"] == 5 and rows.loc["F-FEW", "habit_hidden"]
+    assert pd.isna(rows.loc["F-FEW", "habitual_share"]) and pd.isna(rows.loc["F-FEW", "habitual_share_high"])
+    assert rows.loc["F-NEW", "habit_base"] == 20 and not rows.loc["F-NEW", "habit_hidden"]
+    assert pd.notna(rows.loc["F-NEW", "habitual_share"])
+
+    old_way = reporting.old_way_table(result).data.iloc[0]
+    assert old_way["Used the new feature (95% interval)"] == "not shown: fewer than 10 users"
+    table = reporting.feature_table(result).data.set_index("Feature")
+    assert table.loc["F-FEW Few", "Habitual adopters (95% interval)"] == "not shown: 5 adopters, fewer than 10"
+    assert "moved to the new one" not in " ".join(adoption.headline(result))
+    entry = next(e for e in to_jsonable(adoption.results(result))["features"] if e["feature_id"] == "F-NEW")
+    assert entry["switched_share"] is None and entry["still_using_old_share"] is None

@@ -240,3 +240,47 @@ def test_data_readme_lists_each_schemas_groupings_and_person_key():
             person = f"`{schema.person}`" if schema.person else "none (rows are counted)"
             assert f"| `{kind}` | {groupings} | {person} |" in section, kind
     assert f"at most {MAX_GROUPS:,} values" in section and f"never below {MIN_N_FLOOR}" in section
+
+
+# --- 5. phone numbers by their shapes --------------------------------------------------------------------------
+
+PHONES = ["+44 20 7946 0958", "+442079460958", "+1 (555) 123-4567", "(555) 123-4567", "555.123.4567", "555-123-4567",
+          "555 123 4567", "0171 234 5600", "020 7946 0958", "030/12345678", "Desk A, call +49 30 901820",
+          "ring (020) 7946-0958 after 5"]
+NOT_PHONES = ["2025-01-06", "06.01.2025", "06/01/2025", "2025-01-06T10:00:00", "2025-01-06 10:00:00.000", "10:00:00",
+              "20250106", "1,234,567.89", "1 234 567,89", "12.345.678", "EUR 1234567.89", "+5.2%", "+1,000",
+              "v10.2.3", "10.0.19045.2965", "1.2.3.4567", "Release 2024.10.1", "Desk A", "EMP-00417", "1234567"]
+
+
+def _matches(values: list[str]) -> list[bool]:
+    """What DuckDB (the profile's engine, RE2) says of each value, and Python's re, which must agree."""
+    import re
+
+    import duckdb
+
+    from helpers.privacy import _PHONE
+
+    con = duckdb.connect()
+    try:
+        found = [bool(con.execute("SELECT regexp_matches(?, ?)", [value, _PHONE]).fetchone()[0]) for value in values]
+    finally:
+        con.close()
+    assert found == [bool(re.search(_PHONE, value)) for value in values]
+    return found
+
+
+def test_phone_numbers_are_found_in_their_shapes():
+    assert dict(zip(PHONES, _matches(PHONES))) == dict.fromkeys(PHONES, True)
+
+
+def test_dates_times_amounts_and_versions_are_not_phone_numbers():
+    assert dict(zip(NOT_PHONES, _matches(NOT_PHONES))) == dict.fromkeys(NOT_PHONES, False)
+
+
+def test_a_declared_grouping_of_dates_or_versions_is_not_refused_as_phone_numbers(tmp_path, project):
+    project("release")
+    path = _responses(tmp_path, release=lambda i: ["2025-01-06", "10.0.19045.2965", "Release 2024.10.1"][i % 3])
+    check_groupings("segments", ["release"], spec=path, kind="responses", min_n=30)
+    project("desk")
+    path = _responses(tmp_path, desk=lambda i: f"Desk {i % 3}: (555) 123-45{i % 3:02d}")
+    assert "phone numbers" in _refused(path, "desk")

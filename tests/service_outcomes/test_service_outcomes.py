@@ -12,10 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from helpers import privacy
 from helpers import service_outcomes as so
 from helpers.analysis.results import layout_problems
 from helpers.exceptions import InputDataError, ParameterError
 from helpers.inputs import loading as inputs
+from helpers.report.results import to_jsonable
 from helpers.sample_data import outcomes as sample
 from helpers.service_outcomes import queries, reporting, stats
 
@@ -223,7 +225,8 @@ def _simulated_services(rng: np.random.Generator, count: int) -> tuple[sample.Se
 def test_95_percent_intervals_cover_planted_rates_in_about_95_percent_of_simulated_services(tmp_path):
     rng = np.random.default_rng(2026)
     services = _simulated_services(rng, 1000)  # privacy.MAX_GROUPS: a report breaks down by no more services
-    tables = sample.ticket_tables(rng, services, originals=1000 * 70)
+    # As many callers as tickets, as an organisation with a thousand services has: groups count people.
+    tables = sample.ticket_tables(rng, services, originals=1000 * 70, callers=1000 * 70)
     tables["incidents"].to_parquet(tmp_path / "incidents.parquet")
     tables["events"].to_parquet(tmp_path / "events.parquet")
     params = so.Parameters.validate_values({
@@ -414,7 +417,7 @@ def test_the_uci_servicenow_log_is_read_end_to_end():
     params = so.Parameters.validate_values({
         "incidents_path": str(path), "incident_events_path": None, "responses_path": None,
         "service_column": "category", "repeat_match": ["category"], "breakdowns": ["assignment_group"],
-        "service_desk_groups": ["Group 70"],
+        "service_desk_groups": ["Group 70"], "min_n": 10,  # 127 callers: at 30, most categories are a few people's
     })
     data = so.load_inputs(params)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -446,7 +449,7 @@ def test_the_uci_log_as_an_event_log_gives_hand_offs_and_waiting_time(tmp_path):
     params = so.Parameters.validate_values({
         "incidents_path": str(REFERENCE / "uci_incident_event_log.csv"), "incident_events_path": str(tmp_path / "log.csv"),
         "responses_path": None, "service_column": "category", "repeat_match": ["category"], "breakdowns": [],
-        "service_desk_groups": ["Group 70"],
+        "service_desk_groups": ["Group 70"], "min_n": 10,
     })
     result = so.analyse(so.load_inputs(params), params)
     assert result.overall["with_events"] == result.overall["tickets"]
@@ -513,3 +516,54 @@ def test_scale_streams_slices_to_parquet(tmp_path):
     result = so.analyse(so.load_inputs(params), params)
     assert result.overall["tickets"] == truth["overall"]["judged_tickets"]
     assert result.failures.set_index("failure").loc["repeat", "tickets"] == truth["overall"]["repeat_tickets"]
+
+
+# --- group sizes count people ----------------------------------------------------------------------------------
+
+
+def _one_callers_service(tmp_path: Path) -> str:
+    """Email and VPN: 40 tickets of 40 callers each; Payroll: 40 tickets of one caller."""
+    rows = []
+    for k in range(40):
+        day = f"2025-01-{1 + k % 28:02d}"
+        rows.append(_ticket(f"E{k}", f"{day} 09:00", f"{day} 10:00", caller=f"e{k}", business_service="Email"))
+        rows.append(_ticket(f"V{k}", f"{day} 09:00", f"{day} 10:00", caller=f"v{k}", business_service="VPN"))
+        rows.append(_ticket(f"P{k}", f"{day} 11:00", f"{day} 12:00", caller="boss", business_service="Payroll",
+                            cmdb_ci=f"CI{k}"))
+    rows.append(_ticket("Z", "2025-03-01 09:00", None, caller="z", business_service="Email"))
+    return _write(tmp_path / "incidents.csv", rows)
+
+
+def test_a_service_of_one_callers_tickets_is_not_shown_however_many_tickets(tmp_path):
+    params = so.Parameters.validate_values({"incidents_path": _one_callers_service(tmp_path), "incident_events_path": None,
+                                            "responses_path": None, "breakdowns": [], "repeat_match": ["cmdb_ci"]})
+    result = so.analyse(so.load_inputs(params), params)
+    assert "Payroll" not in set(result.services["service"]), "40 tickets, one person: that person's outcomes"
+    assert len(result.services) == 1, "and one more service hidden with it, so it cannot be worked out from the total"
+    (hidden,) = result.hidden_groups
+    assert hidden["groups"] == 2 and hidden["tickets"] == 80
+    text = json.dumps(to_jsonable(so.results(result))) + " ".join(so.headline(result))
+    assert "Payroll" not in text and "boss" not in text
+
+
+def test_people_counts_counts_distinct_callers_per_line(tmp_path):
+    params = so.Parameters.validate_values({"incidents_path": _one_callers_service(tmp_path), "incident_events_path": None,
+                                            "responses_path": None, "breakdowns": [], "repeat_match": ["cmdb_ci"]})
+    data = so.load_inputs(params)
+    from helpers.service_outcomes.window import analysis_window
+
+    window = analysis_window(data, params)
+    facts = queries.ticket_facts(data.incidents, None, params, as_of_epoch=window.bounds.as_of_epoch)
+    people = queries.people_counts(facts, period="M", start=window.start, end=window.end, columns=["business_service"])
+    assert int(people["overall"]["people"].sum()) == 81
+    assert people["business_service"].set_index("value")["people"].to_dict() == {"Email": 40, "VPN": 40, "Payroll": 1}
+    assert people["period_start"]["people"].tolist() == [81]
+
+
+def test_the_pre_kernel_check_sizes_incident_groups_in_people(tmp_path):
+    # 25 teams of 40 tickets each, every team's tickets from 2 callers: 1,000 tickets but 50 people.
+    rows = [_ticket(f"T{k}", "2025-01-06 09:00", "2025-01-06 10:00", caller=f"c{k % 50}",
+                    assignment_group=f"Team {k % 25}") for k in range(1000)]
+    path = _write(tmp_path / "incidents.csv", rows)
+    with pytest.raises(ParameterError, match=r"puts 50 of 50 people in groups of fewer than 30"):
+        privacy.check_groupings("breakdowns", ["assignment_group"], spec=path, kind="incidents", min_n=30)

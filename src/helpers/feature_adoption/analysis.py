@@ -57,7 +57,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     for feature in features.itertuples(index=False):
         group = per_user[per_user["feature_id"] == feature.feature_id]
         figures, curve = _feature_figures(feature, group, old_way, params, as_of)
-        rows.append(figures)
+        rows.append(_hide_small_bases(figures, params.min_n))
         curves.append(curve.assign(feature_id=feature.feature_id, name=feature.name))
     table = pd.DataFrame(rows)
     names = dict(zip(all_features["feature_id"], all_features["name"]))
@@ -104,6 +104,29 @@ def _hide_small_audiences(
                    else pd.DataFrame(columns=["days", "adoption", "feature_id", "name"]))
     return (table[~small].reset_index(drop=True), curve_frame,
             per_user[~per_user["feature_id"].isin(hidden)], int(small.sum()))
+
+
+#: The shares of a feature measured over a part of its users, each with the count of that part.
+_SHARES_OF_A_PART = {"habit_base": ("habitual_share",), "old_way_users": ("switched_share", "still_using_old_share")}
+
+
+def _hide_small_bases(figures: dict[str, Any], min_n: int) -> dict[str, Any]:
+    """The figures with every share over 1 to ``min_n - 1`` people left empty (the count of them stays).
+
+    Habit is a share of the adopters still active, switching a share of the old way's recent users: a
+    feature of many eligible users may have seven of those, whose habits a share would show. Such a
+    share is not computed into the report, whatever the feature's size; ``habit_hidden`` and
+    ``switching_hidden`` say so.
+    """
+    figures = dict(figures)
+    for base, shares in _SHARES_OF_A_PART.items():
+        n = figures.get(base)
+        hidden = n is not None and not pd.isna(n) and 0 < n < min_n
+        figures["habit_hidden" if base == "habit_base" else "switching_hidden"] = bool(hidden)
+        if hidden:
+            for share in shares:
+                figures.update(dict.fromkeys((share, f"{share}_low", f"{share}_high"), np.nan))
+    return figures
 
 
 def _usage_notes(data: Inputs, params: Parameters, as_of: pd.Timestamp) -> list[Any]:

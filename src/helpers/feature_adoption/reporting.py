@@ -121,7 +121,7 @@ def headline(result: Result) -> list[str]:
             f"{top['name']}: {_share(top, 'habitual_share')} "
             f"of its adopters."
         )
-    replacing = [row for row in features.itertuples() if pd.notna(row.old_way_users)]
+    replacing = [row for row in features.itertuples() if pd.notna(row.old_way_users) and pd.notna(row.switched_share)]
     if replacing:
         # One sentence for every replacement, so the summary stays at five sentences at most; the old-way
         # table says how many still use the old way.
@@ -165,9 +165,11 @@ def feature_table(result: Result) -> Table:
                                                features["median_days_high"])
             ],
             f"Habitual adopters ({level} interval)": [
-                with_interval(v, lo, hi, percent) + f" of {n:,}" if n else "—"
-                for n, v, lo, hi in zip(features["habit_base"], features["habitual_share"],
-                                        features["habitual_share_low"], features["habitual_share_high"])
+                f"not shown: {n:,} adopters, fewer than {result.params.min_n}" if hidden
+                else with_interval(v, lo, hi, percent) + f" of {n:,}" if n else "—"
+                for n, hidden, v, lo, hi in zip(features["habit_base"], _flags(features, "habit_hidden"),
+                                                features["habitual_share"], features["habitual_share_low"],
+                                                features["habitual_share_high"])
             ],
             "Below 10%": ["never used" if never else "yes" if below else ""
                           for never, below in zip(features["never_used"], features["below_10pct"])],
@@ -176,23 +178,30 @@ def feature_table(result: Result) -> Table:
     return Table(rows, caption=f"Adoption per feature (share of eligible users, {level} intervals; days)", max_rows=None)
 
 
+def _flags(frame: pd.DataFrame, column: str) -> list[bool]:
+    """A boolean column as a list, all False where a frame (built before it existed) lacks it."""
+    return [bool(v) for v in frame[column]] if column in frame else [False] * len(frame)
+
+
 def old_way_table(result: Result) -> Table:
     """Per feature that replaces another: the old way's recent users, who moved and who still use the old way."""
     frame = result.features[result.features["replaced_feature_id"].notna()]
     level = _level(result)
+    too_few = f"not shown: fewer than {result.params.min_n} users"
     rows = pd.DataFrame(
         {
             "New feature": frame["feature_id"] + " " + frame["name"],
             "Replaces": frame["replaced_feature_id"] + " " + frame["replaced_name"].fillna("(not listed)"),
             "Recent users of the old way": [f"{int(n):,}" for n in frame["old_way_users"]],
             f"Used the new feature ({level} interval)": [
-                with_interval(v, lo, hi, percent)
-                for v, lo, hi in zip(frame["switched_share"], frame["switched_share_low"], frame["switched_share_high"])
+                too_few if hidden else with_interval(v, lo, hi, percent)
+                for hidden, v, lo, hi in zip(_flags(frame, "switching_hidden"), frame["switched_share"],
+                                             frame["switched_share_low"], frame["switched_share_high"])
             ],
             f"Still use the old way ({level} interval)": [
-                with_interval(v, lo, hi, percent)
-                for v, lo, hi in zip(frame["still_using_old_share"], frame["still_using_old_share_low"],
-                                     frame["still_using_old_share_high"])
+                too_few if hidden else with_interval(v, lo, hi, percent)
+                for hidden, v, lo, hi in zip(_flags(frame, "switching_hidden"), frame["still_using_old_share"],
+                                             frame["still_using_old_share_low"], frame["still_using_old_share_high"])
             ],
         }
     )

@@ -37,7 +37,8 @@ class Result:
         ``median_days_high`` (NaN: not reached), ``habit_base``, ``habitual_share`` with
         ``_low``/``_high`` (Wilson), ``replaced_feature_id``, ``replaced_name``, ``old_way_users``,
         ``switched_share`` and ``still_using_old_share`` with ``_low``/``_high`` (Wilson),
-        ``never_used`` and ``below_10pct`` (bool).
+        ``never_used`` and ``below_10pct`` (bool); ``habit_hidden`` and ``switching_hidden`` (bool: the
+        habit or switching shares left empty, their base holding 1 to ``min_n - 1`` people).
     curves : DataFrame
         ``feature_id``, ``name``, ``days``, ``adoption``: each feature's Kaplan-Meier adoption curve.
     departments : DataFrame

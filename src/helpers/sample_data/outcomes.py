@@ -220,6 +220,7 @@ def ticket_tables(
     exported_at: dt.datetime = EXPORTED_AT,
     first_number: int = 1,
     first_caller: int = 1,
+    callers: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One export: incidents, audit events, event log, survey responses, and each ticket's planted facts.
 
@@ -232,6 +233,9 @@ def ticket_tables(
         Tickets that are not repeats.
     first_number, first_caller : int
         Ticket numbers and caller ids start here (slices of a large export do not overlap).
+    callers : int, optional
+        How many people call (default: three times the busiest service's tickets, which is few for
+        hundreds of services: a test planting them gives as many callers as an organisation that size has).
 
     Returns
     -------
@@ -247,7 +251,7 @@ def ticket_tables(
     rng.shuffle(opened)
     opened[np.argmax(opened)] = exported  # a ticket opened as the export was taken: its latest moment
     # One original ticket per caller and service: any later ticket of a caller on a service is a planted repeat.
-    pool = 3 * max(int(np.bincount(service, minlength=len(services)).max()), 1)
+    pool = max(3 * max(int(np.bincount(service, minlength=len(services)).max()), 1), callers or 0)
     caller = np.empty(originals, dtype=np.int64)
     for index in range(len(services)):
         mine = np.flatnonzero(service == index)

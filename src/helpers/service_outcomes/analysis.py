@@ -91,12 +91,14 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     judged = cells[cells["judged"]]
     if judged["tickets"].sum() == 0:
         raise ParameterError(_nothing_judged(data.incidents_name, params, window, int(cells["tickets"].sum())))
+    people = queries.people_counts(facts, period=params.period, start=window.start, end=window.end, columns=columns)
     notes = _input_notes(data, params, window, cells)
-    overall = _overall(judged, params)
-    periods = _periods(judged, params, window)
+    overall = _overall(judged, params, people=None if people is None else int(people["overall"]["people"].sum()))
+    periods = _periods(judged, params, window, people=None if people is None else people["period_start"])
     groups, hidden, group_notes = {}, [], []
     for column in columns:
-        shown, hidden_info = group_table(judged, column, params, overall_rate=overall["one_job_rate"])
+        shown, hidden_info = group_table(judged, column, params, overall_rate=overall["one_job_rate"],
+                                         people=None if people is None else people[column])
         groups[column] = shown
         if hidden_info:
             hidden.append(hidden_info)
@@ -123,7 +125,7 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         window_end=window.end,
         as_of=window.bounds.as_of,
         overall=overall,
-        failures=_failures(judged, params),
+        failures=_failures(judged, params, suppressed=overall["suppressed"]),
         periods=periods,
         services=services,
         breakdowns=breakdowns,
@@ -161,8 +163,19 @@ def _sums(frame: pd.DataFrame, params: Parameters) -> pd.Series:
     return published(totals.astype(dict.fromkeys(counts, "int64")), params).iloc[0]
 
 
-def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
-    suppressed = bool(judged["tickets"].sum() < params.min_n)
+def _sizes(counts: pd.DataFrame, people: pd.DataFrame | None, on: str) -> pd.Series:
+    """The size of each row of ``counts`` that ``min_n`` is held to: its people (callers) where they are
+    counted, its tickets otherwise."""
+    if people is None:
+        return counts["tickets"]
+    sizes = counts[[on]].merge(people, on=on, how="left", validate="one_to_one")["people"]
+    return pd.Series(sizes.fillna(0).astype("int64").to_numpy(), index=counts.index)
+
+
+def _overall(judged: pd.DataFrame, params: Parameters, *, people: int | None = None) -> dict[str, Any]:
+    """The overall figures; all hidden when they describe fewer than ``min_n`` people (callers), or tickets
+    where no caller is known. Suppression is decided on the exact counts, the figures shown are published."""
+    suppressed = bool((int(judged["tickets"].sum()) if people is None else people) < params.min_n)
     noise = _noise(judged)
     totals = _sums(judged, params)
     tickets = int(totals["tickets"])
@@ -192,8 +205,7 @@ def _overall(judged: pd.DataFrame, params: Parameters) -> dict[str, Any]:
     }
 
 
-def _failures(judged: pd.DataFrame, params: Parameters) -> pd.DataFrame:
-    suppressed = bool(judged["tickets"].sum() < params.min_n)
+def _failures(judged: pd.DataFrame, params: Parameters, *, suppressed: bool) -> pd.DataFrame:
     totals = _sums(judged, params)
     names = [name for name, _ in FAILURES]
     counts = totals[names].to_numpy(dtype=float)
@@ -231,13 +243,15 @@ def _with_rates(counts: pd.DataFrame, params: Parameters, *, overall_rate: float
 
 
 def group_table(
-    judged: pd.DataFrame, column: str, params: Parameters, *, overall_rate: float | None
+    judged: pd.DataFrame, column: str, params: Parameters, *, overall_rate: float | None,
+    people: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The one-job rate per value of ``column``, groups too small to show left out and counted.
 
-    A value with fewer than ``min_n`` tickets is not named anywhere; complementary suppression
+    A value with fewer than ``min_n`` people (``people``: ``value`` and ``people``, the distinct callers of
+    :func:`queries.people_counts`; tickets when None) is not named anywhere; complementary suppression
     (:func:`helpers.privacy.complementary_suppression`) hides further values until the hidden ones
-    hold none or at least ``min_n`` tickets together, since the overall figures are shown.
+    hold none or at least ``min_n`` together, since the overall figures are shown.
 
     Returns
     -------
@@ -247,8 +261,10 @@ def group_table(
         ``column``, ``groups`` and ``tickets`` of the values not shown.
     """
     counts = judged.groupby(column, as_index=False)[_counted(judged)].sum().rename(columns={column: "value"})
-    counts["suppressed"] = counts["tickets"] < params.min_n
-    hidden = privacy.complementary_suppression(counts.assign(line=0), lines=[["line"]], min_n=params.min_n, n="tickets")
+    sizes = _sizes(counts, people, "value")
+    counts["suppressed"] = sizes < params.min_n
+    hidden = privacy.complementary_suppression(counts.assign(line=0, size=sizes), lines=[["line"]], min_n=params.min_n,
+                                               n="size")
     shown = _with_rates(counts[~hidden], params, overall_rate=overall_rate)
     shown = shown.sort_values(["tickets", "value"], ascending=[False, True], ignore_index=True)
     if not hidden.any():
@@ -258,16 +274,18 @@ def group_table(
     return shown, {"column": column, "groups": int(hidden.sum()), "tickets": hidden_tickets}
 
 
-def _periods(judged: pd.DataFrame, params: Parameters, window: Window) -> pd.DataFrame:
+def _periods(judged: pd.DataFrame, params: Parameters, window: Window, *, people: pd.DataFrame | None = None
+             ) -> pd.DataFrame:
     calendar = period_calendar(window.start, window.end, params.period)
     counts = judged.groupby("period_start", as_index=False)[_counted(judged)].sum()
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
     for name in _counted(judged):
         frame[name] = frame[name].fillna(0).astype("float64" if name.endswith("hours") else "int64")
     noise = _noise(frame)
-    # The overall rate is published: hidden periods must hold none or at least min_n tickets together.
-    cells = pd.DataFrame({"line": 0, "tickets": frame["tickets"], "suppressed": frame["tickets"] < params.min_n})
-    hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n, n="tickets")
+    # The overall rate is published: hidden periods must hold none or at least min_n people together.
+    sizes = _sizes(frame, people, "period_start")
+    cells = pd.DataFrame({"line": 0, "size": sizes, "suppressed": sizes < params.min_n})
+    hidden = privacy.complementary_suppression(cells, lines=[["line"]], min_n=params.min_n, n="size")
     empty = frame["tickets"].to_numpy() == 0
     frame = _with_rates(frame, params, overall_rate=None).drop(columns="below_overall")
     changes = stats.period_changes(frame["one_job"], frame["tickets"], reportable=~hidden, confidence=params.confidence,
@@ -375,7 +393,7 @@ def _period_notes(name: str, periods: pd.DataFrame, params: Parameters) -> list[
     hidden = periods[periods["suppressed"] & ~periods["empty"]]
     if len(hidden):
         # Counted in periods, not tickets: a total of the small periods' tickets could be differenced back.
-        notes.append(_note(name, f"periods shown as gaps: fewer than {params.min_n} judged tickets, or hidden with them "
-                                 "so that no hidden period can be worked out from the total", len(hidden),
+        notes.append(_note(name, f"periods shown as gaps: judged tickets of fewer than {params.min_n} people, or hidden "
+                                 "with them so that no hidden period can be worked out from the total", len(hidden),
                            ", ".join(hidden["period"].head(5)), unit="periods"))
     return notes

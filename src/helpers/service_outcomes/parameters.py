@@ -98,7 +98,7 @@ class Parameters(NotebookParameters):
         40.0, ge=0, description="What one hour a user waits beyond the quick target costs, in currency (empty = hours only)"
     )
     currency: CurrencyCode = Field("EUR", description="Currency of hourly_cost, e.g. EUR or USD")
-    min_n: int = Field(30, ge=1, description="Fewest tickets for a period or group to be shown")
+    min_n: int = Field(30, ge=1, description="Fewest people (distinct callers) for a period or group to be shown")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of intervals and tests")
     timezone: TimeZone = Field("UTC", description="Time zone of naive timestamps and of period boundaries")
     engine: Engine = Field("duckdb", description=ENGINE_HELP)

@@ -5,8 +5,8 @@ hand-offs, ping-pong and time waiting on the user from the events, the repeat co
 window over each caller's tickets), the one-job verdict of each ticket. Only
 :func:`outcome_counts` brings anything back to Python: counts and sums of tickets per period,
 service and breakdown value, a few thousand rows however many millions of tickets there are.
-``caller_id`` is used inside the engine to link a person's tickets and is never selected into
-anything that leaves it.
+``caller_id`` is used inside the engine to link a person's tickets and to count the people of a
+group (:func:`people_counts`), and is never selected into anything that leaves it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ __all__ = [
     "came_back",
     "ticket_facts",
     "outcome_counts",
+    "people_counts",
     "response_links",
 ]
 
@@ -408,6 +409,46 @@ def outcome_counts(
         frame[name] = frame[name].fillna(0).astype("int64")
     frame["judged"] = frame["judged"].astype(bool)
     return frame.sort_values(["period_start", "judged", *columns], ignore_index=True)
+
+
+def people_counts(
+    facts: ibis.Table, *, period: str, start: dt.date, end: dt.date, columns: Sequence[str]
+) -> dict[str, pd.DataFrame] | None:
+    """The people behind the judged tickets opened from ``start`` to ``end``: overall, per period, per value.
+
+    Group sizes count people, not tickets: forty tickets of one caller are one person's outcomes, and a
+    service or team shown with them would show that person. A ticket without a ``caller_id`` is a person
+    of its own (unknown callers are never merged into one). Distinct counts do not add up across cells,
+    so each line of the report is counted on its own, in the engine.
+
+    Returns
+    -------
+    dict of DataFrame, or None
+        ``{"overall": one row with people, "period_start": period_start and people, column: value and
+        people}``; None when the incidents have no ``caller_id`` (then tickets are what is counted).
+    """
+    if "caller_id" not in facts.columns:
+        return None
+    first = dt.datetime.combine(start, dt.time())
+    after_last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    window = facts.filter((facts.opened_at >= first) & (facts.opened_at < after_last) & facts.judged)
+    window = window.mutate(person=window.caller_id.cast("string"))
+
+    def people(table: ibis.Table) -> ibis.Value:
+        return table.person.nunique() + ibis.ifelse(table.person.isnull(), 1, 0).sum()
+
+    counted = {"overall": window.aggregate(people=people(window)).to_pandas()}
+    lines = {"period_start": window.opened_at.truncate(PERIOD_UNITS[period])}
+    lines |= {name: window[name].cast("string").fill_null(NOT_RECORDED) for name in columns}
+    for name, key in lines.items():
+        keyed = window.mutate(key=key)
+        frame = keyed.group_by("key").aggregate(people=people(keyed)).to_pandas()
+        frame = frame.rename(columns={"key": "period_start" if name == "period_start" else "value"})
+        if name == "period_start":
+            frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
+        counted[name] = frame.astype({"people": "int64"})
+    counted["overall"] = counted["overall"].fillna(0).astype({"people": "int64"})
+    return counted
 
 
 def response_links(responses: ibis.Table, incidents: ibis.Table) -> tuple[ibis.Table, dict[str, int]]:

@@ -2,7 +2,7 @@
 
 Tables come back as :class:`helpers.report.Table` for :func:`helpers.report.table`, which escapes
 every cell: service and team names are data, never markup. Nothing here names a caller, a
-ticket or a comment; groups under ``min_n`` tickets are left out and counted in a note.
+ticket or a comment; groups of fewer than ``min_n`` people (distinct callers) are left out and counted in a note.
 Shares are 0-1 in ``results.json`` and percentages in the report.
 """
 
@@ -104,7 +104,8 @@ def headline(result: Result) -> list[str]:
     params, overall = result.params, result.overall
     span = _span(result.window_start, result.window_end)
     if overall["suppressed"]:
-        return [f"Fewer than {params.min_n} tickets opened from {span} can be judged, too few to report a rate."]
+        return [f"The tickets opened from {span} that can be judged come from fewer than {params.min_n} people, "
+                "too few to report a rate."]
     failures = result.failures.set_index("failure")["share"]
     text = (
         f"Of {overall['tickets']:,} tickets opened from {span} whose outcome is known, "
@@ -177,8 +178,8 @@ def comparisons_note(result: Result) -> str:
         f"Of {result.comparisons} changes from one {word} to the next, {significant} "
         f"{'is' if significant == 1 else 'are'} flagged as real (ringed in the chart); the others are within the "
         f"noise. The check allows for how many changes were looked at (Holm), so a steady rate is flagged by mistake "
-        f"in at most {1 - result.params.confidence:.0%} of reports. {word.capitalize()}s with fewer than "
-        f"{result.params.min_n} judged tickets are shown as gaps."
+        f"in at most {1 - result.params.confidence:.0%} of reports. {word.capitalize()}s whose judged tickets "
+        f"come from fewer than {result.params.min_n} people are shown as gaps."
     )
 
 
@@ -226,8 +227,8 @@ def cost_note(result: Result) -> str:
 # --- tables -------------------------------------------------------------------------------------
 
 
-def _tickets_cell(n: Any, min_n: int) -> str:
-    return f"fewer than {min_n}" if n is None or pd.isna(n) else f"{int(n):,}"
+def _tickets_cell(n: Any, min_n: int, *, hidden: str = "") -> str:
+    return (hidden or f"fewer than {min_n}") if n is None or pd.isna(n) else f"{int(n):,}"
 
 
 def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int = 30) -> Table:
@@ -235,7 +236,8 @@ def period_table(periods: pd.DataFrame, *, confidence: float = 0.95, min_n: int 
     level = f"{confidence:.0%}"
     rows = pd.DataFrame({
         "Period": [row["period"] + (" (part)" if row["partial"] else "") for _, row in periods.iterrows()],
-        "Tickets": ["none" if e else _tickets_cell(n, min_n) for n, e in zip(periods["tickets"], periods["empty"])],
+        "Tickets": ["none" if e else _tickets_cell(n, min_n, hidden=f"not shown (under {min_n} people)")
+                    for n, e in zip(periods["tickets"], periods["empty"])],
         "Solved quickly first time": [percent(v) for v in periods["one_job_rate"]],
         f"{level} interval": [share_interval(lo, hi) for lo, hi in zip(periods["one_job_rate_low"],
                                                                        periods["one_job_rate_high"])],

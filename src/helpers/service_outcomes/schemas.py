@@ -34,6 +34,7 @@ INCIDENTS = Schema(
         "One incident ticket as an ITSM tool's list export writes it, with ServiceNow's column names; "
         "an audit-enriched export may repeat a ticket on several rows (its latest row is used)."
     ),
+    person="caller_id",
     columns=(
         _exported("number", "text", "Ticket number, e.g. INC0010342."),
         _exported("opened_at", "timestamp", f"When the ticket was opened; {EXPORT_TIME_HELP}."),
