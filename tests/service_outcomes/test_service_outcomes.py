@@ -412,7 +412,7 @@ def test_responses_without_ticket_ids_are_refused(sample_set, tmp_path):
 # --- a real ServiceNow export: the UCI incident event log ---------------------------------------------
 
 
-def test_the_uci_servicenow_log_is_read_end_to_end():
+def test_the_uci_servicenow_log_is_read_end_to_end(exact_result):
     path = REFERENCE / "uci_incident_event_log.csv"
     params = so.Parameters.validate_values({
         "incidents_path": str(path), "incident_events_path": None, "responses_path": None,
