@@ -35,13 +35,15 @@ def published_counts(counts: pd.DataFrame, *, min_n: int = 0) -> pd.DataFrame:
     Frames without key columns are returned as they are. ``n`` is the sum of the perturbed
     classes, so a row's counts add up; a row of at least ``min_n`` responses keeps at least
     ``min_n`` (the shortfall goes to the passives, which leave NPS's numerator alone), so no
-    group shown looks smaller than the rule allows.
+    group shown looks smaller than the rule allows, and a row with responses keeps at least one
+    (a period with responses never reads as one without).
     """
     if not _keyed(counts):
         return counts
     exact_n = counts["n"].fillna(0).to_numpy(dtype="int64")
     frame = cell_key.perturb_counts(counts, _CLASSES)
-    shortfall = np.where(exact_n >= min_n, np.maximum(min_n - frame[_CLASSES].sum(axis=1).to_numpy(), 0), 0)
+    floor = np.where(exact_n >= max(min_n, 1), max(min_n, 1), np.minimum(exact_n, 1))
+    shortfall = np.maximum(floor - frame[_CLASSES].sum(axis=1).to_numpy(), 0)
     frame["passives"] = frame["passives"].to_numpy() + shortfall
     frame["n"] = frame[_CLASSES].sum(axis=1).astype("int64")
     return frame
