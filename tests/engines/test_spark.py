@@ -205,3 +205,24 @@ def test_itvalue_run_engine_pyspark_runs_the_notebook_in_spark(tmp_path):
     on_duckdb.get("parameters", {}).pop("engine", None)
     on_spark.get("parameters", {}).pop("engine", None)
     assert_same_results(on_duckdb, on_spark)
+
+
+def test_engine_combines_with_all_and_reaches_every_set(tmp_path, monkeypatch):
+    # --all refused --engine; now each set runs with the engine given (the whole path: tests/engines/test_spark_cluster.py).
+    from helpers.running import batch, runner
+
+    seen = []
+
+    def run_notebook(notebook, *, params_file, overrides=None, **_):
+        seen.append((notebook.name, os.path.basename(params_file), overrides))
+        raise InputDataError("stop here")
+
+    monkeypatch.setattr(runner, "run_notebook", run_notebook)
+    jobs = []
+    monkeypatch.setattr(batch, "run_jobs", lambda given, **_: jobs.extend(given) or [])
+    assert cli.main(["run", "nps_trends", "--all", "--engine", "pyspark", "--out", str(tmp_path), "--quiet"]) == 0
+    assert {(job.notebook, job.engine) for job in jobs} == {("nps_trends", "pyspark")}
+    assert len(jobs) == len(list((PARAMS_DIR / "nps_trends").glob("*.yml")))
+    status, message, _ = batch._run_one(jobs[0], str(tmp_path), False, None, warm_next=False)
+    assert (status, message) == (2, "stop here")
+    assert seen == [("nps_trends", os.path.basename(jobs[0].params_file), {"engine": "pyspark"})]

@@ -220,8 +220,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--keep must be at least 1 run; got {args.keep}.")
     args.notify = check_targets(args.notify or settings.notify)
     if args.all:
-        if args.params_file or args.overrides or args.name or args.engine:
-            raise ParameterError("--all runs every parameter set as it is; give no -f, -p, --name or --engine with it.")
+        if args.params_file or args.overrides or args.name:
+            raise ParameterError(
+                "--all runs every parameter set as it is (--engine aside); give no -f, -p or --name with it."
+            )
         return _run_all(args)
     return _run_one(args)
 
@@ -309,7 +311,7 @@ def _run_all(args: argparse.Namespace) -> int:
 
     broken: dict[Path, str] = {}
     notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks(broken)
-    jobs = [Job(nb.name, str(path)) for nb in notebooks for path in nb.param_sets()]
+    jobs = [Job(nb.name, str(path), args.engine) for nb in notebooks for path in nb.param_sets()]
     if not jobs and not broken:
         where = f"params/{notebooks[0].name}/" if args.notebook else "params/"
         raise ParameterError(f"No parameter sets found under {where}.")
