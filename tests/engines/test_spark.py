@@ -290,3 +290,19 @@ def test_a_session_the_kit_starts_shuffles_into_few_partitions_unless_configured
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == [partitions, "true"]
+
+
+def test_the_runners_checks_never_start_spark(tmp_path):
+    # One Spark application per run, the kernel's: a session opened for the runner's checks took every core of a
+    # standalone cluster and the kernel's application then waited for executors forever.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    code = (
+        "import sys\nfrom helpers.running.catalog import find_notebook\nfrom helpers.running.runner import prepare_run\n"
+        "prepared = prepare_run(find_notebook('nps_trends'), params_file='params/nps_trends/default.yml',\n"
+        "                       overrides={'engine': 'pyspark', 'responses_path': 'spark:sales_db.responses'})\n"
+        "print(prepared.values['engine'], [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == "pyspark []\n"
