@@ -91,7 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
     run.add_argument(
         "--engine", choices=("duckdb", "pyspark"),
-        help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says)",
+        help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says); "
+             "with --all, for every set",
     )
     run.add_argument(
         "--timeout", type=float, default=1800, metavar="SECONDS",
