@@ -4,7 +4,7 @@ Usage: ``python benchmarks/bench_engines.py [--scale N] [--seed S] [--data DIR] 
 
 - The configuration-data usage audit on the ``--scale 100`` CMDB sample (generated into a
   temporary folder, or reused from ``--data``), once with ``engine: duckdb`` and once with
-  ``engine: pyspark`` (a local session on two cores, two shuffle partitions), each in a fresh
+  ``engine: pyspark`` (the session the kit starts, local on two cores), each in a fresh
   process. On one machine Spark is slower; the point is that it runs and gives the same figures.
 - The NPS analysis on the sample responses and tickets from the CSV files and from a
   PostgreSQL server started for the benchmark (Debian's ``postgresql``, as the tests start it).
@@ -37,12 +37,9 @@ analysis = importlib.import_module(f"helpers.{name}")
 from helpers.report.results import to_jsonable
 con = None
 if engine == "pyspark":
-    import ibis
-    from pyspark.sql import SparkSession
-    session = (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.ui.enabled", "false").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    con = ibis.pyspark.connect(session)
+    # The session the kit starts (its shuffle settings included), on two local cores (PYSPARK_SUBMIT_ARGS).
+    from helpers.inputs import loading
+    con = loading.connect_engine("pyspark")
 started = time.perf_counter()
 params = analysis.Parameters.validate_values(values | {"engine": engine})
 data = analysis.load_inputs(params, con=con)
@@ -60,7 +57,13 @@ print(json.dumps({
 """
 
 
+#: Local Spark on two cores, configured as a user would (the kit's session settings apply).
+_SPARK_ENV = {"PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.ui.enabled=false pyspark-shell"}
+
+
 def _run(name: str, engine: str, values: dict, env: dict | None = None) -> dict:
+    if engine == "pyspark":
+        env = (env or dict(os.environ)) | _SPARK_ENV
     done = subprocess.run(
         [sys.executable, "-c", _ANALYSIS, name, engine, json.dumps(values)],
         capture_output=True, text=True, cwd=ROOT, env=env,

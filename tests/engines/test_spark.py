@@ -205,3 +205,104 @@ def test_itvalue_run_engine_pyspark_runs_the_notebook_in_spark(tmp_path):
     on_duckdb.get("parameters", {}).pop("engine", None)
     on_spark.get("parameters", {}).pop("engine", None)
     assert_same_results(on_duckdb, on_spark)
+
+
+def test_engine_combines_with_all_and_reaches_every_set(tmp_path, monkeypatch):
+    # --all refused --engine; now each set runs with the engine given (the whole path: tests/engines/test_spark_cluster.py).
+    from helpers.running import batch, runner
+
+    seen = []
+
+    def run_notebook(notebook, *, params_file, overrides=None, **_):
+        seen.append((notebook.name, os.path.basename(params_file), overrides))
+        raise InputDataError("stop here")
+
+    monkeypatch.setattr(runner, "run_notebook", run_notebook)
+    jobs = []
+    monkeypatch.setattr(batch, "run_jobs", lambda given, **_: jobs.extend(given) or [])
+    assert cli.main(["run", "nps_trends", "--all", "--engine", "pyspark", "--out", str(tmp_path), "--quiet"]) == 0
+    assert {(job.notebook, job.engine) for job in jobs} == {("nps_trends", "pyspark")}
+    assert len(jobs) == len(list((PARAMS_DIR / "nps_trends").glob("*.yml")))
+    status, message, _ = batch._run_one(jobs[0], str(tmp_path), False, None, warm_next=False)
+    assert (status, message) == (2, "stop here")
+    assert seen == [("nps_trends", os.path.basename(jobs[0].params_file), {"engine": "pyspark"})]
+
+
+_HIVE_TABLE = """
+import sys
+import pandas as pd
+from pyspark.sql import SparkSession
+
+session = SparkSession.builder.enableHiveSupport().getOrCreate()
+responses = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+responses.loc[responses["response_id"] == "R00000042", "score"] = "11"
+session.sql("CREATE DATABASE IF NOT EXISTS sales_db")
+session.createDataFrame(responses).write.saveAsTable("sales_db.responses")
+session.stop()
+"""
+
+
+@pytest.mark.notebook
+def test_a_bad_row_in_a_derby_catalog_table_is_one_sentence(tmp_path):
+    # Spark's embedded Hive catalog (Derby) admits one driver at a time: with a second application in the run
+    # (the runner's check beside the kernel's), the kernel found "no table (tables found: none)".
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for Spark: `make test` installs Debian's default-jre-headless")
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text(
+        "spark.master local[2]\nspark.ui.enabled false\nspark.sql.catalogImplementation hive\n"
+        f"spark.sql.warehouse.dir {tmp_path / 'warehouse'}\n"
+        f"spark.driver.extraJavaOptions -Dderby.system.home={tmp_path / 'derby'}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS")} | {
+        "SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    made = subprocess.run([sys.executable, "-c", _HIVE_TABLE, str(PROJECT_ROOT / "data" / "sample" / "responses.csv")],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert made.returncode == 0, made.stderr[-3000:]
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "--engine", "pyspark",
+         "-p", "responses_path=spark:sales_db.responses", "--out", str(tmp_path / "reports"), "--quiet", "--timeout", "900"],
+        capture_output=True, text=True, timeout=1200, cwd=PROJECT_ROOT, env=env,
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines() == [
+        "itvalue: sales_db.responses: column 'score' must be an integer from 0 to 10; 1 row breaks this "
+        "(response_id 'R00000042': 11)."
+    ]
+
+
+@pytest.mark.parametrize(("configured", "partitions"), [("", "8"), ("--conf spark.sql.shuffle.partitions=3 ", "3")])
+def test_a_session_the_kit_starts_shuffles_into_few_partitions_unless_configured(tmp_path, configured, partitions):
+    # Spark's 200 shuffle partitions made the usage audit about 5x slower on local Spark (127 s against 27 s).
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for Spark: `make test` installs Debian's default-jre-headless")
+    code = (
+        "from helpers.inputs import loading\ncon = loading.connect_engine('pyspark')\n"
+        "print(con._session.conf.get('spark.sql.shuffle.partitions'), con._session.conf.get('spark.sql.adaptive.enabled'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"} | {
+        "PYSPARK_SUBMIT_ARGS": f"--master local[2] --conf spark.ui.enabled=false {configured}pyspark-shell",
+    }
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [partitions, "true"]
+
+
+def test_the_runners_checks_never_start_spark(tmp_path):
+    # One Spark application per run, the kernel's: a session opened for the runner's checks took every core of a
+    # standalone cluster and the kernel's application then waited for executors forever.
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    code = (
+        "import sys\nfrom helpers.running.catalog import find_notebook\nfrom helpers.running.runner import prepare_run\n"
+        "prepared = prepare_run(find_notebook('nps_trends'), params_file='params/nps_trends/default.yml',\n"
+        "                       overrides={'engine': 'pyspark', 'responses_path': 'spark:sales_db.responses'})\n"
+        "print(prepared.values['engine'], [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == "pyspark []\n"

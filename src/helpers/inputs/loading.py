@@ -74,6 +74,7 @@ from helpers.inputs.maps import MappedSource, Resolved, resolve
 from helpers.inputs.quality import QualityNote, outside_window, remember_columns, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.sources import Source, parse_source
+from helpers.inputs.tables import _reason as engine_reason
 from helpers.inputs.tables import hand_over, open_engine_input
 from helpers.inputs.trust import was_checked
 
@@ -152,8 +153,69 @@ def connect_engine(engine: str = "duckdb", timezone: str = "UTC") -> Any:
         ) from None
     session = SparkSession.getActiveSession()
     if session is None:
+        remote = os.environ.get("SPARK_REMOTE")
+        if remote:
+            check_spark_remote(remote)
         session = _start_spark(SparkSession)
     return ibis.pyspark.connect(session)
+
+
+#: Spark Connect's port when ``SPARK_REMOTE`` names none.
+CONNECT_PORT = 15002
+
+
+def check_spark_remote(remote: str, *, seconds: float = 10.0) -> None:
+    """Raise ParameterError unless ``SPARK_REMOTE`` names a Spark Connect server that answers, within ``seconds``.
+
+    Spark Connect's client retries a refused or silent server for minutes; this is one TCP
+    connection, holding nothing on the server, so a wrong URL or a stopped server is a sentence at once.
+    """
+    import importlib.util
+    import socket
+    from urllib.parse import urlsplit
+
+    if importlib.util.find_spec("grpc") is None or importlib.util.find_spec("grpc_status") is None:
+        raise ParameterError(
+            "SPARK_REMOTE is set but Spark Connect's client libraries (grpcio, grpcio-status) are not installed; "
+            "install them with pip install 'itvalue[spark]'."
+        )
+    shown = remote.split(";", 1)[0]  # what follows ';' may hold a token
+    try:
+        parts = urlsplit(shown)
+        host, port = parts.hostname, parts.port or CONNECT_PORT
+    except ValueError:
+        host = None
+    if not shown.startswith("sc://") or not host:
+        raise ParameterError(f"SPARK_REMOTE ({shown}) is not a Spark Connect URL such as sc://spark.example.com:15002.")
+    try:
+        with socket.create_connection((host, port), timeout=seconds):
+            pass
+    except TimeoutError:
+        raise ParameterError(f"SPARK_REMOTE ({shown}): no answer from {host}:{port} within {seconds:g} s.") from None
+    except OSError as exc:
+        reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else (exc.strerror or str(exc))
+        raise ParameterError(
+            f"SPARK_REMOTE ({shown}): no Spark Connect server reached at {host}:{port} ({reason})."
+        ) from None
+
+
+#: Settings for a session the kit starts, where Spark's configuration keeps Spark's own default (the key's
+#: first value). The analyses' queries shuffle kilobytes to megabytes: 200 shuffle partitions cost 200 tasks a
+#: query (the usage audit on the bundled sample: 127 s on local Spark against 27 s with 8). ``None``: as many as
+#: the cores Spark has, at least 8, so that a cluster's cores all work; adaptive execution coalesces the rest.
+SESSION_DEFAULTS: dict[str, tuple[str, str | None]] = {
+    "spark.sql.shuffle.partitions": ("200", None),
+    "spark.sql.adaptive.enabled": ("true", "true"),
+    "spark.sql.adaptive.coalescePartitions.enabled": ("true", "true"),
+}
+
+
+def _tune(session: Any) -> None:
+    """:data:`SESSION_DEFAULTS` on a session the kit started (not on Spark Connect: its server's settings are its admin's)."""
+    for key, (spark_default, kit_default) in SESSION_DEFAULTS.items():
+        if session.sparkContext.getConf().contains(key) or str(session.conf.get(key, spark_default)).lower() != spark_default:
+            continue  # set by spark-defaults.conf, PYSPARK_SUBMIT_ARGS or the session's builder
+        session.conf.set(key, kit_default or str(max(8, session.sparkContext.defaultParallelism)))
 
 
 def _start_spark(spark_session: Any) -> Any:
@@ -161,12 +223,20 @@ def _start_spark(spark_session: Any) -> Any:
 
     Spark's progress bars and its WARN lines (a 118-frame Java stack trace for a refused connection)
     went to the terminal of whoever started the kernel; under ``itvalue run`` they reach the run's
-    kernel.log. The kit's settings come first on spark-submit's line, so PYSPARK_SUBMIT_ARGS still wins.
+    kernel.log. The kit's settings come first on spark-submit's line, so PYSPARK_SUBMIT_ARGS still wins;
+    :data:`SESSION_DEFAULTS` apply only where the configuration keeps Spark's own default.
     """
-    builder = spark_session.builder.config("spark.ui.showConsoleProgress", "false")
+    remote = os.environ.get("SPARK_REMOTE")
+    builder = spark_session.builder
+    if not remote:
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - PySparkRuntimeError, whose class moved between PySpark versions
+        if remote:
+            raise ParameterError(
+                f"SPARK_REMOTE ({remote.split(';', 1)[0]}): Spark Connect did not open a session ({engine_reason(exc)})."
+            ) from None
         if "JAVA_GATEWAY_EXITED" not in str(exc):
             raise
         java_home = os.environ.get("JAVA_HOME")
@@ -175,8 +245,9 @@ def _start_spark(spark_session: Any) -> Any:
             f"Parameter 'engine' is 'pyspark' but Spark's Java process did not start with {where}; "
             "set JAVA_HOME to a Java 17 or later installation (or unset it to use the java on PATH)."
         ) from None
-    if not os.environ.get("SPARK_REMOTE"):  # Spark Connect logs on its server, not here
+    if not remote:  # Spark Connect logs on its server, and its settings are the server's
         session.sparkContext.setLogLevel("ERROR")
+        _tune(session)
     return session
 
 
@@ -388,39 +459,50 @@ def source_columns(source: str | Path, kind: str, *, con: Any = None, timezone: 
 
 
 def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str) -> ibis.Table:
-    """A local file for another engine (Spark): read and checked by the DuckDB reader, then handed over.
+    """A local file for another engine (Spark): read and checked by the DuckDB reader, then staged.
 
-    The CSV dialect handling and the row-numbered messages stay those of local files. A
-    local Spark session reads the checked rows from a Parquet copy (written by DuckDB,
-    streamed, removed at exit); a remote session gets them through Arrow.
+    The CSV dialect handling and the row-numbered messages stay those of local files. The checked
+    rows are written as Parquet (by DuckDB, streamed) to the staging folder, which Spark then reads
+    itself, on a cluster from its executors: never through the driver's memory (``createDataFrame``
+    of the rows, a ``LocalTableScan`` that a few million rows take past the driver's heap or
+    ``spark.rpc.message.maxSize``). The staging folder is ``ITVALUE_SPARK_STAGING`` (a folder every
+    executor reads, e.g. a shared mount) or a temporary folder on this machine.
     """
     local = connect(timezone)
     spec = MappedSource(source.spec, source.column_map) if source.column_map is not None else source.spec
     try:
         table = open_input(spec, kind, con=local, timezone=timezone)
-        if not _is_local_spark(con):
+        if con.name != "pyspark":
             return hand_over(table, con)
-        path = _staging_dir() / f"{kind}_{uuid.uuid4().hex[:12]}.parquet"
+        path = staging_dir() / f"{kind}_{uuid.uuid4().hex[:12]}.parquet"
         table.to_parquet(path)
     finally:
         local.disconnect()
-    return con.read_parquet(str(path))
-
-
-def _is_local_spark(con: Any) -> bool:
-    session = getattr(con, "_session", None)
     try:
-        return session is not None and str(session.conf.get("spark.master", "")).startswith("local")
-    except Exception:  # noqa: BLE001 - Spark Connect sessions do not expose spark.master
-        return False
+        return con.read_parquet(str(path))
+    except Exception as exc:  # noqa: BLE001 - Py4J's or Spark Connect's error: the kit's sentence instead
+        raise InputDataError(
+            f"{source.spec}: Spark could not read the staged copy at {path} ({engine_reason(exc)}); set "
+            "ITVALUE_SPARK_STAGING to a folder that Spark's driver and executors can read."
+        ) from None
 
+
+#: Where local inputs are staged for Spark; the folder must be readable by every executor.
+STAGING_VARIABLE = "ITVALUE_SPARK_STAGING"
 
 _STAGING: list[Path] = []
 
 
-def _staging_dir() -> Path:
+def staging_dir() -> Path:
+    """This process's staging folder for Spark (under ``ITVALUE_SPARK_STAGING`` if set), removed at exit."""
     if not _STAGING:
-        _STAGING.append(Path(tempfile.mkdtemp(prefix="itvalue-inputs-")))
+        parent = os.environ.get(STAGING_VARIABLE) or None
+        if parent is not None:
+            try:
+                Path(parent).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputDataError(f"{STAGING_VARIABLE} ({parent}) cannot hold staged inputs: {exc.strerror}.") from None
+        _STAGING.append(Path(tempfile.mkdtemp(prefix="itvalue-inputs-", dir=parent)))
         atexit.register(shutil.rmtree, _STAGING[0], True)
     return _STAGING[0]
 

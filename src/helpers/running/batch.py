@@ -34,6 +34,8 @@ class Job:
 
     notebook: str
     params_file: str
+    #: ``--engine``: where the set's queries run instead of its own ``engine`` (None: as the set says).
+    engine: str | None = None
 
     @property
     def label(self) -> str:
@@ -109,6 +111,7 @@ def _run_one(
         outcome = run_notebook(
             notebook,
             params_file=job.params_file,
+            overrides={"engine": job.engine} if job.engine else None,
             out_dir=out_dir,
             show_code=show_code,
             quiet=True,
@@ -131,7 +134,8 @@ def _outcome(job: Job, status: int, message: str, run_dir: str | None, seconds: 
     finished = dt.datetime.now(dt.UTC).isoformat()
     if run_dir is None:
         rerun = rerun_command(
-            job.notebook, params_file=_in_project(job.params_file), out_dir=out_dir, default_out=_default_reports()
+            job.notebook, params_file=_in_project(job.params_file), overrides={"engine": job.engine} if job.engine else None,
+            out_dir=out_dir, default_out=_default_reports(),
         )
         if status == 2:
             return JobOutcome(job, 2, message, seconds, "", "bad-input", rerun, finished)

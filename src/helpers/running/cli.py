@@ -91,7 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--jobs", type=int, default=1, help="with --all: runs at a time (default 1)")
     run.add_argument(
         "--engine", choices=("duckdb", "pyspark"),
-        help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says)",
+        help="where the queries run: duckdb on this machine, or pyspark (Spark as its own configuration says); "
+             "with --all, for every set",
     )
     run.add_argument(
         "--timeout", type=float, default=1800, metavar="SECONDS",
@@ -220,8 +221,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--keep must be at least 1 run; got {args.keep}.")
     args.notify = check_targets(args.notify or settings.notify)
     if args.all:
-        if args.params_file or args.overrides or args.name or args.engine:
-            raise ParameterError("--all runs every parameter set as it is; give no -f, -p, --name or --engine with it.")
+        if args.params_file or args.overrides or args.name:
+            raise ParameterError(
+                "--all runs every parameter set as it is (--engine aside); give no -f, -p or --name with it."
+            )
         return _run_all(args)
     return _run_one(args)
 
@@ -309,7 +312,7 @@ def _run_all(args: argparse.Namespace) -> int:
 
     broken: dict[Path, str] = {}
     notebooks = [find_notebook(args.notebook)] if args.notebook else list_notebooks(broken)
-    jobs = [Job(nb.name, str(path)) for nb in notebooks for path in nb.param_sets()]
+    jobs = [Job(nb.name, str(path), args.engine) for nb in notebooks for path in nb.param_sets()]
     if not jobs and not broken:
         where = f"params/{notebooks[0].name}/" if args.notebook else "params/"
         raise ParameterError(f"No parameter sets found under {where}.")

@@ -178,7 +178,12 @@ def _check_inputs(
 
 
 def check_spark_available() -> None:
-    """Raise ParameterError (exit 2, before any kernel) when ``engine: pyspark`` cannot start Spark here."""
+    """Raise ParameterError (exit 2, before any kernel) when ``engine: pyspark`` cannot start Spark here.
+
+    Nothing here starts Spark: a session opened by the runner would be a second application beside the
+    kernel's, and on a standalone cluster (no ``spark.cores.max``) it takes every core while the kernel's
+    application waits for executors that never come. Spark inputs are checked in the kernel, by its session.
+    """
     import importlib.util
     import shutil
 
@@ -187,7 +192,13 @@ def check_spark_available() -> None:
             "Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
             "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
         )
-    local = not os.environ.get("SPARK_REMOTE")
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote:
+        # One TCP connection to the Connect server, no session: the kernel's is the run's one Spark application.
+        from helpers.inputs.loading import check_spark_remote
+
+        check_spark_remote(remote)
+    local = not remote
     java_home = os.environ.get("JAVA_HOME")
     if local and java_home and not os.access(Path(java_home) / "bin" / "java", os.X_OK):
         # Spark's launcher takes JAVA_HOME's java over the one on PATH, and its gateway then dies in the kernel.
