@@ -197,8 +197,9 @@ def open_input(
     *,
     con: ibis.BaseBackend | None = None,
     timezone: str | None = None,
+    push_down: bool = False,
 ) -> ibis.Table:
-    """Validate an input and return it as a lazy Ibis table on ``con``.
+    """Validate an input and return it as a lazy Ibis table on ``con`` (or in its database, with ``push_down``).
 
     Parameters
     ----------
@@ -212,6 +213,11 @@ def open_input(
     timezone : str, optional
         IANA zone of naive timestamps; all timestamps come back as naive wall-clock
         times in it. Default: the connection's zone (UTC for a new connection).
+    push_down : bool
+        For a table in a database (``postgres://...?table=``): return it on that database's own
+        backend, so the analysis's queries run there and only their results come back, instead
+        of copying every row into ``con``. Files and Spark sources are unaffected. A join with a
+        local table then needs :func:`helpers.inputs.tables.push_small_side`.
 
     Returns
     -------
@@ -227,7 +233,8 @@ def open_input(
     schema = get_schema(kind)
     parsed = _parse(source, kind)
     if parsed.is_engine:
-        return open_engine_input(parsed, schema, con=con, timezone=timezone or "UTC")
+        stays = push_down and not parsed.in_spark  # a database table is queried where it is
+        return open_engine_input(parsed, schema, con=None if stays else con, timezone=timezone or "UTC")
     if con is not None and con.name != "duckdb":
         return _open_local_elsewhere(parsed, kind, con=con, timezone=timezone or "UTC")
     if con is None:

@@ -12,7 +12,10 @@ messages quote row numbers and cells as written.
 Connections: a database source is opened with ``ibis.connect`` on its URL, whose
 password comes from the backend's own mechanism (``PGPASSWORD``, ``~/.pgpass``...), once
 per process and time zone. A table on another backend than the analysis engine is
-checked where it lives and then handed to the engine as Arrow (only its rows, once).
+checked where it lives and then either handed to the engine as Arrow (only its rows, once)
+or, when the analysis asks for push-down, left in its database: the analysis's queries then
+run there (:func:`is_database`), and a small local table it joins to is copied to a temporary
+table beside it (:func:`push_small_side`), so only aggregates come back.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from helpers.inputs.maps import resolve
 from helpers.inputs.quality import remember_columns
 from helpers.inputs.sources import Source, redacted
 
-__all__ = ["open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over"]
+__all__ = [
+    "open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over", "is_database",
+    "push_small_side",
+]
 
 _RAW = "__itv_raw_"
 _TRUE = ("true", "t", "1", "yes", "y")
@@ -200,7 +206,9 @@ def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
         # in-memory tables on DuckDB 2: it emits "DROP VIEW IF EXISTS" with no name.)
         # (Ibis 12's batches from DuckDB 2 fail: a DuckDB-held table comes whole.)
         source_is_duckdb = table.get_backend().name == "duckdb"
-        con.con.register(f"{name}_arrow", table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches())
+        # Batches of 100,000 rows: psycopg builds each as Python tuples before Arrow has them.
+        batches = table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches(chunk_size=_BATCH_ROWS)
+        con.con.register(f"{name}_arrow", batches)
         con.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
         con.con.unregister(f"{name}_arrow")
         return con.table(name)
@@ -211,6 +219,48 @@ def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
         con._session.createDataFrame(rows).createOrReplaceTempView(name)
         return con.table(name)
     return con.create_view(name, ibis.memtable(rows), overwrite=True)
+
+
+#: Rows per batch when a table crosses from a database to the local engine.
+_BATCH_ROWS = 100_000
+
+
+def is_database(table: ibis.Table) -> bool:
+    """True when ``table`` lives in a database the kit connected to by URL (PostgreSQL...), not in DuckDB or Spark.
+
+    Its queries then run in that database; a join with a local table needs :func:`push_small_side`.
+    """
+    try:
+        backend = table.get_backend()
+    except Exception:  # noqa: BLE001 - an in-memory table, or tables of two backends: none of the kit's databases
+        return False
+    return any(backend is known for known in _BACKENDS.values())
+
+
+def push_small_side(big: ibis.Table, small: ibis.Table) -> ibis.Table:
+    """``small`` on the backend of ``big``, so that a join of the two runs where the big one is.
+
+    When ``big`` is in a database and ``small`` is not (a ticket file beside a responses table), the small
+    side's rows go to a temporary table of the database session (gone when the session ends): only the
+    small side crosses the network, never the big one. Otherwise ``small`` is handed
+    to ``big``'s engine (:func:`hand_over`), or returned as it is when both already share a backend.
+    """
+    backend = big.get_backend()
+    if small.get_backend() is backend:
+        return small
+    if not is_database(big):
+        return hand_over(small, backend)
+    name = f"itvalue_{uuid.uuid4().hex[:12]}"
+    if backend.name != "postgres":
+        return backend.create_table(name, small.to_pyarrow(), schema=small.schema(), temp=True)
+    pushed = backend.create_table(name, schema=small.schema(), temp=True)
+    # COPY, not Ibis's INSERT of one parameter set per row: about ten times faster.
+    columns = ", ".join(f'"{column}"' for column in small.columns)
+    with backend.con.cursor() as cursor, backend.con.transaction(), cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:
+        for batch in small.to_pyarrow().to_batches(max_chunksize=_BATCH_ROWS):
+            for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                copy.write_row(row)
+    return pushed
 
 
 # --- types --------------------------------------------------------------------------------
