@@ -204,3 +204,33 @@ def test_a_segment_that_names_people_in_a_table_is_refused(pg, tmp_path, capsys)
         "Parameter 'segments': column 'team' of responses_people has 22,564 different values in 22,564 rows, so it would "
         "name people rather than groups; choose a column that groups them, such as a region or a customer tier."
     )
+
+
+def test_a_table_the_runner_checked_is_trusted_while_its_rows_and_newest_time_stay(pg, tmp_path, monkeypatch):
+    import psycopg
+
+    from helpers.inputs import trust
+    from helpers.inputs.sources import parse_source
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute("DROP TABLE IF EXISTS responses_trusted")
+        db.execute("CREATE TABLE responses_trusted AS SELECT * FROM responses")
+    spec = pg.url("responses_trusted")
+    source = parse_source(spec)
+    loading.check_input(spec, "responses")
+    facts = tables.checked_facts(source, "responses", "UTC")
+    assert facts["rows"] == 22564 and facts["newest"].startswith("2025-")
+    assert tables.table_fingerprint(source, "responses") == facts, "run.json's fingerprint is the check's, no new scan"
+    record = tmp_path / "checked.json"
+    trust.write_record(record, [trust.checked_entry(source, "responses", "UTC", facts)])
+    monkeypatch.setenv(trust.ENVIRONMENT_VARIABLE, str(record))
+    scans = []
+    check_table = tables.check_table
+    monkeypatch.setattr(tables, "check_table", lambda *args, **kwargs: scans.append(1) or check_table(*args, **kwargs))
+    loading.open_input(spec, "responses", push_down=True)
+    assert scans == [], "the kernel counted the rows instead of scanning the rules again"
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute("INSERT INTO responses_trusted (response_id, timestamp, score) VALUES ('R-new', '2025-01-05 10:00', 11)")
+    with pytest.raises(InputDataError, match="R-new"):
+        loading.open_input(spec, "responses", push_down=True)
+    assert scans == [1], "a table that changed since the runner's check is checked again"

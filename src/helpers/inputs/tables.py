@@ -20,6 +20,7 @@ table beside it (:func:`push_small_side`), so only aggregates come back.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -35,10 +36,11 @@ from helpers.inputs.mapping import map_table
 from helpers.inputs.maps import resolve
 from helpers.inputs.quality import remember_columns
 from helpers.inputs.sources import Source, redacted
+from helpers.inputs.trust import was_checked
 
 __all__ = [
     "open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over", "is_database",
-    "push_small_side",
+    "push_small_side", "check_table", "checked_facts",
 ]
 
 _RAW = "__itv_raw_"
@@ -173,7 +175,9 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     """
     backend = engine_backend(source, con=con, timezone=timezone)
     raw = raw_table(source, backend)
-    if source.column_map is not None and not source.column_map.is_empty:
+    kind, mapped = schema.kind, source.column_map is not None and not source.column_map.is_empty
+    stamp = None if mapped else _stamp_column(schema, raw)
+    if mapped:
         resolved = resolve(source.column_map, schema, list(raw.columns), source.name)
         raw = map_table(raw, schema, resolved, backend=backend.name, name=source.name)
         schema = resolved.schema(schema)
@@ -185,12 +189,18 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
             f"{source.name}: missing required {noun} {names} (columns found: {', '.join(raw.columns) or 'none'})."
         )
     typed = typed_table(schema, raw)
-    try:
-        problems = table_problems(schema, typed, source.name)
-    except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
-        raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
-    if problems:
-        raise InputDataError("\n".join(problems))
+    # The runner checked this table moments ago and it still has the rows and newest time it had: one
+    # count instead of the rule scan (the facts run.json records as the table's identity).
+    fresh = functools.partial(table_fingerprint, source, kind, con=con, timezone=timezone, fresh=True)
+    if not was_checked(source, kind, timezone, facts=fresh):
+        try:
+            problems, facts = check_table(schema, typed, source.name, stamp=stamp)
+        except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
+            raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
+        if problems:
+            raise InputDataError("\n".join(problems))
+        if not mapped:
+            _CHECKED_FACTS[_facts_key(source, kind, timezone)] = facts
     output = output_table(schema, typed, list(raw.columns))
     remember_columns(source.name, schema)
     if con is None or backend is con:
@@ -368,13 +378,32 @@ def key_column(schema: Schema) -> str:
 
 def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
     """One sentence per rule broken (empty when the table is valid), rows named by their key column."""
+    return check_table(schema, typed, name)[0]
+
+
+def check_table(
+    schema: Schema, typed: ibis.Table, name: str, *, stamp: str | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """The rule sentences (as :func:`table_problems`) and the table's fingerprint (see :func:`table_fingerprint`).
+
+    One aggregate counts the rows, the rows breaking each rule, a single-column key's repeats and the
+    newest ``stamp``: one scan of the table for a valid one. Only a broken rule costs more queries,
+    for the rows it quotes.
+    """
     rules = _rules(schema, typed)
     counts = {"total": typed.count()}
     for n, (_, breaks, _) in enumerate(rules):
         counts[f"rule_{n}"] = ibis.ifelse(breaks.fill_null(False), 1, 0).sum()
+    keys = [k for k in schema.unique if k in typed.columns]
+    if len(keys) == 1:
+        counts["repeats"] = typed[keys[0]].count() - typed[keys[0]].nunique()
+    newest = stamp is not None and typed[_RAW + stamp].type().is_timestamp()
+    if newest:
+        counts["newest"] = typed[_RAW + stamp].max()
     tally = typed.aggregate(**counts).to_pyarrow().to_pylist()[0]
+    facts = {"rows": int(tally["total"]), "newest": _isoformat(tally.get("newest")), "newest_column": stamp}
     if not tally["total"]:
-        return [] if schema.may_be_empty else [f"{name} has no rows; a {schema.kind} input needs at least one row."]
+        return ([] if schema.may_be_empty else [f"{name} has no rows; a {schema.kind} input needs at least one row."]), facts
     key = key_column(schema)
     key_value = typed[_RAW + key] if _RAW + key in typed.columns else typed[key]
     problems = []
@@ -392,7 +421,9 @@ def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
         )
         shown = ", ".join(f"{schema.column(key).short} {_quote(row['key'])}: {_quoted(quotes, row)}" for row in examples)
         problems.append(f"{name}: {says}; {_rows(count)} {_verb(count)} this ({shown}).")
-    return problems + _duplicates(schema, typed, name)
+    if tally.get("repeats", 1):
+        problems += _duplicates(schema, typed, name)
+    return problems, facts
 
 
 def _quoted(quotes: list[tuple[str, str]], row: dict[str, Any]) -> str:
@@ -427,17 +458,48 @@ def _duplicates(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
 
 # --- provenance ---------------------------------------------------------------------------
 
-def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: str = "UTC") -> dict[str, Any]:
-    """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp."""
+def table_fingerprint(
+    source: Source, kind: str, *, con: Any = None, timezone: str = "UTC", fresh: bool = False
+) -> dict[str, Any]:
+    """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp.
+
+    A table this process has just checked is not scanned again: the check's one aggregate counted
+    the same facts (unless ``fresh``, to see whether the table changed since).
+    """
     from helpers.analysis.registry import get_schema
 
+    key = _facts_key(source, kind, timezone)
+    if not fresh and key in _CHECKED_FACTS:
+        return dict(_CHECKED_FACTS[key])
     schema = get_schema(kind)
     backend = engine_backend(source, con=con, timezone=timezone)
     raw = raw_table(source, backend)
-    stamp = next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
+    stamp = _stamp_column(schema, raw)
     facts = {"rows": raw.count()}
     if stamp is not None and raw[stamp].type().is_timestamp():
         facts["newest"] = raw[stamp].max()
     row = raw.aggregate(**facts).to_pyarrow().to_pylist()[0]
-    newest = row.get("newest")
-    return {"rows": int(row["rows"]), "newest": newest.isoformat() if newest is not None else None, "newest_column": stamp}
+    return {"rows": int(row["rows"]), "newest": _isoformat(row.get("newest")), "newest_column": stamp}
+
+
+def checked_facts(source: Source, kind: str, timezone: str) -> dict[str, Any] | None:
+    """The fingerprint this process's check of the table found (None if it did not check it, or it is mapped)."""
+    facts = _CHECKED_FACTS.get(_facts_key(source, kind, timezone))
+    return dict(facts) if facts is not None else None
+
+
+#: Fingerprints of the tables this process checked, by (location, table, kind, time zone).
+_CHECKED_FACTS: dict[tuple[str | None, str | None, str, str], dict[str, Any]] = {}
+
+
+def _facts_key(source: Source, kind: str, timezone: str) -> tuple[str | None, str | None, str, str]:
+    return (source.location, source.table, kind, timezone)
+
+
+def _stamp_column(schema: Schema, raw: ibis.Table) -> str | None:
+    """The schema's first timestamp column the table has: whose newest value tells a grown table."""
+    return next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
+
+
+def _isoformat(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
