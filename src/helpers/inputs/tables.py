@@ -263,11 +263,19 @@ def push_small_side(big: ibis.Table, small: ibis.Table) -> ibis.Table:
     name = f"itvalue_{uuid.uuid4().hex[:12]}"
     if backend.name != "postgres":
         return backend.create_table(name, small.to_pyarrow(), schema=small.schema(), temp=True)
-    pushed = backend.create_table(name, schema=small.schema(), temp=True)
+    rows = small.to_pyarrow()
+    try:
+        pushed = backend.create_table(name, schema=small.schema(), temp=True)
+    except Exception as exc:  # noqa: BLE001 - psycopg's InsufficientPrivilege, or a read-only replica
+        raise InputDataError(
+            "The database refused a temporary table for joining a local input to one of its tables "
+            f"({_reason(exc)}); its login needs the TEMPORARY privilege (GRANT TEMPORARY ON DATABASE ... TO ...), "
+            "or the other input can be given as a table of the same database."
+        ) from None
     # COPY, not Ibis's INSERT of one parameter set per row: about ten times faster.
     columns = ", ".join(f'"{column}"' for column in small.columns)
     with backend.con.cursor() as cursor, backend.con.transaction(), cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:
-        for batch in small.to_pyarrow().to_batches(max_chunksize=_BATCH_ROWS):
+        for batch in rows.to_batches(max_chunksize=_BATCH_ROWS):
             for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                 copy.write_row(row)
     return pushed
