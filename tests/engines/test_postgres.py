@@ -268,3 +268,15 @@ def test_service_outcomes_from_postgres_are_queried_there_and_match_the_files(pg
     assert seen["grouped"] > 0 and seen["rows"] < 20_447, seen
     # Events and responses from files join the incidents from temporary tables beside them.
     assert_same_results(from_files, _service_outcomes(incidents_path=pg_incidents.url("incidents")))
+
+
+def test_nps_results_json_from_postgres_is_the_files_one(pg, tmp_path, capsys):
+    # The whole run: the runner checks the tables in PostgreSQL, the kernel trusts that check and counts there.
+    runs = {}
+    for label, overrides in (("files", []), ("tables", ["-p", f"responses_path={pg.url('responses')}",
+                                                         "-p", f"tickets_path={pg.url('tickets')}"])):
+        out = tmp_path / label
+        status = cli.main(["run", "nps_trends", "--out", str(out), "--quiet", *overrides])
+        assert status == 0, capsys.readouterr().err
+        runs[label] = json.loads(next(out.rglob("results.json")).read_text())
+    assert_same_results(runs["files"], runs["tables"])
