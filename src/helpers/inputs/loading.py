@@ -20,7 +20,9 @@ Spark through Ibis's PySpark backend). A table an engine holds (a database URL w
 ``?table=``, ``spark:db.table``, files at an ``s3a://`` URL) is checked where it lives by the
 same rules as Ibis expressions (:mod:`helpers.inputs.tables`, rows named by key). Local files
 are always read and checked by the DuckDB reader below (dialects, row numbers, cells as
-written); for Spark they are then handed over as a Parquet copy.
+written); for Spark they are then handed over as a Parquet copy. An analysis that asks for
+``push_down`` keeps a database table where it is, and its queries run there (which ones do,
+and which do not, is listed in ``data/README.md``).
 
 Why the rules are DuckDB queries and not pandera
 ------------------------------------------------
