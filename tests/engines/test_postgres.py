@@ -280,3 +280,24 @@ def test_nps_results_json_from_postgres_is_the_files_one(pg, tmp_path, capsys):
         assert status == 0, capsys.readouterr().err
         runs[label] = json.loads(next(out.rglob("results.json")).read_text())
     assert_same_results(runs["files"], runs["tables"])
+
+
+def test_a_database_that_refuses_a_temporary_table_says_which_privilege(pg):
+    import psycopg
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres",
+                         autocommit=True) as db:
+        db.execute("DROP ROLE IF EXISTS reader")
+        db.execute(f"CREATE ROLE reader LOGIN PASSWORD '{PG_PASSWORD}'")
+        db.execute("GRANT SELECT ON responses TO reader")
+        db.execute("REVOKE TEMPORARY ON DATABASE postgres FROM PUBLIC")
+    try:
+        reading = pg.url("responses").replace(f"{pg.user}@", "reader@")
+        with pytest.raises(InputDataError) as error:
+            _nps(responses_path=reading, tickets_path="data/sample/tickets.csv")
+    finally:
+        with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres",
+                             autocommit=True) as db:
+            db.execute("GRANT TEMPORARY ON DATABASE postgres TO PUBLIC")
+    assert str(error.value).startswith("The database refused a temporary table for joining a local input")
+    assert "TEMPORARY privilege" in str(error.value) and "\n" not in str(error.value)
