@@ -8,7 +8,7 @@ reach Python; the statistics in :mod:`helpers.nps_trends.stats` work on these co
 Responses left in a database (PostgreSQL, see ``push_down`` in :func:`helpers.inputs.loading.open_input`)
 are filtered, bucketed and counted there. Two steps leave it: a ticket file joined to them goes
 to a temporary table beside them (:func:`helpers.inputs.tables.push_small_side`), and the
-comments with their scores come to a local DuckDB for the word counts, because PostgreSQL's
+comments with their scores stream through a local DuckDB for the word counts, because PostgreSQL's
 regular expressions have no class for "any letter" (``\\p{L}``) and its ``[[:alpha:]]``
 depends on the database's locale.
 """
@@ -24,7 +24,7 @@ import pandas as pd
 from ibis import _
 
 from helpers.inputs.loading import connect, time_span
-from helpers.inputs.tables import hand_over, is_database, push_small_side
+from helpers.inputs.tables import is_database, push_small_side, stream_once
 
 __all__ = [
     "PERIOD_UNITS",
@@ -207,10 +207,11 @@ def term_counts(responses: ibis.Table, *, min_length: int = 3, limit: int = 2000
     """
     with_comment = responses.filter(responses.comment.notnull() & (responses.comment.length() > 0))
     if is_database(with_comment):
-        # Only the comments and their scores come over (see the module's docstring), into a DuckDB of their own.
+        # Only the comments and their scores come over (see the module's docstring), streamed through a
+        # DuckDB of their own: the query below scans them once, so they are never all held at once.
         local = connect()
         try:
-            comments = hand_over(with_comment.select("score", "comment"), local)
+            comments = stream_once(with_comment.select("score", "comment"), local)
             return term_counts(comments, min_length=min_length, limit=limit)
         finally:
             local.disconnect()
