@@ -1,4 +1,4 @@
-"""NPS from a real PostgreSQL server: the same results as from the files, and one sentence for each bad input."""
+"""NPS and service outcomes from a real PostgreSQL server: the same results as from the files, counted in the database, and one sentence for each bad input."""
 
 from __future__ import annotations
 
