@@ -1,4 +1,4 @@
-"""NPS from a real PostgreSQL server: the same results as from the files, and one sentence for each bad input."""
+"""NPS and service outcomes from a real PostgreSQL server: the same results as from the files, counted in the database, and one sentence for each bad input."""
 
 from __future__ import annotations
 
@@ -46,8 +46,53 @@ def test_nps_from_postgres_matches_the_files(pg):
     assert_same_results(from_files, from_tables)
 
 
+def test_nps_from_a_postgres_table_and_a_ticket_file_matches_the_files(pg):
+    # The ticket file goes to a temporary table beside the responses: the join runs in PostgreSQL.
+    from_files = _nps()
+    from_tables = _nps(responses_path=pg.url("responses"), tickets_path="data/sample/tickets.csv")
+    assert from_files["tickets"]["linked_responses"] > 0, "the tickets were linked"
+    assert_same_results(from_files, from_tables)
+
+
+def _count_fetched_rows(monkeypatch) -> dict[str, int]:
+    """Count the rows psycopg hands to Python (every Ibis PostgreSQL read ends in one of these), and the queries."""
+    import psycopg
+
+    seen = {"rows": 0, "queries": 0, "grouped": 0}
+
+    def counting(fetch):
+        def counted(self, *args, **kwargs):
+            rows = fetch(self, *args, **kwargs)
+            seen["rows"] += len(rows)
+            return rows
+        return counted
+
+    for cls in (psycopg.Cursor, psycopg.ServerCursor):
+        for name in ("fetchall", "fetchmany"):
+            monkeypatch.setattr(cls, name, counting(getattr(cls, name)))
+    for cls in (psycopg.Cursor, psycopg.ServerCursor):
+        def executed(self, query, *args, _execute=cls.execute, **kwargs):
+            text = str(query)
+            seen["queries"] += "SELECT" in text
+            seen["grouped"] += "GROUP BY" in text
+            return _execute(self, query, *args, **kwargs)
+        monkeypatch.setattr(cls, "execute", executed)
+    return seen
+
+
+def test_nps_on_a_postgres_table_brings_back_counts_not_rows(pg, monkeypatch):
+    responses = loading.load_input("data/sample/responses.csv", "responses")
+    comments = int((responses["comment"].fillna("").str.len() > 0).sum())
+    seen = _count_fetched_rows(monkeypatch)
+    _nps(responses_path=pg.url("responses"), tickets_path=pg.url("tickets"), segments=["region"])
+    # Counts per period, day, segment and ticket group are grouped in PostgreSQL; only the comments (and their
+    # scores) come over whole, for the word counts. Copying the tables would fetch all 22,564 + 13,153 rows.
+    assert seen["grouped"] >= 4, seen
+    assert comments < seen["rows"] <= comments + 2_000 < len(responses), (seen, comments)
+
+
 def test_nps_from_postgres_on_spark_matches_the_files(pg, spark):
-    # The tables are checked in PostgreSQL, then handed to Spark as Arrow (empty cells stay empty).
+    # The responses are checked and counted in PostgreSQL even on Spark (push-down); the same figures.
     from_files = _nps()
     from_tables = _nps(spark, responses_path=pg.url("responses"), tickets_path=pg.url("tickets"))
     assert from_files["tickets"]["responses_with_unknown_ticket"] == from_tables["tickets"]["responses_with_unknown_ticket"]
@@ -159,3 +204,100 @@ def test_a_segment_that_names_people_in_a_table_is_refused(pg, tmp_path, capsys)
         "Parameter 'segments': column 'team' of responses_people has 22,564 different values in 22,564 rows, so it would "
         "name people rather than groups; choose a column that groups them, such as a region or a customer tier."
     )
+
+
+def test_a_table_the_runner_checked_is_trusted_while_its_rows_and_newest_time_stay(pg, tmp_path, monkeypatch):
+    import psycopg
+
+    from helpers.inputs import trust
+    from helpers.inputs.sources import parse_source
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute("DROP TABLE IF EXISTS responses_trusted")
+        db.execute("CREATE TABLE responses_trusted AS SELECT * FROM responses")
+    spec = pg.url("responses_trusted")
+    source = parse_source(spec)
+    loading.check_input(spec, "responses")
+    facts = tables.checked_facts(source, "responses", "UTC")
+    assert facts["rows"] == 22564 and facts["newest"].startswith("2025-")
+    assert tables.table_fingerprint(source, "responses") == facts, "run.json's fingerprint is the check's, no new scan"
+    record = tmp_path / "checked.json"
+    trust.write_record(record, [trust.checked_entry(source, "responses", "UTC", facts)])
+    monkeypatch.setenv(trust.ENVIRONMENT_VARIABLE, str(record))
+    scans = []
+    check_table = tables.check_table
+    monkeypatch.setattr(tables, "check_table", lambda *args, **kwargs: scans.append(1) or check_table(*args, **kwargs))
+    loading.open_input(spec, "responses", push_down=True)
+    assert scans == [], "the kernel counted the rows instead of scanning the rules again"
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres") as db:
+        db.execute("INSERT INTO responses_trusted (response_id, timestamp, score) VALUES ('R-new', '2025-01-05 10:00', 11)")
+    with pytest.raises(InputDataError, match="R-new"):
+        loading.open_input(spec, "responses", push_down=True)
+    assert scans == [1], "a table that changed since the runner's check is checked again"
+
+
+@pytest.fixture(scope="module")
+def pg_incidents(postgres):
+    """The service-outcome sample in the server: incidents, their audit events (its own columns only), responses."""
+    events = "data/sample/incident_events.parquet"
+    frames = {
+        "incidents": loading.load_input("data/sample/incidents.csv", "incidents"),
+        "incident_events": loading.load_input(events, "incident_events")[loading.source_columns(events, "incident_events")],
+        "incident_responses": loading.load_input("data/sample/incident_responses.csv", "responses"),
+    }
+    load_tables(postgres, frames)
+    yield postgres
+
+
+def _service_outcomes(**values):
+    from helpers import service_outcomes
+
+    params = service_outcomes.Parameters.validate_values(values)
+    analysed = service_outcomes.analyse(service_outcomes.load_inputs(params), params)
+    return json.loads(json.dumps(to_jsonable(service_outcomes.results(analysed))))
+
+
+def test_service_outcomes_from_postgres_are_queried_there_and_match_the_files(pg_incidents, monkeypatch):
+    from_files = _service_outcomes()
+    seen = _count_fetched_rows(monkeypatch)
+    from_tables = _service_outcomes(incidents_path=pg_incidents.url("incidents"),
+                                    incident_events_path=pg_incidents.url("incident_events"),
+                                    responses_path=pg_incidents.url("incident_responses"))
+    assert_same_results(from_files, from_tables)
+    # Every ticket-level step ran in PostgreSQL: fewer rows came back than the 20,447 incidents alone.
+    assert seen["grouped"] > 0 and seen["rows"] < 20_447, seen
+    # Events and responses from files join the incidents from temporary tables beside them.
+    assert_same_results(from_files, _service_outcomes(incidents_path=pg_incidents.url("incidents")))
+
+
+def test_nps_results_json_from_postgres_is_the_files_one(pg, tmp_path, capsys):
+    # The whole run: the runner checks the tables in PostgreSQL, the kernel trusts that check and counts there.
+    runs = {}
+    for label, overrides in (("files", []), ("tables", ["-p", f"responses_path={pg.url('responses')}",
+                                                         "-p", f"tickets_path={pg.url('tickets')}"])):
+        out = tmp_path / label
+        status = cli.main(["run", "nps_trends", "--out", str(out), "--quiet", *overrides])
+        assert status == 0, capsys.readouterr().err
+        runs[label] = json.loads(next(out.rglob("results.json")).read_text())
+    assert_same_results(runs["files"], runs["tables"])
+
+
+def test_a_database_that_refuses_a_temporary_table_says_which_privilege(pg):
+    import psycopg
+
+    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres",
+                         autocommit=True) as db:
+        db.execute("DROP ROLE IF EXISTS reader")
+        db.execute(f"CREATE ROLE reader LOGIN PASSWORD '{PG_PASSWORD}'")
+        db.execute("GRANT SELECT ON responses TO reader")
+        db.execute("REVOKE TEMPORARY ON DATABASE postgres FROM PUBLIC")
+    try:
+        reading = pg.url("responses").replace(f"{pg.user}@", "reader@")
+        with pytest.raises(InputDataError) as error:
+            _nps(responses_path=reading, tickets_path="data/sample/tickets.csv")
+    finally:
+        with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres",
+                             autocommit=True) as db:
+            db.execute("GRANT TEMPORARY ON DATABASE postgres TO PUBLIC")
+    assert str(error.value).startswith("The database refused a temporary table for joining a local input")
+    assert "TEMPORARY privilege" in str(error.value) and "\n" not in str(error.value)

@@ -20,7 +20,9 @@ Spark through Ibis's PySpark backend). A table an engine holds (a database URL w
 ``?table=``, ``spark:db.table``, files at an ``s3a://`` URL) is checked where it lives by the
 same rules as Ibis expressions (:mod:`helpers.inputs.tables`, rows named by key). Local files
 are always read and checked by the DuckDB reader below (dialects, row numbers, cells as
-written); for Spark they are then handed over as a Parquet copy.
+written); for Spark they are then handed over as a Parquet copy. An analysis that asks for
+``push_down`` keeps a database table where it is, and its queries run there (which ones do,
+and which do not, is listed in ``data/README.md``).
 
 Why the rules are DuckDB queries and not pandera
 ------------------------------------------------
@@ -268,8 +270,9 @@ def open_input(
     *,
     con: ibis.BaseBackend | None = None,
     timezone: str | None = None,
+    push_down: bool = False,
 ) -> ibis.Table:
-    """Validate an input and return it as a lazy Ibis table on ``con``.
+    """Validate an input and return it as a lazy Ibis table on ``con`` (or in its database, with ``push_down``).
 
     Parameters
     ----------
@@ -283,6 +286,11 @@ def open_input(
     timezone : str, optional
         IANA zone of naive timestamps; all timestamps come back as naive wall-clock
         times in it. Default: the connection's zone (UTC for a new connection).
+    push_down : bool
+        For a table in a database (``postgres://...?table=``): return it on that database's own
+        backend, so the analysis's queries run there and only their results come back, instead
+        of copying every row into ``con``. Files and Spark sources are unaffected. A join with a
+        local table then needs :func:`helpers.inputs.tables.push_small_side`.
 
     Returns
     -------
@@ -298,7 +306,8 @@ def open_input(
     schema = get_schema(kind)
     parsed = _parse(source, kind)
     if parsed.is_engine:
-        return open_engine_input(parsed, schema, con=con, timezone=timezone or "UTC")
+        stays = push_down and not parsed.in_spark  # a database table is queried where it is
+        return open_engine_input(parsed, schema, con=None if stays else con, timezone=timezone or "UTC")
     if con is not None and con.name != "duckdb":
         return _open_local_elsewhere(parsed, kind, con=con, timezone=timezone or "UTC")
     if con is None:

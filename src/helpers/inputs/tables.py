@@ -12,11 +12,15 @@ messages quote row numbers and cells as written.
 Connections: a database source is opened with ``ibis.connect`` on its URL, whose
 password comes from the backend's own mechanism (``PGPASSWORD``, ``~/.pgpass``...), once
 per process and time zone. A table on another backend than the analysis engine is
-checked where it lives and then handed to the engine as Arrow (only its rows, once).
+checked where it lives and then either handed to the engine as Arrow (only its rows, once)
+or, when the analysis asks for push-down, left in its database: the analysis's queries then
+run there (:func:`is_database`), and a small local table it joins to is copied to a temporary
+table beside it (:func:`push_small_side`), so only aggregates come back.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -32,8 +36,12 @@ from helpers.inputs.mapping import map_table
 from helpers.inputs.maps import resolve
 from helpers.inputs.quality import remember_columns
 from helpers.inputs.sources import Source, redacted
+from helpers.inputs.trust import was_checked
 
-__all__ = ["open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over"]
+__all__ = [
+    "open_engine_input", "engine_backend", "raw_table", "table_fingerprint", "hand_over", "is_database",
+    "push_small_side", "stream_once", "check_table", "checked_facts",
+]
 
 _RAW = "__itv_raw_"
 _TRUE = ("true", "t", "1", "yes", "y")
@@ -167,7 +175,9 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     """
     backend = engine_backend(source, con=con, timezone=timezone)
     raw = raw_table(source, backend)
-    if source.column_map is not None and not source.column_map.is_empty:
+    kind, mapped = schema.kind, source.column_map is not None and not source.column_map.is_empty
+    stamp = None if mapped else _stamp_column(schema, raw)
+    if mapped:
         resolved = resolve(source.column_map, schema, list(raw.columns), source.name)
         raw = map_table(raw, schema, resolved, backend=backend.name, name=source.name)
         schema = resolved.schema(schema)
@@ -179,12 +189,18 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
             f"{source.name}: missing required {noun} {names} (columns found: {', '.join(raw.columns) or 'none'})."
         )
     typed = typed_table(schema, raw)
-    try:
-        problems = table_problems(schema, typed, source.name)
-    except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
-        raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
-    if problems:
-        raise InputDataError("\n".join(problems))
+    # The runner checked this table moments ago and it still has the rows and newest time it had: one
+    # count instead of the rule scan (the facts run.json records as the table's identity).
+    fresh = functools.partial(table_fingerprint, source, kind, con=con, timezone=timezone, fresh=True)
+    if not was_checked(source, kind, timezone, facts=fresh):
+        try:
+            problems, facts = check_table(schema, typed, source.name, stamp=stamp)
+        except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
+            raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
+        if problems:
+            raise InputDataError("\n".join(problems))
+        if not mapped:
+            _CHECKED_FACTS[_facts_key(source, kind, timezone)] = facts
     output = output_table(schema, typed, list(raw.columns))
     remember_columns(source.name, schema)
     if con is None or backend is con:
@@ -200,7 +216,9 @@ def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
         # in-memory tables on DuckDB 2: it emits "DROP VIEW IF EXISTS" with no name.)
         # (Ibis 12's batches from DuckDB 2 fail: a DuckDB-held table comes whole.)
         source_is_duckdb = table.get_backend().name == "duckdb"
-        con.con.register(f"{name}_arrow", table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches())
+        # Batches of 100,000 rows: psycopg builds each as Python tuples before Arrow has them.
+        batches = table.to_pyarrow() if source_is_duckdb else table.to_pyarrow_batches(chunk_size=_BATCH_ROWS)
+        con.con.register(f"{name}_arrow", batches)
         con.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
         con.con.unregister(f"{name}_arrow")
         return con.table(name)
@@ -211,6 +229,67 @@ def hand_over(table: ibis.Table, con: Any) -> ibis.Table:
         con._session.createDataFrame(rows).createOrReplaceTempView(name)
         return con.table(name)
     return con.create_view(name, ibis.memtable(rows), overwrite=True)
+
+
+#: Rows per batch when a table crosses from a database to the local engine.
+_BATCH_ROWS = 100_000
+
+
+def stream_once(table: ibis.Table, con: Any) -> ibis.Table:
+    """The rows of a database query as a table of a DuckDB ``con`` that reads them as they arrive, once.
+
+    For one query that scans them a single time (the comment words of NPS): unlike :func:`hand_over`,
+    no copy of the rows is held, only a batch at a time. A second query over it finds no rows.
+    """
+    name = f"stream_{uuid.uuid4().hex[:12]}"
+    con.con.register(name, table.to_pyarrow_batches(chunk_size=_BATCH_ROWS))
+    return con.table(name)
+
+
+def is_database(table: ibis.Table) -> bool:
+    """True when ``table`` lives in a database the kit connected to by URL (PostgreSQL...), not in DuckDB or Spark.
+
+    Its queries then run in that database; a join with a local table needs :func:`push_small_side`.
+    """
+    try:
+        backend = table.get_backend()
+    except Exception:  # noqa: BLE001 - an in-memory table, or tables of two backends: none of the kit's databases
+        return False
+    return any(backend is known for known in _BACKENDS.values())
+
+
+def push_small_side(big: ibis.Table, small: ibis.Table) -> ibis.Table:
+    """``small`` on the backend of ``big``, so that a join of the two runs where the big one is.
+
+    When ``big`` is in a database and ``small`` is not (a ticket file beside a responses table), the small
+    side's rows go to a temporary table of the database session (gone when the session ends): only the
+    small side crosses the network, never the big one. Otherwise ``small`` is handed
+    to ``big``'s engine (:func:`hand_over`), or returned as it is when both already share a backend.
+    """
+    backend = big.get_backend()
+    if small.get_backend() is backend:
+        return small
+    if not is_database(big):
+        return hand_over(small, backend)
+    name = f"itvalue_{uuid.uuid4().hex[:12]}"
+    if backend.name != "postgres":
+        return backend.create_table(name, small.to_pyarrow(), schema=small.schema(), temp=True)
+    rows = small.to_pyarrow()
+    try:
+        pushed = backend.create_table(name, schema=small.schema(), temp=True)
+    except Exception as exc:  # noqa: BLE001 - psycopg's InsufficientPrivilege, or a read-only replica
+        raise InputDataError(
+            "The database refused a temporary table for joining a local input to one of its tables "
+            f"({_reason(exc)}); its login needs the TEMPORARY privilege (GRANT TEMPORARY ON DATABASE ... TO ...), "
+            "or the other input can be given as a table of the same database."
+        ) from None
+    # COPY, not Ibis's INSERT of one parameter set per row: about ten times faster.
+    columns = ", ".join(f'"{column}"' for column in small.columns)
+    with backend.con.cursor() as cursor, backend.con.transaction(), cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN') as copy:
+        for batch in rows.to_batches(max_chunksize=_BATCH_ROWS):
+            for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                copy.write_row(row)
+    return pushed
 
 
 # --- types --------------------------------------------------------------------------------
@@ -318,13 +397,32 @@ def key_column(schema: Schema) -> str:
 
 def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
     """One sentence per rule broken (empty when the table is valid), rows named by their key column."""
+    return check_table(schema, typed, name)[0]
+
+
+def check_table(
+    schema: Schema, typed: ibis.Table, name: str, *, stamp: str | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """The rule sentences (as :func:`table_problems`) and the table's fingerprint (see :func:`table_fingerprint`).
+
+    One aggregate counts the rows, the rows breaking each rule, a single-column key's repeats and the
+    newest ``stamp``: one scan of the table for a valid one. Only a broken rule costs more queries,
+    for the rows it quotes.
+    """
     rules = _rules(schema, typed)
     counts = {"total": typed.count()}
     for n, (_, breaks, _) in enumerate(rules):
         counts[f"rule_{n}"] = ibis.ifelse(breaks.fill_null(False), 1, 0).sum()
+    keys = [k for k in schema.unique if k in typed.columns]
+    if len(keys) == 1:
+        counts["repeats"] = typed[keys[0]].count() - typed[keys[0]].nunique()
+    newest = stamp is not None and typed[_RAW + stamp].type().is_timestamp()
+    if newest:
+        counts["newest"] = typed[_RAW + stamp].max()
     tally = typed.aggregate(**counts).to_pyarrow().to_pylist()[0]
+    facts = {"rows": int(tally["total"]), "newest": _isoformat(tally.get("newest")), "newest_column": stamp}
     if not tally["total"]:
-        return [] if schema.may_be_empty else [f"{name} has no rows; a {schema.kind} input needs at least one row."]
+        return ([] if schema.may_be_empty else [f"{name} has no rows; a {schema.kind} input needs at least one row."]), facts
     key = key_column(schema)
     key_value = typed[_RAW + key] if _RAW + key in typed.columns else typed[key]
     problems = []
@@ -342,7 +440,9 @@ def table_problems(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
         )
         shown = ", ".join(f"{schema.column(key).short} {_quote(row['key'])}: {_quoted(quotes, row)}" for row in examples)
         problems.append(f"{name}: {says}; {_rows(count)} {_verb(count)} this ({shown}).")
-    return problems + _duplicates(schema, typed, name)
+    if tally.get("repeats", 1):
+        problems += _duplicates(schema, typed, name)
+    return problems, facts
 
 
 def _quoted(quotes: list[tuple[str, str]], row: dict[str, Any]) -> str:
@@ -377,17 +477,48 @@ def _duplicates(schema: Schema, typed: ibis.Table, name: str) -> list[str]:
 
 # --- provenance ---------------------------------------------------------------------------
 
-def table_fingerprint(source: Source, kind: str, *, con: Any = None, timezone: str = "UTC") -> dict[str, Any]:
-    """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp."""
+def table_fingerprint(
+    source: Source, kind: str, *, con: Any = None, timezone: str = "UTC", fresh: bool = False
+) -> dict[str, Any]:
+    """What can be known cheaply about an engine table: its row count and, where it has one, its newest timestamp.
+
+    A table this process has just checked is not scanned again: the check's one aggregate counted
+    the same facts (unless ``fresh``, to see whether the table changed since).
+    """
     from helpers.analysis.registry import get_schema
 
+    key = _facts_key(source, kind, timezone)
+    if not fresh and key in _CHECKED_FACTS:
+        return dict(_CHECKED_FACTS[key])
     schema = get_schema(kind)
     backend = engine_backend(source, con=con, timezone=timezone)
     raw = raw_table(source, backend)
-    stamp = next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
+    stamp = _stamp_column(schema, raw)
     facts = {"rows": raw.count()}
     if stamp is not None and raw[stamp].type().is_timestamp():
         facts["newest"] = raw[stamp].max()
     row = raw.aggregate(**facts).to_pyarrow().to_pylist()[0]
-    newest = row.get("newest")
-    return {"rows": int(row["rows"]), "newest": newest.isoformat() if newest is not None else None, "newest_column": stamp}
+    return {"rows": int(row["rows"]), "newest": _isoformat(row.get("newest")), "newest_column": stamp}
+
+
+def checked_facts(source: Source, kind: str, timezone: str) -> dict[str, Any] | None:
+    """The fingerprint this process's check of the table found (None if it did not check it, or it is mapped)."""
+    facts = _CHECKED_FACTS.get(_facts_key(source, kind, timezone))
+    return dict(facts) if facts is not None else None
+
+
+#: Fingerprints of the tables this process checked, by (location, table, kind, time zone).
+_CHECKED_FACTS: dict[tuple[str | None, str | None, str, str], dict[str, Any]] = {}
+
+
+def _facts_key(source: Source, kind: str, timezone: str) -> tuple[str | None, str | None, str, str]:
+    return (source.location, source.table, kind, timezone)
+
+
+def _stamp_column(schema: Schema, raw: ibis.Table) -> str | None:
+    """The schema's first timestamp column the table has: whose newest value tells a grown table."""
+    return next((c.name for c in schema.columns if c.type == "timestamp" and c.name in raw.columns), None)
+
+
+def _isoformat(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

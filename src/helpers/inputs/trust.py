@@ -8,6 +8,11 @@ stamps still match, :func:`helpers.inputs.loading.open_input` skips the rule sca
 replaced in between, a notebook run by hand in JupyterLab (no variable), or a different time
 zone all validate again, so trust never outlives what was checked.
 
+A table in a database has no file to stamp: its entry holds the facts ``run.json`` records as
+the table's identity (row count and newest timestamp, which the runner's rule scan counted on
+the way). The kernel asks the database for them again, one count instead of the rule scan,
+and checks the table again when they differ.
+
 Standard library only: the runner writes the record without loading DuckDB.
 """
 
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +41,16 @@ def _stamp(source: Source) -> list[list[Any]]:
     return stamps
 
 
-def checked_entry(source: Source, kind: str, timezone: str) -> dict[str, Any]:
-    """What identifies one checked input: its kind, time zone, table, column map and the stamps of its files."""
+def checked_entry(source: Source, kind: str, timezone: str, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What identifies one checked input: its kind, time zone, table, column map and the stamps of its files.
+
+    ``facts``: for a table in a database, its row count and newest timestamp when checked.
+    """
     column_map = source.column_map.record() if source.column_map is not None else {}
-    return {"kind": kind, "timezone": timezone, "table": source.table, "map": column_map, "files": _stamp(source)}
+    entry = {"kind": kind, "timezone": timezone, "table": source.table, "map": column_map, "files": _stamp(source)}
+    if source.is_engine:
+        entry |= {"location": source.location, "facts": facts}
+    return entry
 
 
 def write_record(path: Path, entries: Iterable[dict[str, Any]]) -> None:
@@ -47,14 +58,24 @@ def write_record(path: Path, entries: Iterable[dict[str, Any]]) -> None:
     path.write_text(json.dumps(list(entries)), encoding="utf-8")
 
 
-def was_checked(source: Source, kind: str, timezone: str) -> bool:
-    """True when this run's runner has checked this input, in this time zone, as it is now."""
+def was_checked(
+    source: Source, kind: str, timezone: str, *, facts: Callable[[], dict[str, Any]] | None = None
+) -> bool:
+    """True when this run's runner has checked this input, in this time zone, as it is now.
+
+    ``facts`` gives a database table's facts now (:func:`helpers.inputs.tables.table_fingerprint`); it is
+    asked only when the runner's record names this table.
+    """
     record = os.environ.get(ENVIRONMENT_VARIABLE)
     if not record:
         return False
     try:
         entries = json.loads(Path(record).read_text(encoding="utf-8"))
-        return checked_entry(source, kind, timezone) in entries
+        if not source.is_engine:
+            return checked_entry(source, kind, timezone) in entries
+        named = checked_entry(source, kind, timezone)
+        recorded = [e.get("facts") for e in entries if isinstance(e, dict) and e | {"facts": None} == named]
+        return facts is not None and any(f is not None for f in recorded) and facts() in recorded
     except (OSError, ValueError, TypeError):
         return False
 

@@ -39,7 +39,8 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     """Open and validate the responses (and tickets, when given) in the query engine.
 
     ``con`` is an Ibis backend (see :func:`helpers.inputs.loading.connect_engine`); by
-    default the one ``params.engine`` names.
+    default the one ``params.engine`` names. A table in a database stays there (``push_down``):
+    the counts are queried where it is, and only they come back.
 
     Raises
     ------
@@ -50,9 +51,9 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     """
 
     con = con if con is not None else inputs.connect_engine(params.engine, params.timezone)
-    responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone)
+    responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone, push_down=True)
     tickets = None
     if params.tickets_path:
-        tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone)
+        tickets = inputs.open_input(params.tickets_path, "tickets", con=con, timezone=params.timezone, push_down=True)
     privacy.check_grouping_inputs(params, {"responses_path": list(responses.columns)})
     return Inputs(responses, tickets, source_name(params.responses_path), source_name(params.tickets_path))

@@ -1,9 +1,16 @@
-"""NPS aggregations that run inside the query engine (Ibis on DuckDB).
+"""NPS aggregations that run inside the query engine (Ibis on DuckDB, Spark, or the database holding the responses).
 
 Each function takes Ibis tables (responses with ``timestamp`` and ``score``; tickets with
 ``ticket_id``, ``opened``, ``resolved``, ``reopened``) and returns a small pandas frame of
 counts: detractors (scores 0-6), passives (7-8) and promoters (9-10). Raw responses never
 reach Python; the statistics in :mod:`helpers.nps_trends.stats` work on these counts.
+
+Responses left in a database (PostgreSQL, see ``push_down`` in :func:`helpers.inputs.loading.open_input`)
+are filtered, bucketed and counted there. Two steps leave it: a ticket file joined to them goes
+to a temporary table beside them (:func:`helpers.inputs.tables.push_small_side`), and the
+comments with their scores stream through a local DuckDB for the word counts, because PostgreSQL's
+regular expressions have no class for "any letter" (``\\p{L}``) and its ``[[:alpha:]]``
+depends on the database's locale.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import pandas as pd
 from ibis import _
 
 from helpers import cell_key
-from helpers.inputs.loading import time_span
+from helpers.inputs.loading import connect, time_span
+from helpers.inputs.tables import is_database, push_small_side, stream_once
 
 __all__ = [
     "PERIOD_UNITS",
@@ -198,6 +206,7 @@ def ticket_counts(
         (a bucket label or ``"not resolved"``; null unless the ticket was found),
         ``first_time_fix`` (bool; null unless found), counts, ``n``.
     """
+    tickets = push_small_side(responses, tickets)
     ticket_facts = tickets.select(
         linked_ticket_id=tickets.ticket_id,
         hours=(tickets.resolved.epoch_seconds() - tickets.opened.epoch_seconds()) / 3600,
@@ -238,6 +247,16 @@ def term_counts(responses: ibis.Table, *, min_length: int = 3, limit: int = 2000
         Words (once per comment) written by detractors, passives and promoters in all.
     """
     with_comment = responses.filter(responses.comment.notnull() & (responses.comment.length() > 0))
+    if is_database(with_comment):
+        # Only the comments and their scores come over (see the module's docstring), streamed through a
+        # DuckDB of their own: the query below scans them once, so they are never all held at once.
+        # Their record keys are computed in the database first, from the responses' own facts.
+        local = connect()
+        try:
+            comments = stream_once(with_keys(with_comment).select("score", "record_key", "comment"), local)
+            return term_counts(comments, min_length=min_length, limit=limit)
+        finally:
+            local.disconnect()
     # Split in an inner select so the de-duplication per comment works on a column, not on three
     # copies of the split expression; a global distinct over (response, word) would need a hash
     # table of every word of every comment (over 1 GB for 10 million responses).

@@ -158,8 +158,15 @@ def _check_inputs(
             continue  # only the kernel's Spark session can read it; it checks it there
         columns[key] = loading.check_input(spec, kind, timezone=timezone)
         if not source.is_engine:
-            # A table may change between this check and the kernel's read: only files are trusted.
             checked.append(trust.checked_entry(source, kind, timezone))
+            continue
+        # A table may change between this check and the kernel's read: it is trusted only as long as it has
+        # the rows and newest time the check counted (a mapped table, whose facts it did not count, is not).
+        from helpers.inputs.tables import checked_facts
+
+        facts = checked_facts(source, kind, timezone)
+        if facts is not None:
+            checked.append(trust.checked_entry(source, kind, timezone, facts))
     if len(columns) < len(inputs):
         return checked
     privacy.check_grouping_inputs(params, columns)

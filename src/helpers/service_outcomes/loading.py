@@ -15,6 +15,7 @@ from helpers import privacy
 from helpers.exceptions import InputDataError
 from helpers.inputs import loading as inputs
 from helpers.inputs.sources import source_name
+from helpers.inputs.tables import push_small_side
 from helpers.service_outcomes import queries
 from helpers.service_outcomes.parameters import Parameters
 from helpers.service_outcomes.schemas import INCIDENTS
@@ -100,7 +101,9 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
     """Open and validate the incidents (and events and responses, when given) in the query engine.
 
     ``con`` is an Ibis backend (see :func:`helpers.inputs.loading.connect_engine`); by default the
-    one ``params.engine`` names, from :func:`connect`.
+    one ``params.engine`` names, from :func:`connect`. Incidents in a database stay there
+    (``push_down``): every ticket-level step runs in it, and events or responses from files join
+    them from temporary tables beside them (:func:`helpers.inputs.tables.push_small_side`).
 
     Raises
     ------
@@ -111,7 +114,7 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
         A breakdown or repeat-match column is not in the incidents, or identifies people.
     """
     con = con if con is not None else connect(params)
-    incidents = inputs.open_input(params.incidents_path, "incidents", con=con, timezone=params.timezone)
+    incidents = inputs.open_input(params.incidents_path, "incidents", con=con, timezone=params.timezone, push_down=True)
     name = source_name(params.incidents_path)
     exported = inputs.source_columns(params.incidents_path, "incidents", con=con, timezone=params.timezone)
     privacy.check_grouping_inputs(params, {"incidents_path": list(incidents.columns)})
@@ -129,7 +132,9 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
         events_name = source_name(params.incident_events_path)
         columns = inputs.source_columns(params.incident_events_path, "incident_events", con=con, timezone=params.timezone)
         shape = events_shape(columns, events_name)
-        events = inputs.open_input(params.incident_events_path, "incident_events", con=con, timezone=params.timezone)
+        events = inputs.open_input(params.incident_events_path, "incident_events", con=con, timezone=params.timezone,
+                                   push_down=True)
+        events = push_small_side(incidents, events)
     responses = responses_name = None
     if params.responses_path:
         responses_name = source_name(params.responses_path)
@@ -139,7 +144,9 @@ def load_inputs(params: Parameters, *, con: Any = None) -> Inputs:
                 f"{responses_name}: the responses have no 'ticket_id' column, so they cannot be linked to incidents; "
                 "give responses whose ticket_id names an incident number, or leave responses_path empty."
             )
-        responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone)
+        responses = inputs.open_input(params.responses_path, "responses", con=con, timezone=params.timezone,
+                                      push_down=True)
+        responses = push_small_side(incidents, responses)
     return Inputs(
         incidents=incidents, events=events, events_shape=shape, responses=responses, incidents_name=name,
         events_name=events_name, responses_name=responses_name, absent_columns=absent, earlier_rows=rows - tickets,
