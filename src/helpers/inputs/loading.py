@@ -74,6 +74,7 @@ from helpers.inputs.maps import MappedSource, Resolved, resolve
 from helpers.inputs.quality import QualityNote, outside_window, remember_columns, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.sources import Source, parse_source
+from helpers.inputs.spark_waits import bound_connect_retries, wait_for_executors
 from helpers.inputs.tables import _reason as engine_reason
 from helpers.inputs.tables import hand_over, open_engine_input
 from helpers.inputs.trust import was_checked
@@ -245,8 +246,11 @@ def _start_spark(spark_session: Any) -> Any:
             f"Parameter 'engine' is 'pyspark' but Spark's Java process did not start with {where}; "
             "set JAVA_HOME to a Java 17 or later installation (or unset it to use the java on PATH)."
         ) from None
-    if not remote:  # Spark Connect logs on its server, and its settings are the server's
+    if remote:
+        bound_connect_retries(session, remote)  # a server lost mid-run: one sentence, not ten minutes of retries
+    else:  # Spark Connect logs on its server, and its settings are the server's
         session.sparkContext.setLogLevel("ERROR")
+        wait_for_executors(session)  # a cluster that starts no executor: one sentence, not a job waiting for ever
         _tune(session)
     return session
 

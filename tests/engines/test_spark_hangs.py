@@ -1,0 +1,94 @@
+"""Spark that would wait until --timeout is one sentence, exit 2, within a bounded time.
+
+Executors larger than any worker: a standalone cluster (two daemons) whose worker has 512 MB and one
+core, asked for 2 GB executors or 4-core executors, starts none ("Initial job has not accepted any
+resources", for ever); the session the kit starts says so after ``ITVALUE_SPARK_EXECUTOR_WAIT``
+seconds, naming what was asked and what the worker has. A Spark Connect server killed in the middle
+of a run: the client's retries are bounded by ``ITVALUE_SPARK_CONNECT_WAIT`` and end in one sentence.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from spark_daemons import needs_spark, standalone_cluster
+
+from helpers.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.xdist_group("engines")
+
+_CONNECT = (
+    "from helpers.exceptions import ParameterError\nfrom helpers.inputs import loading\n"
+    "try:\n    loading.connect_engine('pyspark')\nexcept ParameterError as exc:\n    print(exc)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def small_cluster(tmp_path_factory):
+    needs_spark()
+    with standalone_cluster(tmp_path_factory.mktemp("small"), cores=1, memory="512m") as running:
+        yield running
+
+
+def _conf(cluster, folder: Path, **settings: str) -> Path:
+    """The cluster's spark-defaults.conf with ``settings`` added (and the master's UI port, so the kit can ask it)."""
+    conf = folder / "conf"
+    shutil.copytree(cluster.conf_dir, conf)
+    lines = {"spark.master.ui.port": str(urlsplit(cluster.ui).port), **settings}
+    with (conf / "spark-defaults.conf").open("a") as out:
+        out.writelines(f"{key} {value}\n" for key, value in lines.items())
+    return conf
+
+
+def _sentence(cluster, asked: str) -> str:
+    return (
+        f"Spark's cluster ({cluster.master}) started no executor for this run within 10 s: each executor asks for "
+        f"{asked}, while the largest worker has 512 MB and 1 core (512 MB and 1 core free); ask for less in "
+        "spark-defaults.conf, or free the workers' cores (ITVALUE_SPARK_EXECUTOR_WAIT sets the wait in seconds)."
+    )
+
+
+def _env(**values: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR")} | {
+        "SPARK_LOCAL_IP": "127.0.0.1", **values}
+
+
+@pytest.mark.parametrize(("setting", "value", "asked"), [
+    ("spark.executor.memory", "2g", "2g of memory (spark.executor.memory) and 1 core or more"),
+    ("spark.executor.cores", "4", "1g of memory (spark.executor.memory) and 4 cores (spark.executor.cores)"),
+])
+def test_executors_larger_than_any_worker_are_one_sentence_in_bounded_time(small_cluster, tmp_path, setting, value, asked):
+    conf = _conf(small_cluster, tmp_path, **{setting: value})
+    clock = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _CONNECT], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=_env(SPARK_CONF_DIR=str(conf), ITVALUE_SPARK_EXECUTOR_WAIT="10"))
+    took = time.monotonic() - clock
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == _sentence(small_cluster, asked) + "\n"
+    assert took < 120, took
+    # The session was stopped: the master holds no application of this run any more.
+    assert not small_cluster.status().get("activeapps"), small_cluster.status()["activeapps"]
+
+
+@pytest.mark.notebook
+def test_itvalue_run_with_executors_larger_than_any_worker_ends_with_exit_2(small_cluster, tmp_path):
+    conf = _conf(small_cluster, tmp_path, **{"spark.executor.memory": "2g"})
+    clock = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "--engine", "pyspark",
+         "--out", str(tmp_path / "reports"), "--quiet", "--timeout", "900"],
+        capture_output=True, text=True, timeout=600, cwd=PROJECT_ROOT,
+        env=_env(SPARK_CONF_DIR=str(conf), ITVALUE_SPARK_EXECUTOR_WAIT="10",
+                 ITVALUE_SPARK_STAGING=str(tmp_path / "staging")),
+    )
+    took = time.monotonic() - clock
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stderr.strip() == "itvalue: " + _sentence(small_cluster, "2g of memory (spark.executor.memory) and 1 core or more")
+    assert took < 300, took
