@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from spark_daemons import needs_spark, standalone_cluster
+from spark_daemons import connect_server_process, needs_spark, standalone_cluster
 
 from helpers.paths import PROJECT_ROOT
 
@@ -92,3 +93,43 @@ def test_itvalue_run_with_executors_larger_than_any_worker_ends_with_exit_2(smal
     assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stderr.strip() == "itvalue: " + _sentence(small_cluster, "2g of memory (spark.executor.memory) and 1 core or more")
     assert took < 300, took
+
+
+# A session on the Connect server, then a query long enough to be running when the server is killed.
+_LONG_QUERY = """
+import sys, time
+from helpers.exceptions import ParameterError
+from helpers.inputs import loading
+session = loading.connect_engine("pyspark")._session
+print(session.range(10).count(), flush=True)
+try:
+    session.range(0, 10**12, 1, 2).selectExpr("sum(id % 7)").collect()
+except ParameterError as exc:
+    print(exc, flush=True)
+    print(time.monotonic(), flush=True)
+"""
+
+
+def test_a_connect_server_killed_mid_run_is_one_sentence_in_bounded_time(tmp_path):
+    needs_spark()
+    pytest.importorskip("grpc", reason="Spark Connect's client is not installed: pip install -e '.[spark]'")
+    with connect_server_process(tmp_path / "connect") as (url, server):
+        client = subprocess.Popen([sys.executable, "-c", _LONG_QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, cwd=tmp_path, env=_env(SPARK_REMOTE=url, ITVALUE_SPARK_CONNECT_WAIT="10"))
+        try:
+            assert client.stdout.readline() == "10\n", client.stderr.read()[-3000:] if client.poll() is not None else ""
+            time.sleep(3)  # the long query is running on the server
+            os.killpg(server.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            out, err = client.communicate(timeout=240)
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+    assert client.returncode == 0, err[-3000:]
+    sentence, ended = out.splitlines()
+    assert sentence == (
+        f"The Spark Connect server at {url} (SPARK_REMOTE) stopped answering: no answer for 10 s "
+        "(ITVALUE_SPARK_CONNECT_WAIT sets the wait in seconds)."
+    )
+    assert float(ended) - killed < 60, float(ended) - killed

@@ -138,11 +138,11 @@ def bound_connect_retries(session: Any, remote: str, *, seconds: float | None = 
     shown = _redacted(remote)
 
     class _State(RetryPolicyState):
-        def __init__(self, policy: Any) -> None:
-            super().__init__(policy)
-            self._deadline = time.monotonic() + seconds
+        _deadline: float | None = None  # counted from the first failure, not from the start of a long call
 
         def next_attempt(self) -> int | None:
+            if self._deadline is None:
+                self._deadline = time.monotonic() + seconds
             left = self._deadline - time.monotonic()
             wait = super().next_attempt() if left > 0 else None
             if wait is None:
