@@ -133,3 +133,36 @@ def test_a_connect_server_killed_mid_run_is_one_sentence_in_bounded_time(tmp_pat
         "(ITVALUE_SPARK_CONNECT_WAIT sets the wait in seconds)."
     )
     assert float(ended) - killed < 60, float(ended) - killed
+
+
+@pytest.mark.notebook
+def test_itvalue_run_whose_connect_server_is_killed_ends_with_exit_2(tmp_path):
+    needs_spark()
+    pytest.importorskip("grpc", reason="Spark Connect's client is not installed: pip install -e '.[spark]'")
+    log = tmp_path / "connect" / "connect.log"
+    with connect_server_process(tmp_path / "connect") as (url, server):
+        run = subprocess.Popen(
+            [sys.executable, "-m", "helpers.running.cli", "run", "feature_adoption", "--engine", "pyspark",
+             "--out", str(tmp_path / "reports"), "--quiet", "--timeout", "900"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT,
+            env=_env(SPARK_REMOTE=url, ITVALUE_SPARK_CONNECT_WAIT="10", ITVALUE_SPARK_STAGING=str(tmp_path / "staging")),
+        )
+        try:
+            deadline = time.monotonic() + 300
+            while "ExecuteHolder" not in log.read_text(errors="replace"):  # the kernel's session runs its first query
+                assert run.poll() is None and time.monotonic() < deadline, run.communicate()[1][-3000:]
+                time.sleep(0.2)
+            os.killpg(server.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            out, err = run.communicate(timeout=600)
+            took = time.monotonic() - killed
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    assert run.returncode == 2, out[-3000:] + err[-3000:]
+    assert err.strip() == (
+        f"itvalue: The Spark Connect server at {url} (SPARK_REMOTE) stopped answering: no answer for 10 s "
+        "(ITVALUE_SPARK_CONNECT_WAIT sets the wait in seconds)."
+    )
+    assert took < 90, took

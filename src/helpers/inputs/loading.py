@@ -66,7 +66,7 @@ import pyarrow as pa
 
 from helpers.analysis.registry import get_schema
 from helpers.analysis.schemas import Schema
-from helpers.exceptions import InputDataError, ParameterError
+from helpers.exceptions import InputDataError, KitError, ParameterError
 from helpers.inputs.checking import find_problems, missing_columns
 from helpers.inputs.converting import checked_select, output_select
 from helpers.inputs.mapping import map_relation
@@ -484,6 +484,8 @@ def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str)
         local.disconnect()
     try:
         return con.read_parquet(str(path))
+    except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+        raise
     except Exception as exc:  # noqa: BLE001 - Py4J's or Spark Connect's error: the kit's sentence instead
         raise InputDataError(
             f"{source.spec}: Spark could not read the staged copy at {path} ({engine_reason(exc)}); set "
