@@ -166,3 +166,16 @@ def test_itvalue_run_whose_connect_server_is_killed_ends_with_exit_2(tmp_path):
         "(ITVALUE_SPARK_CONNECT_WAIT sets the wait in seconds)."
     )
     assert took < 90, took
+
+
+@pytest.mark.parametrize("variable", ["ITVALUE_SPARK_EXECUTOR_WAIT", "ITVALUE_SPARK_CONNECT_WAIT"])
+def test_a_bad_wait_is_one_sentence_before_any_kernel(tmp_path, variable):
+    pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "--engine", "pyspark",
+         "--out", str(tmp_path / "reports"), "--quiet"],
+        capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT, env=_env(**{variable: "soon"}),
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert done.stderr.strip() == f"itvalue: {variable} (soon) must be a number of seconds greater than 0."
+    assert not (tmp_path / "reports").exists()

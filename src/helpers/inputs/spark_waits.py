@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from helpers.exceptions import ParameterError
 
-__all__ = ["EXECUTOR_WAIT", "CONNECT_WAIT", "wait_for_executors", "bound_connect_retries"]
+__all__ = ["EXECUTOR_WAIT", "CONNECT_WAIT", "check_waits", "wait_for_executors", "bound_connect_retries"]
 
 #: Seconds a cluster session waits for its first executor (``ITVALUE_SPARK_EXECUTOR_WAIT``).
 EXECUTOR_WAIT = 60.0
@@ -39,6 +39,12 @@ def _seconds(variable: str, default: float) -> float:
     if not value > 0:
         raise ParameterError(f"{variable} ({text}) must be a number of seconds greater than 0.")
     return value
+
+
+def check_waits() -> None:
+    """Raise ParameterError when ``ITVALUE_SPARK_EXECUTOR_WAIT`` or ``ITVALUE_SPARK_CONNECT_WAIT`` is not a positive number."""
+    _seconds("ITVALUE_SPARK_EXECUTOR_WAIT", EXECUTOR_WAIT)
+    _seconds("ITVALUE_SPARK_CONNECT_WAIT", CONNECT_WAIT)
 
 
 # --- executors ---------------------------------------------------------------------------------
