@@ -64,9 +64,14 @@ def _env(**values: str) -> dict[str, str]:
 @pytest.mark.parametrize(("setting", "value", "asked"), [
     ("spark.executor.memory", "2g", "2g of memory (spark.executor.memory) and 1 core or more"),
     ("spark.executor.cores", "4", "1g of memory (spark.executor.memory) and 4 cores (spark.executor.cores)"),
+    ("dynamic", "2g", "2g of memory (spark.executor.memory) and 1 core or more"),
 ])
 def test_executors_larger_than_any_worker_are_one_sentence_in_bounded_time(small_cluster, tmp_path, setting, value, asked):
-    conf = _conf(small_cluster, tmp_path, **{setting: value})
+    # "dynamic": dynamic allocation from zero executors, which asks for one only when a job has tasks.
+    settings = {setting: value} if setting != "dynamic" else {
+        "spark.executor.memory": value, "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.shuffleTracking.enabled": "true"}
+    conf = _conf(small_cluster, tmp_path, **settings)
     clock = time.monotonic()
     done = subprocess.run([sys.executable, "-c", _CONNECT], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env=_env(SPARK_CONF_DIR=str(conf), ITVALUE_SPARK_EXECUTOR_WAIT="10"))
@@ -179,3 +184,14 @@ def test_a_bad_wait_is_one_sentence_before_any_kernel(tmp_path, variable):
     assert done.returncode == 2, done.stderr[-3000:]
     assert done.stderr.strip() == f"itvalue: {variable} (soon) must be a number of seconds greater than 0."
     assert not (tmp_path / "reports").exists()
+
+
+def test_dynamic_allocation_from_zero_gets_its_first_executor(small_cluster, tmp_path):
+    conf = _conf(small_cluster, tmp_path, **{"spark.executor.memory": "480m", "spark.dynamicAllocation.enabled": "true",
+                                             "spark.dynamicAllocation.shuffleTracking.enabled": "true"})
+    code = ("from helpers.inputs import loading\nsession = loading.connect_engine('pyspark')._session\n"
+            "print(session.range(100).selectExpr('sum(id)').collect()[0][0])\nsession.stop()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=_env(SPARK_CONF_DIR=str(conf), ITVALUE_SPARK_EXECUTOR_WAIT="60"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == "4950\n"

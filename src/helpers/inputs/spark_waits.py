@@ -11,8 +11,10 @@ ten minutes (its ``DefaultPolicy``: 15 retries, up to 60 s apart). Here each is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import time
 import urllib.request
 from typing import Any
@@ -54,32 +56,49 @@ def _executor_count(sc: Any) -> int:
     return len(sc._jsc.sc().statusTracker().getExecutorInfos()) - 1  # PySpark's StatusTracker does not say
 
 
-def _expects_executors(conf: Any, master: str) -> bool:
-    """A cluster session that should hold executors as soon as it starts (not local mode, not dynamic allocation from 0)."""
-    if master.startswith("local"):
+def _on_demand(conf: Any) -> bool:
+    """Dynamic allocation from zero executors: the cluster is asked for one only when a job has tasks."""
+    if conf.get("spark.dynamicAllocation.enabled", "false").lower() != "true":
         return False
-    if conf.get("spark.dynamicAllocation.enabled", "false").lower() == "true":
-        initial = max(int(conf.get(key, "0") or 0) for key in (
-            "spark.dynamicAllocation.minExecutors", "spark.dynamicAllocation.initialExecutors", "spark.executor.instances"))
-        return initial > 0
-    return True
+    return max(int(conf.get(key, "0") or 0) for key in (
+        "spark.dynamicAllocation.minExecutors", "spark.dynamicAllocation.initialExecutors", "spark.executor.instances")) == 0
+
+
+_PROBE_GROUP = "itvalue-executor-probe"
+
+
+def _probe(session: Any) -> threading.Thread:
+    """A one-task job in the background, so that dynamic allocation asks the cluster for an executor."""
+    def run() -> None:
+        session.sparkContext.setJobGroup(_PROBE_GROUP, "itvalue: waiting for a first executor", interruptOnCancel=True)
+        with contextlib.suppress(Exception):  # cancelled when no executor came: the sentence is the caller's
+            session.range(0, 1, 1, 1).selectExpr("sum(id)").collect()
+
+    thread = threading.Thread(target=run, name=_PROBE_GROUP, daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_for_executors(session: Any, *, seconds: float | None = None, poll: float = 0.5) -> None:
     """Raise ParameterError (and stop the session) when a cluster session has no executor after ``seconds``.
 
-    Local mode (the driver runs the tasks) and dynamic allocation from zero executors are not waited for.
+    Local mode (the driver runs the tasks) is not waited for; under dynamic allocation from zero executors a
+    one-task job makes the cluster start one.
     """
     sc = session.sparkContext
     conf = sc.getConf()
     master = sc.master or ""
-    if not _expects_executors(conf, master):
+    if master.startswith("local"):
         return
     seconds = _seconds("ITVALUE_SPARK_EXECUTOR_WAIT", EXECUTOR_WAIT) if seconds is None else seconds
+    probe = _probe(session) if _on_demand(conf) else None
     deadline = time.monotonic() + seconds
     while _executor_count(sc) < 1:
         if time.monotonic() >= deadline:
             sentence = _no_executor_sentence(conf, master, seconds)
+            if probe is not None:
+                sc.cancelJobGroup(_PROBE_GROUP)
+                probe.join(10)
             session.stop()  # give the cluster its slot back: the run ends here
             raise ParameterError(sentence)
         time.sleep(poll)
