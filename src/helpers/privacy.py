@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from helpers.exceptions import ParameterError
+from helpers.exceptions import KitError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,6 +200,8 @@ def _profile_engine_grouping(source: Any, column: str, *, min_n: int, person: st
     try:
         row = summary.to_pyarrow().to_pylist()[0]
         everyone = values.aggregate(people=people(values)).to_pyarrow().to_pylist()[0]["people"]
+    except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+        raise
     except Exception as exc:  # noqa: BLE001 - each backend raises its own errors
         raise InputDataError(f"{source.name}: column '{column}' could not be measured: {str(exc).splitlines()[0]}") from None
     counts = (int(row[name] or 0) for name in ("rows", "distinct", "small", "emails", "phones", "ids", "grouped"))

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from engines_support import free_port
 
-__all__ = ["Cluster", "standalone_cluster", "connect_server", "spark_home", "needs_spark"]
+__all__ = ["Cluster", "standalone_cluster", "connect_server", "connect_server_process", "spark_home", "needs_spark"]
 
 
 def spark_home() -> Path:
@@ -153,6 +153,13 @@ def standalone_cluster(folder: Path, *, cores: int = 2, memory: str = "1g") -> I
 @contextlib.contextmanager
 def connect_server(folder: Path) -> Iterator[str]:
     """A Spark Connect server (local mode, two cores) started with spark-submit; yields its ``sc://`` URL."""
+    with connect_server_process(folder) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def connect_server_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`connect_server`, with the server's process too (a test that kills it); yields ``(url, process)``."""
     folder.mkdir(parents=True, exist_ok=True)
     jars = list((spark_home() / "jars").glob("spark-connect_*.jar"))
     if not jars:
@@ -169,6 +176,6 @@ def connect_server(folder: Path) -> Iterator[str]:
                      str(jars[0])], folder, "connect")
     try:
         _wait_for_port(port, server, folder / "connect.log", seconds=180)
-        yield f"sc://127.0.0.1:{port}"
+        yield f"sc://127.0.0.1:{port}", server
     finally:
         _stop(server)

@@ -68,7 +68,7 @@ import pyarrow as pa
 
 from helpers.analysis.registry import get_schema
 from helpers.analysis.schemas import Schema
-from helpers.exceptions import InputDataError, ParameterError
+from helpers.exceptions import InputDataError, KitError, ParameterError
 from helpers.inputs.checking import find_problems, missing_columns
 from helpers.inputs.converting import checked_select, output_select
 from helpers.inputs.mapping import map_relation
@@ -76,6 +76,7 @@ from helpers.inputs.maps import MappedSource, Resolved, resolve
 from helpers.inputs.quality import QualityNote, outside_window, remember_columns, time_gaps, time_span, unmatched_ids
 from helpers.inputs.reading import RawRelation, csv_problem, quote_name, quote_text, read_raw
 from helpers.inputs.sources import Source, parse_source
+from helpers.inputs.spark_waits import bound_connect_retries, wait_for_executors
 from helpers.inputs.tables import _reason as engine_reason
 from helpers.inputs.tables import hand_over, open_engine_input
 from helpers.inputs.trust import was_checked
@@ -247,8 +248,11 @@ def _start_spark(spark_session: Any) -> Any:
             f"Parameter 'engine' is 'pyspark' but Spark's Java process did not start with {where}; "
             "set JAVA_HOME to a Java 17 or later installation (or unset it to use the java on PATH)."
         ) from None
-    if not remote:  # Spark Connect logs on its server, and its settings are the server's
+    if remote:
+        bound_connect_retries(session, remote)  # a server lost mid-run: one sentence, not ten minutes of retries
+    else:  # Spark Connect logs on its server, and its settings are the server's
         session.sparkContext.setLogLevel("ERROR")
+        wait_for_executors(session)  # a cluster that starts no executor: one sentence, not a job waiting for ever
         _tune(session)
     return session
 
@@ -489,6 +493,8 @@ def _open_local_elsewhere(source: Source, kind: str, *, con: Any, timezone: str)
         local.disconnect()
     try:
         return con.read_parquet(str(path))
+    except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+        raise
     except Exception as exc:  # noqa: BLE001 - Py4J's or Spark Connect's error: the kit's sentence instead
         raise InputDataError(
             f"{source.spec}: Spark could not read the staged copy at {path} ({engine_reason(exc)}); set "

@@ -31,7 +31,7 @@ import ibis
 from sqlglot import exp
 
 from helpers.analysis.schemas import Schema
-from helpers.exceptions import InputDataError
+from helpers.exceptions import InputDataError, KitError
 from helpers.inputs.expressions import ExpressionError, describe_node
 from helpers.inputs.maps import AUTO_HEADER_ROWS, Binding, Resolved
 from helpers.inputs.reading import (
@@ -220,6 +220,8 @@ def map_table(raw: ibis.Table, schema: Schema, resolved: Resolved, *, backend: s
     for column_name, binding in resolved.bindings.items():
         try:
             values[column_name] = _ibis_value(binding, raw, resolved).name(column_name)
+        except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+            raise
         except Exception as exc:  # noqa: BLE001 - ExpressionError, or Ibis refusing an operation in its own words
             raise InputDataError(
                 f"{name}: {labelled.column(column_name).shown} cannot be evaluated on {backend}: {_engine_reason(exc)}."
@@ -232,6 +234,8 @@ def map_table(raw: ibis.Table, schema: Schema, resolved: Resolved, *, backend: s
     table = table.select(**values, **extras)
     try:
         ibis.to_sql(table)  # the engine's compiler says now what it cannot express, not mid-analysis
+    except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+        raise
     except Exception as exc:  # noqa: BLE001
         raise InputDataError(f"{name}: the column map cannot be evaluated on {backend}: {_engine_reason(exc)}.") from None
     return table

@@ -30,7 +30,7 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from helpers.analysis.schemas import Column, Schema
-from helpers.exceptions import InputDataError
+from helpers.exceptions import InputDataError, KitError
 from helpers.inputs.checking import EXAMPLES, _quote, _rows, _verb
 from helpers.inputs.mapping import map_table
 from helpers.inputs.maps import resolve
@@ -149,6 +149,8 @@ def raw_table(source: Source, backend: Any) -> ibis.Table:
         if source.format == "parquet":
             return backend.read_parquet(source.location)
         return backend.read_csv(source.location, header=True)
+    except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+        raise
     except Exception as exc:  # noqa: BLE001 - each backend names a missing table in its own way
         if source.table is None:
             raise InputDataError(f"{_shown(source)} could not be read: {_reason(exc)}.") from None
@@ -195,6 +197,8 @@ def open_engine_input(source: Source, schema: Schema, *, con: Any, timezone: str
     if not was_checked(source, kind, timezone, facts=fresh):
         try:
             problems, facts = check_table(schema, typed, source.name, stamp=stamp)
+        except KitError:  # a lost Spark engine's own sentence (helpers.inputs.spark_waits)
+            raise
         except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL refusing to cast a text cell (it has no TRY_CAST)
             raise InputDataError(f"{_shown(source)} could not be checked: {_reason(exc)}.") from None
         if problems:

@@ -199,6 +199,9 @@ def check_spark_available() -> None:
             "Parameter 'engine' is 'pyspark' but PySpark is not installed; install it with "
             "pip install 'itvalue[spark]' (Spark also needs Java 17 or later)."
         )
+    from helpers.inputs.spark_waits import check_waits
+
+    check_waits()  # ITVALUE_SPARK_EXECUTOR_WAIT / ITVALUE_SPARK_CONNECT_WAIT: a bad value is a sentence now, not in the kernel
     remote = os.environ.get("SPARK_REMOTE")
     if remote:
         # One TCP connection to the Connect server, no session: the kernel's is the run's one Spark application.
