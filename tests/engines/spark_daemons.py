@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,6 +107,19 @@ class Cluster:
         return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
 
+def _alive_workers(cluster: Cluster) -> list[dict]:
+    """The workers the master counts as alive; none while its web UI is still starting.
+
+    Jetty listens before the master attaches its ``/json/`` page, which answers 404 until then (seen on a
+    loaded machine), so an error here means "not yet", not a failure.
+    """
+    try:
+        status = cluster.status()
+    except (urllib.error.URLError, ConnectionError):
+        return []
+    return [w for w in status.get("workers", []) if w.get("state") == "ALIVE"]
+
+
 @contextlib.contextmanager
 def standalone_cluster(folder: Path, *, cores: int = 2, memory: str = "1g") -> Iterator[Cluster]:
     """A master and one worker as two daemons, and a ``spark-defaults.conf`` naming the master, nothing more.
@@ -127,7 +141,7 @@ def standalone_cluster(folder: Path, *, cores: int = 2, memory: str = "1g") -> I
                         folder, "worker")
         cluster = Cluster(master_url, f"http://127.0.0.1:{ui_port}", folder / "conf", folder / "events")
         deadline = time.monotonic() + 120
-        while not [w for w in cluster.status().get("workers", []) if w.get("state") == "ALIVE"]:
+        while not _alive_workers(cluster):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the worker did not register: {(folder / 'worker.log').read_text()[-3000:]}")
             time.sleep(0.5)
