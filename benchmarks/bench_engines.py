@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from shared import differences
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,16 +74,6 @@ def _run(name: str, engine: str, values: dict, env: dict | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _differences(expected, actual, path="results") -> list[str]:
-    if isinstance(expected, float) or isinstance(actual, float):
-        if expected is None or actual is None or not math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
-            return [f"{path}: {expected!r} != {actual!r}"]
-        return []
-    if isinstance(expected, dict) and isinstance(actual, dict) and expected.keys() == actual.keys():
-        return [d for key in expected for d in _differences(expected[key], actual[key], f"{path}.{key}")]
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
-        return [d for n, (a, b) in enumerate(zip(expected, actual)) for d in _differences(a, b, f"{path}[{n}]")]
-    return [] if expected == actual else [f"{path}: {expected!r} != {actual!r}"]
 
 
 def _report(label: str, figures: dict) -> None:
@@ -119,9 +110,9 @@ def _audit(scale: int, seed: int, data: Path | None) -> list[str]:
     # The one intended difference: the engine parameter itself, which results.json echoes.
     spark["results"].get("parameters", {}).pop("engine", None)
     duckdb["results"].get("parameters", {}).pop("engine", None)
-    differences = _differences(duckdb["results"], spark["results"])
-    print(f"audit_same_results: {'yes' if not differences else 'NO: ' + differences[0]}")
-    return differences
+    found = differences(duckdb["results"], spark["results"])
+    print(f"audit_same_results: {'yes' if not found else 'NO: ' + found[0]}")
+    return found
 
 
 def _nps_from_postgres() -> list[str]:
@@ -143,9 +134,9 @@ def _nps_from_postgres() -> list[str]:
         tables = values | {"responses_path": server.url("responses"), "tickets_path": server.url("tickets")}
         from_postgres = _run("nps_trends", "duckdb", tables, env=env)
         _report("nps_postgres", from_postgres)
-    differences = _differences(from_csv["results"], from_postgres["results"])
-    print(f"nps_same_results: {'yes' if not differences else 'NO: ' + differences[0]}")
-    return differences
+    found = differences(from_csv["results"], from_postgres["results"])
+    print(f"nps_same_results: {'yes' if not found else 'NO: ' + found[0]}")
+    return found
 
 
 def main() -> int:
@@ -158,10 +149,10 @@ def main() -> int:
     if shutil.which("java") is None:
         print("skipped: no Java runtime for Spark (make engines installs Debian's default-jre-headless)")
         return 0
-    differences = _audit(args.scale, args.seed, args.data)
+    found = _audit(args.scale, args.seed, args.data)
     if not args.skip_postgres:
-        differences += _nps_from_postgres()
-    return 1 if differences else 0
+        found += _nps_from_postgres()
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -24,16 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import resource
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-#: Responses at scale 1 (the committed sample), to pick the scale for a target size.
-_RESPONSES_AT_SCALE_1 = 22_000
+from shared import nps_data
 
 # Runs in the fresh process.
 _MEASURE = """
@@ -114,18 +109,6 @@ def _measure(script: str, folder: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _generate(folder: Path, responses: int, seed: int) -> dict:
-    from helpers.sample_data import nps
-
-    scale = max(2, math.ceil(responses / _RESPONSES_AT_SCALE_1))
-    clock = time.perf_counter()
-    truth = nps.generate(folder, scale=scale, seed=seed)
-    print(f"generate_seconds: {time.perf_counter() - clock:.1f} s (scale {scale})")
-    print(f"generate_peak_rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    (folder / "nps_truth.json").write_text(json.dumps(truth))
-    return truth
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=10_000_000, help="responses to generate, at least")
@@ -133,14 +116,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="reuse a folder generated before (with nps_truth.json)")
     args = parser.parse_args()
 
-    # generation takes longer than the analysis: keep it between runs, keyed by size and seed
-    cache = Path(tempfile.gettempdir()) / "itvalue-bench" / f"nps-{args.responses}-seed{args.seed}"
-    folder = args.data or cache
-    if (folder / "nps_truth.json").is_file():
-        truth = json.loads((folder / "nps_truth.json").read_text())
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        truth = _generate(folder, args.responses, args.seed)
+    folder, truth = nps_data(args.responses, args.seed, args.data)
     print(f"responses_rows: {truth['rows']['responses']:,} rows")
     print(f"tickets_rows: {truth['rows']['tickets']:,} rows")
     print(f"responses_file: {(folder / 'responses.parquet').stat().st_size / 1e6:.0f} MB")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -33,9 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from shared import differences, nps_data
+
 ROOT = Path(__file__).resolve().parents[1]
-#: Responses at scale 1 (the committed sample), to pick the scale for a target size.
-_RESPONSES_AT_SCALE_1 = 22_000
 
 # Runs in the fresh process: argv is mode, the parameters (JSON).
 _ANALYSIS = """
@@ -78,15 +77,6 @@ _PG_TYPES = {"BOOLEAN": "boolean", "BIGINT": "bigint", "INTEGER": "bigint", "DOU
              "DATE": "date"}
 
 
-def _generate(folder: Path, responses: int, seed: int) -> dict:
-    from helpers.sample_data import nps
-
-    scale = max(2, math.ceil(responses / _RESPONSES_AT_SCALE_1))
-    clock = time.perf_counter()
-    truth = nps.generate(folder, scale=scale, seed=seed)
-    print(f"generate_seconds: {time.perf_counter() - clock:.1f} s (scale {scale})", flush=True)
-    (folder / "nps_truth.json").write_text(json.dumps(truth))
-    return truth
 
 
 def _load(server, folder: Path, names: tuple[str, ...]) -> None:
@@ -120,16 +110,6 @@ def _run(mode: str, values: dict, env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _differences(expected, actual, path="results") -> list[str]:
-    if isinstance(expected, float) or isinstance(actual, float):
-        if expected is None or actual is None or not math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
-            return [f"{path}: {expected!r} != {actual!r}"]
-        return []
-    if isinstance(expected, dict) and isinstance(actual, dict) and expected.keys() == actual.keys():
-        return [d for key in expected for d in _differences(expected[key], actual[key], f"{path}.{key}")]
-    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
-        return [d for n, (a, b) in enumerate(zip(expected, actual)) for d in _differences(a, b, f"{path}[{n}]")]
-    return [] if expected == actual else [f"{path}: {expected!r} != {actual!r}"]
 
 
 def main() -> int:
@@ -144,13 +124,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "tests" / "engines"))
     from engines_support import running_postgres
 
-    cache = Path(tempfile.gettempdir()) / "itvalue-bench" / f"nps-{args.responses}-seed{args.seed}"
-    folder = args.data or cache
-    if (folder / "nps_truth.json").is_file():
-        truth = json.loads((folder / "nps_truth.json").read_text())
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        truth = _generate(folder, args.responses, args.seed)
+    folder, truth = nps_data(args.responses, args.seed, args.data)
     print(f"responses_rows: {truth['rows']['responses']:,} rows; tickets_rows: {truth['rows']['tickets']:,} rows", flush=True)
     with running_postgres() as server:
         clock = time.perf_counter()
@@ -170,9 +144,9 @@ def main() -> int:
           "(what still comes over: the comments and their scores, for the word counts, and the counts)")
     print(f"pushdown_peak_rss_vs_copy: {pushed['peak_rss_mb'] / copy['peak_rss_mb']:.2f} x")
     print(f"pushdown_seconds_vs_copy: {pushed['seconds'] / copy['seconds']:.2f} x")
-    differences = _differences(copy["results"], pushed["results"])
-    print(f"pushdown_same_results: {'yes' if not differences else 'NO: ' + differences[0]}")
-    return 1 if differences else 0
+    found = differences(copy["results"], pushed["results"])
+    print(f"pushdown_same_results: {'yes' if not found else 'NO: ' + found[0]}")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
