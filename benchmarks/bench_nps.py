@@ -23,12 +23,10 @@ Prints lines ``name: value unit`` (the format ``benchmarks/run.py`` collects).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
-from shared import nps_data
+from shared import measure, nps_data
 
 # Runs in the fresh process.
 _MEASURE = """
@@ -102,13 +100,6 @@ print(json.dumps({
 """
 
 
-def _measure(script: str, folder: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=10_000_000, help="responses to generate, at least")
@@ -120,8 +111,8 @@ def main() -> int:
     print(f"responses_rows: {truth['rows']['responses']:,} rows")
     print(f"tickets_rows: {truth['rows']['tickets']:,} rows")
     print(f"responses_file: {(folder / 'responses.parquet').stat().st_size / 1e6:.0f} MB")
-    figures = _measure(_MEASURE, folder)
-    plain = _measure(_PANDAS, folder)
+    figures = measure(_MEASURE, str(folder))
+    plain = measure(_PANDAS, str(folder))
     print(f"monthly_counts_seconds: {figures['raw_monthly_seconds']:.2f} s "
           f"({figures['responses']:,} responses into {figures['periods']} months, Parquet straight into DuckDB)")
     print(f"load_seconds: {figures['load_seconds']:.1f} s (open and validate responses and tickets)")

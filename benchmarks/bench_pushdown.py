@@ -26,13 +26,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from shared import differences, nps_data
+from shared import differences, measure, nps_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,16 +101,6 @@ def _load(server, folder: Path, names: tuple[str, ...]) -> None:
     local.close()
 
 
-def _run(mode: str, values: dict, env: dict) -> dict:
-    done = subprocess.run([sys.executable, "-c", _ANALYSIS, mode, json.dumps(values)],
-                          capture_output=True, text=True, cwd=ROOT, env=env)
-    if done.returncode:
-        sys.exit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=10_000_000, help="responses to generate, at least")
@@ -133,8 +122,8 @@ def main() -> int:
         env = os.environ | {"PGPASSWORD": server.password}
         values = {"responses_path": server.url("responses"), "tickets_path": server.url("tickets"),
                   "segments": ["region"], "events": [{"date": "2025-02-03", "label": "New support desk live"}]}
-        copy = _run("copy", values, env)
-        pushed = _run("pushdown", values, env)
+        copy = measure(_ANALYSIS, "copy", json.dumps(values), env=env, cwd=ROOT)
+        pushed = measure(_ANALYSIS, "pushdown", json.dumps(values), env=env, cwd=ROOT)
     for label, figures in (("copy", copy), ("pushdown", pushed)):
         print(f"{label}_rows_transferred: {figures['rows']:,} rows")
         print(f"{label}_peak_rss: {figures['peak_rss_mb']:,.0f} MB (the analysing Python process)")

@@ -9,12 +9,26 @@ from __future__ import annotations
 import json
 import math
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 #: Responses the NPS sample generator writes at scale 1 (the scale is chosen to reach a requested size).
 RESPONSES_AT_SCALE_1 = 22_000
+
+
+def measure(script: str, *args: str, env: dict | None = None, cwd: Path | None = None) -> dict:
+    """Run ``script`` in a fresh Python process and return the JSON object its last line prints.
+
+    A fresh process per figure, so each peak memory is that work's alone; a failure ends the benchmark with
+    the script's own error.
+    """
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=cwd, env=env)
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def differences(expected, actual, path: str = "results") -> list[str]:
