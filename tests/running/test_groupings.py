@@ -9,6 +9,7 @@ sentence, before any kernel, naming the file, the column and the rule, and never
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -284,3 +285,30 @@ def test_a_declared_grouping_of_dates_or_versions_is_not_refused_as_phone_number
     project("desk")
     path = _responses(tmp_path, desk=lambda i: f"Desk {i % 3}: (555) 123-45{i % 3:02d}")
     assert "phone numbers" in _refused(path, "desk")
+
+
+# --- 5. one project from the command to the last cell -----------------------------------------------------------
+
+
+def test_a_kernel_reads_the_groupings_of_the_project_the_runner_checked_them_in(tmp_path):
+    """A real kernel in a project whose ``itvalue.toml`` declares a grouping, the notebook outside it.
+
+    The runner finds its project from its working directory, the kernel would find one from the
+    notebook's folder (this checkout, which declares no ``desk``): told the runner's project, the
+    kernel breaks the report down by the declared column instead of refusing it.
+    """
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "itvalue.toml").write_text('[privacy]\ngroupings = ["desk"]\n', encoding="utf-8")
+    path = _responses(root, desk=lambda i: ["alpha", "beta", "gamma"][i % 3])
+    env = {key: value for key, value in os.environ.items() if key != "ITVALUE_PROJECT"}
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.running.cli", "run", str(PROJECT_ROOT / "notebooks" / "nps_trends.ipynb"),
+         "-p", f"responses_path={path}", "-p", "tickets_path=", "-p", "segments=[desk]",
+         "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=root, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "out" / "nps_trends" / "custom" / "results.json").read_text(encoding="utf-8"))
+    assert results["parameters"]["segments"] == ["desk"]
+    assert {(row["segment"], row["value"]) for row in results["by_segment"]} == {("desk", v) for v in ("alpha", "beta", "gamma")}

@@ -31,15 +31,18 @@ class WarmKernelEngine(NBClientEngine):
 
     Extra keywords: ``itvalue_checked``, the inputs the caller has checked (see
     :mod:`helpers.inputs.trust`), written where the kernel looks for them; ``itvalue_kernel_log``,
-    where to keep the kernel's own output (if it said anything: a dead kernel's last words).
+    where to keep the kernel's own output (if it said anything: a dead kernel's last words);
+    ``itvalue_project``, the project the caller checked the run in, which the kernel is told (papermill
+    has changed the working folder by now, so it cannot be found here).
     """
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
         checked = kwargs.pop("itvalue_checked", None)
         kept_log = kwargs.pop("itvalue_kernel_log", None)
+        project = kwargs.pop("itvalue_project", None)
         try:
-            kernel = take(kernel_name, os.getcwd())  # papermill has moved into the run's working folder
+            kernel = take(kernel_name, os.getcwd(), project=project)  # papermill has moved into the run's working folder
         except KernelStartError as exc:
             if kept_log:
                 with contextlib.suppress(OSError):

@@ -153,7 +153,7 @@ def _run(coroutine: Any) -> Any:
         return helper.submit(asyncio.run, coroutine).result()
 
 
-def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
+def _start(kernel_name: str, cwd: str, imports: Sequence[str], project: str = "") -> WarmKernel:
     # Looking up the environment's own "python3" spec imports ipykernel here, and older ipykernels
     # import debugpy, which prints a notice about frozen modules to this process's stderr; the
     # runner's output must be its own sentence. This is debugpy's own switch for that notice.
@@ -163,6 +163,12 @@ def _start(kernel_name: str, cwd: str, imports: Sequence[str]) -> WarmKernel:
     # nbclient's own kind of manager: with it, nbclient notices within a second when the kernel dies.
     manager = _manager_class()(kernel_name=kernel_name)
     env = {**os.environ, trust.ENVIRONMENT_VARIABLE: str(record)}
+    if project:
+        # The runner found its project from ITVALUE_PROJECT or its working directory; the kernel would
+        # look from its own, the notebook's folder. Where those differ (``itvalue run /elsewhere/x.ipynb``)
+        # the kernel would read another itvalue.toml, other declared groupings than the runner checked
+        # the inputs under. Told the runner's, a run is one project from the command to the last cell.
+        env["ITVALUE_PROJECT"] = project
     kernel = WarmKernel(manager, kernel_name, cwd, record, log)
     # The kernel may start before the inputs are known to be good: its own chatter (debugger notices,
     # library warnings at import) must never reach the user's one-sentence error, so it goes to a log
@@ -243,18 +249,18 @@ class _Pool:
         # runs a notebook's sets one after another); for another notebook it has imported a little extra.
         self._imports: tuple[str, ...] = WARM_IMPORTS
 
-    def prepare(self, kernel_name: str, cwd: str, imports: Sequence[str] | None = None) -> None:
-        key = _key(kernel_name, cwd)
+    def prepare(self, kernel_name: str, cwd: str, imports: Sequence[str] | None = None, project: str = "") -> None:
+        key = _key(kernel_name, cwd, project)
         with self._lock:
             if imports is not None:
                 self._imports = tuple(imports)
             if self._spare is not None and self._spare[0] == key:
                 return
             self._discard_locked()
-            self._spare = (key, self._executor.submit(_start, kernel_name, str(cwd), self._imports))
+            self._spare = (key, self._executor.submit(_start, kernel_name, str(cwd), self._imports, project))
 
-    def take(self, kernel_name: str, cwd: str) -> WarmKernel:
-        key = _key(kernel_name, cwd)
+    def take(self, kernel_name: str, cwd: str, project: str = "") -> WarmKernel:
+        key = _key(kernel_name, cwd, project)
         with self._lock:
             spare, self._spare = self._spare, None
         kernel = None
@@ -269,9 +275,9 @@ class _Pool:
                 kernel.shutdown()
                 kernel = None
         if kernel is None:
-            kernel = _start(kernel_name, str(cwd), self._imports)
+            kernel = _start(kernel_name, str(cwd), self._imports, project)
         if self.refill:
-            self.prepare(kernel_name, cwd)
+            self.prepare(kernel_name, cwd, project=project)
         return kernel
 
     def discard(self) -> None:
@@ -289,10 +295,10 @@ class _Pool:
         self._executor.shutdown(wait=True)
 
 
-def _key(kernel_name: str, cwd: str) -> tuple[str, ...]:
-    # A kernel inherits its environment when it starts: one warmed under another PYTHONPATH or
-    # working folder is not the kernel this run would have started.
-    return (kernel_name, str(cwd), os.environ.get("PYTHONPATH", ""))
+def _key(kernel_name: str, cwd: str, project: str) -> tuple[str, ...]:
+    # A kernel inherits its environment when it starts: one warmed under another PYTHONPATH, working
+    # folder or project is not the kernel this run would have started.
+    return (kernel_name, str(cwd), os.environ.get("PYTHONPATH", ""), project)
 
 
 def _shut_down_quietly(future: concurrent.futures.Future[WarmKernel]) -> None:
@@ -307,18 +313,24 @@ _IN_USE: set[WarmKernel] = set()
 atexit.register(_POOL.close)
 
 
-def prepare(kernel_name: str, cwd: str | Path, imports: Sequence[str] | None = None) -> None:
+def prepare(
+    kernel_name: str, cwd: str | Path, imports: Sequence[str] | None = None, *, project: str | Path | None = None
+) -> None:
     """Start warming a kernel for the next run in ``cwd`` (returns at once).
 
     ``imports``: the modules it loads meanwhile (see :func:`imports_for`); by default those of the last
-    :func:`prepare` in this process, else :data:`WARM_IMPORTS`.
+    :func:`prepare` in this process, else :data:`WARM_IMPORTS`. ``project``: the project the kernel
+    belongs to (passed as ``ITVALUE_PROJECT``); None lets it find one from ``cwd``.
     """
-    _POOL.prepare(kernel_name, str(cwd), imports)
+    _POOL.prepare(kernel_name, str(cwd), imports, str(project or ""))
 
 
-def take(kernel_name: str, cwd: str | Path) -> WarmKernel:
-    """A warm kernel for one run: the prepared one, or one started now. The caller shuts it down."""
-    kernel = _POOL.take(kernel_name, str(cwd))
+def take(kernel_name: str, cwd: str | Path, *, project: str | Path | None = None) -> WarmKernel:
+    """A warm kernel for one run in ``project`` (see :func:`prepare`): the prepared one, or one started now.
+
+    The caller shuts it down.
+    """
+    kernel = _POOL.take(kernel_name, str(cwd), str(project or ""))
     _IN_USE.add(kernel)
     return kernel
 

@@ -310,7 +310,9 @@ def run_notebook(
     # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
     # goes nowhere, so bad input still ends with one sentence).
     kernel_name = kernel or OWN_KERNEL
-    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.analysis))
+    # The run's project, found once from here: papermill moves into the notebook's folder to run it.
+    project = find_project_root()
+    kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.analysis), project=project)
     # papermill and nbconvert load meanwhile too (pure Python, mostly nbformat's schema validation): when
     # they loaded only after the checks, they were the run's longest wait (about 2 s, the kernel long warm).
     preloading = threading.Thread(target=_preload, args=(show_code,), name="itvalue-imports", daemon=True)
@@ -329,7 +331,7 @@ def run_notebook(
     partial.mkdir()
     (partial / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
     try:
-        execution = _execute(prepared, partial, kernel_name=kernel_name, quiet=quiet, timeout=timeout)
+        execution = _execute(prepared, partial, kernel_name=kernel_name, quiet=quiet, timeout=timeout, project=project)
         if execution.kit_error and execution.failure is not None:
             # The notebook rejected the user's parameters or data: that is no run, and no record.
             error = execution.failure.error
@@ -486,7 +488,8 @@ def _preload(show_code: bool) -> None:
 
 
 def _execute(
-    prepared: PreparedRun, partial: Path, *, kernel_name: str, quiet: bool, timeout: float | None
+    prepared: PreparedRun, partial: Path, *, kernel_name: str, quiet: bool, timeout: float | None,
+    project: Path | None = None,
 ) -> _Execution:
     """Run the notebook with papermill on a warm kernel; a failure is recorded, never raised (except the disk's)."""
     import papermill
@@ -517,6 +520,7 @@ def _execute(
                 engine_name=ENGINE_NAME,
                 itvalue_checked=prepared.checked,
                 itvalue_kernel_log=str(kernel_log),
+                itvalue_project=str(project) if project is not None else None,
                 progress_bar=not quiet,
                 request_save_on_cell_execute=False,
                 execution_timeout=int(timeout) if timeout else None,
