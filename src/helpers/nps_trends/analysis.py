@@ -178,9 +178,13 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     }
 
     day_numbers = (daily["day"] - pd.Timestamp(start)).dt.days.to_numpy() + 0.5
+    # The lines are fitted to each day's published counts: fitted to exact ones, two windows' slopes
+    # and levels would be functions of exact counts a day apart. What is measured is decided on the exact.
+    fitted = queries.counts_array(published_counts(daily))
+    noise_variance = cell_key.VARIANCE if _keyed(daily) else 0.0
     # An event that cannot be measured says why in the event table, not among data-quality notes.
-    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end)
-    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured)
+    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end, fitted, noise_variance)
+    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured, fitted, noise_variance)
 
     segments, segment_periods, segment_notes, hidden_segments = _segments(
         responses, params, periods, data.responses_name
@@ -241,7 +245,8 @@ def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.
 
 
 def _events(
-    daily: pd.DataFrame, day_numbers: np.ndarray, params: Parameters, start: dt.date, end: dt.date
+    daily: pd.DataFrame, day_numbers: np.ndarray, params: Parameters, start: dt.date, end: dt.date,
+    fitted: np.ndarray, noise_variance: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, stats.SegmentedFit | None, list[int]]:
     """Segmented regression over all measurable events at once; the reason for each one left out."""
     columns = ["date", "label", "level_change", "level_change_low", "level_change_high", "level_change_se",
@@ -280,7 +285,8 @@ def _events(
     fit = None
     if candidates:
         fit = stats.segmented_regression(
-            day_numbers, counts, [event_day[i] for i in candidates], confidence=params.confidence
+            day_numbers, fitted, [event_day[i] for i in candidates], confidence=params.confidence,
+            noise_variance=noise_variance,
         )
         for k, i in enumerate(candidates):
             level, slope = fit.level_changes[k], fit.trend_changes[k]
@@ -304,6 +310,8 @@ def _trend(
     events: pd.DataFrame,
     fit: stats.SegmentedFit | None,
     measured: list[int],
+    fitted: np.ndarray,
+    noise_variance: float,
 ) -> Trend | None:
     """The underlying trend: the segmented fit's slopes when an event was measured, else a straight line."""
     if daily["n"].sum() < params.min_n or len(daily) < 2:
@@ -316,7 +324,7 @@ def _trend(
             TrendStretch(bounds[k], bounds[k + 1] - dt.timedelta(days=1), slope) for k, slope in enumerate(slopes)
         ]
         return Trend(basis="segmented", stretches=stretches, unmeasured_events=[])
-    line = stats.linear_trend(day_numbers, queries.counts_array(daily), confidence=params.confidence)
+    line = stats.linear_trend(day_numbers, fitted, confidence=params.confidence, noise_variance=noise_variance)
     # Events inside the window that could not be measured are part of this line; the report says so.
     inside = events[events["note"].ne("outside the analysis window")] if len(events) else events
     unmeasured = [(d, label) for d, label in zip(inside.get("date", []), inside.get("label", []))]

@@ -313,7 +313,8 @@ def difference_interval(
 
 
 def grouped_ols(
-    design: np.ndarray, outcome: np.ndarray, weights: np.ndarray, *, cov_type: str = "HC1"
+    design: np.ndarray, outcome: np.ndarray, weights: np.ndarray, *, cov_type: str = "HC1",
+    noise_variance: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least squares on grouped rows with frequency weights and a heteroskedasticity-robust covariance.
 
@@ -336,6 +337,11 @@ def grouped_ols(
         Number of responses in each group.
     cov_type : {"HC0", "HC1", "HC2", "HC3"}
         HC1 (the default) scales HC0 by ``n / (n - k)``, with ``n`` the number of responses.
+    noise_variance : float
+        Variance of independent noise on each weight (counts published with the cell-key method,
+        :data:`helpers.cell_key.VARIANCE`), 0 for exact counts. A weight's effect on the estimates
+        is one response's influence, ``bread x_i r_i``, so the noise adds ``noise_variance x_i x_i'
+        r_i**2`` per group to the meat: the groups' weights in the sandwich become ``w_i + noise_variance``.
 
     Returns
     -------
@@ -361,6 +367,8 @@ def grouped_ols(
     cov = bread @ meat @ bread
     if cov_type == "HC1":
         cov = cov * n / (n - k)
+    if noise_variance:
+        cov = cov + bread @ (design.T @ ((noise_variance * residual**2)[:, None] * design)) @ bread
     return coef, cov
 
 
@@ -380,7 +388,8 @@ def _estimate(coef: np.ndarray, cov: np.ndarray, index: int, confidence: float) 
 
 
 def linear_trend(
-    days: np.ndarray | Sequence, counts: np.ndarray | Sequence, *, confidence: float = 0.95, cov_type: str = "HC1"
+    days: np.ndarray | Sequence, counts: np.ndarray | Sequence, *, confidence: float = 0.95, cov_type: str = "HC1",
+    noise_variance: float = 0.0,
 ) -> Estimate:
     """Straight-line trend of NPS in points per month, from responses coded +100/0/-100.
 
@@ -390,6 +399,8 @@ def linear_trend(
         Day of each row of counts, as days since any fixed origin (e.g. the window's first day).
     counts : array-like, shape (d, 3)
         Detractors, passives, promoters answering on that day.
+    noise_variance : float
+        Variance of the noise on each count when they are published perturbed (see :func:`grouped_ols`).
 
     Returns
     -------
@@ -398,7 +409,7 @@ def linear_trend(
     """
     months, outcome, weights = _long_form(np.asarray(days), _counts(counts))
     design = np.column_stack([np.ones_like(months), months])
-    coef, cov = grouped_ols(design, outcome, weights, cov_type=cov_type)
+    coef, cov = grouped_ols(design, outcome, weights, cov_type=cov_type, noise_variance=noise_variance)
     return _estimate(coef, cov, 1, confidence)
 
 
@@ -440,6 +451,7 @@ def segmented_regression(
     *,
     confidence: float = 0.95,
     cov_type: str = "HC1",
+    noise_variance: float = 0.0,
 ) -> SegmentedFit:
     """Interrupted time series: level and slope change at each event, beyond the trend before it.
 
@@ -456,12 +468,14 @@ def segmented_regression(
     event_days : sequence of float
         Event dates as days since the same origin; each must have responses on at least two days
         before and after it (the caller checks).
+    noise_variance : float
+        Variance of the noise on each count when they are published perturbed (see :func:`grouped_ols`).
     """
     days = np.asarray(days, dtype=float)
     counts = _counts(counts)
     design = np.repeat(segmented_design(days, event_days), 3, axis=0)
     _, outcome, weights = _long_form(days, counts)
-    coef, cov = grouped_ols(design, outcome, weights, cov_type=cov_type)
+    coef, cov = grouped_ols(design, outcome, weights, cov_type=cov_type, noise_variance=noise_variance)
     levels = [_estimate(coef, cov, 2 + 2 * i, confidence) for i in range(len(event_days))]
     trends = [_estimate(coef, cov, 3 + 2 * i, confidence) for i in range(len(event_days))]
     return SegmentedFit(levels, trends, coef, cov)
