@@ -8,6 +8,7 @@ counts back. Published counts carry consistent noise now; the attacks find nothi
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pandas as pd
@@ -218,3 +219,64 @@ def test_windows_a_day_apart_no_longer_give_each_days_counts(monkeypatch):
     # Each class's difference is exact with chance 0.26 (two independent draws agree), all three 0.018; the
     # note's one count 0.26, and nothing tells the attacker which days those are.
     assert by_counts <= 2 and by_notes <= 12, (by_counts, by_notes)
+
+
+# --- the project's secret ------------------------------------------------------------------------------------
+
+
+def _cells(rng: np.random.Generator, cells: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Record keys of ``cells`` cells of ``size`` records, and each cell's key."""
+    records = rng.integers(0, cell_key.MODULUS, (cells, size))
+    return records, records.sum(axis=1) % cell_key.MODULUS
+
+
+def test_without_a_secret_anyone_who_knows_the_records_knows_the_noise_and_with_one_nobody(monkeypatch):
+    """An attacker who knows every record of a cell (the keys are public arithmetic) predicts its noise.
+
+    Knowing all records but one, they would try each value the last could have and keep those whose
+    predicted noise matches the published count: with a secret the prediction agrees with the noise
+    only as often as two independent draws from the table do.
+    """
+    monkeypatch.delenv(cell_key.SECRET_VARIABLE, raising=False)
+    _, keys = _cells(np.random.default_rng(1), 5000, 40)
+    published = cell_key.noise(keys)
+    predicted = (keys / cell_key.MODULUS)  # the attacker's own computation of the public method
+    predicted = cell_key.NOISE[np.minimum(np.searchsorted(np.cumsum(cell_key.PROBABILITIES), predicted, side="right"), 4)]
+    assert np.mean(predicted == published) == 1.0
+    monkeypatch.setenv(cell_key.SECRET_VARIABLE, "a long random project secret, kept out of git")
+    salted = cell_key.noise(keys)
+    # Chance: two independent draws from the table agree with probability sum(p**2) = 0.26.
+    assert 0.23 < np.mean(predicted == salted) < 0.29
+    assert np.array_equal(salted, cell_key.noise(keys)), "the same secret picks the same noise in every run"
+    counts = np.bincount(salted + 2, minlength=5)
+    assert scipy_stats.chisquare(counts, cell_key.PROBABILITIES * len(keys)).pvalue > 0.001
+    monkeypatch.setenv(cell_key.SECRET_VARIABLE, "another long random project secret")
+    assert np.mean(cell_key.noise(keys) == salted) < 0.29, "another secret, other noise"
+
+
+def test_a_secret_changes_the_noise_not_the_method(monkeypatch):
+    """Same counts within 2, same zero rule, and an NPS run gives the same figures twice under one secret."""
+    monkeypatch.setenv(cell_key.SECRET_VARIABLE, "x" * cell_key.SECRET_MIN_LENGTH)
+    counts = np.array([0, 1, 5, 40, 300])
+    keys = np.array([17, 99, 12345, 2**30, 2**31 - 2])
+    published = cell_key.perturb(counts, keys)
+    assert published[0] == 0 and (published >= 0).all() and (np.abs(published - counts) <= 2).all()
+    root = project_root()
+    params = nps.Parameters.validate_values({"responses_path": str(root / "data" / "sample" / "responses.csv"),
+                                             "tickets_path": "", "period": "M"})
+    first, second = (nps.analyse(nps.load_inputs(params), params) for _ in range(2))
+    pd.testing.assert_frame_equal(first.periods, second.periods)
+
+
+def test_a_short_secret_is_one_sentence_before_any_kernel(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, cell_key.SECRET_VARIABLE: "short", "ITVALUE_PROJECT": str(project_root())}
+    done = subprocess.run([sys.executable, "-m", "helpers.running.cli", "run", "nps_trends", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and cell_key.SECRET_VARIABLE in lines[0] and "short" not in lines[0].split("is set")[0], lines
+    assert "shorter than 16 characters" in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -16,19 +16,36 @@ arithmetic only (no engine hash function: DuckDB, PostgreSQL and Spark hash diff
 every engine gives every record the same key and :func:`record_key_value` is its oracle in
 Python. Cell keys are summed in the engine with the counts (:func:`key_sum`); counts regrouped
 in Python add their key columns and :func:`perturb` takes them modulo :data:`MODULUS`.
+
+Record keys are public arithmetic, so someone who knew every record of a cell but one could work
+out its key for each value the last one might have, and see which key picks the noise published.
+A project that publishes widely sets a secret, ``ITVALUE_CELL_KEY_SECRET`` (:data:`SECRET_VARIABLE`):
+a cell's noise is then picked by a keyed hash of its cell key (:func:`uniform`), which nobody
+without the secret can compute. It salts the cell keys in Python, after the engine, so the secret
+never travels in a query (a database's statement log would keep it). The same secret gives the
+same figures in every run; without one, the figures are those of the public method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import hashlib
+import os
+
 import ibis
 import numpy as np
 import pandas as pd
 
+from helpers.exceptions import ParameterError
+
 __all__ = [
     "MODULUS",
     "KEY_SUFFIX",
+    "SECRET_VARIABLE",
+    "SECRET_MIN_LENGTH",
+    "secret",
+    "uniform",
     "NOISE",
     "PROBABILITIES",
     "VARIANCE",
@@ -55,6 +72,11 @@ PROBABILITIES = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
 
 #: Variance of the noise added to one count (counts squared): mean zero, 2 x (0.1 x 4 + 0.2 x 1).
 VARIANCE = round(float(PROBABILITIES @ NOISE**2), 12)
+
+#: The environment variable holding the project's secret for picking noise (see the module's notes).
+SECRET_VARIABLE = "ITVALUE_CELL_KEY_SECRET"
+#: A shorter secret could be found by trying them all against the published figures.
+SECRET_MIN_LENGTH = 16
 
 _CUMULATIVE = np.cumsum(PROBABILITIES)
 # Horner step and finishing multipliers, all below 2**31 so each product stays under 2**62.
@@ -119,9 +141,51 @@ def key_sum(key: ibis.ir.IntegerValue, where: ibis.ir.BooleanValue | None = None
     return (counted.sum().fill_null(0) % MODULUS).cast("int64")
 
 
+def secret() -> bytes | None:
+    """The project's secret from :data:`SECRET_VARIABLE` (None when unset or empty).
+
+    Raises
+    ------
+    ParameterError
+        A secret shorter than :data:`SECRET_MIN_LENGTH` characters (never quoted).
+    """
+    value = os.environ.get(SECRET_VARIABLE, "")
+    if not value:
+        return None
+    if len(value) < SECRET_MIN_LENGTH:
+        raise ParameterError(
+            f"{SECRET_VARIABLE} is set but shorter than {SECRET_MIN_LENGTH} characters, short enough to be found by "
+            "trying every value against the published counts; use a long random value (python -c "
+            "'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return value.encode("utf-8")
+
+
+def uniform(key_sums: np.ndarray | Sequence[int], stream: int = 0) -> np.ndarray:
+    """A number in [0, 1) per cell key, the same for the same key: what picks the cell's noise.
+
+    Without a secret it is ``key / MODULUS`` (the public method; ``stream`` remixes the key, so one
+    cell can pick independent noises for different figures). With one, a keyed BLAKE2b hash of the
+    stream and the key, so the noise cannot be worked out from the records alone.
+    """
+    keys = np.asarray(key_sums, dtype="int64") % MODULUS
+    key = secret()
+    if key is None:
+        if stream:
+            keys = (keys * _MIX + stream * _OFFSET) % MODULUS
+        return keys / MODULUS
+    # A hash per distinct cell key: tables have thousands of cells, not millions.
+    distinct, positions = np.unique(keys, return_inverse=True)
+    hashed = np.array([
+        int.from_bytes(hashlib.blake2b(f"{stream}:{value}".encode(), key=key[:64], digest_size=8).digest(), "big")
+        for value in distinct.tolist()
+    ], dtype="float64")
+    return (hashed / 2.0**64)[positions.reshape(keys.shape)] if keys.ndim else hashed[0] / 2.0**64
+
+
 def noise(key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
-    """The noise each cell key picks: ``key / MODULUS`` is uniform on [0, 1) and falls in one band of the table."""
-    position = (np.asarray(key_sums, dtype="int64") % MODULUS) / MODULUS
+    """The noise each cell key picks: :func:`uniform` of the key falls in one band of the table."""
+    position = uniform(key_sums)
     index = np.minimum(np.searchsorted(_CUMULATIVE, position, side="right"), len(NOISE) - 1)
     return NOISE[index]
 

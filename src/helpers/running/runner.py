@@ -117,6 +117,9 @@ def prepare_run(
     ParameterError, InputDataError
         One sentence each, before any kernel starts and before anything is written.
     """
+    from helpers.cell_key import secret
+
+    secret()  # a cell-key secret too short to keep is a sentence here, not in the kernel
     values: dict[str, Any] = {}
     if params_file is not None:
         values.update(read_params_file(params_file))
