@@ -102,6 +102,19 @@ def test_published_counts_are_within_two_of_the_truth_and_parts_stay_under_whole
         assert all((np.floor(days.iloc[:-1]) == days.iloc[:-1]).all() for _, days in steps), "steps at whole days"
 
 
+def test_a_count_stays_on_its_side_of_min_n_and_above_zero():
+    def published(count: int, noise: int) -> int:
+        # One record's key picks the noise: key / MODULUS falls in the band of that noise.
+        band = {-2: 0.05, -1: 0.2, 0: 0.5, 1: 0.75, 2: 0.95}[noise]
+        keys = [int(band * cell_key.MODULUS)] + [0] * (count - 1)
+        return analysis._published(pd.DataFrame({"record_key": keys}), 10)
+
+    assert published(9, 2) == 9, "a hidden base never looks as large as min_n"
+    assert published(10, -2) == 10, "a shown group never looks smaller than min_n"
+    assert published(1, -2) == 1, "someone stays someone"
+    assert published(12, -2) == 10 and published(30, 2) == 32 and published(5, -1) == 4
+
+
 def _simulate(rng: np.random.Generator, n: int, draws: int, planted: float):
     """``draws`` features of ``n`` users: adoption by day 90 planted, about a third censored by joining late or leaving."""
     rate = -np.log(1 - planted) / 90

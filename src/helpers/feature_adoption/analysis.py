@@ -217,11 +217,14 @@ def _published(rows: pd.DataFrame, min_n: int) -> int:
     """How many ``rows`` there are, as published: perturbed by their cell key (the sum of their record keys).
 
     A count of at least 1 is shown as at least 1 (``never_used`` says whether anyone used a feature), and
-    one of at least ``min_n`` as at least ``min_n`` (the noise must not make a shown group look too small).
+    a count stays on its side of ``min_n``: what is shown or hidden was decided on the exact count, and a
+    shown group must not look too small, nor a hidden one ("not shown: 11 adopters, fewer than 10") too large.
     """
     count = len(rows)
     shown = int(cell_key.perturb([count], [int(rows["record_key"].sum()) % cell_key.MODULUS])[0])
-    return max(shown, min_n if count >= min_n else min(count, 1))
+    if count < min_n:
+        return min(max(shown, min(count, 1)), min_n - 1)
+    return max(shown, min_n)
 
 
 def _feature_figures(
