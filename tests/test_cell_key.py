@@ -83,6 +83,20 @@ def test_a_tickets_key_is_the_formula_of_its_opening_moment():
     assert keys["key"].tolist() == [_oracle(t) for t in keys["opened_at"]]
 
 
+def test_keys_of_rows_built_in_pandas_are_fixed_and_spread_evenly():
+    pairs = pd.DataFrame({"user_id": ["U-0001", "U-0002"], "feature_id": ["F-101", "F-101"], "days": [3.5, 1.0]})
+    keys = cell_key.frame_record_keys(pairs, ["user_id", "feature_id"])
+    # Fixed values: a key that changed between runs or machines would give a cell new noise.
+    assert keys.tolist() == [546932814, 1083474649]
+    shuffled = pairs.iloc[::-1].set_axis([10, 20]).drop(columns="days")
+    assert cell_key.frame_record_keys(shuffled, ["user_id", "feature_id"]).tolist() == keys[::-1].tolist()
+    many = pd.DataFrame({"user_id": [f"U-{i:05d}" for i in range(20_000)], "feature_id": "F-101"})
+    spread = cell_key.frame_record_keys(many, ["user_id", "feature_id"])
+    assert spread.dtype == np.int64 and spread.min() >= 0 and spread.max() < cell_key.MODULUS
+    observed = np.bincount(spread * 20 // cell_key.MODULUS, minlength=20)
+    assert scipy_stats.chisquare(observed).pvalue > 0.001, observed
+
+
 # --- the noise --------------------------------------------------------------------------------------------
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "time_code",
     "record_key",
     "record_key_value",
+    "frame_record_keys",
     "key_sum",
     "noise",
     "perturb",
@@ -129,6 +130,29 @@ def record_key_value(*values: int) -> int:
     for field in values:
         value = (value * _STEP + (field or 0) % MODULUS) % MODULUS
     return _finish(value)
+
+
+def frame_record_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Record keys of rows built in pandas, hashed from the ``columns`` that identify each row.
+
+    For records that exist only after pandas has built them (a user's eligibility for a feature
+    is worked out in pandas, so every engine gives the same rows). The values are hashed as
+    strings with ``pandas.util.hash_pandas_object`` (SipHash with a fixed key), so a row keeps its
+    key from run to run and machine to machine, whatever its index or the other rows.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : sequence of str
+        Identify a record (``["user_id", "feature_id"]``); a missing value hashes as ``"nan"``.
+
+    Returns
+    -------
+    ndarray of int64
+        One key per row, in ``[0, MODULUS)``.
+    """
+    hashed = pd.util.hash_pandas_object(frame[list(columns)].astype(str), index=False).to_numpy(dtype="uint64")
+    return (hashed % np.uint64(MODULUS)).astype("int64")
 
 
 def key_sum(key: ibis.ir.IntegerValue, where: ibis.ir.BooleanValue | None = None) -> ibis.ir.IntegerValue:

@@ -49,7 +49,7 @@ def test_the_90_day_adoption_interval_covers_the_planted_share_in_about_95_perce
     covered = []
     for _ in range(600):
         days, adopted, planted = _simulate(rng)
-        share = survival.adoption_at(days, adopted, 90, confidence=0.95)
+        share = survival.adoption_at(survival.life_table(days, adopted, horizon=90), 90, confidence=0.95)
         covered.append(share.low <= planted <= share.high)
     coverage = float(np.mean(covered))
     print(f"coverage of the 95% interval over 600 simulated features: {coverage:.1%}")
@@ -62,8 +62,9 @@ def test_censoring_does_not_bias_adoption_down():
     errors, naive_errors = [], []
     for _ in range(400):
         days, adopted, planted = _simulate(rng, late_share=0.45, leave_share=0.25, longest=120)
-        errors.append(survival.adoption_at(days, adopted, 90).value - planted)
-        naive_errors.append(survival.naive_share(days, adopted, 90) - planted)
+        table = survival.life_table(days, adopted, horizon=90)
+        errors.append(survival.adoption_at(table, 90).value - planted)
+        naive_errors.append(survival.naive_share(table, 90) - planted)
     bias, naive_bias = float(np.mean(errors)), float(np.mean(naive_errors))
     print(f"mean error of 90-day adoption: Kaplan-Meier {bias:+.4f}, censored counted as non-adopters {naive_bias:+.4f}")
     assert abs(bias) < 0.01
@@ -71,7 +72,7 @@ def test_censoring_does_not_bias_adoption_down():
 
 
 def test_a_feature_nobody_used_still_gets_an_upper_bound():
-    share = survival.adoption_at(np.full(500, 120.0), np.zeros(500, dtype=bool), 90)
+    share = survival.adoption_at(survival.life_table(np.full(500, 120.0), np.zeros(500, dtype=bool), horizon=90), 90)
     assert share.value == 0 and share.low == 0
     assert 0.005 < share.high < 0.01  # Wilson upper bound of 0 out of 500
 
@@ -79,8 +80,9 @@ def test_a_feature_nobody_used_still_gets_an_upper_bound():
 def test_median_not_reached_when_fewer_than_half_adopt():
     days = np.r_[np.full(30, 10.0), np.full(70, 200.0)]
     adopted = np.r_[np.ones(30, dtype=bool), np.zeros(70, dtype=bool)]
-    assert np.isnan(survival.median_days(days, adopted).value)
-    reached = survival.median_days(np.r_[np.full(60, 10.0), np.full(40, 200.0)], np.r_[np.ones(60, bool), np.zeros(40, bool)])
+    assert np.isnan(survival.median_days(survival.life_table(days, adopted, horizon=365)).value)
+    reached = survival.median_days(survival.life_table(np.r_[np.full(60, 10.0), np.full(40, 200.0)],
+                                                       np.r_[np.ones(60, bool), np.zeros(40, bool)], horizon=365))
     assert reached.value == 10.0
 
 
@@ -217,7 +219,7 @@ def write(tmp_path, monkeypatch):
 FEATURES = "feature_id,name,application,released,replaces,audience\nF-1,Search,App,2025-01-01,,\nF-2,Ledger,App,2025-01-01,,Nobody\n"
 
 
-def test_leavers_are_censored_not_counted_as_non_adopters(write):
+def test_leavers_are_censored_not_counted_as_non_adopters(write, exact_result):
     users = "user_id,department,active_from,active_to\nu1,A,,\nu2,A,,\nu3,A,,2025-01-06\nu4,A,,2025-01-06\n"
     usage = "timestamp,user_id,feature_id\n2025-01-11,u1,F-1\n2025-01-11,u2,F-1\n2025-06-30,u1,F-1\n"
     params = write(FEATURES, users, usage, departments=False)
@@ -416,7 +418,7 @@ def test_when_every_feature_has_too_small_an_audience_the_report_still_reads(tmp
     reporting.department_note(result)
 
 
-def test_switching_and_habit_shares_over_fewer_than_min_n_people_are_not_shown(tmp_path):
+def test_switching_and_habit_shares_over_fewer_than_min_n_people_are_not_shown(tmp_path, exact_result):
     # 40 users. Five used the old feature in the 90 days before the new one replaced it: a share of them who
     # switched would show those five. Five adopted F-FEW: its habit share would show those five's habits.
     users = "user_id,department\n" + "".join(f"u{i},A\n" for i in range(40))

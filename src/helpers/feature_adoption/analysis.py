@@ -1,6 +1,13 @@
 """Feature adoption: the analysis itself. Usage is counted in the query engine (:mod:`.queries`);
 the statistics work on one row per eligible user (:mod:`.survival`). Shares are from 0 to 1,
 times in days.
+
+Every count published carries the cell-key method's noise (:mod:`helpers.cell_key`; issue 24):
+each eligible user of a feature is a record keyed by its user and feature
+(:func:`helpers.cell_key.frame_record_keys`), a count's cell key is the sum of its users' keys,
+and adoption comes from a perturbed life table (:func:`.survival.life_table`). Two runs with
+another ``as_of`` can then no longer be differenced into one day's adopters. Whether a feature, a
+department or a share is shown is still decided on the exact counts; only what is shown is perturbed.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import privacy
+from helpers import cell_key, privacy
 from helpers.feature_adoption import queries, survival
 from helpers.feature_adoption.loading import Inputs
 from helpers.feature_adoption.parameters import Parameters
@@ -45,29 +52,25 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     users = as_frame(data.users, ["active_from", "active_to"])
     features, notes = select_features(all_features, params, (log_start, as_of), data.features_name)
     notes.extend(_usage_notes(data, params, as_of))
-    chosen = data.usage.filter(data.usage.feature_id.isin(list(features["feature_id"])))
-    eligible_rows = queries.eligible_usage(chosen, data.features, data.users, as_of=as_of.to_pydatetime())
-    firsts = queries.first_use(eligible_rows, as_of=as_of.to_pydatetime(), habit_weeks=params.habit_weeks)
-    per_user = eligibility(features, users, as_of).merge(firsts, on=["user_id", "feature_id"], how="left")
-    per_user["adopted"] = per_user["first_use"].notna()
-    per_user["days"] = (per_user["first_use"].where(per_user["adopted"], per_user["eligible_end"])
-                        - per_user["eligible_from"]) / DAY
+    per_user, firsts = _per_user(data, (features, users), params, as_of)
     old_way = _old_way(data, features, params, as_of)
-    rows, curves = [], []
+    rows, curves, audiences = [], [], []
     for feature in features.itertuples(index=False):
         group = per_user[per_user["feature_id"] == feature.feature_id]
-        figures, curve = _feature_figures(feature, group, old_way, params, as_of)
-        rows.append(_hide_small_bases(figures, params.min_n))
+        figures, curve, exact = _feature_figures(feature, group, old_way, params, as_of)
+        rows.append(_hide_small_bases(figures, exact, params.min_n))
         curves.append(curve.assign(feature_id=feature.feature_id, name=feature.name))
+        audiences.append(exact["eligible_users"])
     table = pd.DataFrame(rows)
     names = dict(zip(all_features["feature_id"], all_features["name"]))
     table.insert(table.columns.get_loc("replaced_feature_id") + 1, "replaced_name", table["replaced_feature_id"].map(names))
     release_span = (table["released"].min(), table["released"].max())
-    table, curves, per_user, features_suppressed = _hide_small_audiences(table, curves, per_user, params.min_n)
+    no_one = table.loc[np.asarray(audiences) == 0, "feature_id"]
+    table, curves, per_user, features_suppressed = _hide_small_audiences(
+        table, curves, per_user, np.asarray(audiences), params.min_n)
     departments, suppressed = (
         _departments(per_user, table, params, as_of) if params.departments else (_no_departments(), 0)
     )
-    no_one = table.loc[table["eligible_users"] == 0, "feature_id"]
     if len(no_one):
         notes.append(inputs.QualityNote(
             input=data.features_name, issue="features no user could use (audience empty, or nobody active)",
@@ -82,13 +85,35 @@ def analyse(data: Inputs, params: Parameters) -> Result:
         departments_suppressed=suppressed,
         features_suppressed=features_suppressed,
         release_span=release_span,
-        rows_in_pandas=len(firsts) + len(old_way),
+        rows_in_pandas=firsts + len(old_way),
         quality_notes=notes,
     )
 
 
+def _per_user(
+    data: Inputs, frames: tuple[pd.DataFrame, pd.DataFrame], params: Parameters, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, int]:
+    """One row per eligible user of each feature (``frames``: the features chosen, the users), and how many
+    first-use rows came from the engine.
+
+    Besides :func:`eligibility`'s columns: ``first_use`` (NaT: none), ``recent_weeks``, ``adopted``,
+    ``days`` (from eligible to first use, or to the end of eligibility) and ``record_key``
+    (:func:`helpers.cell_key.frame_record_keys` of the user and the feature).
+    """
+    features, users = frames
+    chosen = data.usage.filter(data.usage.feature_id.isin(list(features["feature_id"])))
+    eligible_rows = queries.eligible_usage(chosen, data.features, data.users, as_of=as_of.to_pydatetime())
+    firsts = queries.first_use(eligible_rows, as_of=as_of.to_pydatetime(), habit_weeks=params.habit_weeks)
+    per_user = eligibility(features, users, as_of).merge(firsts, on=["user_id", "feature_id"], how="left")
+    per_user["adopted"] = per_user["first_use"].notna()
+    per_user["days"] = (per_user["first_use"].where(per_user["adopted"], per_user["eligible_end"])
+                        - per_user["eligible_from"]) / DAY
+    per_user["record_key"] = cell_key.frame_record_keys(per_user, ["user_id", "feature_id"])
+    return per_user, len(firsts)
+
+
 def _hide_small_audiences(
-    table: pd.DataFrame, curves: list[pd.DataFrame], per_user: pd.DataFrame, min_n: int
+    table: pd.DataFrame, curves: list[pd.DataFrame], per_user: pd.DataFrame, audiences: np.ndarray, min_n: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
     """Features, curves and per-user rows without the features that 1 to ``min_n - 1`` people could use.
 
@@ -97,7 +122,7 @@ def _hide_small_audiences(
     figures the department breakdown hides. Such features are counted, never shown; a feature nobody
     could use stays (it describes no one, and the data quality note names it).
     """
-    small = table["eligible_users"].between(1, min_n - 1)
+    small = pd.Series((audiences >= 1) & (audiences < min_n), index=table.index)
     hidden = set(table.loc[small, "feature_id"])
     curves_shown = [curve for curve in curves if not curve["feature_id"].isin(hidden).any()]
     curve_frame = (pd.concat(curves_shown, ignore_index=True) if curves_shown
@@ -110,17 +135,17 @@ def _hide_small_audiences(
 _SHARES_OF_A_PART = {"habit_base": ("habitual_share",), "old_way_users": ("switched_share", "still_using_old_share")}
 
 
-def _hide_small_bases(figures: dict[str, Any], min_n: int) -> dict[str, Any]:
+def _hide_small_bases(figures: dict[str, Any], exact: dict[str, Any], min_n: int) -> dict[str, Any]:
     """The figures with every share over 1 to ``min_n - 1`` people left empty (the count of them stays).
 
     Habit is a share of the adopters still active, switching a share of the old way's recent users: a
     feature of many eligible users may have seven of those, whose habits a share would show. Such a
     share is not computed into the report, whatever the feature's size; ``habit_hidden`` and
-    ``switching_hidden`` say so.
+    ``switching_hidden`` say so. Decided on the ``exact`` counts, not the perturbed ones.
     """
     figures = dict(figures)
     for base, shares in _SHARES_OF_A_PART.items():
-        n = figures.get(base)
+        n = exact.get(base)
         hidden = n is not None and not pd.isna(n) and 0 < n < min_n
         figures["habit_hidden" if base == "habit_base" else "switching_hidden"] = bool(hidden)
         if hidden:
@@ -188,28 +213,46 @@ def _horizon(released: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int) -> 
     return float(available), int(np.floor(available)), False
 
 
+def _published(rows: pd.DataFrame, min_n: int) -> int:
+    """How many ``rows`` there are, as published: perturbed by their cell key (the sum of their record keys).
+
+    A count of at least 1 is shown as at least 1 (``never_used`` says whether anyone used a feature), and
+    a count stays on its side of ``min_n``: what is shown or hidden was decided on the exact count, and a
+    shown group must not look too small, nor a hidden one ("not shown: 11 adopters, fewer than 10") too large.
+    """
+    count = len(rows)
+    shown = int(cell_key.perturb([count], [int(rows["record_key"].sum()) % cell_key.MODULUS])[0])
+    if count < min_n:
+        return min(max(shown, min(count, 1)), min_n - 1)
+    return max(shown, min_n)
+
+
 def _feature_figures(
     feature: Any, group: pd.DataFrame, old_way: pd.DataFrame, params: Parameters, as_of: pd.Timestamp
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Every figure of one feature, and its adoption curve."""
+) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Any]]:
+    """Every figure of one feature as published, its adoption curve, and the exact sizes that decide what is shown."""
     days, adopted = group["days"].to_numpy(), group["adopted"].to_numpy()
     horizon, shown_horizon, reached = _horizon(feature.released, as_of, params.horizon_days)
-    adoption = survival.adoption_at(days, adopted, horizon, confidence=params.confidence)
-    median = survival.median_days(days, adopted, confidence=params.confidence)
-    habit_base, habit = _habit(group, params, as_of)
-    switching = _switching(feature, group, old_way, params)
+    table = survival.life_table(days, adopted, horizon=horizon, keys=group["record_key"].to_numpy())
+    adoption = survival.adoption_at(table, horizon, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
+    median = survival.median_days(table, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
+    eligible = _published(group, params.min_n)
+    # A part never exceeds its whole: each is perturbed on its own, then held under the count it is part of.
+    adopters = min(_published(group[group["adopted"]], params.min_n), eligible)
+    habit_base, habit, exact_habit_base = _habit(group, params, as_of, adopters)
+    switching, exact_old_way = _switching(feature, group, old_way, params, (eligible, adopters))
     figures = {
         "feature_id": feature.feature_id,
         "name": feature.name,
         "application": feature.application,
         "released": feature.released,
         "audience": feature.audience,
-        "eligible_users": len(group),
-        "adopters": int(adopted.sum()),
+        "eligible_users": eligible,
+        "adopters": adopters,
         "adoption": adoption.value,
         "adoption_low": adoption.low,
         "adoption_high": adoption.high,
-        "naive_adoption": survival.naive_share(days, adopted, horizon),
+        "naive_adoption": survival.naive_share(table, horizon),
         "horizon_days": shown_horizon,
         "horizon_reached": reached,
         "median_days_to_first_use": median.value,
@@ -223,16 +266,25 @@ def _feature_figures(
         "never_used": bool(len(group) and not adopted.any()),
         "below_10pct": bool(adoption.high < BELOW),
     }
-    return figures, survival.adoption_curve(days, adopted, until=horizon)
+    exact = {"eligible_users": len(group), "habit_base": exact_habit_base, "old_way_users": exact_old_way}
+    return figures, survival.adoption_curve(table, until=horizon), exact
 
 
-def _habit(group: pd.DataFrame, params: Parameters, as_of: pd.Timestamp) -> tuple[int, survival.Share]:
+def _habit(
+    group: pd.DataFrame, params: Parameters, as_of: pd.Timestamp, adopters: int
+) -> tuple[int, survival.Share, int]:
     """Habitual adopters: of the adopters still active at ``as_of`` who adopted before the last
-    ``habit_weeks`` weeks, those who used it in at least ``habit_min_weeks`` of those weeks."""
+    ``habit_weeks`` weeks, those who used it in at least ``habit_min_weeks`` of those weeks.
+
+    Returns the base as published (at most ``adopters``, the published adopters), the share of the
+    published counts, and the exact base.
+    """
     window_start = as_of - pd.Timedelta(weeks=params.habit_weeks)
     base = group[group["adopted"] & group["active_at_as_of"] & (group["first_use"] <= window_start)]
-    habitual = int((base["recent_weeks"] >= params.habit_min_weeks).sum())
-    return len(base), survival.wilson(habitual, len(base), confidence=params.confidence)
+    shown_base = min(_published(base, params.min_n), adopters)
+    habitual = min(_published(base[base["recent_weeks"] >= params.habit_min_weeks], params.min_n), shown_base)
+    share = survival.wilson(habitual, shown_base, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
+    return shown_base, share, len(base)
 
 
 def _old_way(data: Inputs, features: pd.DataFrame, params: Parameters, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -241,20 +293,29 @@ def _old_way(data: Inputs, features: pd.DataFrame, params: Parameters, as_of: pd
                                as_of=as_of.to_pydatetime(), recent_days=7 * params.habit_weeks)
 
 
-def _switching(feature: Any, group: pd.DataFrame, old_way: pd.DataFrame, params: Parameters) -> dict[str, Any]:
+def _switching(
+    feature: Any, group: pd.DataFrame, old_way: pd.DataFrame, params: Parameters, wholes: tuple[int, int]
+) -> tuple[dict[str, Any], int | None]:
     """Of the old feature's users in the ``horizon_days`` before the release, still active at ``as_of``
-    and eligible for the new one: the share who used the new feature, and who still use the old one."""
+    and eligible for the new one: the share who used the new feature, and who still use the old one.
+
+    ``wholes`` are the published eligible users and adopters, which the published parts stay under.
+    Returns the figures and the exact number of old-way users (None when the feature replaces none).
+    """
+    eligible, adopters = wholes
     figures: dict[str, Any] = {"replaced_feature_id": feature.replaces if pd.notna(feature.replaces) else None}
-    base = pd.DataFrame(columns=["used_recently", "adopted"])
+    base = pd.DataFrame(columns=["used_recently", "adopted", "record_key"])
     if figures["replaced_feature_id"] is not None:
         before = old_way[(old_way["feature_id"] == feature.feature_id) & old_way["used_before"]]
         base = before.merge(group[group["active_at_as_of"]], on=["user_id", "feature_id"], how="inner")
-    switched = survival.wilson(int(base["adopted"].sum()), len(base), confidence=params.confidence)
-    still = survival.wilson(int(base["used_recently"].sum()), len(base), confidence=params.confidence)
-    figures["old_way_users"] = len(base) if figures["replaced_feature_id"] is not None else None
-    for key, share in (("switched_share", switched), ("still_using_old_share", still)):
+    users = min(_published(base, params.min_n), eligible)
+    switched = min(_published(base[base["adopted"].astype(bool)], params.min_n), users, adopters)
+    still = min(_published(base[base["used_recently"].astype(bool)], params.min_n), users)
+    figures["old_way_users"] = users if figures["replaced_feature_id"] is not None else None
+    for key, part in (("switched_share", switched), ("still_using_old_share", still)):
+        share = survival.wilson(part, users, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
         figures.update({key: share.value, f"{key}_low": share.low, f"{key}_high": share.high})
-    return figures
+    return figures, (len(base) if figures["replaced_feature_id"] is not None else None)
 
 
 def _no_departments() -> pd.DataFrame:
@@ -270,6 +331,8 @@ def _departments(
     A feature's eligible users (its total) are published, so a department under ``min_n`` is hidden together
     with the smallest others until the hidden part holds at least ``min_n`` users (complementary suppression,
     :func:`helpers.privacy.complementary_suppression`): no hidden department is the total minus those shown.
+    Hidden or shown is decided on the exact sizes; a shown department's size is published perturbed, and
+    never above its feature's published total.
     """
     sizes = per_user.groupby(["feature_id", "department"], sort=True).size().rename("n").reset_index()
     sizes["suppressed"] = sizes["n"] < params.min_n
@@ -282,11 +345,14 @@ def _departments(
         for department, members in group.groupby("department", sort=True):
             if (feature.feature_id, department) not in shown:
                 continue
-            share = survival.adoption_at(members["days"].to_numpy(), members["adopted"].to_numpy(), horizon,
-                                         confidence=params.confidence)
+            table = survival.life_table(members["days"].to_numpy(), members["adopted"].to_numpy(), horizon=horizon,
+                                        keys=members["record_key"].to_numpy())
+            share = survival.adoption_at(table, horizon, confidence=params.confidence,
+                                         noise_variance=cell_key.VARIANCE)
             rows.append({
                 "feature_id": feature.feature_id, "name": feature.name, "department": department,
-                "eligible_users": len(members), "adoption": share.value, "adoption_low": share.low,
+                "eligible_users": min(_published(members, params.min_n), feature.eligible_users),
+                "adoption": share.value, "adoption_low": share.low,
                 "adoption_high": share.high, "lagging": bool(share.high < feature.adoption),
             })
     return (pd.DataFrame(rows) if rows else _no_departments()), int(sizes["hidden"].sum())

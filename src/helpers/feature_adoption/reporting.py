@@ -4,7 +4,9 @@ Tables come back as :class:`helpers.report.Table` for :func:`helpers.report.tabl
 every cell: feature and department names are data, never markup. Shares are shown as percentages
 of eligible users with their interval; times in days. Departments with fewer than ``min_n``
 eligible users for a feature are counted, never named, and hidden with enough others that none can be
-worked out from the feature's total.
+worked out from the feature's total. Every count carries the cell-key method's noise (-2 to +2,
+:mod:`helpers.cell_key`) and adoption comes from a life table of such counts, so two reports with
+another ``as_of`` cannot be subtracted into one day's adopters; intervals include the noise.
 """
 
 from __future__ import annotations

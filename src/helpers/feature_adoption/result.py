@@ -18,7 +18,9 @@ __all__ = ["Result"]
 class Result:
     """Everything the report shows; built by :func:`analyse`.
 
-    Shares (adoption, habit, switching) are from 0 to 1; times are in days.
+    Shares (adoption, habit, switching) are from 0 to 1; times are in days. Every count is as
+    published, with the cell-key method's noise (:mod:`helpers.cell_key`, within 2 of the exact
+    count); adoption, curves and medians come from a life table of such counts per whole day.
 
     Attributes
     ----------
@@ -34,13 +36,14 @@ class Result:
         ``horizon_days``), ``naive_adoption`` (censored users counted as non-adopters, for the
         method note only), ``horizon_days`` and ``horizon_reached`` (False when the feature is
         too recent for the full horizon), ``median_days_to_first_use`` with ``median_days_low``/
-        ``median_days_high`` (NaN: not reached), ``habit_base``, ``habitual_share`` with
+        ``median_days_high`` (NaN: not reached within the horizon), ``habit_base``, ``habitual_share`` with
         ``_low``/``_high`` (Wilson), ``replaced_feature_id``, ``replaced_name``, ``old_way_users``,
         ``switched_share`` and ``still_using_old_share`` with ``_low``/``_high`` (Wilson),
         ``never_used`` and ``below_10pct`` (bool); ``habit_hidden`` and ``switching_hidden`` (bool: the
         habit or switching shares left empty, their base holding 1 to ``min_n - 1`` people).
     curves : DataFrame
-        ``feature_id``, ``name``, ``days``, ``adoption``: each feature's Kaplan-Meier adoption curve.
+        ``feature_id``, ``name``, ``days``, ``adoption``: each feature's Kaplan-Meier adoption curve, in steps
+        at whole days (a first use on day ``j`` after becoming eligible counts at ``j``).
     departments : DataFrame
         One row per feature and department shown (at least ``min_n`` eligible users, and not hidden as a complement):
         ``feature_id``, ``name``, ``department``, ``eligible_users``, ``adoption`` with

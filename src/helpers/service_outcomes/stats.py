@@ -10,8 +10,8 @@ with the same function the NPS analysis uses. NPS figures reuse the NPS analysis
 Published counts carry the cell-key method's noise (:mod:`helpers.cell_key`, variance
 ``noise_variance`` per count). Every interval and test here takes that variance: a share's
 intervals and tests are computed on *effective* counts, the tickets scaled down by the share of
-the variance that sampling is of sampling plus noise (:func:`share_noise_variance`), so they
-widen by the noise and keep their coverage.
+the variance that sampling is of sampling plus noise (:mod:`helpers.perturbed_shares`, which
+feature adoption shares), so they widen by the noise and keep their coverage.
 """
 
 from __future__ import annotations
@@ -20,22 +20,17 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from statsmodels.stats.proportion import proportion_confint, test_proportions_2indep
+from statsmodels.stats.proportion import test_proportions_2indep
 
 from helpers.nps_trends.stats import Estimate, adjusted_wald_interval, difference_interval, holm_adjust, nps_points
+# The widened Wilson interval is shared with feature adoption, so it lives below both analyses.
+from helpers.perturbed_shares import ShareInterval, share_noise_variance, wilson_interval
+from helpers.perturbed_shares import effective_counts as _effective
 
 __all__ = [
     "ShareInterval", "ShareChanges", "share_noise_variance", "wilson_interval", "period_changes", "nps_estimate",
     "nps_difference",
 ]
-
-
-class ShareInterval(NamedTuple):
-    """Shares (0-1) with their Wilson interval; NaN where a group has no tickets."""
-
-    share: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
 
 
 class ShareChanges(NamedTuple):
@@ -57,65 +52,6 @@ class ShareChanges(NamedTuple):
     p_value: np.ndarray
     p_value_holm: np.ndarray
     significant: np.ndarray
-
-
-def share_noise_variance(
-    successes: np.ndarray | Sequence[float], n: np.ndarray | Sequence[float], *, noise_variance: float
-) -> np.ndarray:
-    """Variance (share units squared) that noise on both counts adds to the share ``successes / n``.
-
-    By the delta method, with independent noise of ``noise_variance`` on each count,
-    ``noise_variance x (1 + p**2) / n**2``; ``p`` is the Agresti-Coull share ``(s + 2) / (n + 4)``
-    so a share of 0 or 1 still gets a variance.
-    """
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    share = (successes + 2) / (n + 4)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return noise_variance * (1 + share**2) / n**2
-
-
-def _effective(
-    successes: np.ndarray, n: np.ndarray, noise_variance: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Counts scaled so that binomial sampling alone has the variance of sampling plus the noise."""
-    if not noise_variance:
-        return successes, n
-    share = (successes + 2) / (n + 4)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sampling = share * (1 - share) / n
-        factor = np.where(n > 0, sampling / (sampling + share_noise_variance(successes, n, noise_variance=noise_variance)), 1)
-    return successes * factor, n * factor
-
-
-def wilson_interval(
-    successes: np.ndarray | Sequence[float],
-    n: np.ndarray | Sequence[float],
-    *,
-    confidence: float = 0.95,
-    noise_variance: float = 0.0,
-) -> ShareInterval:
-    """The share ``successes / n`` and its Wilson score interval, for any number of groups at once.
-
-    Parameters
-    ----------
-    successes, n : array-like
-        Tickets with the outcome, and tickets, per group.
-    confidence : float
-        Of the two-sided interval.
-    noise_variance : float
-        Variance of the noise on each published count (:data:`helpers.cell_key.VARIANCE`), 0 for
-        exact counts; the interval is then Wilson's on the effective counts.
-    """
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(n > 0, successes / np.where(n > 0, n, 1), np.nan)
-    effective_successes, effective_n = _effective(successes, n, noise_variance)
-    low, high = proportion_confint(effective_successes, np.where(n > 0, effective_n, 1), alpha=1 - confidence,
-                                   method="wilson")
-    empty = n <= 0
-    return ShareInterval(share, np.where(empty, np.nan, low), np.where(empty, np.nan, high))
 
 
 def period_changes(
