@@ -41,6 +41,11 @@ __all__ = [
     "perturb",
     "perturb_counts",
     "key_columns",
+    "AMOUNT_SHARE",
+    "AMOUNT_NOISE",
+    "AMOUNT_VARIANCE",
+    "amount_noise",
+    "perturb_amounts",
 ]
 
 #: Record and cell keys lie in ``[0, MODULUS)``; a Mersenne prime, so products of two keys fit in int64.
@@ -172,3 +177,65 @@ def perturb_counts(frame: pd.DataFrame, columns: Sequence[str], *, floor: int = 
             perturbed = np.where(exact >= floor, np.maximum(perturbed, floor), perturbed)
         out[column] = perturbed
     return out.drop(columns=[k for k in key_columns(columns) if k in out])
+
+
+# --- magnitudes: sums of amounts (hours, money) -------------------------------------------------------------
+
+#: The noise of a published amount is ``D x AMOUNT_SHARE x`` the cell's largest single contribution. With
+#: the noise ``D`` of :data:`AMOUNT_NOISE` (mean-square :data:`AMOUNT_VARIANCE`) its standard deviation is
+#: about 0.52 of that contribution: the difference of two published cells estimates one contribution no
+#: better than plus or minus about its own size (Giessing and Tent 2019, the cell-key method for magnitudes).
+AMOUNT_SHARE = 0.5
+
+#: ``|D|`` is uniform on this range and its sign is equally likely either way. Continuous, unlike the count
+#: table: two windows that share their largest contribution would otherwise draw the same ``D`` a quarter of
+#: the time (0.4 x 0.4 + 2 x 0.2 x 0.2 + 2 x 0.1 x 0.1) and their difference would be exact; and bounded
+#: away from 0, so no cell is published with almost no noise.
+AMOUNT_NOISE = (0.5, 1.5)
+
+#: Mean-square of ``D`` (``(a^2 + ab + b^2) / 3`` for ``|D|`` uniform on ``[a, b]``): 1.083.
+AMOUNT_VARIANCE = round((AMOUNT_NOISE[0] ** 2 + AMOUNT_NOISE[0] * AMOUNT_NOISE[1] + AMOUNT_NOISE[1] ** 2) / 3, 12)
+
+# A second uniform from the same cell key, so the amount's noise is not the count's: an affine step of
+# Park and Miller's minimal-standard generator, whose multiplier is a primitive root modulo MODULUS.
+_AMOUNT_MIX = 48_271
+_AMOUNT_OFFSET = 907_633_385
+
+
+def amount_noise(key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
+    """The ``D`` each cell key picks for an amount: from ``-1.5`` to ``-0.5`` or ``0.5`` to ``1.5``, mean 0.
+
+    The key is remixed (:data:`_AMOUNT_MIX`) into a second uniform ``u`` on [0, 1); ``D`` is its quantile,
+    so ``u`` below one half gives a negative ``D``.
+    """
+    remixed = ((np.asarray(key_sums, dtype="int64") % MODULUS) * _AMOUNT_MIX + _AMOUNT_OFFSET) % MODULUS
+    position = remixed / MODULUS
+    low, high = AMOUNT_NOISE
+    size = low + (high - low) * np.abs(2 * position - 1)
+    return np.where(position < 0.5, -size, size)
+
+
+def perturb_amounts(
+    amounts: np.ndarray | Sequence[float], key_sums: np.ndarray | Sequence[int], largest: np.ndarray | Sequence[float]
+) -> np.ndarray:
+    """Sums of amounts plus noise scaled to each cell's largest contribution, never below 0; 0 stays 0.
+
+    Parameters
+    ----------
+    amounts : array-like of float
+        Exact sums of non-negative amounts (hours, money), one per cell.
+    key_sums : array-like of int
+        The cell key of each sum (the key of the cell's records, as for its count).
+    largest : array-like of float
+        The largest single contribution to each sum, in the amounts' unit; where it is 0 the sum is 0
+        too and gets no noise.
+
+    Returns
+    -------
+    ndarray of float
+        ``amount + D x AMOUNT_SHARE x largest`` (:func:`amount_noise`), the same for the same key in every run.
+    """
+    exact = np.asarray(amounts, dtype="float64")
+    top = np.asarray(largest, dtype="float64")
+    perturbed = np.maximum(exact + amount_noise(key_sums) * AMOUNT_SHARE * top, 0.0)
+    return np.where(exact == 0, 0.0, perturbed)

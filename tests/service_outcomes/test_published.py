@@ -73,6 +73,7 @@ def test_published_shares_keep_their_coverage():
 
 def _exact(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cell_key, "perturb", lambda counts, key_sums: np.asarray(counts, dtype="int64"))
+    monkeypatch.setattr(cell_key, "perturb_amounts", lambda amounts, key_sums, largest: np.asarray(amounts, dtype=float))
 
 
 def _figures(result: so.Result) -> np.ndarray:
