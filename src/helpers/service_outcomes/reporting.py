@@ -221,7 +221,10 @@ def cost_note(result: Result) -> str:
             f" Separately, tickets spent {overall['waiting_hours']:,.0f} hours waiting on the user (states "
             f"{', '.join(params.waiting_states)}); that time is inside the resolution time the user sees."
         )
-    return text
+    return text + (
+        " Hours and cost carry a noise proportional to the largest single ticket's hours, so that two reports "
+        "cannot be subtracted to give one ticket's hours back; totals may therefore differ slightly between tables."
+    )
 
 
 # --- tables -------------------------------------------------------------------------------------
