@@ -205,8 +205,8 @@ _AMOUNT_OFFSET = 907_633_385
 def amount_noise(key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
     """The ``D`` each cell key picks for an amount: from ``-1.5`` to ``-0.5`` or ``0.5`` to ``1.5``, mean 0.
 
-    The key is remixed (:data:`_AMOUNT_MIX`) into a second uniform ``u`` on [0, 1); ``D`` is its quantile,
-    so ``u`` below one half gives a negative ``D``.
+    The key is remixed by a fixed affine step modulo :data:`MODULUS` into a second uniform ``u`` on [0, 1);
+    ``D`` is its quantile, so ``u`` below one half gives a negative ``D``.
     """
     remixed = ((np.asarray(key_sums, dtype="int64") % MODULUS) * _AMOUNT_MIX + _AMOUNT_OFFSET) % MODULUS
     position = remixed / MODULUS

@@ -201,7 +201,8 @@ def satisfaction_note(result: Result) -> str:
 
 
 def cost_note(result: Result) -> str:
-    """The waiting beyond the quick target in hours and, with an hourly cost, in money, with the assumption."""
+    """The waiting beyond the quick target in hours and, with an hourly cost, in money, with the assumption and
+    the noise they carry (:func:`helpers.cell_key.perturb_amounts`)."""
     overall, params = result.overall, result.params
     hours = overall["lost_user_hours"]
     if hours is None:
