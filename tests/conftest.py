@@ -29,7 +29,8 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def exact_result():
-    """Publish counts without the cell-key noise (:mod:`helpers.cell_key`), for tests that compare exact counts.
+    """Publish counts and hours without the cell-key noise (:mod:`helpers.cell_key`), for tests that compare exact
+    figures.
 
     Module-scoped, so module-scoped analyses can use it; the noise itself is tested in
     ``tests/test_cell_key.py``.
@@ -40,6 +41,8 @@ def exact_result():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cell_key, "perturb", lambda counts, key_sums: np.asarray(counts, dtype="int64"))
+        patch.setattr(cell_key, "perturb_amounts",
+                      lambda amounts, key_sums, largest: np.asarray(amounts, dtype="float64"))
         yield
 
 

@@ -264,6 +264,9 @@ def test_without_a_secret_anyone_who_knows_the_records_knows_the_noise_and_with_
     assert np.array_equal(salted, cell_key.noise(keys)), "the same secret picks the same noise in every run"
     counts = np.bincount(salted + 2, minlength=5)
     assert scipy_stats.chisquare(counts, cell_key.PROBABILITIES * len(keys)).pvalue > 0.001
+    amounts = cell_key.amount_noise(keys)  # amounts pick their noise through the secret too
+    assert abs(amounts.mean()) < 0.05 and np.mean(amounts**2) == pytest.approx(cell_key.AMOUNT_VARIANCE, rel=0.05)
+    assert abs(np.corrcoef(amounts, salted)[0, 1]) < 0.05, "an amount's noise is not its count's"
     monkeypatch.setenv(cell_key.SECRET_VARIABLE, "another long random project secret")
     assert np.mean(cell_key.noise(keys) == salted) < 0.29, "another secret, other noise"
 
@@ -294,3 +297,46 @@ def test_a_short_secret_is_one_sentence_before_any_kernel(tmp_path):
     assert len(lines) == 1 and cell_key.SECRET_VARIABLE in lines[0] and "short" not in lines[0].split("is set")[0], lines
     assert "shorter than 16 characters" in lines[0]
     assert not (tmp_path / "out").exists()
+# --- amounts (the cell-key method for magnitudes) -------------------------------------------------------------
+
+
+def _cell_keys(rng: np.random.Generator, cells: int) -> np.ndarray:
+    """Cell keys as the method makes them: sums of record keys of random sets of records."""
+    record_keys = np.array([cell_key.record_key_value(int(d), int(s)) for d, s in
+                            zip(rng.integers(1_036_000, 1_037_000, 5_000), rng.integers(0, 86_400, 5_000))],
+                           dtype="int64")
+    return np.array([record_keys[rng.choice(len(record_keys), size)].sum() for size in rng.integers(1, 40, cells)])
+
+
+def test_amount_noise_has_the_stated_distribution_and_is_not_the_count_noise():
+    keys = _cell_keys(np.random.default_rng(2019), 20_000)
+    draws = cell_key.amount_noise(keys)
+    low, high = cell_key.AMOUNT_NOISE
+    assert ((np.abs(draws) >= low) & (np.abs(draws) <= high)).all(), "never almost no noise, never unbounded"
+    assert scipy_stats.kstest(np.abs(draws), scipy_stats.uniform(low, high - low).cdf).pvalue > 0.001
+    assert draws.mean() == pytest.approx(0.0, abs=0.03)
+    assert np.mean(draws**2) == pytest.approx(cell_key.AMOUNT_VARIANCE, abs=0.03)
+    assert abs(np.corrcoef(draws, cell_key.noise(keys))[0, 1]) < 0.05, "a second draw from the key, not the count's"
+    # Published sums of 1,000 hours whose largest ticket took 40: noise of mean 0 and the stated size.
+    noise = cell_key.perturb_amounts(np.full(len(keys), 1000.0), keys, np.full(len(keys), 40.0)) - 1000.0
+    assert noise.mean() == pytest.approx(0.0, abs=0.03 * 40)
+    expected = cell_key.AMOUNT_SHARE * np.sqrt(cell_key.AMOUNT_VARIANCE) * 40
+    assert noise.std() == pytest.approx(expected, rel=0.03)
+    assert expected == pytest.approx(0.52 * 40, rel=0.01), "the size the constants' documentation states"
+
+
+def test_amounts_zero_stays_zero_nothing_goes_negative_and_the_same_cell_gets_the_same_noise():
+    keys = _cell_keys(np.random.default_rng(2005), 2_000)
+    amounts = np.tile([0.0, 1.0, 50.0, 300.0], 500)
+    # A sum below its largest part cannot come from real tickets (noise is at most 0.75 of the largest): it
+    # exercises the floor at 0 alone.
+    largest = np.tile([0.0, 40.0, 40.0, 0.0], 500)
+    published = cell_key.perturb_amounts(amounts, keys, largest)
+    assert (published[amounts == 0] == 0).all(), "an empty cell stays empty"
+    assert (published >= 0).all() and (published[amounts == 1.0] == 0).any(), "noise larger than the sum stops at 0"
+    assert (published[(amounts > 0) & (largest == 0)] == amounts[(amounts > 0) & (largest == 0)]).all()
+    assert (published[amounts == 50.0] != 50.0).all()
+    again = cell_key.perturb_amounts(amounts.tolist(), keys.tolist(), largest.tolist())
+    np.testing.assert_array_equal(again, published)
+    # Keys are taken modulo the modulus: sums of keys added up in Python give the same noise.
+    np.testing.assert_array_equal(cell_key.perturb_amounts(amounts, keys + cell_key.MODULUS, largest), published)

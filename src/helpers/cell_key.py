@@ -28,10 +28,9 @@ same figures in every run; without one, the figures are those of the public meth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 import hashlib
 import os
+from collections.abc import Iterable, Sequence
 
 import ibis
 import numpy as np
@@ -59,6 +58,11 @@ __all__ = [
     "perturb",
     "perturb_counts",
     "key_columns",
+    "AMOUNT_SHARE",
+    "AMOUNT_NOISE",
+    "AMOUNT_VARIANCE",
+    "amount_noise",
+    "perturb_amounts",
 ]
 
 #: Record and cell keys lie in ``[0, MODULUS)``; a Mersenne prime, so products of two keys fit in int64.
@@ -85,6 +89,11 @@ _START = 1_234_567
 _STEP = 1_000_003
 _MIX = 1_664_525
 _OFFSET = 1_013_904_223
+# The affine step that makes a further uniform of a cell key (:func:`uniform`'s ``stream``): a figure
+# other than the count (an amount) gets noise independent of the count's. 48,271 is the MINSTD multiplier,
+# a primitive root modulo 2**31 - 1, so the step is a bijection that scatters neighbouring keys.
+_REMIX = 48_271
+_REMIX_OFFSET = 907_633_385
 
 
 def day_code(timestamp: ibis.ir.TimestampValue) -> ibis.ir.IntegerValue:
@@ -196,7 +205,7 @@ def uniform(key_sums: np.ndarray | Sequence[int], stream: int = 0) -> np.ndarray
     key = secret()
     if key is None:
         if stream:
-            keys = (keys * _MIX + stream * _OFFSET) % MODULUS
+            keys = (keys * _REMIX + stream * _REMIX_OFFSET) % MODULUS
         return keys / MODULUS
     # A hash per distinct cell key: tables have thousands of cells, not millions.
     distinct, positions = np.unique(keys, return_inverse=True)
@@ -260,3 +269,60 @@ def perturb_counts(frame: pd.DataFrame, columns: Sequence[str], *, floor: int = 
             perturbed = np.where(exact >= floor, np.maximum(perturbed, floor), perturbed)
         out[column] = perturbed
     return out.drop(columns=[k for k in key_columns(columns) if k in out])
+
+
+# --- magnitudes: sums of amounts (hours, money) -------------------------------------------------------------
+
+#: The noise of a published amount is ``D x AMOUNT_SHARE x`` the cell's largest single contribution. With
+#: the noise ``D`` of :data:`AMOUNT_NOISE` (mean-square :data:`AMOUNT_VARIANCE`) its standard deviation is
+#: about 0.52 of that contribution: the difference of two published cells estimates one contribution no
+#: better than plus or minus about its own size (Giessing and Tent 2019, the cell-key method for magnitudes).
+AMOUNT_SHARE = 0.5
+
+#: ``|D|`` is uniform on this range and its sign is equally likely either way. Continuous, unlike the count
+#: table: two windows that share their largest contribution would otherwise draw the same ``D`` a quarter of
+#: the time (0.4 x 0.4 + 2 x 0.2 x 0.2 + 2 x 0.1 x 0.1) and their difference would be exact; and bounded
+#: away from 0, so no cell is published with almost no noise.
+AMOUNT_NOISE = (0.5, 1.5)
+
+#: Mean-square of ``D`` (``(a^2 + ab + b^2) / 3`` for ``|D|`` uniform on ``[a, b]``): 1.083.
+AMOUNT_VARIANCE = round((AMOUNT_NOISE[0] ** 2 + AMOUNT_NOISE[0] * AMOUNT_NOISE[1] + AMOUNT_NOISE[1] ** 2) / 3, 12)
+
+
+def amount_noise(key_sums: np.ndarray | Sequence[int]) -> np.ndarray:
+    """The ``D`` each cell key picks for an amount: from ``-1.5`` to ``-0.5`` or ``0.5`` to ``1.5``, mean 0.
+
+    The key gives a second uniform ``u`` on [0, 1) (:func:`uniform`'s stream 1: a fixed affine step of
+    the key, or the project secret's keyed hash), so the amount's noise is not the count's; ``D`` is
+    its quantile, so ``u`` below one half gives a negative ``D``.
+    """
+    position = uniform(key_sums, stream=1)
+    low, high = AMOUNT_NOISE
+    size = low + (high - low) * np.abs(2 * position - 1)
+    return np.where(position < 0.5, -size, size)
+
+
+def perturb_amounts(
+    amounts: np.ndarray | Sequence[float], key_sums: np.ndarray | Sequence[int], largest: np.ndarray | Sequence[float]
+) -> np.ndarray:
+    """Sums of amounts plus noise scaled to each cell's largest contribution, never below 0; 0 stays 0.
+
+    Parameters
+    ----------
+    amounts : array-like of float
+        Exact sums of non-negative amounts (hours, money), one per cell.
+    key_sums : array-like of int
+        The cell key of each sum (the key of the cell's records, as for its count).
+    largest : array-like of float
+        The largest single contribution to each sum, in the amounts' unit; where it is 0 the sum is 0
+        too and gets no noise.
+
+    Returns
+    -------
+    ndarray of float
+        ``amount + D x AMOUNT_SHARE x largest`` (:func:`amount_noise`), the same for the same key in every run.
+    """
+    exact = np.asarray(amounts, dtype="float64")
+    top = np.asarray(largest, dtype="float64")
+    perturbed = np.maximum(exact + amount_noise(key_sums) * AMOUNT_SHARE * top, 0.0)
+    return np.where(exact == 0, 0.0, perturbed)

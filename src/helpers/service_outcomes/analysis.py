@@ -51,12 +51,22 @@ def published(counts: pd.DataFrame, params: Parameters) -> pd.DataFrame:
 
     Tickets of a group with at least ``min_n`` stay at least ``min_n`` (no group shown looks
     smaller than the rule allows), and a part never exceeds its whole (one-job tickets, the
-    tickets). Decide suppression on the exact counts before calling this. Frames without key
-    columns (already published, or counted without keys) come back as they are.
+    tickets). The hours carry noise scaled to the cell's largest ticket's hours
+    (:func:`helpers.cell_key.perturb_amounts`, by the tickets' cell key), and those largest hours
+    are dropped. Decide suppression on the exact counts before calling this. Frames without key
+    columns (already published, or counted without keys) come back as they are, less any largest hours.
     """
+    tops = [name for name in queries.TOP_COLUMNS if name in counts]
     if not _keyed(counts):
-        return counts
-    frame = cell_key.perturb_counts(counts, ["tickets"], floor=params.min_n)
+        return counts.drop(columns=tops)
+    frame = counts.copy()
+    for amount, top in zip(queries.AMOUNTS, queries.TOP_COLUMNS):
+        if amount in frame:
+            frame[amount] = cell_key.perturb_amounts(frame[amount].fillna(0.0).to_numpy(dtype="float64"),
+                                                     frame["tickets_key"].to_numpy(dtype="int64"),
+                                                     frame[top].fillna(0.0).to_numpy(dtype="float64"))
+    frame = frame.drop(columns=tops)
+    frame = cell_key.perturb_counts(frame, ["tickets"], floor=params.min_n)
     frame = cell_key.perturb_counts(frame, [name for name in queries.COUNTED if name != "tickets"])
     for part, whole in _PARTS:
         frame[part] = np.minimum(frame[part].to_numpy(), frame[whole].to_numpy())
@@ -151,15 +161,21 @@ def _nothing_judged(name: str, params: Parameters, window: Window, opened: int) 
 # --- figures ------------------------------------------------------------------------------------
 
 
-def _counted(frame: pd.DataFrame) -> list[str]:
-    """The count columns and, when present, their cell keys (which add up with them, modulo the key modulus)."""
-    return [*queries.COUNT_COLUMNS, *(queries.KEY_COLUMNS if _keyed(frame) else ())]
+def _counted(frame: pd.DataFrame) -> dict[str, str]:
+    """How each column of some cells makes their union's: counts, hours and, when present, cell keys add up
+    (keys modulo the key modulus), and the largest ticket's hours is the largest of the cells'."""
+    how = dict.fromkeys([*queries.COUNT_COLUMNS, *(queries.KEY_COLUMNS if _keyed(frame) else ())], "sum")
+    return how | {name: "max" for name in queries.TOP_COLUMNS if name in frame}
+
+
+def _is_hours(name: str) -> bool:
+    return name in queries.AMOUNTS or name in queries.TOP_COLUMNS
 
 
 def _sums(frame: pd.DataFrame, params: Parameters) -> pd.Series:
-    """The published totals of some cells (summed exactly, then perturbed once)."""
-    totals = frame[_counted(frame)].sum().to_frame().T
-    counts = [c for c in totals.columns if not c.endswith("hours")]
+    """The published totals of some cells (added up exactly, then perturbed once)."""
+    totals = frame.agg(_counted(frame)).to_frame().T.fillna(0)
+    counts = [c for c in totals.columns if not _is_hours(c)]
     return published(totals.astype(dict.fromkeys(counts, "int64")), params).iloc[0]
 
 
@@ -260,7 +276,7 @@ def group_table(
     hidden : dict or None
         ``column``, ``groups`` and ``tickets`` of the values not shown.
     """
-    counts = judged.groupby(column, as_index=False)[_counted(judged)].sum().rename(columns={column: "value"})
+    counts = judged.groupby(column, as_index=False).agg(_counted(judged)).rename(columns={column: "value"})
     sizes = _sizes(counts, people, "value")
     counts["suppressed"] = sizes < params.min_n
     hidden = privacy.complementary_suppression(counts.assign(line=0, size=sizes), lines=[["line"]], min_n=params.min_n,
@@ -277,10 +293,10 @@ def group_table(
 def _periods(judged: pd.DataFrame, params: Parameters, window: Window, *, people: pd.DataFrame | None = None
              ) -> pd.DataFrame:
     calendar = period_calendar(window.start, window.end, params.period)
-    counts = judged.groupby("period_start", as_index=False)[_counted(judged)].sum()
+    counts = judged.groupby("period_start", as_index=False).agg(_counted(judged))
     frame = calendar.merge(counts, on="period_start", how="left", validate="one_to_one")
     for name in _counted(judged):
-        frame[name] = frame[name].fillna(0).astype("float64" if name.endswith("hours") else "int64")
+        frame[name] = frame[name].fillna(0).astype("float64" if _is_hours(name) else "int64")
     noise = _noise(frame)
     # The overall rate is published: hidden periods must hold none or at least min_n people together.
     sizes = _sizes(frame, people, "period_start")
@@ -298,7 +314,7 @@ def _periods(judged: pd.DataFrame, params: Parameters, window: Window, *, people
     frame["empty"] = empty
     figures = [c for c in frame.columns if c.endswith(("_rate", "_low", "_high", "_share", "_per_ticket", "hours"))]
     frame.loc[hidden, figures] = np.nan
-    small = [c for c in queries.COUNT_COLUMNS if c not in ("lost_hours", "waiting_hours")]
+    small = [c for c in queries.COUNT_COLUMNS if c not in queries.AMOUNTS]
     frame[small] = frame[small].astype("Int64")
     frame.loc[hidden, small] = pd.NA
     return frame

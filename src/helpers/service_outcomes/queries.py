@@ -32,6 +32,8 @@ __all__ = [
     "COUNT_COLUMNS",
     "COUNTED",
     "KEY_COLUMNS",
+    "AMOUNTS",
+    "TOP_COLUMNS",
     "ticket_key",
     "Bounds",
     "is_canceled",
@@ -63,6 +65,11 @@ COUNT_COLUMNS = (
 COUNTED = tuple(name for name in COUNT_COLUMNS if not name.endswith("hours"))
 #: The cell key of each of :data:`COUNTED` (:mod:`helpers.cell_key`), summed in the engine with the counts.
 KEY_COLUMNS = tuple(cell_key.key_columns(COUNTED))
+#: The sums of durations among them: published with noise scaled to the cell's largest ticket
+#: (:func:`helpers.cell_key.perturb_amounts`), by the cell key of its tickets.
+AMOUNTS = ("lost_hours", "waiting_hours")
+#: The largest single ticket's hours of each of :data:`AMOUNTS` per cell, which scales that noise: never published.
+TOP_COLUMNS = tuple(f"{name}_top" for name in AMOUNTS)
 _HOUR = 3600.0
 _DAY = 86400.0
 
@@ -356,8 +363,9 @@ def outcome_counts(
     -------
     DataFrame
         ``period_start``, ``judged``, ``columns``..., then :data:`COUNT_COLUMNS` (hours as floats,
-        counts as int64) and the cell key of each count, :data:`KEY_COLUMNS` (sums of the
-        tickets' record keys, modulo :data:`helpers.cell_key.MODULUS`). A few thousand rows.
+        counts as int64), the cell key of each count, :data:`KEY_COLUMNS` (sums of the
+        tickets' record keys, modulo :data:`helpers.cell_key.MODULUS`), and the largest ticket's
+        hours of each sum, :data:`TOP_COLUMNS` (floats). A few thousand rows.
     """
     first = dt.datetime.combine(start, dt.time())
     after_last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
@@ -376,6 +384,7 @@ def outcome_counts(
         "with_events": _count(window.has_events),
         "lost_hours": window.lost_hours.sum(),
         "waiting_hours": window.waiting_hours.sum(),
+        **{f"{name}_top": window[name].max() for name in AMOUNTS},
     }
     key = window._record_key
     flags = {name: window[name] for name in ("one_job", "reopened", "repeat", "came_back", "not_solved", "slow",
@@ -400,8 +409,8 @@ def outcome_counts(
             keys.setdefault(f"{answer}_{part}_key", ibis.literal(0).cast("int64"))
     frame = window.group_by(**cells).aggregate(**sums, **keys).to_pandas()
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
-    for name in COUNT_COLUMNS:
-        if name in ("lost_hours", "waiting_hours"):
+    for name in COUNT_COLUMNS + TOP_COLUMNS:
+        if name in AMOUNTS + TOP_COLUMNS:
             frame[name] = frame[name].astype("float64").fillna(0.0)
         else:
             frame[name] = frame[name].fillna(0).astype("int64")

@@ -201,7 +201,8 @@ def satisfaction_note(result: Result) -> str:
 
 
 def cost_note(result: Result) -> str:
-    """The waiting beyond the quick target in hours and, with an hourly cost, in money, with the assumption."""
+    """The waiting beyond the quick target in hours and, with an hourly cost, in money, with the assumption and
+    the noise they carry (:func:`helpers.cell_key.perturb_amounts`)."""
     overall, params = result.overall, result.params
     hours = overall["lost_user_hours"]
     if hours is None:
@@ -221,7 +222,10 @@ def cost_note(result: Result) -> str:
             f" Separately, tickets spent {overall['waiting_hours']:,.0f} hours waiting on the user (states "
             f"{', '.join(params.waiting_states)}); that time is inside the resolution time the user sees."
         )
-    return text
+    return text + (
+        " Hours and cost carry a noise proportional to the largest single ticket's hours, so that two reports "
+        "cannot be subtracted to give one ticket's hours back; totals may therefore differ slightly between tables."
+    )
 
 
 # --- tables -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 from statsmodels.stats.proportion import test_proportions_2indep
 
 from helpers.nps_trends.stats import Estimate, adjusted_wald_interval, difference_interval, holm_adjust, nps_points
+
 # The widened Wilson interval is shared with feature adoption, so it lives below both analyses.
 from helpers.perturbed_shares import ShareInterval, share_noise_variance, wilson_interval
 from helpers.perturbed_shares import effective_counts as _effective
