@@ -160,10 +160,24 @@ def test_small_departments_are_counted_not_named(sample):
 def test_planted_data_quality_notes(sample):
     result, truth = sample
     notes = {note.issue: note.rows for note in result.quality_notes}
-    assert notes["usage by users not in users.csv, left out"] == truth["usage_rows_unknown_user"]
+    unknown_users = next(issue for issue in notes if issue.startswith("usage by users not in users.csv, left out"))
+    assert notes[unknown_users] == truth["usage_rows_unknown_user"]
+    assert unknown_users.endswith("ids, not shown: they name people)"), unknown_users
     assert notes["usage of features not in features.csv, left out"] == truth["usage_rows_unknown_feature"]
     assert notes["usage before the feature's release, left out"] == truth["usage_rows_before_release"]
     assert any(issue.startswith("features released over 90 days before the first usage row") for issue in notes)
+
+
+def test_no_unknown_user_id_reaches_the_data_quality_notes(sample):
+    """Usage by users missing from users.csv is counted; their ids (people's, e-mail addresses) are never shown."""
+    result, _ = sample
+    usage = pd.read_parquet(SAMPLE_DATA_DIR / "feature_usage.parquet", columns=["user_id"])
+    known = set(pd.read_csv(SAMPLE_DATA_DIR / "users.csv")["user_id"].astype(str))
+    unknown = set(usage["user_id"].astype(str)) - known
+    assert unknown, "the sample plants usage by unknown users"
+    text = " ".join(f"{note.issue} {note.examples}" for note in result.quality_notes)
+    assert not [user for user in unknown if user in text]
+    assert f"({len(unknown):,} ids, not shown: they name people)" in text
 
 
 def test_results_json_fields_are_as_the_issue_lists(sample):

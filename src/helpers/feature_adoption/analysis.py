@@ -157,7 +157,7 @@ def _hide_small_bases(figures: dict[str, Any], exact: dict[str, Any], min_n: int
 def _usage_notes(data: Inputs, params: Parameters, as_of: pd.Timestamp) -> list[Any]:
     notes = [
         inputs.unmatched_ids(data.usage, "user_id", data.users, input=data.usage_name,
-                             issue=f"usage by users not in {data.users_name}, left out"),
+                             issue=f"usage by users not in {data.users_name}, left out", names_people=True),
         inputs.unmatched_ids(data.usage, "feature_id", data.features, input=data.usage_name,
                              issue=f"usage of features not in {data.features_name}, left out"),
     ]

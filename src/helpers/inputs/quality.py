@@ -140,21 +140,29 @@ def unmatched_ids(
     *,
     input: str,  # noqa: A002
     issue: str | None = None,
+    names_people: bool = False,
 ) -> QualityNote | None:
     """Rows whose id is not found in another table (e.g. access-log ``ci_id`` not in the inventory).
 
-    Both tables must live on the same connection. Empty ids are not counted.
+    Both tables must live on the same connection. Empty ids are not counted. With ``names_people``
+    (the ids are people's: a user id, an e-mail address) no id is shown, only how many there are:
+    a report shows aggregates of people, never one of them, not even in its data-quality notes.
 
     Returns
     -------
     QualityNote or None
-        The number of rows and the three most frequent unknown ids, or None.
+        The number of rows and the three most frequent unknown ids (their number, for people), or None.
     """
     keys = reference.select(key=reference[reference_column or column]).distinct()
     orphans = table.filter(table[column].notnull()).anti_join(keys, table[column] == keys.key)
     count = int(orphans.count().execute())
     if not count:
         return None
+    issue = issue or f"'{column}' not found in {reference_column or column} of the reference input"
+    if names_people:
+        distinct = int(orphans[column].nunique().execute())
+        ids = f"{distinct:,} {'id' if distinct == 1 else 'ids'}"
+        return QualityNote(input=input, issue=f"{issue} ({ids}, not shown: they name people)", rows=count)
     top = (
         orphans.group_by(id=orphans[column])
         .aggregate(rows=ibis._.count())
@@ -163,7 +171,6 @@ def unmatched_ids(
         .to_pandas()
     )
     examples = ", ".join(f"{row.id!r} ({row.rows:,} {'row' if row.rows == 1 else 'rows'})" for row in top.itertuples())
-    issue = issue or f"'{column}' not found in {reference_column or column} of the reference input"
     return QualityNote(input=input, issue=issue, rows=count, examples=examples)
 
 
