@@ -14,6 +14,8 @@ import ibis
 import pandas as pd
 from ibis import _
 
+from helpers import cell_key
+
 __all__ = ["SECONDS_PER_WEEK", "eligible_usage", "examples", "first_use", "old_way_use", "usage_problems"]
 
 SECONDS_PER_WEEK = 7 * 86400
@@ -109,6 +111,8 @@ def usage_problems(
         ``before_release`` (a known feature used before it was released), ``outside_eligibility``
         (a known user, after release, but before their ``active_from``, after their ``active_to``
         or outside the feature's audience) and ``after_as_of`` (only when ``as_of`` was given).
+        Published with the cell-key method's noise (:mod:`helpers.cell_key`; each row keyed by its
+        moment): runs with ``as_of`` a day apart would otherwise give that day's usage rows away.
     """
     facts = features.select(f_id=_.feature_id, released=_.released, audience=_.audience)
     people = users.select(u_id=_.user_id, department=_.department, active_from=_.active_from, active_to=_.active_to)
@@ -125,10 +129,14 @@ def usage_problems(
         )
     )
     after = joined.timestamp > ibis.literal(as_of)
+    key = cell_key.record_key(cell_key.day_code(joined.timestamp), cell_key.time_code(joined.timestamp))
+    flags = {"before_release": before_release, "outside_eligibility": outside, "after_as_of": after}
     counts = joined.aggregate(
-        before_release=before_release.sum(), outside_eligibility=outside.sum(), after_as_of=after.sum()
-    ).to_pandas().iloc[0]
-    found = {key: int(counts[key] or 0) for key in ("before_release", "outside_eligibility", "after_as_of")}
+        **{name: flag.sum() for name, flag in flags.items()},
+        **{f"{name}{cell_key.KEY_SUFFIX}": cell_key.key_sum(key, flag) for name, flag in flags.items()},
+    ).to_pandas()
+    counts = cell_key.perturb_counts(counts.fillna(0), list(flags)).iloc[0]
+    found = {name: int(counts[name]) for name in flags}
     if not as_of_given:
         found["after_as_of"] = 0
     return found
