@@ -235,7 +235,10 @@ def _feature_figures(
     horizon, shown_horizon, reached = _horizon(feature.released, as_of, params.horizon_days)
     table = survival.life_table(days, adopted, horizon=horizon, keys=group["record_key"].to_numpy())
     adoption = survival.adoption_at(table, horizon, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
-    median = survival.median_days(table, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
+    # The median may fall after the horizon (a slow feature): it is read from the whole follow-up, day by
+    # day. Its days up to the horizon are the same cells as the table above, so they carry the same noise.
+    whole = survival.life_table(days, adopted, horizon=np.inf, keys=group["record_key"].to_numpy())
+    median = survival.median_days(whole, confidence=params.confidence, noise_variance=cell_key.VARIANCE)
     eligible = _published(group, params.min_n)
     # A part never exceeds its whole: each is perturbed on its own, then held under the count it is part of.
     adopters = min(_published(group[group["adopted"]], params.min_n), eligible)
