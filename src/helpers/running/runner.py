@@ -310,11 +310,10 @@ def run_notebook(
         the last good report and the index stay as they were (exit status 1).
     """
     clock = time.perf_counter()
-    # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output
-    # goes nowhere, so bad input still ends with one sentence).
-    kernel_name = kernel or OWN_KERNEL
-    # The run's project, found once from here: papermill moves into the notebook's folder to run it.
-    project = find_project_root()
+    # While DuckDB checks the inputs, the kernel starts and imports the analytical stack (its output goes
+    # nowhere, so bad input still ends with one sentence), told the run's project, found once from here
+    # (papermill moves into the notebook's folder to run it).
+    kernel_name, project = kernel or OWN_KERNEL, find_project_root()
     kernels.prepare(kernel_name, notebook.path.parent, kernels.imports_for(notebook.analysis), project=project)
     # papermill and nbconvert load meanwhile too (pure Python, mostly nbformat's schema validation): when
     # they loaded only after the checks, they were the run's longest wait (about 2 s, the kernel long warm).
@@ -330,9 +329,7 @@ def run_notebook(
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
     _clear_abandoned(history)
-    partial = history / f".{run_id}.partial"
-    partial.mkdir()
-    (partial / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+    partial = _claim_partial(history, run_id)
     try:
         execution = _execute(prepared, partial, kernel_name=kernel_name, quiet=quiet, timeout=timeout, project=project)
         if execution.kit_error and execution.failure is not None:
@@ -488,6 +485,14 @@ def _preload(show_code: bool) -> None:
         export.prepare_exporter(show_code=show_code)
     except Exception:  # noqa: S110 - the run meets the same failure where it uses these, and reports it there
         pass
+
+
+def _claim_partial(history: Path, run_id: str) -> Path:
+    """The run's hidden folder, owned by this process (a later run removes it only when its owner is gone)."""
+    partial = history / f".{run_id}.partial"
+    partial.mkdir()
+    (partial / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
+    return partial
 
 
 def _execute(
