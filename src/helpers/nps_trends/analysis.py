@@ -183,8 +183,9 @@ def analyse(data: Inputs, params: Parameters) -> Result:
     fitted = queries.counts_array(published_counts(daily))
     noise_variance = cell_key.VARIANCE if _keyed(daily) else 0.0
     # An event that cannot be measured says why in the event table, not among data-quality notes.
-    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end, fitted, noise_variance)
-    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured, fitted, noise_variance)
+    published = {"fitted": fitted, "noise_variance": noise_variance}
+    events, event_lines, fit, measured = _events(daily, day_numbers, params, start, end, **published)
+    trend = _trend(daily, day_numbers, params, start, end, events, fit, measured, **published)
 
     segments, segment_periods, segment_notes, hidden_segments = _segments(
         responses, params, periods, data.responses_name
@@ -245,7 +246,7 @@ def _periods(responses: ibis.Table, params: Parameters, start: dt.date, end: dt.
 
 
 def _events(
-    daily: pd.DataFrame, day_numbers: np.ndarray, params: Parameters, start: dt.date, end: dt.date,
+    daily: pd.DataFrame, day_numbers: np.ndarray, params: Parameters, start: dt.date, end: dt.date, *,
     fitted: np.ndarray, noise_variance: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, stats.SegmentedFit | None, list[int]]:
     """Segmented regression over all measurable events at once; the reason for each one left out."""
@@ -310,6 +311,7 @@ def _trend(
     events: pd.DataFrame,
     fit: stats.SegmentedFit | None,
     measured: list[int],
+    *,
     fitted: np.ndarray,
     noise_variance: float,
 ) -> Trend | None:
