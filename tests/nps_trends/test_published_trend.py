@@ -73,7 +73,8 @@ def test_the_noise_term_is_the_influence_of_each_weight():
     assert np.var(slopes) == pytest.approx(added, rel=0.15)
 
 
-def test_with_the_noise_the_lines_are_the_fit_to_the_published_counts():
+def _sample_run():
+    """The bundled sample analysed monthly: its daily counts, their day numbers and the measured events' days."""
     root = project_root()
     params = nps.Parameters.validate_values({
         "responses_path": str(root / "data" / "sample" / "responses.csv"), "tickets_path": "", "period": "M",
@@ -84,6 +85,11 @@ def test_with_the_noise_the_lines_are_the_fit_to_the_published_counts():
     start = result.window_start
     days = (daily["day"] - np.datetime64(start)).dt.days.to_numpy() + 0.5
     event_days = [(e.date - start).days for e in params.events if start < e.date <= result.window_end]
+    return result, daily, days, event_days
+
+
+def test_with_the_noise_the_lines_are_the_fit_to_the_published_counts():
+    result, daily, days, event_days = _sample_run()
     published = queries.counts_array(analysis.published_counts(daily))
     fit = stats.segmented_regression(days, published, event_days, noise_variance=cell_key.VARIANCE)
     exact = stats.segmented_regression(days, queries.counts_array(daily), event_days)
@@ -95,18 +101,11 @@ def test_with_the_noise_the_lines_are_the_fit_to_the_published_counts():
 
 
 def test_the_report_fits_its_lines_to_the_published_daily_counts(exact_result):
-    """Last in the module: ``exact_result`` switches the noise off for the rest of it. With the noise switched off the lines are the exact fit; the analysis passes the counts it fits."""
-    root = project_root()
-    params = nps.Parameters.validate_values({
-        "responses_path": str(root / "data" / "sample" / "responses.csv"), "tickets_path": "", "period": "M",
-    })
-    data = nps.load_inputs(params)
-    result = nps.analyse(data, params)
-    daily = queries.daily_counts(data.responses)
-    start = result.window_start
-    days = (daily["day"] - np.datetime64(start)).dt.days.to_numpy() + 0.5
-    exact_fit = stats.segmented_regression(
-        days, queries.counts_array(daily), [(e.date - start).days for e in params.events if start < e.date <= result.window_end]
-    )
+    """With the noise switched off the lines are the exact fit: the analysis fits the counts it publishes.
+
+    Last in the module: ``exact_result`` switches the noise off for the rest of it.
+    """
+    result, daily, days, event_days = _sample_run()
+    exact_fit = stats.segmented_regression(days, queries.counts_array(daily), event_days)
     assert result.events["level_change"].dropna().tolist() == pytest.approx(
         [estimate.value for estimate in exact_fit.level_changes])
