@@ -70,6 +70,20 @@ def itvalue(fixture_env):
     return run
 
 
+def sample_parameters(name: str, folder: Path) -> list[str]:
+    """``-p`` options reading every input of analysis ``name`` that its sample wrote into ``folder``."""
+    from helpers.analysis import registry
+
+    analysis = registry.analyses()[name]
+    defaults = analysis.Parameters.validate_values({}, check_inputs=False)
+    options = []
+    for field in analysis.Parameters.input_fields():
+        default = getattr(defaults, field)
+        if default and (folder / Path(default).name).is_file():
+            options += ["-p", f"{field}={folder / Path(default).name}"]
+    return options
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
     with socket.socket() as probe:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sample_parameters
 
 from helpers.analysis import registry
 
@@ -92,18 +93,6 @@ def _plant(folder: Path, columns: dict[str, dict[str, str]]) -> None:
         frame.to_parquet(path, index=False) if parquet else frame.to_csv(path, index=False)
 
 
-def _sample_parameters(name: str, folder: Path) -> list[str]:
-    """``-p`` options reading every input the sample holds from ``folder``."""
-    analysis = registry.analyses()[name]
-    defaults = analysis.Parameters.validate_values({}, check_inputs=False)
-    options = []
-    for field in analysis.Parameters.input_fields():
-        default = getattr(defaults, field)
-        if default and (folder / Path(default).name).is_file():
-            options += ["-p", f"{field}={folder / Path(default).name}"]
-    return options
-
-
 _INJECTED = """
 const attributes = [];
 for (const element of document.querySelectorAll('*')) {
@@ -135,7 +124,7 @@ def test_hostile_text_in_every_field_stays_text_in_the_report(name, browser, tmp
     registry.analyses()[name].sample(folder, scale=1, seed=SEED)
     _plant(folder, PLANTED[name])
     done = subprocess.run(
-        [sys.executable, "-m", "helpers.running.cli", "run", name, *_sample_parameters(name, folder),
+        [sys.executable, "-m", "helpers.running.cli", "run", name, *sample_parameters(name, folder),
          *HOSTILE_PARAMETERS.get(name, []), "--out", str(tmp_path / "out"), "--quiet"],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import sample_parameters
 
 from helpers.analysis import registry
 
@@ -66,17 +67,6 @@ def _plant(name: str, folder: Path) -> set[str]:
     return planted
 
 
-def _parameters(name: str, folder: Path) -> list[str]:
-    analysis = registry.analyses()[name]
-    defaults = analysis.Parameters.validate_values({}, check_inputs=False)
-    options = []
-    for field in analysis.Parameters.input_fields():
-        default = getattr(defaults, field)
-        if default and (folder / Path(default).name).is_file():
-            options += ["-p", f"{field}={folder / Path(default).name}"]
-    return options
-
-
 @pytest.mark.parametrize("name", sorted(PEOPLE))
 def test_no_planted_person_reaches_any_output_file(name, tmp_path):
     kinds = {kind for analysis in registry.analyses().values()
@@ -89,7 +79,7 @@ def test_no_planted_person_reaches_any_output_file(name, tmp_path):
     planted = _plant(name, folder)
     assert len(planted) > 100
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "helpers.running.cli", "run", name, *_parameters(name, folder),
+    done = subprocess.run([sys.executable, "-m", "helpers.running.cli", "run", name, *sample_parameters(name, folder),
                            "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     written = sorted(path for path in out.rglob("*") if path.is_file())
