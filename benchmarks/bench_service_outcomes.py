@@ -68,6 +68,9 @@ print(json.dumps({
 }))
 """
 
+#: The largest noise the cell-key method adds to a published count (helpers.cell_key.NOISE).
+NOISE = 2
+
 # The same verdicts and counts in plain pandas, as a user would write them (same rules, same defaults).
 _PANDAS = """
 import json, resource, sys, time
@@ -191,9 +194,11 @@ def main() -> int:
     print(f"peak_rss: {kit['peak_rss_mb']:.0f} MB (target: under 2,048 MB)")
     print(f"load_average_after: {_load_average()}")
     print(f"one_job_rate: {kit['one_job_rate']:.4f} (planted {large_truth['overall']['one_job_probability']:.4f})")
-    exact = kit["tickets"] == large_truth["overall"]["judged_tickets"] and sum(
-        v[2] for v in kit["counts"].values()) == large_truth["overall"]["repeat_tickets"]
-    print(f"exact_on_large_set: {'yes' if exact else 'NO'} (judged tickets and repeats as planted)")
+    # Published counts carry the cell-key method's noise, at most NOISE per count (helpers.cell_key).
+    exact = abs(kit["tickets"] - large_truth["overall"]["judged_tickets"]) <= NOISE and abs(sum(
+        v[2] for v in kit["counts"].values()) - large_truth["overall"]["repeat_tickets"]) <= NOISE * len(kit["counts"])
+    print(f"exact_on_large_set: {'yes' if exact else 'NO'} (judged tickets and repeats as planted, "
+          "within the cell-key noise)")
 
     rows = small_truth["rows"]
     print(f"small_set: {rows['incidents']:,} tickets, {rows['events']:,} audit events")
@@ -208,8 +213,10 @@ def main() -> int:
     print(f"cpu_vs_pandas: {kit_small['cpu_seconds'] / plain['cpu_seconds']:.2f} x CPU time "
           f"({kit_small['cpu_seconds']:.0f} s against {plain['cpu_seconds']:.0f} s)")
     print(f"peak_rss_vs_pandas: {kit_small['peak_rss_mb'] / plain['peak_rss_mb']:.2f} x")
-    agrees = plain["counts"] == kit_small["counts"]
-    print(f"pandas_agrees: {'yes' if agrees else 'NO'} (tickets, one job, repeats, ping-pong, bounced per service)")
+    agrees = plain["counts"].keys() == kit_small["counts"].keys() and all(
+        abs(a - b) <= NOISE for service, row in plain["counts"].items() for a, b in zip(row, kit_small["counts"][service]))
+    print(f"pandas_agrees: {'yes' if agrees else 'NO'} (tickets, one job, repeats, ping-pong, bounced per service, "
+          f"within the cell-key noise of +-{NOISE})")
     if not agrees or not exact:
         print("the kit disagrees with plain pandas or with the planted truth", file=sys.stderr)
         return 1
