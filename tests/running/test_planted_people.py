@@ -5,8 +5,9 @@ Each analysis's own sample is generated, and every column naming a person (the s
 e-mail address made for that person; a few rows name people missing from the reference list (the
 ones a data-quality note counts), and the expense claimants' notes carry a token. The run must
 succeed, and no file it writes (report, results, notebook, run record, history, index) may hold any
-planted address or the token. ``tests/running/test_privacy.py`` does the same for NPS responses and
-the configuration audit's access log.
+planted address or the token; from the files, and from the same inputs as tables of a DuckDB file.
+``tests/running/test_privacy.py`` does the same for NPS responses and the configuration audit's access
+log; the engine tests give the same ``results.json`` on PostgreSQL and Spark as on DuckDB.
 """
 
 from __future__ import annotations
@@ -67,8 +68,29 @@ def _plant(name: str, folder: Path) -> set[str]:
     return planted
 
 
+def _as_database(options: list[str], folder: Path) -> list[str]:
+    """The same inputs as tables of one DuckDB file (``duckdb:///...?table=``): another source kind, same people."""
+    import duckdb
+
+    database = folder / "warehouse.duckdb"
+    con = duckdb.connect(str(database))
+    moved = []
+    for option in options:
+        if option == "-p":
+            moved.append(option)
+            continue
+        field, _, path = option.partition("=")
+        table = Path(path).stem
+        reader = "read_parquet" if path.endswith(".parquet") else "read_csv"
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {reader}('{path}')")
+        moved.append(f"{field}=duckdb://{database}?table={table}")
+    con.close()
+    return moved
+
+
+@pytest.mark.parametrize("source", ["files", "duckdb"])
 @pytest.mark.parametrize("name", sorted(PEOPLE))
-def test_no_planted_person_reaches_any_output_file(name, tmp_path):
+def test_no_planted_person_reaches_any_output_file(name, source, tmp_path):
     kinds = {kind for analysis in registry.analyses().values()
              for kind, _ in analysis.Parameters.validate_values({}, check_inputs=False).inputs().values()}
     assert {kind for kind in kinds if registry.get_schema(kind).person} == {"feature_usage", "users", "incidents"}, (
@@ -78,8 +100,11 @@ def test_no_planted_person_reaches_any_output_file(name, tmp_path):
     registry.analyses()[name].sample(folder, scale=1, seed=7)
     planted = _plant(name, folder)
     assert len(planted) > 100
+    options = sample_parameters(name, folder)
+    if source == "duckdb":
+        options = _as_database(options, folder)
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "helpers.running.cli", "run", name, *sample_parameters(name, folder),
+    done = subprocess.run([sys.executable, "-m", "helpers.running.cli", "run", name, *options,
                            "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     written = sorted(path for path in out.rglob("*") if path.is_file())
